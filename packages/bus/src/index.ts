@@ -1,0 +1,10 @@
+export * from "./subjects.js";
+export { connectBus } from "./connection.js";
+export type { NatsConnection } from "./connection.js";
+export { ensureUsageStream } from "./usage-stream.js";
+export { UsagePublisher } from "./usage-publisher.js";
+export type { UsagePublisherOptions, PublisherStats } from "./usage-publisher.js";
+export { consumeUsage } from "./usage-consumer.js";
+export type { UsageConsumer } from "./usage-consumer.js";
+export { announceConnector, ConnectorDirectory, CONNECTOR_TTL_MS } from "./connector-registry.js";
+export type { ConnectorAnnouncement } from "./connector-registry.js";

@@ -1,0 +1,18 @@
+/** Public names on NATS; part of the contract in shared/DESIGN.md. */
+export const USAGE_STREAM = "SWITCHYARD_USAGE";
+export const USAGE_SUBJECT_PREFIX = "switchyard.usage";
+export const USAGE_SUBJECTS = `${USAGE_SUBJECT_PREFIX}.>`;
+
+/** Connector replicas announce themselves here (core NATS, not persisted). */
+export const CONNECTOR_ANNOUNCE_SUBJECT = "switchyard.registry.connector";
+/** A replica leaving says so here, so callers stop using it at once. */
+export const CONNECTOR_LEAVE_SUBJECT = "switchyard.registry.connector.leave";
+/** Asks every connector to announce itself now (a new ingress does this at start). */
+export const CONNECTOR_DISCOVER_SUBJECT = "switchyard.registry.discover";
+
+export const USAGE_OUTCOMES = ["success", "cache_hit", "rejected", "failed", "cancelled"] as const;
+export type UsageOutcome = (typeof USAGE_OUTCOMES)[number];
+
+export function usageSubject(outcome: UsageOutcome): string {
+  return `${USAGE_SUBJECT_PREFIX}.${outcome}`;
+}

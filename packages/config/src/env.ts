@@ -1,0 +1,61 @@
+import { type Static, Type as T } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { ConfigError } from "./errors.js";
+
+/** Default ports, one pair per service: gRPC for calls, ops for /healthz, /readyz and /metrics. */
+export const SERVICE_PORTS = {
+  ingress: { http: 8080 },
+  policy: { grpc: 7001, ops: 9001 },
+  cache: { grpc: 7002, ops: 9002 },
+  router: { grpc: 7003, ops: 9003 },
+  budget: { ops: 9004 },
+  logger: { ops: 9005 },
+  connector: { grpc: 7010, ops: 9010 },
+} as const;
+
+const Port = T.String({ pattern: "^[0-9]{1,5}$" });
+const Address = T.String({ pattern: "^[^\\s:]+:[0-9]{1,5}$", description: "host:port" });
+
+/** Every environment variable a service reads, declared once. */
+export const EnvSchema = T.Object({
+  SWITCHYARD_CONFIG: T.String({ default: "config/switchyard.yaml" }),
+  SWITCHYARD_HOST: T.String({ default: "127.0.0.1" }),
+  SWITCHYARD_PORT: T.String({ ...Port, default: String(SERVICE_PORTS.ingress.http) }),
+  NATS_URL: T.String({ default: "nats://127.0.0.1:4222" }),
+  REDIS_URL: T.String({ pattern: "^rediss?://", default: "redis://127.0.0.1:6379" }),
+  SWITCHYARD_REDIS_PREFIX: T.String({ default: "switchyard:" }),
+  SWITCHYARD_POLICY_ADDR: T.String({ ...Address, default: `127.0.0.1:${SERVICE_PORTS.policy.grpc}` }),
+  SWITCHYARD_CACHE_ADDR: T.String({ ...Address, default: `127.0.0.1:${SERVICE_PORTS.cache.grpc}` }),
+  SWITCHYARD_ROUTER_ADDR: T.String({ ...Address, default: `127.0.0.1:${SERVICE_PORTS.router.grpc}` }),
+  GRPC_HOST: T.String({ default: "127.0.0.1" }),
+  GRPC_PORT: T.Optional(Port),
+  OPS_PORT: T.Optional(Port),
+  PROVIDER: T.Optional(T.String({ minLength: 1 })),
+  CONNECTOR_ADVERTISE_HOST: T.Optional(T.String({ minLength: 1 })),
+  LOG_LEVEL: T.Union(
+    ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => T.Literal(l)),
+    { default: "info" },
+  ),
+});
+
+export type Env = Static<typeof EnvSchema>;
+
+/** Reads the environment; an unusable value is a ConfigError naming the variable. */
+export function readEnv(env: Record<string, string | undefined> = process.env): Env {
+  const known = Object.fromEntries(
+    Object.keys(EnvSchema.properties)
+      .filter((name) => env[name] !== undefined && env[name] !== "")
+      .map((name) => [name, env[name]]),
+  );
+  const withDefaults = Value.Default(EnvSchema, known);
+  const issues = [...Value.Errors(EnvSchema, withDefaults)].map((e) => ({
+    path: e.path.slice(1),
+    message: `${e.message.toLowerCase()} (got ${JSON.stringify(e.value)})`,
+  }));
+  if (issues.length > 0) throw new ConfigError("environment", issues);
+  return withDefaults as Env;
+}
+
+export function portOf(value: string | undefined, fallback: number): number {
+  return value === undefined ? fallback : Number(value);
+}

@@ -1,0 +1,11 @@
+export * from "./schema.js";
+export { ConfigError, formatPath } from "./errors.js";
+export type { ConfigIssue } from "./errors.js";
+export { interpolate } from "./interpolate.js";
+export type { MissingVariable } from "./interpolate.js";
+export { resolveConfig, sha256Hex, DEFAULT_MODEL_TIMEOUT_MS } from "./resolve.js";
+export type { GatewayConfig, ProviderConfig, ModelConfig, DeploymentConfig, KeyConfig } from "./resolve.js";
+export { parseConfig, loadConfig } from "./load.js";
+export { EnvSchema, readEnv, portOf, SERVICE_PORTS } from "./env.js";
+export type { Env } from "./env.js";
+export { DEV_ADMIN_KEY, isLoopback, exposureProblem } from "./guards.js";

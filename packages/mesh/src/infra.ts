@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, hostPortOf, isListening, waitFor } from "./net.js";
+
+export interface Infra {
+  natsUrl: string;
+  redisUrl: string;
+  /** What was started here (empty when both were already running). */
+  started: string[];
+  stop(): Promise<void>;
+}
+
+export class MissingDependencyError extends Error {
+  override name = "MissingDependencyError";
+}
+
+const INSTALL_HINT: Record<string, string> = {
+  "nats-server":
+    "install it with `sudo apt-get install nats-server` (Debian/Ubuntu) or `brew install nats-server`, or set NATS_URL to a running NATS with JetStream",
+  "redis-server":
+    "install it with `sudo apt-get install redis-server` (Debian/Ubuntu) or `brew install redis`, or set REDIS_URL to a running Redis",
+};
+
+function onPath(binary: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${binary}`], { stdio: "ignore" }).status === 0;
+}
+
+function spawnServer(binary: string, args: string[]): ChildProcess {
+  if (!onPath(binary)) throw new MissingDependencyError(`${binary} is not running and not installed: ${INSTALL_HINT[binary]}`);
+  const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-2_000);
+  });
+  child.once("exit", (code) => {
+    if (code && !stopped.has(child)) process.stderr.write(`${binary} exited with code ${code}: ${stderr}\n`);
+  });
+  return child;
+}
+
+const stopped = new WeakSet<ChildProcess>();
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  stopped.add(child);
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function startNats(host: string, port: number, dir: string): ChildProcess {
+  return spawnServer("nats-server", ["-js", "-a", host, "-p", String(port), "-sd", dir]);
+}
+
+function startRedis(host: string, port: number, dir: string): ChildProcess {
+  return spawnServer("redis-server", ["--bind", host, "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir]);
+}
+
+/**
+ * Uses NATS and Redis where the URLs point when they answer; otherwise starts them from PATH on
+ * those addresses, or fails with a message that says how to install them.
+ */
+export async function ensureInfra(natsUrl: string, redisUrl: string, dataDir: string): Promise<Infra> {
+  const children: ChildProcess[] = [];
+  const started: string[] = [];
+  const nats = hostPortOf(natsUrl.split(",")[0]!, 4222);
+  const redis = hostPortOf(redisUrl, 6379);
+  try {
+    if (!(await isListening(nats.host, nats.port))) {
+      children.push(startNats(nats.host, nats.port, join(dataDir, "nats")));
+      await waitFor(() => isListening(nats.host, nats.port), 10_000, `nats-server on ${nats.host}:${nats.port}`);
+      started.push(`nats-server on ${nats.host}:${nats.port}`);
+    }
+    if (!(await isListening(redis.host, redis.port))) {
+      children.push(startRedis(redis.host, redis.port, dataDir));
+      await waitFor(() => isListening(redis.host, redis.port), 10_000, `redis-server on ${redis.host}:${redis.port}`);
+      started.push(`redis-server on ${redis.host}:${redis.port}`);
+    }
+  } catch (error) {
+    await Promise.all(children.map(stopChild));
+    throw error;
+  }
+  return { natsUrl, redisUrl, started, stop: async () => void (await Promise.all(children.map(stopChild))) };
+}
+
+/** Starts a private nats-server (JetStream) and redis-server on free loopback ports, for tests. */
+export async function startIsolatedInfra(): Promise<Infra> {
+  const dir = mkdtempSync(join(tmpdir(), "switchyard-infra-"));
+  const [natsPort, redisPort] = [await freePort(), await freePort()];
+  const children = [startNats("127.0.0.1", natsPort, join(dir, "nats")), startRedis("127.0.0.1", redisPort, dir)];
+  const stop = async () => {
+    await Promise.all(children.map(stopChild));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(() => isListening("127.0.0.1", natsPort), 10_000, "test nats-server");
+    await waitFor(() => isListening("127.0.0.1", redisPort), 10_000, "test redis-server");
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    natsUrl: `nats://127.0.0.1:${natsPort}`,
+    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    started: ["nats-server", "redis-server"],
+    stop,
+  };
+}

@@ -1,0 +1,246 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { loadConfig, SERVICE_PORTS } from "@switchyard/config";
+import { colorFor, formatLogLine } from "./log-format.js";
+import { freePort, waitFor } from "./net.js";
+
+/** Children still running; killed if the launching process exits without stopping them. */
+const orphans = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of orphans) child.kill("SIGKILL");
+});
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+export interface ConnectorPlan {
+  /** Provider name from the config. */
+  provider: string;
+  replicas?: number;
+}
+
+export interface MeshOptions {
+  configPath: string;
+  natsUrl: string;
+  redisUrl: string;
+  /** `default`: the documented ports; `ephemeral`: free ports picked now (tests, benchmarks). */
+  ports?: "default" | "ephemeral";
+  host?: string;
+  /** Which connectors to run; by default one replica for every enabled provider. */
+  connectors?: ConnectorPlan[];
+  /** `pretty`: prefixed, readable lines on stdout; `quiet`: kept in memory for `recentLogs`; or a folder for one file per service. */
+  logs?: "pretty" | "quiet" | { dir: string };
+  logLevel?: string;
+  redisPrefix?: string;
+  /** Extra environment for every service, or per service name. */
+  env?: Record<string, string>;
+  serviceEnv?: Record<string, Record<string, string>>;
+  /** Extra arguments for node (e.g. --cpu-prof), per service name. */
+  nodeArgs?: Record<string, string[]>;
+  readyTimeoutMs?: number;
+  onUnexpectedExit?: (name: string, code: number | null) => void;
+}
+
+export interface ServiceProcess {
+  name: string;
+  /** Folder under services/. */
+  service: string;
+  child: ChildProcess;
+  opsUrl: string;
+  grpcPort?: number;
+}
+
+export interface Mesh {
+  baseUrl: string;
+  host: string;
+  ingressPort: number;
+  processes: ServiceProcess[];
+  recentLogs(name?: string): string;
+  /** Starts one more process like an existing one (e.g. another connector replica). */
+  addConnector(provider: string): Promise<ServiceProcess>;
+  stopProcess(name: string, signal?: NodeJS.Signals): Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+interface Spec {
+  name: string;
+  service: string;
+  env: Record<string, string>;
+  opsPort: number;
+  grpcPort?: number;
+}
+
+/** Runs every service of the mesh as its own Node process and waits until each reports ready. */
+export async function startMesh(options: MeshOptions): Promise<Mesh> {
+  const host = options.host ?? "127.0.0.1";
+  const ephemeral = options.ports === "ephemeral";
+  const pick = async (fixed: number) => (ephemeral ? freePort(host) : fixed);
+  const config = loadConfig(options.configPath);
+  const connectors =
+    options.connectors ??
+    Object.values(config.providers)
+      .filter((p) => p.enabled)
+      .map((p) => ({ provider: p.name, replicas: 1 }));
+
+  const grpc = {
+    policy: await pick(SERVICE_PORTS.policy.grpc),
+    cache: await pick(SERVICE_PORTS.cache.grpc),
+    router: await pick(SERVICE_PORTS.router.grpc),
+  };
+  const ingressPort = await pick(SERVICE_PORTS.ingress.http);
+  const common: Record<string, string> = {
+    SWITCHYARD_CONFIG: resolve(options.configPath),
+    NATS_URL: options.natsUrl,
+    REDIS_URL: options.redisUrl,
+    SWITCHYARD_REDIS_PREFIX: options.redisPrefix ?? "switchyard:",
+    SWITCHYARD_POLICY_ADDR: `${host}:${grpc.policy}`,
+    SWITCHYARD_CACHE_ADDR: `${host}:${grpc.cache}`,
+    SWITCHYARD_ROUTER_ADDR: `${host}:${grpc.router}`,
+    GRPC_HOST: host,
+    LOG_LEVEL: options.logLevel ?? "info",
+    ...options.env,
+  };
+
+  let connectorIndex = 0;
+  const connectorSpec = async (provider: string): Promise<Spec> => {
+    const index = connectorIndex++;
+    const grpcPort = await pick(SERVICE_PORTS.connector.grpc + index);
+    return {
+      name: `connector-${provider}${index === 0 ? "" : `-${index}`}`,
+      service: "connector",
+      grpcPort,
+      opsPort: await pick(SERVICE_PORTS.connector.ops + index),
+      env: { PROVIDER: provider, GRPC_PORT: String(grpcPort) },
+    };
+  };
+  const backends: Spec[] = [
+    { name: "policy", service: "policy", grpcPort: grpc.policy, opsPort: await pick(SERVICE_PORTS.policy.ops), env: { GRPC_PORT: String(grpc.policy) } },
+    { name: "cache", service: "cache", grpcPort: grpc.cache, opsPort: await pick(SERVICE_PORTS.cache.ops), env: { GRPC_PORT: String(grpc.cache) } },
+    { name: "router", service: "router", grpcPort: grpc.router, opsPort: await pick(SERVICE_PORTS.router.ops), env: { GRPC_PORT: String(grpc.router) } },
+    { name: "budget", service: "budget", opsPort: await pick(SERVICE_PORTS.budget.ops), env: {} },
+    { name: "logger", service: "logger", opsPort: await pick(SERVICE_PORTS.logger.ops), env: {} },
+  ];
+  for (const plan of connectors) {
+    for (let i = 0; i < (plan.replicas ?? 1); i++) backends.push(await connectorSpec(plan.provider));
+  }
+  const ingress: Spec = {
+    name: "ingress",
+    service: "ingress",
+    opsPort: ingressPort,
+    env: { SWITCHYARD_HOST: host, SWITCHYARD_PORT: String(ingressPort) },
+  };
+
+  const logs = options.logs ?? "pretty";
+  const buffers = new Map<string, string[]>();
+  const files: WriteStream[] = [];
+  const processes: ServiceProcess[] = [];
+  let stopping = false;
+
+  const launch = (spec: Spec): ServiceProcess => {
+    const entry = join(REPO_ROOT, "services", spec.service, "dist", "main.js");
+    const child = spawn(process.execPath, [...(options.nodeArgs?.[spec.name] ?? options.nodeArgs?.[spec.service] ?? []), entry], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...common, OPS_PORT: String(spec.opsPort), ...spec.env, ...options.serviceEnv?.[spec.service], ...options.serviceEnv?.[spec.name] },
+      stdio: ["ignore", "pipe", "pipe"],
+      // Own process group: Ctrl-C reaches the launcher only, which stops services in order.
+      detached: true,
+    });
+    orphans.add(child);
+    child.once("exit", () => orphans.delete(child));
+    const color = colorFor(processes.length, process.stdout.isTTY === true);
+    const prefix = color(`[${spec.name}]`.padEnd(22));
+    let sink: (line: string) => void;
+    if (logs === "pretty") sink = (line) => process.stdout.write(`${prefix} ${formatLogLine(line)}\n`);
+    else if (logs === "quiet") {
+      const buffer: string[] = [];
+      buffers.set(spec.name, buffer);
+      sink = (line) => {
+        buffer.push(line);
+        if (buffer.length > 400) buffer.shift();
+      };
+    } else {
+      mkdirSync(logs.dir, { recursive: true });
+      const file = createWriteStream(join(logs.dir, `${spec.name}.log`), { flags: "a" });
+      files.push(file);
+      sink = (line) => file.write(`${line}\n`);
+    }
+    for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream! }).on("line", sink);
+    child.once("exit", (code) => {
+      if (!stopping) options.onUnexpectedExit?.(spec.name, code);
+    });
+    const proc: ServiceProcess = { name: spec.name, service: spec.service, child, opsUrl: `http://${host}:${spec.opsPort}`, ...(spec.grpcPort ? { grpcPort: spec.grpcPort } : {}) };
+    processes.push(proc);
+    return proc;
+  };
+
+  const readyTimeout = options.readyTimeoutMs ?? 30_000;
+  const awaitReady = async (proc: ServiceProcess) => {
+    let exited = false;
+    proc.child.once("exit", () => (exited = true));
+    await waitFor(
+      async () => {
+        if (exited) throw new Error(`${proc.name} exited during start:\n${recentLogs(proc.name)}`);
+        try {
+          return (await fetch(`${proc.opsUrl}/readyz`)).ok;
+        } catch {
+          return false;
+        }
+      },
+      readyTimeout,
+      `${proc.name} to be ready`,
+    );
+  };
+  const recentLogs = (name?: string) =>
+    [...buffers.entries()]
+      .filter(([n]) => !name || n === name)
+      .map(([n, lines]) => lines.map((l) => `[${n}] ${l}`).join("\n"))
+      .join("\n");
+
+  const stopProcess = async (name: string, signal: NodeJS.Signals = "SIGTERM") => {
+    const proc = processes.find((p) => p.name === name);
+    if (!proc) throw new Error(`no process named ${name}`);
+    const index = processes.indexOf(proc);
+    processes.splice(index, 1);
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) return proc.child.exitCode;
+    const exited = new Promise<number | null>((r) => proc.child.once("exit", (code) => r(code)));
+    proc.child.kill(signal);
+    const timer = setTimeout(() => proc.child.kill("SIGKILL"), 20_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  };
+
+  const stop = async () => {
+    stopping = true;
+    const ingressProc = processes.find((p) => p.name === "ingress");
+    if (ingressProc) await stopProcess("ingress");
+    await Promise.all(processes.map((p) => p.name).map((name) => stopProcess(name)));
+    await Promise.all(files.map((f) => new Promise((r) => f.end(r))));
+  };
+
+  try {
+    const started = backends.map(launch);
+    await Promise.all(started.map(awaitReady));
+    await awaitReady(launch(ingress));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return {
+    baseUrl: `http://${host}:${ingressPort}`,
+    host,
+    ingressPort,
+    processes,
+    recentLogs,
+    stopProcess,
+    stop,
+    addConnector: async (provider) => {
+      const proc = launch(await connectorSpec(provider));
+      await awaitReady(proc);
+      return proc;
+    },
+  };
+}

@@ -1,0 +1,18 @@
+// `npm test`: install if needed, check generated code, build (type-check included), then run the
+// unit tests beside the code and the end-to-end tests in test/ (which start their own NATS and
+// Redis and the real mesh).
+import { build, ensureInstalled, ROOT, run } from "./bootstrap.mjs";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+
+ensureInstalled();
+run(process.execPath, [join(ROOT, "scripts", "check-generated.mjs")]);
+build();
+
+const unitDirs = ["packages", "services"]
+  .flatMap((group) => readdirSync(join(ROOT, group)).map((name) => join(group, name, "dist")))
+  .filter((dir) => existsSync(join(ROOT, dir)));
+const only = process.argv.slice(2);
+const testArgs = only.length > 0 ? only : [...unitDirs, "test/dist"];
+console.log("› running tests…");
+run(process.execPath, ["--test", "--test-concurrency=1", "--test-timeout=120000", ...testArgs]);

@@ -1,0 +1,32 @@
+import { consumeUsage, connectBus } from "@switchyard/bus";
+import { SERVICE_PORTS } from "@switchyard/config";
+import { runService } from "@switchyard/service-kit";
+import { Counter } from "@switchyard/telemetry";
+import { Redis } from "ioredis";
+import { SpendLedger } from "./spend-ledger.js";
+
+/** Durable consumer name on SWITCHYARD_USAGE; replicas share it and split the work. */
+const DURABLE = "budget";
+
+await runService("budget", SERVICE_PORTS.budget.ops, async ({ env, logger, registry }) => {
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 });
+  redis.on("error", (error: Error) => logger.warn({ err: error.message }, "redis error"));
+  const ledger = new SpendLedger(redis, env.SWITCHYARD_REDIS_PREFIX);
+  const counted = new Counter({ name: "switchyard_budget_events_total", help: "Usage events seen by budget", labelNames: ["result"], registers: [registry] });
+  const nats = await connectBus(env.NATS_URL, "switchyard-budget", logger);
+  const consumer = await consumeUsage(nats, DURABLE, logger, async (event) => {
+    counted.inc({ result: (await ledger.record(event)) ? "counted" : "duplicate" });
+  });
+  return {
+    readiness: () => [
+      ...(redis.status === "ready" ? [] : [`redis is ${redis.status}`]),
+      ...(nats.isClosed() ? ["nats connection closed"] : []),
+    ],
+    shutdown: [
+      ["consumer", () => consumer.stop()],
+      ["nats", () => nats.drain()],
+      ["redis", () => redis.quit()],
+    ],
+    details: { durable: DURABLE },
+  };
+});

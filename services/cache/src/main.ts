@@ -1,0 +1,33 @@
+import { SERVICE_PORTS, portOf } from "@switchyard/config";
+import { startGrpcServer } from "@switchyard/grpc";
+import { CacheService } from "@switchyard/proto";
+import { runService } from "@switchyard/service-kit";
+import { Redis } from "ioredis";
+import { cacheHandlers } from "./handlers.js";
+import { ResponseCache } from "./response-cache.js";
+
+await runService("cache", SERVICE_PORTS.cache.ops, async ({ env, config, logger }) => {
+  // Fail fast while Redis is away: a lookup that cannot answer quickly is a miss.
+  const redis = new Redis(env.REDIS_URL, { enableOfflineQueue: false, commandTimeout: 250, maxRetriesPerRequest: 1, lazyConnect: false });
+  redis.on("error", (error: Error) => logger.warn({ err: error.message }, "redis error"));
+  const cache = new ResponseCache(redis, {
+    enabled: config.cache.enabled,
+    defaultTtlS: config.cache.ttl_s,
+    maxEntryBytes: config.cache.max_entry_bytes,
+    prefix: env.SWITCHYARD_REDIS_PREFIX,
+  });
+  const server = await startGrpcServer(
+    env.GRPC_HOST,
+    portOf(env.GRPC_PORT, SERVICE_PORTS.cache.grpc),
+    (s) => s.add(CacheService, cacheHandlers(cache, logger)),
+    (error, method) => logger.error({ err: error, method }, "handler failed"),
+  );
+  return {
+    readiness: () => (redis.status === "ready" ? [] : [`redis is ${redis.status}`]),
+    shutdown: [
+      ["grpc server", () => server.shutdown()],
+      ["redis", () => redis.quit()],
+    ],
+    details: { grpcPort: server.port, enabled: config.cache.enabled, ttlS: config.cache.ttl_s },
+  };
+});

@@ -1,0 +1,130 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { DEFAULT_MODEL_TIMEOUT_MS, type ProviderConfig } from "@switchyard/config";
+import { GatewayError } from "@switchyard/errors";
+import type { CallContext } from "@switchyard/grpc";
+import { type GenerateRequest, type GenerateResponseSchema, Operation } from "@switchyard/proto";
+import type { Logger } from "@switchyard/telemetry";
+import type { ConnectorMetrics } from "./metrics.js";
+import type {
+  AdapterContext,
+  ChatRequestJson,
+  EmbeddingsRequestJson,
+  JsonObject,
+  ProviderAdapter,
+  UsageJson,
+} from "./providers/types.js";
+import { chunkForClient, toTokenUsage, wantsUsageChunk } from "./stream-usage.js";
+
+type GenerateEvent = MessageInitShape<typeof GenerateResponseSchema>;
+
+export interface GenerateHandlerOptions {
+  provider: ProviderConfig;
+  adapter: ProviderAdapter;
+  logger: Logger;
+  metrics: ConnectorMetrics;
+}
+
+const encoder = new TextEncoder();
+const json = (value: unknown): Uint8Array => encoder.encode(JSON.stringify(value));
+const usageEvent = (usage: UsageJson | null | undefined): GenerateEvent => ({ event: { case: "usage", value: toTokenUsage(usage) } });
+
+/**
+ * The ConnectorService.Generate handler: checks the request, runs the provider's adapter under the
+ * attempt's deadline, and streams its answer as events. Whatever goes wrong ends as one `failure`
+ * event; a cancelled call just stops (there is nobody left to tell).
+ */
+export function createGenerateHandler(options: GenerateHandlerOptions) {
+  const { provider, adapter, logger, metrics } = options;
+
+  return async function* generate(request: GenerateRequest, call: CallContext): AsyncGenerator<GenerateEvent> {
+    const started = performance.now();
+    const operation = request.operation === Operation.EMBEDDINGS ? "embeddings" : "chat";
+    const log = logger.child({ request_id: request.requestId, deployment: request.deployment?.id, operation });
+    const timeoutMs = request.timeoutMs || request.deployment?.timeoutMs || provider.timeout_ms || DEFAULT_MODEL_TIMEOUT_MS;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    // Ends the upstream call when the handler stops early for any reason.
+    const done = new AbortController();
+    const signal = AbortSignal.any([call.signal, deadline.signal, done.signal]);
+    let firstEventAt: number | undefined;
+    let outcome: string | undefined;
+    const first = () => (firstEventAt ??= performance.now());
+
+    try {
+      const { deployment, body } = prepare(request, provider);
+      const ctx: AdapterContext = { requestId: request.requestId, deployment, provider, signal, logger: log };
+
+      if (operation === "embeddings") {
+        if (!adapter.embeddings) throw new GatewayError("invalid_request", `provider "${provider.name}" (${provider.kind}) does not serve embeddings`);
+        const response = await adapter.embeddings(body as EmbeddingsRequestJson, ctx);
+        first();
+        yield { event: { case: "completion", value: json(response) } };
+        yield usageEvent(response.usage);
+      } else if (!request.stream) {
+        const completion = await adapter.chat(body as ChatRequestJson, ctx);
+        first();
+        yield { event: { case: "completion", value: json(completion) } };
+        yield usageEvent(completion.usage);
+      } else {
+        const includeUsage = wantsUsageChunk(body as ChatRequestJson);
+        let usage: UsageJson | undefined;
+        for await (const chunk of adapter.chatStream(body as ChatRequestJson, ctx)) {
+          if (chunk.usage) usage = chunk.usage;
+          const forwarded = chunkForClient(chunk, includeUsage);
+          if (!forwarded) continue;
+          first();
+          yield { event: { case: "chunk", value: json(forwarded) } };
+        }
+        if (!usage) log.debug("the upstream reported no usage; counting 0 tokens");
+        yield usageEvent(usage);
+      }
+      outcome = "success";
+    } catch (error) {
+      if (call.signal.aborted) return;
+      const failure = deadline.signal.aborted
+        ? new GatewayError("upstream_timeout", `${provider.name} did not finish within ${timeoutMs} ms`)
+        : asGatewayError(error);
+      outcome = failure.code;
+      if (failure.code === "internal_error") log.error({ err: error }, "generate failed");
+      else log.warn({ code: failure.code, upstream_status: failure.upstreamStatus, message: failure.message }, "upstream failure");
+      yield { event: { case: "failure", value: failure.toFailure() } };
+    } finally {
+      clearTimeout(timer);
+      done.abort();
+      // A call stopped while an event was on its way (client gone) ends here without a catch.
+      outcome ??= "cancelled";
+      metrics.calls.inc({ provider: provider.name, operation, outcome });
+      if (outcome === "success") {
+        const end = performance.now();
+        metrics.upstreamLatency.observe({ provider: provider.name, phase: "first_event" }, ((firstEventAt ?? end) - started) / 1000);
+        metrics.upstreamLatency.observe({ provider: provider.name, phase: "total" }, (end - started) / 1000);
+      }
+      log.debug({ outcome, ms: Math.round(performance.now() - started) }, "generate done");
+    }
+  };
+}
+
+/** The deployment and the parsed body, or a GatewayError saying what is wrong with the request. */
+function prepare(request: GenerateRequest, provider: ProviderConfig): { deployment: { id: string; model: string }; body: JsonObject } {
+  const deployment = request.deployment;
+  if (!deployment || !deployment.model) throw new GatewayError("invalid_request", "the request names no deployment model");
+  if (deployment.provider && deployment.provider !== provider.name) {
+    // A stale registry entry (this address now serves another provider): another replica can answer.
+    throw new GatewayError("service_unavailable", `this connector serves provider "${provider.name}", not "${deployment.provider}"`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder().decode(request.body));
+  } catch {
+    throw new GatewayError("invalid_json", "the request body is not JSON");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new GatewayError("invalid_request", "the request body must be a JSON object");
+  }
+  return { deployment: { id: deployment.id, model: deployment.model }, body: body as JsonObject };
+}
+
+function asGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  return new GatewayError("internal_error", "the connector failed to handle the request", { cause: error });
+}

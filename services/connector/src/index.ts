@@ -1,0 +1,15 @@
+export { startConnectorServer, createAdapter } from "./server.js";
+export type { ConnectorServer, ConnectorServerOptions } from "./server.js";
+export { createGenerateHandler } from "./generate-handler.js";
+export { selectProvider } from "./select-provider.js";
+export { adapterFactories } from "./providers/registry.js";
+export type {
+  AdapterContext,
+  AdapterFactory,
+  ProviderAdapter,
+  ChatRequestJson,
+  ChatCompletionJson,
+  ChatChunkJson,
+  EmbeddingsRequestJson,
+  EmbeddingsResponseJson,
+} from "./providers/types.js";

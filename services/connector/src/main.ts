@@ -1,0 +1,94 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { announceConnector, connectBus, type NatsConnection } from "@switchyard/bus";
+import { loadConfig, portOf, readEnv, SERVICE_PORTS } from "@switchyard/config";
+import { createLogger, createRegistry, exitOnStartFailure, onShutdown, startOpsServer } from "@switchyard/telemetry";
+import { selectProvider } from "./select-provider.js";
+import { type ConnectorServer, startConnectorServer } from "./server.js";
+
+/** In-flight streams get this long to finish at shutdown before they are cancelled. */
+const DRAIN_GRACE_MS = 10_000;
+
+const env = readEnvOrExit();
+const logger = createLogger("connector", env.LOG_LEVEL);
+
+try {
+  await main();
+} catch (error) {
+  exitOnStartFailure(logger, error);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(env.SWITCHYARD_CONFIG);
+  const provider = selectProvider(config, env.PROVIDER);
+  const log = logger.child({ provider: provider.name, kind: provider.kind });
+  const registry = createRegistry("connector");
+
+  let server: ConnectorServer | undefined;
+  let nats: NatsConnection | undefined;
+  let natsUp = false;
+  let stopping = false;
+  let announcement: { leave(): void } | undefined;
+
+  const ops = await startOpsServer({
+    host: env.GRPC_HOST,
+    port: portOf(env.OPS_PORT, SERVICE_PORTS.connector.ops),
+    registry,
+    readiness: () => [
+      ...(stopping ? ["shutting down"] : []),
+      ...(server ? [] : ["grpc server not bound"]),
+      ...(natsUp ? [] : ["nats not connected"]),
+    ],
+  });
+
+  onShutdown(log, () => [
+    ["leave the connector registry", async () => {
+      stopping = true;
+      announcement?.leave();
+      await nats?.flush();
+    }],
+    ["drain in-flight streams", () => server?.shutdown(DRAIN_GRACE_MS)],
+    ["close nats", () => nats?.drain()],
+    ["close ops server", () => ops.close()],
+  ]);
+
+  server = await startConnectorServer({
+    provider,
+    host: env.GRPC_HOST,
+    port: portOf(env.GRPC_PORT, SERVICE_PORTS.connector.grpc),
+    logger: log,
+    registry,
+  });
+
+  nats = await connectBus(env.NATS_URL, `connector-${provider.name}`, log);
+  natsUp = true;
+  void trackNats(nats, (up) => (natsUp = up));
+
+  const address = `${advertiseHost(env.CONNECTOR_ADVERTISE_HOST, env.GRPC_HOST)}:${server.port}`;
+  const id = `${provider.name}-${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  if (!stopping) announcement = announceConnector(nats, { id, provider: provider.name, address });
+  log.info({ id, address, grpc_port: server.port, ops_port: ops.port }, "connector ready");
+}
+
+/** Follows the NATS connection so readiness tells the truth during reconnects. */
+async function trackNats(connection: NatsConnection, set: (up: boolean) => void): Promise<void> {
+  for await (const status of connection.status()) {
+    if (status.type === "disconnect") set(false);
+    else if (status.type === "reconnect") set(true);
+  }
+  set(false);
+}
+
+/** A wildcard bind address cannot be dialled from elsewhere; advertise the host name instead. */
+function advertiseHost(configured: string | undefined, bindHost: string): string {
+  const host = configured ?? (bindHost === "0.0.0.0" || bindHost === "::" ? hostname() : bindHost);
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
+function readEnvOrExit() {
+  try {
+    return readEnv();
+  } catch (error) {
+    exitOnStartFailure(createLogger("connector"), error);
+  }
+}

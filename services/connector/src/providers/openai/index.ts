@@ -1,0 +1,71 @@
+import type { AdapterFactory, AdapterContext, ChatRequestJson } from "../types.js";
+import { errorFromTransport } from "../upstream-errors.js";
+import { GatewayError } from "@switchyard/errors";
+import { OpenAIApi, readErrorBody, releaseBody, type UpstreamResponse } from "./api.js";
+import { toUpstreamChatBody, toUpstreamEmbeddingsBody } from "./request.js";
+import { errorFromResponse, parseChatCompletion, parseEmbeddings } from "./response.js";
+import { readChatStream } from "./stream.js";
+
+/** OpenAI and any OpenAI-compatible server (vLLM, Ollama, LM Studio…) at `api_base`. */
+export const createOpenAIAdapter: AdapterFactory = (provider) => {
+  const api = new OpenAIApi(provider);
+  const name = provider.name;
+
+  /** POSTs and returns a 2xx response; other statuses and transport failures become GatewayErrors. */
+  const send = async (path: string, body: unknown, ctx: AdapterContext, accept: string): Promise<UpstreamResponse> => {
+    ctx.logger.debug({ url: api.urlOf(path), model: ctx.deployment.model }, "upstream request");
+    let response: UpstreamResponse;
+    try {
+      response = await api.post(path, body, { signal: ctx.signal, accept });
+    } catch (error) {
+      throw ctx.signal.aborted ? error : errorFromTransport(name, error);
+    }
+    if (response.status >= 200 && response.status < 300) return response;
+    const text = await readErrorBody(response.body);
+    response.body.destroy();
+    throw errorFromResponse(name, response.status, response.headers, text);
+  };
+
+  const readText = async (response: UpstreamResponse, ctx: AdapterContext): Promise<string> => {
+    try {
+      return await response.body.text();
+    } catch (error) {
+      throw ctx.signal.aborted ? error : errorFromTransport(name, error);
+    }
+  };
+
+  return {
+    async chat(request: ChatRequestJson, ctx) {
+      const response = await send("/chat/completions", toUpstreamChatBody(request, ctx.deployment.model, false), ctx, "application/json");
+      return parseChatCompletion(await readText(response, ctx), name);
+    },
+
+    async *chatStream(request, ctx) {
+      const response = await send("/chat/completions", toUpstreamChatBody(request, ctx.deployment.model, true), ctx, "text/event-stream");
+      const type = String(response.headers["content-type"] ?? "");
+      if (!type.includes("text/event-stream")) {
+        response.body.destroy();
+        throw new GatewayError("upstream_error", `${name} answered a streamed request with ${type || "no content type"}, not an event stream`);
+      }
+      let complete = false;
+      try {
+        yield* readChatStream(response.body.iterator({ destroyOnReturn: false }), name);
+        complete = true;
+      } catch (error) {
+        throw ctx.signal.aborted || error instanceof GatewayError ? error : errorFromTransport(name, error);
+      } finally {
+        // After `[DONE]` the rest of the body is only its end: read it and keep the connection.
+        // Stopped early (failed, cancelled, or the consumer went away): close it now.
+        if (complete) releaseBody(response.body);
+        else response.body.destroy();
+      }
+    },
+
+    async embeddings(request, ctx) {
+      const response = await send("/embeddings", toUpstreamEmbeddingsBody(request, ctx.deployment.model), ctx, "application/json");
+      return parseEmbeddings(await readText(response, ctx), name);
+    },
+
+    close: () => api.close(),
+  };
+};

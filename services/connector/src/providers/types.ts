@@ -1,0 +1,104 @@
+import type { ProviderConfig } from "@switchyard/config";
+import type { Logger } from "@switchyard/telemetry";
+
+/**
+ * The internal wire format is OpenAI's: requests and responses are the Chat Completions (and
+ * Embeddings) JSON objects. These types name the fields the connector reads; every other field
+ * passes through untouched, so vendor extensions survive the trip.
+ */
+export type JsonObject = { [key: string]: unknown };
+
+export interface UsageJson {
+  prompt_tokens: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+  [key: string]: unknown;
+}
+
+export interface ChatMessageJson {
+  role: string;
+  content?: string | ContentPartJson[] | null;
+  [key: string]: unknown;
+}
+
+export interface ContentPartJson {
+  type: string;
+  text?: string;
+  [key: string]: unknown;
+}
+
+export interface ChatRequestJson {
+  /** The public model name as the client sent it; adapters send `deployment.model` upstream. */
+  model?: string;
+  messages?: ChatMessageJson[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean; [key: string]: unknown } | null;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  [key: string]: unknown;
+}
+
+export interface ChatCompletionJson {
+  id: string;
+  object: "chat.completion";
+  created: number;
+  model: string;
+  choices: JsonObject[];
+  usage?: UsageJson | null;
+  [key: string]: unknown;
+}
+
+export interface ChatChunkJson {
+  id: string;
+  object: "chat.completion.chunk";
+  created: number;
+  model: string;
+  choices: JsonObject[];
+  /** Present (null until the last chunk) when usage is reported in the stream. */
+  usage?: UsageJson | null;
+  [key: string]: unknown;
+}
+
+export interface EmbeddingsRequestJson {
+  model?: string;
+  input: unknown;
+  [key: string]: unknown;
+}
+
+export interface EmbeddingsResponseJson {
+  object: "list";
+  data: JsonObject[];
+  model: string;
+  usage?: UsageJson | null;
+  [key: string]: unknown;
+}
+
+/** What an adapter knows of one call besides the request. */
+export interface AdapterContext {
+  readonly requestId: string;
+  /** The deployment being served; `model` is the name the upstream knows. */
+  readonly deployment: { readonly id: string; readonly model: string };
+  readonly provider: ProviderConfig;
+  /** Aborted when the caller cancels, the attempt's deadline passes, or the handler stops reading. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+/**
+ * One provider's translation to its wire format and back. Failures are thrown as GatewayError
+ * (see `upstream-errors.ts`); anything else thrown is treated as an internal error.
+ */
+export interface ProviderAdapter {
+  chat(request: ChatRequestJson, ctx: AdapterContext): Promise<ChatCompletionJson>;
+  /**
+   * Yields OpenAI `chat.completion.chunk` objects. Adapters always report usage as OpenAI does with
+   * `stream_options.include_usage`: a last chunk with empty `choices` and a `usage` object. The
+   * handler decides what the client sees.
+   */
+  chatStream(request: ChatRequestJson, ctx: AdapterContext): AsyncIterable<ChatChunkJson>;
+  embeddings?(request: EmbeddingsRequestJson, ctx: AdapterContext): Promise<EmbeddingsResponseJson>;
+  /** Releases connections; called once at shutdown. */
+  close?(): Promise<void>;
+}
+
+export type AdapterFactory = (provider: ProviderConfig) => ProviderAdapter;

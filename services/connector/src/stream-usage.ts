@@ -1,0 +1,32 @@
+import { create } from "@bufbuild/protobuf";
+import { type TokenUsage, TokenUsageSchema } from "@switchyard/proto";
+import type { ChatChunkJson, ChatRequestJson, UsageJson } from "./providers/types.js";
+
+/** True when the client asked for the usage chunk itself (`stream_options.include_usage`). */
+export function wantsUsageChunk(request: ChatRequestJson): boolean {
+  return request.stream_options?.include_usage === true;
+}
+
+/**
+ * The chunk as the client should see it. Adapters always stream usage (as OpenAI does with
+ * include_usage); a client that did not ask gets neither the usage-only last chunk nor the
+ * `usage: null` field on the others, exactly as OpenAI would have answered it.
+ */
+export function chunkForClient(chunk: ChatChunkJson, includeUsage: boolean): ChatChunkJson | undefined {
+  if (includeUsage || !("usage" in chunk)) return chunk;
+  if (chunk.choices.length === 0 && chunk.usage != null) return undefined;
+  const { usage: _usage, ...rest } = chunk;
+  return rest as ChatChunkJson;
+}
+
+/** An OpenAI usage object as the proto TokenUsage; missing or bad counts are 0. */
+export function toTokenUsage(usage: UsageJson | null | undefined): TokenUsage {
+  const prompt = count(usage?.prompt_tokens);
+  const completion = count(usage?.completion_tokens);
+  const total = usage?.total_tokens === undefined ? prompt + completion : count(usage.total_tokens);
+  return create(TokenUsageSchema, { promptTokens: prompt, completionTokens: completion, totalTokens: total || prompt + completion });
+}
+
+function count(value: unknown): number {
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? Math.min(Math.floor(value), 0xffffffff) : 0;
+}

@@ -1,0 +1,117 @@
+import { once } from "node:events";
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { readFixture } from "../providers/openai/fixtures.js";
+
+/**
+ * A local OpenAI-compatible server for tests, speaking the real wire format (JSON and SSE). The
+ * request's `model` picks the behaviour:
+ *   anything     a completion, or a stream replaying the SSE fixture (usage only if asked for)
+ *   status-<n>   an OpenAI error body with that status (`retry-after: 7` on 429)
+ *   hang         streams two chunks and then never finishes
+ */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: Record<string, unknown>;
+  /** Settles when the response closes; `finished` is false when the client hung up first. */
+  closed: Promise<{ finished: boolean }>;
+}
+
+export interface FakeOpenAI {
+  /** Base URL without `/v1`, e.g. http://127.0.0.1:43123 */
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  /** Resolves with the next request the server receives. */
+  nextRequest(): Promise<RecordedRequest>;
+  close(): Promise<void>;
+}
+
+export async function startFakeOpenAI(): Promise<FakeOpenAI> {
+  const requests: RecordedRequest[] = [];
+  const waiting: ((request: RecordedRequest) => void)[] = [];
+  const server = createServer(async (req, res) => {
+    const parts: Buffer[] = [];
+    for await (const part of req) parts.push(part as Buffer);
+    const closed = new Promise<{ finished: boolean }>((resolve) => res.once("close", () => resolve({ finished: res.writableFinished })));
+    let body: Record<string, unknown> = {};
+    try {
+      body = JSON.parse(Buffer.concat(parts).toString("utf8")) as Record<string, unknown>;
+    } catch {
+      // Recorded as an empty body; the test decides whether that matters.
+    }
+    const recorded: RecordedRequest = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, closed };
+    requests.push(recorded);
+    waiting.shift()?.(recorded);
+    respond(recorded, res);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    nextRequest: () => new Promise((resolve) => waiting.push(resolve)),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function respond(request: RecordedRequest, res: ServerResponse): void {
+  const model = String(request.body.model ?? "");
+  const status = /^status-(\d{3})$/.exec(model);
+  if (status) {
+    const code = Number(status[1]);
+    const body = code === 429 ? readFixture("error-rate-limit.json") : errorBody(code);
+    res.writeHead(code, { "content-type": "application/json", ...(code === 429 ? { "retry-after": "7" } : {}) });
+    res.end(body);
+    return;
+  }
+  if (request.path.endsWith("/embeddings")) {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(readFixture("embeddings-response.json"));
+    return;
+  }
+  if (request.body.stream !== true) {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(readFixture("chat-completion.json"));
+    return;
+  }
+  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
+  const events = sseEvents(request.body);
+  if (model === "hang") {
+    // Two chunks, then silence until the client goes away.
+    res.write(events[0]);
+    res.write(events[1]);
+    return;
+  }
+  // One write per event, as a real server flushes them.
+  for (const event of events) res.write(event);
+  res.end();
+}
+
+/** The fixture's events; without include_usage, OpenAI sends no usage at all. */
+function sseEvents(body: Record<string, unknown>): string[] {
+  const options = body.stream_options as { include_usage?: boolean } | undefined;
+  const withUsage = options?.include_usage === true;
+  return readFixture("chat-stream.sse")
+    .split("\n\n")
+    .filter((event) => event.trim() !== "")
+    .flatMap((event) => {
+      const data = event.slice("data: ".length);
+      if (data === "[DONE]" || withUsage) return [`${event}\n\n`];
+      const chunk = JSON.parse(data) as { choices: unknown[]; usage?: unknown };
+      if (chunk.choices.length === 0) return [];
+      delete chunk.usage;
+      return [`data: ${JSON.stringify(chunk)}\n\n`];
+    });
+}
+
+function errorBody(status: number): string {
+  const type = status >= 500 ? "server_error" : "invalid_request_error";
+  return JSON.stringify({ error: { message: `fake upstream says ${status}`, type, param: null, code: null } });
+}

@@ -1,0 +1,80 @@
+import type { GatewayConfig } from "@switchyard/config";
+import { Histogram, type Logger, type Registry } from "@switchyard/telemetry";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
+import type { MeshClients } from "./mesh/clients.js";
+import { requestIdFrom } from "./pipeline/request-id.js";
+import { installErrorHandling } from "./plugins/error-handler.js";
+import { chatCompletionsRoute } from "./routes/chat-completions.js";
+import { healthRoutes } from "./routes/health.js";
+import { modelsRoutes } from "./routes/models.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The body exactly as received, forwarded to connectors without another JSON pass. */
+    rawBody?: Buffer;
+  }
+}
+
+export interface AppOptions {
+  config: GatewayConfig;
+  mesh: MeshClients;
+  logger: Logger;
+  registry: Registry;
+  controlTimeoutMs?: number;
+}
+
+/** The ingress as a fastify instance that has not started listening (tests use `inject`). */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    // Per-request log lines cost more than the rest of the hot path; usage events record requests.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "requestId" }),
+    bodyLimit: options.config.limits.max_request_bytes,
+    requestIdHeader: false,
+    genReqId: (request) => requestIdFrom(request.headers["x-request-id"]),
+    return503OnClosing: true,
+    ajv: {
+      // Never coerce: a string where a number belongs is the client's bug, reported as a 400.
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, verbose: true },
+    },
+  }) as unknown as FastifyInstance;
+
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body: Buffer, done) => {
+    if (body.length === 0) {
+      done(Object.assign(new Error("empty body"), { code: "FST_ERR_CTP_EMPTY_JSON_BODY", statusCode: 400 }), undefined);
+      return;
+    }
+    try {
+      const parsed: unknown = JSON.parse(body.toString("utf8"));
+      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+        throw new SyntaxError("the body must be a JSON object");
+      }
+      request.rawBody = body;
+      done(null, parsed);
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  const duration = new Histogram({
+    name: "switchyard_http_request_duration_seconds",
+    help: "Time from request to response end, by route and status",
+    labelNames: ["route", "status"],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [options.registry],
+  });
+  app.addHook("onRequest", (request, reply, done) => {
+    reply.header("x-request-id", request.id);
+    const end = duration.startTimer();
+    reply.raw.once("close", () => end({ route: request.routeOptions.url ?? "unknown", status: reply.raw.statusCode }));
+    done();
+  });
+
+  installErrorHandling(app);
+  const controlTimeoutMs = options.controlTimeoutMs ?? 2_000;
+  chatCompletionsRoute(app, options.mesh, { cacheEnabled: options.config.cache.enabled, controlTimeoutMs });
+  modelsRoutes(app, options.mesh, controlTimeoutMs);
+  healthRoutes(app, options.mesh, options.registry);
+  return app;
+}

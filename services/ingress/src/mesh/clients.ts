@@ -1,0 +1,50 @@
+import { connectBus, ensureUsageStream, type NatsConnection, UsagePublisher } from "@switchyard/bus";
+import type { Env } from "@switchyard/config";
+import { type ClientOf, createClient } from "@switchyard/grpc";
+import { CacheService, PolicyService, RouterService } from "@switchyard/proto";
+import type { Logger } from "@switchyard/telemetry";
+import { ConnectorPool } from "./connector-pool.js";
+
+/** Everything the ingress talks to. Tests substitute their own. */
+export interface MeshClients {
+  policy: ClientOf<typeof PolicyService>;
+  cache: ClientOf<typeof CacheService>;
+  router: ClientOf<typeof RouterService>;
+  connectors: Pick<ConnectorPool, "pick" | "providers">;
+  usage: Pick<UsagePublisher, "publish">;
+  /** Problems that make the ingress unready; empty when ready. */
+  readiness(): string[];
+  close(): Promise<void>;
+}
+
+export async function connectMesh(env: Env, logger: Logger): Promise<MeshClients & { publisher: UsagePublisher }> {
+  const policy = createClient(PolicyService, env.SWITCHYARD_POLICY_ADDR);
+  const cache = createClient(CacheService, env.SWITCHYARD_CACHE_ADDR);
+  const router = createClient(RouterService, env.SWITCHYARD_ROUTER_ADDR);
+  const nats: NatsConnection = await connectBus(env.NATS_URL, "switchyard-ingress", logger);
+  await ensureUsageStream(nats);
+  const publisher = new UsagePublisher(nats, logger);
+  const connectors = new ConnectorPool(nats, logger);
+  // Open the channels now so the first request does not pay for connecting.
+  for (const client of [policy, cache, router]) client.waitForReady(5_000).catch(() => {});
+  return {
+    policy,
+    cache,
+    router,
+    connectors,
+    usage: publisher,
+    publisher,
+    readiness: () => [
+      ...(policy.isReady() ? [] : [`policy unreachable at ${policy.address}`]),
+      ...(router.isReady() ? [] : [`router unreachable at ${router.address}`]),
+      ...(cache.isReady() ? [] : [`cache unreachable at ${cache.address}`]),
+      ...(nats.isClosed() ? ["nats connection closed"] : []),
+    ],
+    close: async () => {
+      await publisher.flush();
+      connectors.close();
+      for (const client of [policy, cache, router]) client.close();
+      await nats.drain();
+    },
+  };
+}

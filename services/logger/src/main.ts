@@ -1,0 +1,32 @@
+import { consumeUsage, connectBus } from "@switchyard/bus";
+import { SERVICE_PORTS } from "@switchyard/config";
+import { runService } from "@switchyard/service-kit";
+import { Counter } from "@switchyard/telemetry";
+import { Redis } from "ioredis";
+import { RequestLog } from "./request-log.js";
+
+/** Durable consumer name on SWITCHYARD_USAGE; replicas share it and split the work. */
+const DURABLE = "logger";
+
+await runService("logger", SERVICE_PORTS.logger.ops, async ({ env, logger, registry }) => {
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 });
+  redis.on("error", (error: Error) => logger.warn({ err: error.message }, "redis error"));
+  const log = new RequestLog(redis, { prefix: env.SWITCHYARD_REDIS_PREFIX, retentionS: 7 * 24 * 3600, maxEntries: 1_000_000 });
+  const appended = new Counter({ name: "switchyard_logger_events_total", help: "Usage events seen by logger", labelNames: ["result"], registers: [registry] });
+  const nats = await connectBus(env.NATS_URL, "switchyard-logger", logger);
+  const consumer = await consumeUsage(nats, DURABLE, logger, async (event) => {
+    appended.inc({ result: (await log.append(event)) ? "logged" : "duplicate" });
+  });
+  return {
+    readiness: () => [
+      ...(redis.status === "ready" ? [] : [`redis is ${redis.status}`]),
+      ...(nats.isClosed() ? ["nats connection closed"] : []),
+    ],
+    shutdown: [
+      ["consumer", () => consumer.stop()],
+      ["nats", () => nats.drain()],
+      ["redis", () => redis.quit()],
+    ],
+    details: { durable: DURABLE },
+  };
+});

@@ -1,0 +1,7 @@
+import type { RoutingStrategy } from "./types.js";
+
+/** Tries deployments in the order the config lists them. */
+export const failover: RoutingStrategy = {
+  name: "failover",
+  plan: (_model, eligible) => ({ attempts: [...eligible], reason: "config order" }),
+};
