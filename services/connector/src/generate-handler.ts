@@ -43,7 +43,7 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
     const timeoutMs = request.timeoutMs || request.deployment?.timeoutMs || provider.timeout_ms || DEFAULT_MODEL_TIMEOUT_MS;
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), timeoutMs);
-    // Ends the upstream call when the handler stops early for any reason.
+    // Ends what the adapter still has open when the handler stops before the call finished.
     const done = new AbortController();
     const signal = AbortSignal.any([call.signal, deadline.signal, done.signal]);
     let firstEventAt: number | undefined;
@@ -90,9 +90,11 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
       yield { event: { case: "failure", value: failure.toFailure() } };
     } finally {
       clearTimeout(timer);
-      done.abort();
       // A call stopped while an event was on its way (client gone) ends here without a catch.
       outcome ??= "cancelled";
+      // Stopped early: end whatever the adapter still has open. (A finished call leaves its
+      // connection alone, so it can go back to the pool.)
+      if (outcome !== "success") done.abort();
       metrics.calls.inc({ provider: provider.name, operation, outcome });
       if (outcome === "success") {
         const end = performance.now();

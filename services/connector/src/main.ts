@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     registry,
   });
 
+  log.info({ grpc_port: server.port }, "grpc server bound; connecting to nats");
   nats = await connectBus(env.NATS_URL, `connector-${provider.name}`, log);
   natsUp = true;
   void trackNats(nats, (up) => (natsUp = up));

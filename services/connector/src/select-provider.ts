@@ -9,7 +9,7 @@ export function selectProvider(config: GatewayConfig, name: string | undefined):
   }
   const provider = config.providers[name];
   if (!provider) {
-    throw new ConfigError(config.source, [{ path: `providers.${name}`, message: `unknown provider "${name}" (PROVIDER); known: ${choices}` }]);
+    throw new ConfigError(config.source, [{ path: "PROVIDER", message: `unknown provider "${name}"; known: ${choices}` }]);
   }
   if (!provider.enabled) {
     throw new ConfigError(config.source, [

@@ -23,6 +23,8 @@ export interface FakeOpenAI {
   /** Base URL without `/v1`, e.g. http://127.0.0.1:43123 */
   readonly url: string;
   readonly requests: RecordedRequest[];
+  /** TCP connections accepted so far. */
+  connections(): number;
   /** Resolves with the next request the server receives. */
   nextRequest(): Promise<RecordedRequest>;
   close(): Promise<void>;
@@ -46,12 +48,15 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     waiting.shift()?.(recorded);
     respond(recorded, res);
   });
+  let connections = 0;
+  server.on("connection", () => connections++);
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    connections: () => connections,
     nextRequest: () => new Promise((resolve) => waiting.push(resolve)),
     close: () =>
       new Promise((resolve) => {

@@ -162,14 +162,12 @@ async function streamAnswer(
   sse.open(headers);
   reply.raw.once("close", () => opened.cancel());
   const assembler = new StreamAssembler();
-  let head: ChunkView | undefined;
   try {
     for (let event: GenerateResponse | undefined = opened.first; event; event = await nextEvent(opened)) {
       switch (event.event.case) {
         case "chunk": {
           record.markFirstToken();
           const view = JSON.parse(decoder.decode(event.event.value)) as ChunkView;
-          head ??= view;
           assembler.add(view);
           await sse.data(event.event.value);
           break;
@@ -189,14 +187,9 @@ async function streamAnswer(
     sse.end(false);
     return;
   }
-  const usage = usageJson(record.usage);
-  if (body.stream_options?.include_usage === true && head) {
-    await sse.data(
-      JSON.stringify({ id: head.id, object: "chat.completion.chunk", created: head.created, model: head.model, choices: [], usage }),
-    );
-  }
+  // The connector forwards the usage chunk itself when the client asked for it.
   sse.end();
-  const completion = assembler.completion(usage);
+  const completion = assembler.completion(usageJson(record.usage));
   if (completion) store(Buffer.from(JSON.stringify(completion)));
 }
 

@@ -57,8 +57,13 @@ export async function* mockChatStream(request: ChatRequestJson, ctx: AdapterCont
   yield { ...base, choices: [], usage: answer.usage };
 }
 
-/** Waits, or rejects as soon as the signal aborts. */
+/** Waits, or rejects with the signal's reason as soon as it aborts. */
 export async function wait(ms: number, signal: AbortSignal): Promise<void> {
   signal.throwIfAborted();
-  if (ms > 0) await sleep(ms, undefined, { signal });
+  if (ms <= 0) return;
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch (error) {
+    throw signal.aborted ? signal.reason : error;
+  }
 }

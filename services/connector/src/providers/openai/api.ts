@@ -17,12 +17,15 @@ export class OpenAIApi {
   private readonly pool: Pool;
   private readonly origin: string;
   private readonly basePath: string;
+  /** Query of the base URL (e.g. Azure's `?api-version=…`), kept on every request. */
+  private readonly query: string;
   private readonly headers: Record<string, string>;
 
   constructor(provider: ProviderConfig) {
     const base = new URL(provider.api_base ?? DEFAULT_OPENAI_BASE);
     this.origin = base.origin;
     this.basePath = base.pathname.replace(/\/+$/, "");
+    this.query = base.search;
     this.pool = new Pool(base.origin, {
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 10 * 60_000,
@@ -38,13 +41,13 @@ export class OpenAIApi {
 
   /** The URL a path resolves to, for logs (never with headers: they hold the key). */
   urlOf(path: string): string {
-    return `${this.origin}${this.basePath}${path}`;
+    return `${this.origin}${this.basePath}${path}${this.query}`;
   }
 
   async post(path: string, body: unknown, options: { signal: AbortSignal; accept: string }): Promise<UpstreamResponse> {
     const response = await this.pool.request({
       method: "POST",
-      path: `${this.basePath}${path}`,
+      path: `${this.basePath}${path}${this.query}`,
       headers: { ...this.headers, accept: options.accept },
       body: JSON.stringify(body),
       signal: options.signal,

@@ -1,6 +1,6 @@
-import type { AdapterFactory, AdapterContext, ChatRequestJson } from "../types.js";
-import { errorFromTransport } from "../upstream-errors.js";
 import { GatewayError } from "@switchyard/errors";
+import type { AdapterContext, AdapterFactory, ChatRequestJson } from "../types.js";
+import { errorFromTransport } from "../upstream-errors.js";
 import { OpenAIApi, readErrorBody, releaseBody, type UpstreamResponse } from "./api.js";
 import { toUpstreamChatBody, toUpstreamEmbeddingsBody } from "./request.js";
 import { errorFromResponse, parseChatCompletion, parseEmbeddings } from "./response.js";

@@ -1,0 +1,666 @@
+// `npm run bench`: measures what the gateway costs over a zero-latency upstream, on this machine.
+// See bench/README.md for the method and how to read the results.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, release, tmpdir, totalmem } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Infra, type Mesh, startIsolatedInfra, startMesh } from "@switchyard/mesh";
+import { ADMIN_KEY, type GeneratedConfig, MODEL, SLOW_MODEL, writeConfig } from "./config-gen.js";
+import { LoadGen, Upstream } from "./helpers.js";
+import type { Job, RequestSpec, RunResult } from "./loadgen-protocol.js";
+import { childrenNamed, cpuDelta, cpuSnapshot, hwmNow, machineBusySeconds, RssSampler, rssNow, type Tracked } from "./proc.js";
+import { summarizeProfile } from "./profile.js";
+import { renderMarkdown } from "./report.js";
+import { readSettings, type Settings } from "./settings.js";
+import { mean, slope } from "./stats.js";
+import type {
+  BenchResult,
+  EventCheck,
+  ImagesResult,
+  Measured,
+  Overhead,
+  PathResult,
+  ProfileResult,
+  ScalingResult,
+  SoakResult,
+  SoakSample,
+  SoakVerdict,
+  StreamsResult,
+} from "./types.js";
+import { UsageCounter } from "./usage-events.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BENCH_DIR = resolve(HERE, "..");
+const RESULTS_DIR = join(BENCH_DIR, "results");
+const CHAT = "/v1/chat/completions";
+const MB = 1024 * 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} › ${message}\n`);
+
+// --- request bodies ------------------------------------------------------------------------------
+
+function chatBody(model: string, options: { stream?: boolean; nonce?: boolean } = {}): string {
+  return JSON.stringify({
+    model,
+    messages: [
+      { role: "system", content: "You are a helpful assistant." },
+      { role: "user", content: `Say hello in five words. ${options.nonce ? "__NONCE__" : "(bench)"}` },
+    ],
+    max_tokens: 32,
+    temperature: 0,
+    ...(options.stream ? { stream: true } : {}),
+  });
+}
+
+function imageBody(model: string, imageBytes: number): string {
+  // `imageBytes` of base64 text: a 1 MB image field, as a client sends a screenshot.
+  const b64 = randomBytes(Math.ceil((imageBytes * 3) / 4)).toString("base64").slice(0, imageBytes);
+  return JSON.stringify({
+    model,
+    messages: [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "What is in this image?" },
+          { type: "image_url", image_url: { url: `data:image/png;base64,${b64}` } },
+        ],
+      },
+    ],
+    max_tokens: 32,
+  });
+}
+
+const gatewayHeaders = (bypass: boolean): Record<string, string> => ({
+  authorization: `Bearer ${ADMIN_KEY}`,
+  ...(bypass ? { "x-switchyard-cache": "bypass" } : {}),
+});
+
+interface PathDef {
+  name: string;
+  description: string;
+  target: "gateway" | "upstream";
+  stream: boolean;
+  baseline?: string;
+  request: RequestSpec;
+  /** Send once before measuring, so the answer is in the cache. */
+  prime?: boolean;
+}
+
+function pathDefs(): PathDef[] {
+  return [
+    { name: "baseline", description: "the upstream directly, no gateway", target: "upstream", stream: false, request: { path: CHAT, headers: {}, body: chatBody("bench-upstream") } },
+    {
+      name: "full",
+      description: "gateway, `x-switchyard-cache: bypass`: key check, routing, connector, upstream, usage event",
+      target: "gateway",
+      stream: false,
+      baseline: "baseline",
+      request: { path: CHAT, headers: gatewayHeaders(true), body: chatBody(MODEL) },
+    },
+    {
+      name: "miss",
+      description: "gateway, a new body every request: the full path plus a cache lookup that misses and a cache store",
+      target: "gateway",
+      stream: false,
+      baseline: "baseline",
+      request: { path: CHAT, headers: gatewayHeaders(false), body: chatBody(MODEL, { nonce: true }), unique: true },
+    },
+    {
+      name: "hit",
+      description: "gateway, the same body every request: key check, routing and a cache hit (no connector)",
+      target: "gateway",
+      stream: false,
+      baseline: "baseline",
+      prime: true,
+      request: { path: CHAT, headers: gatewayHeaders(false), body: chatBody(MODEL) },
+    },
+    {
+      name: "stream-baseline",
+      description: "the upstream directly, `stream: true`",
+      target: "upstream",
+      stream: true,
+      request: { path: CHAT, headers: {}, body: chatBody("bench-upstream", { stream: true }), stream: true },
+    },
+    {
+      name: "stream",
+      description: "gateway, `stream: true`, cache bypass: SSE relayed chunk by chunk",
+      target: "gateway",
+      stream: true,
+      baseline: "stream-baseline",
+      request: { path: CHAT, headers: gatewayHeaders(true), body: chatBody(MODEL, { stream: true }), stream: true },
+    },
+  ];
+}
+
+// --- the bench -----------------------------------------------------------------------------------
+
+class Bench {
+  readonly result: BenchResult;
+  infra!: Infra;
+  upstream!: Upstream;
+  loadgen!: LoadGen;
+  counter!: UsageCounter;
+  helpers: Tracked[] = [];
+  mesh: Mesh | undefined;
+  meshTracked: Tracked[] = [];
+  /** Requests sent to the current mesh's gateway, and the usage stream's size when it started. */
+  gatewaySent = 0;
+  eventsAtStart = 0;
+  readonly sampler = new RssSampler(() => this.tracked());
+  readonly workDir = mkdtempSync(join(tmpdir(), "switchyard-bench-"));
+  readonly started = Date.now();
+  readonly stamp = new Date().toISOString().replace(/[:.]/g, "-").replace(/Z$/, "");
+
+  constructor(readonly settings: Settings) {
+    this.result = {
+      meta: {
+        startedAt: new Date().toISOString(),
+        finishedAt: "",
+        durationS: 0,
+        quick: settings.quick,
+        settings,
+        machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGB: Math.round(totalmem() / 1024 ** 3), node: process.version, kernel: release() },
+        notes: [],
+      },
+      mainConfig: { keys: settings.keysSmall, deployments: settings.deploymentsSmall, startupS: 0 },
+      paths: {},
+      overhead: {},
+      usageEvents: { saturation: {} },
+      peakRss: {},
+      phasePeakRss: this.sampler.peaks,
+      scaling: [],
+      targets: [],
+    };
+    try {
+      this.result.meta.commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: BENCH_DIR, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    } catch {
+      // not a git checkout
+    }
+  }
+
+  tracked(): Tracked[] {
+    return [...this.meshTracked, ...this.helpers];
+  }
+
+  get gateway(): string {
+    if (!this.mesh) throw new Error("no mesh is running");
+    return this.mesh.baseUrl;
+  }
+
+  async setUp(): Promise<void> {
+    log("starting nats-server and redis-server (private, loopback)…");
+    this.infra = await startIsolatedInfra();
+    this.upstream = await Upstream.start();
+    this.loadgen = await LoadGen.start();
+    this.counter = await UsageCounter.connect(this.infra.natsUrl);
+    this.helpers = [
+      ...childrenNamed(process.pid, ["nats-server", "redis-server"]).map((c) => ({ name: c.name, pid: c.pid, service: false })),
+      { name: "upstream", pid: this.upstream.child.pid!, service: false },
+      { name: "loadgen", pid: this.loadgen.child.pid!, service: false },
+    ];
+    this.sampler.start();
+    log(`fake upstream on ${this.upstream.origin}; load generator pid ${this.loadgen.child.pid}`);
+  }
+
+  config(label: string, keys: number, deployments: number): GeneratedConfig {
+    return writeConfig({
+      path: join(this.workDir, `${label}.yaml`),
+      upstreamPort: this.upstream.port,
+      keyCount: keys,
+      deploymentCount: deployments,
+      slowStreamMs: this.settings.streamHoldMs,
+    });
+  }
+
+  /** Starts the mesh with one connector for the bench provider; returns the seconds it took. */
+  async startMesh(label: string, config: GeneratedConfig, nodeArgs?: Record<string, string[]>): Promise<number> {
+    const began = performance.now();
+    this.eventsAtStart = await this.counter.count();
+    this.gatewaySent = 0;
+    this.mesh = await startMesh({
+      configPath: config.path,
+      natsUrl: this.infra.natsUrl,
+      redisUrl: this.infra.redisUrl,
+      ports: "ephemeral",
+      logs: { dir: join(this.workDir, "logs", label) },
+      connectors: [{ provider: "up", replicas: 1 }],
+      redisPrefix: `bench-${label}:`,
+      readyTimeoutMs: 300_000,
+      ...(nodeArgs ? { nodeArgs } : {}),
+      onUnexpectedExit: (name, code) => log(`✖ ${name} exited unexpectedly (code ${code}); logs in ${join(this.workDir, "logs", label)}`),
+    });
+    this.meshTracked = this.mesh.processes.map((p) => ({ name: p.name, pid: p.child.pid!, service: true }));
+    const seconds = (performance.now() - began) / 1000;
+    log(`mesh "${label}" ready in ${seconds.toFixed(1)} s (${config.keyCount} keys, ${config.deploymentCount} deployments) at ${this.mesh.baseUrl}`);
+    return seconds;
+  }
+
+  /** Stops the mesh after its usage events are flushed; returns its event check. */
+  async stopMesh(): Promise<EventCheck | undefined> {
+    if (!this.mesh) return undefined;
+    const mesh = this.mesh;
+    this.mesh = undefined;
+    await mesh.stop();
+    this.meshTracked = [];
+    const events = (await this.counter.settle(this.eventsAtStart + this.gatewaySent, 10_000, 2_000)) - this.eventsAtStart;
+    return { sent: this.gatewaySent, responses: this.gatewaySent, events, lost: this.gatewaySent - events };
+  }
+
+  /** Runs a job and records the CPU each process spent on it. */
+  async measure(job: Omit<Job, "id">, hooks?: Parameters<LoadGen["run"]>[1]): Promise<Measured> {
+    const tracked = this.tracked();
+    const before = cpuSnapshot(tracked);
+    const upstreamBefore = await this.upstream.stats();
+    const busyBefore = machineBusySeconds();
+    const selfBefore = process.cpuUsage();
+    const run = await this.loadgen.run(job, hooks);
+    const after = cpuSnapshot(tracked);
+    const busy = machineBusySeconds() - busyBefore;
+    const self = process.cpuUsage(selfBefore);
+    const upstreamAfter = await this.upstream.stats();
+    const upstreamConnections = upstreamAfter.connections - upstreamBefore.connections;
+    const upstreamRequests = upstreamAfter.requests - upstreamBefore.requests;
+    if (this.mesh && job.origin === this.mesh.baseUrl) this.gatewaySent += run.sent;
+    const cpuS = cpuDelta(before, after);
+    const cpuUsPerRequest: Record<string, number> = {};
+    for (const [name, seconds] of Object.entries(cpuS)) cpuUsPerRequest[name] = run.responses > 0 ? (seconds * 1e6) / run.responses : 0;
+    if (run.failures > 0 || Object.keys(run.statuses).some((s) => !s.startsWith("2"))) {
+      log(`  ! ${job.label}: ${run.failures} failures, statuses ${JSON.stringify(run.statuses)} ${run.errors.slice(0, 2).join(" | ")}`);
+    }
+    // CPU the machine spent on anything but the bench's own processes: other people's work.
+    const ours = Object.values(cpuS).reduce((a, b) => a + b, 0) + (self.user + self.system) / 1e6;
+    const otherCores = run.elapsedS > 0 ? Math.max(0, busy - ours) / run.elapsedS : 0;
+    if (otherCores > 0.25) log(`  ! ${job.label}: other processes used ${otherCores.toFixed(2)} cores during the run`);
+    return { ...run, cpuS, cpuUsPerRequest, otherCores, upstreamConnections, upstreamRequests };
+  }
+
+  origin(target: "gateway" | "upstream"): string {
+    return target === "gateway" ? this.gateway : this.upstream.origin;
+  }
+
+  // --- phases ------------------------------------------------------------------------------------
+
+  async paths(): Promise<void> {
+    const s = this.settings;
+    for (const def of pathDefs()) {
+      this.sampler.setPhase("latency");
+      const origin = this.origin(def.target);
+      const base = { origin, requests: [def.request] };
+      log(`path ${def.name}: ${def.description}`);
+      if (def.prime) {
+        await this.measure({ ...base, label: `${def.name} prime`, mode: "serial", count: 1 });
+        await sleep(300);
+      }
+      await this.measure({ ...base, label: `${def.name} warm-up`, mode: "closed", concurrency: 8, durationS: s.warmupS });
+      const result: PathResult = { name: def.name, description: def.description, target: def.target, stream: def.stream, rates: {} };
+      if (def.baseline) result.baseline = def.baseline;
+      result.serial = await this.measure({ ...base, label: `${def.name} serial`, mode: "serial", count: s.serialCount });
+      log(`  one at a time: p50 ${fmt(result.serial.latency.p50)} ms, p99 ${fmt(result.serial.latency.p99)} ms${result.serial.ttft ? `, TTFT p50 ${fmt(result.serial.ttft.p50)} ms` : ""}`);
+
+      const eventsBefore = def.target === "gateway" ? await this.counter.settle(this.eventsAtStart + this.gatewaySent, 15_000, 2_000) : 0;
+      this.sampler.setPhase("saturation");
+      result.saturation = await this.measure({ ...base, label: `${def.name} saturation`, mode: "closed", concurrency: s.saturationConcurrency, durationS: s.saturationS });
+      this.sampler.setPhase("latency");
+      log(`  saturation (${s.saturationConcurrency} connections): ${result.saturation.achievedRps.toFixed(0)} req/s, p99 ${fmt(result.saturation.latency.p99)} ms`);
+      if (def.target === "gateway") {
+        const after = await this.counter.settle(eventsBefore + result.saturation.sent, 20_000, 3_000);
+        result.events = { sent: result.saturation.sent, responses: result.saturation.responses, events: after - eventsBefore, lost: result.saturation.sent - (after - eventsBefore) };
+        this.result.usageEvents.saturation[def.name] = result.events;
+        log(`  usage events: ${result.events.events} for ${result.events.sent} requests (${result.events.lost} missing)`);
+      }
+      for (const rate of s.rates) {
+        if (rate > result.saturation.achievedRps) {
+          result.rates[rate] = { skipped: `above saturation (${result.saturation.achievedRps.toFixed(0)} req/s)` };
+          continue;
+        }
+        const run = await this.measure({ ...base, label: `${def.name} ${rate}/s`, mode: "open", rate, durationS: s.runS });
+        result.rates[rate] = run;
+        log(`  ${rate}/s: p50 ${fmt(run.latency.p50)} ms, p99 ${fmt(run.latency.p99)} ms, p99.9 ${fmt(run.latency.p999)} ms${run.ttft ? `, TTFT p99 ${fmt(run.ttft.p99)} ms` : ""} (send lag p99 ${fmt(run.lag?.p99 ?? 0)} ms)`);
+      }
+      this.result.paths[def.name] = result;
+    }
+    this.computeOverheads();
+  }
+
+  computeOverheads(): void {
+    for (const path of Object.values(this.result.paths)) {
+      if (!path.baseline) continue;
+      const base = this.result.paths[path.baseline];
+      if (!base) continue;
+      const entry: BenchResult["overhead"][string] = { vs: path.baseline, rates: {} };
+      if (path.serial && base.serial) entry.serial = diff(path.serial.latency, base.serial.latency);
+      if (path.stream && path.serial?.ttft && base.serial?.ttft) entry.ttftSerial = diff(path.serial.ttft, base.serial.ttft);
+      for (const [rate, run] of Object.entries(path.rates)) {
+        const baseRun = base.rates[rate];
+        if (!isMeasured(run) || !baseRun || !isMeasured(baseRun)) continue;
+        entry.rates[rate] = diff(run.latency, baseRun.latency);
+        if (run.ttft && baseRun.ttft) (entry.ttftRates ??= {})[rate] = diff(run.ttft, baseRun.ttft);
+      }
+      this.result.overhead[path.name] = entry;
+    }
+  }
+
+  async images(): Promise<void> {
+    const s = this.settings;
+    this.sampler.setPhase("images");
+    log(`${(s.imageBytes / MB).toFixed(0)} MB base64 image requests`);
+    const body = imageBody(MODEL, s.imageBytes);
+    const direct = { origin: this.upstream.origin, requests: [{ path: CHAT, headers: {}, body }] };
+    const gateway = { origin: this.gateway, requests: [{ path: CHAT, headers: gatewayHeaders(true), body }] };
+    await this.measure({ ...gateway, label: "image warm-up", mode: "closed", concurrency: 2, count: 10 });
+    const images: ImagesResult = {
+      imageBytes: s.imageBytes,
+      requestBytes: Buffer.byteLength(body),
+      baselineSerial: await this.measure({ ...direct, label: "image baseline serial", mode: "serial", count: s.imageSerialCount }),
+      gatewaySerial: await this.measure({ ...gateway, label: "image gateway serial", mode: "serial", count: s.imageSerialCount }),
+      baselineOpen: await this.measure({ ...direct, label: `image baseline ${s.imageRate}/s`, mode: "open", rate: s.imageRate, durationS: s.imageRunS }),
+      gatewayOpen: await this.measure({ ...gateway, label: `image gateway ${s.imageRate}/s`, mode: "open", rate: s.imageRate, durationS: s.imageRunS }),
+    };
+    log(`  one at a time: upstream p50 ${fmt(images.baselineSerial.latency.p50)} ms, gateway p50 ${fmt(images.gatewaySerial.latency.p50)} ms, p99 ${fmt(images.gatewaySerial.latency.p99)} ms`);
+    this.result.images = images;
+  }
+
+  async streams(): Promise<void> {
+    const s = this.settings;
+    this.sampler.setPhase("open-streams");
+    log(`${s.openStreams} concurrent open streams (upstream holds each ${s.streamHoldMs} ms)`);
+    await sleep(2_000);
+    const tracked = this.tracked();
+    const before = rssNow(tracked);
+    let during: Record<string, number> | undefined;
+    let holding: { open: number; failed: number; elapsedMs: number } | undefined;
+    const run = await this.measure(
+      {
+        origin: this.gateway,
+        label: "open streams",
+        mode: "hold",
+        count: s.openStreams,
+        rate: s.openStreamsRate,
+        requests: [{ path: CHAT, headers: gatewayHeaders(true), body: chatBody(SLOW_MODEL, { stream: true }), stream: true }],
+        timeoutMs: s.streamHoldMs + 60_000,
+        openTimeoutMs: Math.max(5_000, s.streamHoldMs - 3_000),
+      },
+      {
+        onHolding: async (info) => {
+          holding = info;
+          await sleep(1_000);
+          during = rssNow(tracked);
+        },
+      },
+    );
+    if (!during || !holding) throw new Error("the open-streams run ended before every stream was open; raise streamHoldMs");
+    const byService: Record<string, number> = {};
+    for (const name of Object.keys(during)) byService[name] = holding.open > 0 ? ((during[name] ?? 0) - (before[name] ?? 0)) / holding.open : 0;
+    const gatewayDelta = Object.entries(during)
+      .filter(([name]) => name === "ingress" || name.startsWith("connector"))
+      .reduce((sum, [name, rss]) => sum + rss - (before[name] ?? 0), 0);
+    const streams: StreamsResult = {
+      requested: s.openStreams,
+      open: holding.open,
+      failed: holding.failed,
+      openedInMs: holding.elapsedMs,
+      completed: run.ok,
+      incomplete: run.incompleteStreams,
+      rssBefore: before,
+      rssDuring: during,
+      bytesPerStream: holding.open > 0 ? gatewayDelta / holding.open : 0,
+      bytesPerStreamByService: byService,
+      ttft: run.ttft,
+      run,
+    };
+    log(`  ${streams.open} open after ${(streams.openedInMs / 1000).toFixed(1)} s; ingress+connector ${(streams.bytesPerStream / 1024).toFixed(1)} KB per stream; ${streams.completed} completed`);
+    this.result.streams = streams;
+  }
+
+  async scaleRun(label: string, config: GeneratedConfig, startupS: number): Promise<ScalingResult> {
+    const s = this.settings;
+    this.sampler.setPhase(`scaling ${label}`);
+    const rssAfterStart = rssNow(this.meshTracked);
+    const base = { origin: this.gateway, requests: [{ path: CHAT, headers: gatewayHeaders(true), body: chatBody(MODEL) }], authKeys: config.sampleKeys };
+    await this.measure({ ...base, label: `${label} warm-up`, mode: "closed", concurrency: 8, durationS: s.warmupS });
+    const serial = await this.measure({ ...base, label: `${label} serial`, mode: "serial", count: s.scaleSerialCount });
+    const open = await this.measure({ ...base, label: `${label} ${s.scaleRate}/s`, mode: "open", rate: s.scaleRate, durationS: s.scaleRunS });
+    log(`  ${label}: one at a time p50 ${fmt(serial.latency.p50)} / p99 ${fmt(serial.latency.p99)} ms; ${s.scaleRate}/s p50 ${fmt(open.latency.p50)} / p99 ${fmt(open.latency.p99)} ms`);
+    return { label, keys: config.keyCount, deployments: config.deploymentCount, startupS, rssAfterStart, serial, open };
+  }
+
+  async soak(): Promise<void> {
+    const s = this.settings;
+    this.sampler.setPhase("soak");
+    const mix: { name: string; spec: RequestSpec }[] = [
+      { name: "full (bypass)", spec: { path: CHAT, headers: gatewayHeaders(true), body: chatBody(MODEL) } },
+      { name: "cache hit", spec: { path: CHAT, headers: gatewayHeaders(false), body: chatBody(MODEL) } },
+      { name: "stream (bypass)", spec: { path: CHAT, headers: gatewayHeaders(true), body: chatBody(MODEL, { stream: true }), stream: true } },
+      { name: "cache miss + store", spec: { path: CHAT, headers: gatewayHeaders(false), body: chatBody(MODEL, { nonce: true }), unique: true } },
+    ];
+    log(`soak: ${s.soakS} s at ${s.soakRate} req/s (${mix.map((m) => m.name).join(", ")}), RSS every ${s.soakSampleS} s`);
+    const samples: SoakSample[] = [];
+    const began = performance.now();
+    const take = () => samples.push({ tS: Math.round((performance.now() - began) / 100) / 10, rss: rssNow(this.tracked()) });
+    take();
+    const timer = setInterval(take, s.soakSampleS * 1000);
+    let lastReport = 0;
+    const run = await this.measure(
+      { origin: this.gateway, label: "soak", mode: "open", rate: s.soakRate, durationS: s.soakS, requests: mix.map((m) => m.spec), windowS: s.soakS >= 120 ? 30 : 5 },
+      {
+        onWindow: (w) => {
+          if (w.tS - lastReport < 60 && s.soakS >= 120) return;
+          lastReport = w.tS;
+          const rss = samples.at(-1)?.rss ?? {};
+          log(`  soak ${w.tS.toFixed(0)} s: p50 ${fmt(w.p50)} ms, p99 ${fmt(w.p99)} ms, ingress ${mb(rss.ingress)} MB, connector ${mb(rss["connector-up"])} MB`);
+        },
+      },
+    );
+    clearInterval(timer);
+    take();
+    const verdicts = soakVerdicts(samples, this.meshTracked);
+    const tooShort = s.soakS < 120;
+    const flat = verdicts.every((v) => v.levelsOff);
+    const verdict = tooShort
+      ? `${flat ? "no growth seen" : "growth seen"}, but ${s.soakS} s is too short to judge (the full run soaks ${600} s)`
+      : flat
+        ? "memory levels off: no Switchyard service grew between the middle and the last third"
+        : `memory still climbing in: ${verdicts.filter((v) => !v.levelsOff).map((v) => `${v.name} (+${v.growthMB.toFixed(1)} MB, ${v.slopeMBPerMin.toFixed(2)} MB/min)`).join(", ")}`;
+    log(`  ${verdict}`);
+    this.result.soak = { durationS: s.soakS, rate: s.soakRate, mix: mix.map((m) => m.name), run, samples, verdicts, verdict };
+  }
+
+  async profile(config: GeneratedConfig): Promise<void> {
+    const s = this.settings;
+    const dir = join(RESULTS_DIR, `profiles-${this.stamp}`);
+    mkdirSync(dir, { recursive: true });
+    const args = ["--cpu-prof", `--cpu-prof-dir=${dir}`];
+    await this.startMesh("profile", config, { ingress: args, connector: args, policy: args, cache: args, router: args });
+    this.sampler.setPhase("profile");
+    const pids = new Map(this.mesh!.processes.map((p) => [p.child.pid!, p.name]));
+    const base = { origin: this.gateway, requests: [{ path: CHAT, headers: gatewayHeaders(true), body: chatBody(MODEL) }] };
+    log(`profile: full path at saturation for ${s.profileS} s with --cpu-prof on ingress, connector, policy, cache, router`);
+    await this.measure({ ...base, label: "profile warm-up", mode: "closed", concurrency: 8, durationS: s.warmupS });
+    const fromUs = Number(process.hrtime.bigint() / 1000n);
+    const run = await this.measure({ ...base, label: "profile", mode: "closed", concurrency: s.saturationConcurrency, durationS: s.profileS });
+    const toUs = Number(process.hrtime.bigint() / 1000n);
+    await this.stopMesh();
+    const summaries: ProfileResult["summaries"] = {};
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"))) {
+      const pid = Number(/^CPU\.\d+\.\d+\.(\d+)\./.exec(file)?.[1]);
+      const name = pids.get(pid) ?? file;
+      summaries[name] = summarizeProfile(join(dir, file), 25, { fromUs, toUs });
+    }
+    this.result.profile = { durationS: s.profileS, run, dir: dir.slice(BENCH_DIR.length + 1), summaries };
+    const ingress = summaries.ingress;
+    if (ingress) log(`  ingress busy ${ingress.busyMs.toFixed(0)} ms of ${ingress.wallMs.toFixed(0)} ms; top: ${ingress.top.slice(0, 3).map((f) => `${f.name} ${f.pct}%`).join(", ")}`);
+  }
+
+  // --- the whole run -----------------------------------------------------------------------------
+
+  async run(): Promise<void> {
+    const s = this.settings;
+    await this.setUp();
+    const mainConfig = this.config("main", s.keysSmall, s.deploymentsSmall);
+    const needsMain = s.phases.some((p) => p !== "profile");
+    if (needsMain) {
+      const startupS = await this.startMesh("main", mainConfig);
+      this.result.mainConfig.startupS = startupS;
+      if (s.phases.includes("paths")) await this.paths();
+      if (s.phases.includes("images")) await this.images();
+      if (s.phases.includes("streams")) await this.streams();
+      if (s.phases.includes("scaling")) this.result.scaling.push(await this.scaleRun(`${s.keysSmall} keys, ${s.deploymentsSmall} deployments`, mainConfig, startupS));
+      if (s.phases.includes("soak")) await this.soak();
+      this.result.peakRss = hwmNow(this.tracked());
+      const check = await this.stopMesh();
+      if (check) this.result.usageEvents.mainMesh = check;
+      if (check) log(`usage events for the main mesh: ${check.events} for ${check.sent} gateway requests (${check.lost} missing)`);
+    }
+    if (s.phases.includes("scaling")) {
+      for (const [keys, deployments] of [
+        [s.keysLarge, s.deploymentsSmall],
+        [s.keysSmall, s.deploymentsLarge],
+      ] as const) {
+        const label = `${keys} keys, ${deployments} deployments`;
+        const config = this.config(`scale-${keys}-${deployments}`, keys, deployments);
+        log(`scaling: ${label}`);
+        const startupS = await this.startMesh(`scale-${keys}-${deployments}`, config);
+        this.result.scaling.push(await this.scaleRun(label, config, startupS));
+        await this.stopMesh();
+      }
+    }
+    if (s.phases.includes("profile")) await this.profile(mainConfig);
+    this.sampler.stop();
+  }
+
+  async tearDown(keepWorkDir = false): Promise<void> {
+    this.sampler.stop();
+    if (this.mesh) await this.mesh.stop().catch(() => undefined);
+    await this.loadgen?.stop().catch(() => undefined);
+    await this.upstream?.stop().catch(() => undefined);
+    await this.counter?.close().catch(() => undefined);
+    await this.infra?.stop().catch(() => undefined);
+    if (keepWorkDir) log(`logs and generated configs kept in ${this.workDir}`);
+    else rmSync(this.workDir, { recursive: true, force: true });
+  }
+
+  finish(): { json: string; md: string } {
+    const r = this.result;
+    r.meta.finishedAt = new Date().toISOString();
+    r.meta.durationS = Math.round((Date.now() - this.started) / 100) / 10;
+    r.targets = targetChecks(r);
+    if (r.meta.quick) r.meta.notes.push("quick mode: short runs, fewer samples and a short soak; figures are indicative only");
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const json = `${JSON.stringify(r, null, 2)}\n`;
+    const md = renderMarkdown(r);
+    const name = `${this.stamp}${r.meta.quick ? "-quick" : ""}`;
+    writeFileSync(join(RESULTS_DIR, `${name}.json`), json);
+    writeFileSync(join(RESULTS_DIR, `${name}.md`), md);
+    writeFileSync(join(RESULTS_DIR, "latest.json"), json);
+    writeFileSync(join(RESULTS_DIR, "latest.md"), md);
+    return { json: join(RESULTS_DIR, `${name}.json`), md };
+  }
+}
+
+// --- helpers -------------------------------------------------------------------------------------
+
+export function isMeasured(run: Measured | { skipped: string }): run is Measured {
+  return !("skipped" in run);
+}
+
+function diff(a: RunResult["latency"], b: RunResult["latency"]): Overhead {
+  return { p50: a.p50 - b.p50, p90: a.p90 - b.p90, p99: a.p99 - b.p99, p999: a.p999 - b.p999 };
+}
+
+const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
+const mb = (bytes: number | undefined) => (bytes === undefined ? "?" : (bytes / MB).toFixed(0));
+
+function soakVerdicts(samples: SoakSample[], services: readonly Tracked[]): SoakVerdict[] {
+  const n = samples.length;
+  return services.map(({ name }) => {
+    const series = samples.map((s) => (s.rss[name] ?? 0) / MB);
+    const mid = series.slice(Math.floor(n / 3), Math.floor((2 * n) / 3));
+    const last = series.slice(Math.floor((2 * n) / 3));
+    const half = samples.slice(Math.floor(n / 2));
+    const midMB = mean(mid);
+    const growthMB = mean(last) - midMB;
+    const slopeMBPerMin = slope(half.map((s) => s.tS / 60), half.map((s) => (s.rss[name] ?? 0) / MB));
+    return {
+      name,
+      startMB: series[0] ?? 0,
+      midMB,
+      endMB: series.at(-1) ?? 0,
+      growthMB,
+      slopeMBPerMin,
+      levelsOff: growthMB <= Math.max(2, 0.03 * midMB),
+    };
+  });
+}
+
+function targetChecks(r: BenchResult): BenchResult["targets"] {
+  const out: BenchResult["targets"] = [];
+  const check = (name: string, target: string, value: number | undefined, limit: number, unit: string, atLeast = false) =>
+    out.push({
+      name,
+      target: `${atLeast ? "≥" : "≤"} ${limit} ${unit}`,
+      measured: value === undefined ? "not measured" : `${unit === "req/s" || unit === "KB" ? value.toFixed(0) : value.toFixed(2)} ${unit}`,
+      pass: value === undefined ? undefined : atLeast ? value >= limit : value <= limit,
+    });
+  const o = r.overhead;
+  check("full path added p50, one at a time", "", o.full?.serial?.p50, 0.5, "ms");
+  check("full path added p99, one at a time", "", o.full?.serial?.p99, 2, "ms");
+  check("cache hit added p50, one at a time", "", o.hit?.serial?.p50, 0.3, "ms");
+  check("full path added p99 at 500 req/s", "", o.full?.rates["500"]?.p99, 5, "ms");
+  check("full path added p99 at 1,000 req/s", "", o.full?.rates["1000"]?.p99, 10, "ms");
+  check("full path saturation throughput", "", r.paths.full?.saturation?.achievedRps, 2500, "req/s", true);
+  check("stream TTFT added p99, one at a time", "", o.stream?.ttftSerial?.p99, 2, "ms");
+  check("memory per open stream (1,000 open)", "", r.streams ? r.streams.bytesPerStream / 1024 : undefined, 50, "KB");
+  const sat = Object.values(r.usageEvents.saturation);
+  out.push({
+    name: "usage events lost at saturation",
+    target: "0",
+    measured: sat.length === 0 ? "not measured" : `${sat.reduce((a, e) => a + e.lost, 0)} of ${sat.reduce((a, e) => a + e.sent, 0)}`,
+    pass: sat.length === 0 ? undefined : sat.every((e) => e.lost <= 0),
+  });
+  out.push({
+    name: "soak: memory levels off",
+    target: "no climb",
+    measured: r.soak ? r.soak.verdict : "not measured",
+    pass: r.soak ? (r.soak.durationS >= 120 ? r.soak.verdicts.every((v) => v.levelsOff) : undefined) : undefined,
+  });
+  return out;
+}
+
+// --- entry ---------------------------------------------------------------------------------------
+
+let settings: Settings;
+try {
+  settings = readSettings(process.argv.slice(2));
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
+const bench = new Bench(settings);
+let interrupted = false;
+const onSignal = () => {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  log("interrupted; stopping everything…");
+  void bench.tearDown().finally(() => process.exit(130));
+};
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
+
+let failed: unknown;
+try {
+  await bench.run();
+} catch (error) {
+  failed = error;
+  log(`✖ ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+} finally {
+  await bench.tearDown(failed !== undefined || process.env.BENCH_KEEP_LOGS === "1");
+}
+if (failed) {
+  bench.result.meta.notes.push(`the run failed: ${failed instanceof Error ? failed.message : String(failed)}`);
+}
+const { json, md } = bench.finish();
+process.stdout.write(`\n${md}\n`);
+log(`results: ${json} (and latest.json / latest.md beside it)`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,273 @@
+// Renders a bench result as Markdown tables.
+import type { RunResult } from "./loadgen-protocol.js";
+import type { BenchResult, Measured, Skipped } from "./types.js";
+
+const MB = 1024 * 1024;
+const ms = (v: number | undefined) => (v === undefined ? "–" : v < 10 && v > -10 ? v.toFixed(2) : v.toFixed(1));
+const signed = (v: number | undefined) => (v === undefined ? "–" : `${v >= 0 ? "+" : ""}${ms(v)}`);
+const int = (v: number | undefined) => (v === undefined ? "–" : Math.round(v).toLocaleString("en-US"));
+const mb = (v: number | undefined) => (v === undefined ? "–" : (v / MB).toFixed(1));
+const isMeasured = (run: Measured | Skipped | undefined): run is Measured => run !== undefined && !("skipped" in run);
+
+function table(header: string[], align: ("l" | "r")[], rows: string[][]): string {
+  return [
+    `| ${header.join(" | ")} |`,
+    `|${align.map((a) => (a === "r" ? "---:" : "---")).join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+}
+
+function errorsOf(run: RunResult): string {
+  const bad = run.failures + Object.entries(run.statuses).reduce((sum, [status, n]) => (status.startsWith("2") ? sum : sum + n), 0) + run.incompleteStreams;
+  return bad === 0 ? "0" : `**${bad}**`;
+}
+
+/** Service columns in a stable order: the gateway's services, then the helpers. */
+function processOrder(names: Iterable<string>): string[] {
+  const order = ["ingress", "policy", "cache", "router", "connector", "budget", "logger", "nats-server", "redis-server", "upstream", "loadgen"];
+  const rank = (n: string) => {
+    const i = order.findIndex((o) => n === o || n.startsWith(`${o}-`));
+    return i < 0 ? order.length : i;
+  };
+  return [...new Set(names)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+const GATEWAY_COST = (name: string) => !["upstream", "loadgen"].includes(name);
+
+export function renderMarkdown(r: BenchResult): string {
+  const out: string[] = [];
+  const m = r.meta;
+  out.push(`# Switchyard benchmark — ${m.startedAt.slice(0, 16).replace("T", " ")} UTC${m.quick ? " (quick mode)" : ""}`);
+  out.push(
+    `${m.machine.cpus} × ${m.machine.cpuModel}, ${m.machine.memoryGB} GB, Node ${m.machine.node}, Linux ${m.machine.kernel}${m.commit ? `, commit ${m.commit}` : ""}. ` +
+      `Run took ${(m.durationS / 60).toFixed(1)} min. Everything on 127.0.0.1; mesh config: ${int(r.mainConfig.keys)} keys, ${r.mainConfig.deployments} deployments, one connector. Latencies in ms.`,
+  );
+  for (const note of m.notes) out.push(`> ${note}`);
+
+  out.push("## Targets");
+  out.push(
+    table(
+      ["target", "goal", "measured", ""],
+      ["l", "r", "r", "l"],
+      r.targets.map((t) => [t.name, t.target, t.measured, t.pass === undefined ? "–" : t.pass ? "✅" : "❌"]),
+    ),
+  );
+
+  const paths = Object.values(r.paths);
+  if (paths.length > 0) {
+    out.push("## Latency by path and load");
+    out.push(
+      "Open loop at fixed rates: latency from the *intended* send time to the last byte (TTFT: to the first body bytes). " +
+        "*one at a time*: one request in flight. *saturation*: closed loop, " +
+        `${m.settings.saturationConcurrency} connections. *added*: this path minus its baseline at the same load and percentile.`,
+    );
+    const rows: string[][] = [];
+    for (const path of paths) {
+      const over = r.overhead[path.name];
+      const base = path.baseline ? r.paths[path.baseline] : undefined;
+      const add = (run: RunResult, baseRun: RunResult | undefined) => {
+        const metric = path.stream ? "ttft" : "latency";
+        const a = run[metric];
+        const b = baseRun?.[metric];
+        return a && b ? [signed(a.p50 - b.p50), signed(a.p99 - b.p99)] : ["", ""];
+      };
+      const row = (load: string, run: RunResult, baseRun: RunResult | undefined) => {
+        const main = run.latency;
+        const t = run.ttft;
+        rows.push([
+          path.name,
+          load,
+          int(run.achievedRps),
+          ms(main.p50),
+          ms(main.p90),
+          ms(main.p99),
+          ms(main.p999),
+          ms(main.max),
+          t ? `${ms(t.p50)} / ${ms(t.p99)}` : "",
+          ...add(run, baseRun),
+          errorsOf(run),
+        ]);
+      };
+      if (path.serial) row("one at a time", path.serial, base?.serial);
+      for (const [rate, run] of Object.entries(path.rates)) {
+        if (isMeasured(run)) row(`${rate}/s`, run, isMeasured(base?.rates[rate]) ? (base?.rates[rate] as Measured) : undefined);
+        else rows.push([path.name, `${rate}/s`, "", "", "", "", "", "", "", "", "", run.skipped]);
+      }
+      if (path.saturation) row("saturation", path.saturation, base?.saturation);
+      void over;
+    }
+    out.push(
+      table(
+        ["path", "load", "req/s", "p50", "p90", "p99", "p99.9", "max", "TTFT p50 / p99", "added p50", "added p99", "errors"],
+        ["l", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+        rows,
+      ),
+    );
+    out.push("Streams: *added* compares time to first token. Path meanings:");
+    out.push(paths.map((p) => `- **${p.name}**: ${p.description}`).join("\n"));
+
+    const lagged = paths.flatMap((p) => Object.values(p.rates).filter(isMeasured)).map((run) => run.lag?.p99 ?? 0);
+    if (lagged.length > 0) out.push(`Load generator send lag (actual − intended send time), worst p99 over the fixed-rate runs: ${ms(Math.max(...lagged))} ms.`);
+
+    out.push("## CPU time per request (µs), at saturation");
+    const names = processOrder(paths.flatMap((p) => Object.keys(p.saturation?.cpuUsPerRequest ?? {})));
+    out.push(
+      table(
+        ["path", "req/s", ...names, "gateway total¹"],
+        ["l", "r", ...names.map(() => "r" as const), "r"],
+        paths
+          .filter((p) => p.saturation)
+          .map((p) => {
+            const cpu = p.saturation!.cpuUsPerRequest;
+            const total = p.target === "gateway" ? Object.entries(cpu).filter(([n]) => GATEWAY_COST(n)).reduce((a, [, v]) => a + v, 0) : undefined;
+            return [p.name, int(p.saturation!.achievedRps), ...names.map((n) => int(cpu[n])), total === undefined ? "–" : `**${int(total)}**`];
+          }),
+      ),
+    );
+    out.push("¹ every Switchyard service plus nats-server and redis-server; the upstream and the load generator are shown for context, not counted. The machine has " + `${m.machine.cpus} cores = ${int(m.machine.cpus * 1e6)} µs of CPU per second: total µs/request × req/s near that figure means CPU-bound.`);
+    const full = r.paths.full;
+    const at500 = full?.rates["500"];
+    if (isMeasured(at500)) {
+      out.push(
+        `Full path at 500 req/s: ${names
+          .filter((n) => at500.cpuUsPerRequest[n] !== undefined)
+          .map((n) => `${n} ${int(at500.cpuUsPerRequest[n])}`)
+          .join(", ")} µs/request.`,
+      );
+    }
+  }
+
+  const sat = Object.entries(r.usageEvents.saturation);
+  if (sat.length > 0 || r.usageEvents.mainMesh) {
+    out.push("## Usage events");
+    const rows = sat.map(([name, e]) => [`${name} at saturation`, int(e.sent), int(e.events), e.lost === 0 ? "0" : `**${e.lost}**`]);
+    const all = r.usageEvents.mainMesh;
+    if (all) rows.push(["whole main mesh run (every request sent)", int(all.sent), int(all.events), all.lost === 0 ? "0" : `**${all.lost}**`]);
+    out.push(table(["run", "gateway requests", "events on SWITCHYARD_USAGE", "missing"], ["l", "r", "r", "r"], rows));
+  }
+
+  if (Object.keys(r.peakRss).length > 0) {
+    out.push("## Memory (RSS, MB)");
+    const phases = Object.keys(r.phasePeakRss).filter((p) => p !== "start" && !p.startsWith("scaling") && p !== "profile");
+    const names = processOrder(Object.keys(r.peakRss));
+    out.push(
+      table(
+        ["process", ...phases.map((p) => `peak: ${p}`), "peak (VmHWM)"],
+        ["l", ...phases.map(() => "r" as const), "r"],
+        names.map((n) => [n, ...phases.map((p) => mb(r.phasePeakRss[p]?.[n])), `**${mb(r.peakRss[n])}**`]),
+      ),
+    );
+  }
+
+  const s = r.streams;
+  if (s) {
+    out.push(`## ${int(s.requested)} concurrent open streams`);
+    out.push(
+      `Opened at ${m.settings.openStreamsRate}/s through the gateway to an upstream that sends the first chunk and then holds each stream ${m.settings.streamHoldMs / 1000} s. ` +
+        `${int(s.open)} open after ${(s.openedInMs / 1000).toFixed(1)} s (${s.failed} failed), ${int(s.completed)} completed, ${s.incomplete} incomplete. ` +
+        `TTFT while opening: p50 ${ms(s.ttft?.p50)}, p99 ${ms(s.ttft?.p99)} ms.`,
+    );
+    const names = processOrder(Object.keys(s.rssDuring));
+    out.push(
+      table(
+        ["process", "RSS before (MB)", "RSS with streams open (MB)", "KB per stream"],
+        ["l", "r", "r", "r"],
+        names.map((n) => [n, mb(s.rssBefore[n]), mb(s.rssDuring[n]), ((s.bytesPerStreamByService[n] ?? 0) / 1024).toFixed(1)]),
+      ),
+    );
+    out.push(`**Ingress + connector: ${(s.bytesPerStream / 1024).toFixed(1)} KB per open stream.**`);
+  }
+
+  const img = r.images;
+  if (img) {
+    out.push(`## ${(img.imageBytes / MB).toFixed(0)} MB base64 image requests`);
+    out.push(`Request body ${(img.requestBytes / MB).toFixed(2)} MB, cache bypass.`);
+    const row = (label: string, run: Measured, base: Measured) => [
+      label,
+      int(run.achievedRps),
+      ms(run.latency.p50),
+      ms(run.latency.p99),
+      ms(run.latency.max),
+      signed(run.latency.p50 - base.latency.p50),
+      signed(run.latency.p99 - base.latency.p99),
+      int(Object.entries(run.cpuUsPerRequest).filter(([n]) => n === "ingress").reduce((a, [, v]) => a + v, 0)),
+      int(Object.entries(run.cpuUsPerRequest).filter(([n]) => n.startsWith("connector")).reduce((a, [, v]) => a + v, 0)),
+      errorsOf(run),
+    ];
+    out.push(
+      table(
+        ["run", "req/s", "p50", "p99", "max", "added p50", "added p99", "ingress µs/req", "connector µs/req", "errors"],
+        ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+        [
+          row("upstream directly, one at a time", img.baselineSerial, img.baselineSerial),
+          row("gateway, one at a time", img.gatewaySerial, img.baselineSerial),
+          row(`upstream directly, ${m.settings.imageRate}/s`, img.baselineOpen, img.baselineOpen),
+          row(`gateway, ${m.settings.imageRate}/s`, img.gatewayOpen, img.baselineOpen),
+        ],
+      ),
+    );
+  }
+
+  if (r.scaling.length > 0) {
+    out.push("## Keys and deployments");
+    out.push(`Full path (cache bypass), Authorization rotating over up to 1,000 keys spread over the key list. Fixed rate ${m.settings.scaleRate}/s.`);
+    const first = r.scaling[0]!;
+    out.push(
+      table(
+        ["config", "mesh start (s)", "policy RSS (MB)", "router RSS (MB)", "one at a time p50", "p99", `${m.settings.scaleRate}/s p50`, "p99", "p99 vs first", "errors"],
+        ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+        r.scaling.map((x) => [
+          x.label,
+          x.startupS.toFixed(1),
+          mb(x.rssAfterStart.policy),
+          mb(x.rssAfterStart.router),
+          ms(x.serial.latency.p50),
+          ms(x.serial.latency.p99),
+          ms(x.open.latency.p50),
+          ms(x.open.latency.p99),
+          x === first ? "" : signed(x.open.latency.p99 - first.open.latency.p99),
+          errorsOf(x.serial).startsWith("0") && errorsOf(x.open).startsWith("0") ? "0" : `**${x.serial.failures + x.open.failures}+**`,
+        ]),
+      ),
+    );
+  }
+
+  const soak = r.soak;
+  if (soak) {
+    out.push(`## Soak: ${(soak.durationS / 60).toFixed(1)} min at ${soak.rate} req/s`);
+    out.push(`Mix, round-robin: ${soak.mix.join(", ")}. ${int(soak.run.responses)} responses, ${errorsOf(soak.run)} errors; p50 ${ms(soak.run.latency.p50)}, p99 ${ms(soak.run.latency.p99)}, p99.9 ${ms(soak.run.latency.p999)} ms. RSS sampled every ${m.settings.soakSampleS} s (${soak.samples.length} samples).`);
+    out.push(
+      table(
+        ["service", "start", "middle third (mean)", "end", "last − middle third", "slope, 2nd half (MB/min)", ""],
+        ["l", "r", "r", "r", "r", "r", "l"],
+        soak.verdicts.map((v) => [v.name, v.startMB.toFixed(1), v.midMB.toFixed(1), v.endMB.toFixed(1), signed(v.growthMB), v.slopeMBPerMin.toFixed(2), v.levelsOff ? "flat" : "**climbing**"]),
+      ),
+    );
+    out.push(`**Verdict: ${soak.verdict}.**`);
+    if (soak.run.windows && soak.run.windows.length > 1) {
+      const w = soak.run.windows;
+      out.push(`Latency by window: first p50 ${ms(w[0]!.p50)} / p99 ${ms(w[0]!.p99)} ms, last p50 ${ms(w.at(-1)!.p50)} / p99 ${ms(w.at(-1)!.p99)} ms, worst window p99 ${ms(Math.max(...w.map((x) => x.p99)))} ms.`);
+    }
+  }
+
+  const prof = r.profile;
+  if (prof) {
+    out.push("## Where the time goes (CPU profile)");
+    out.push(
+      `Full path at saturation for ${prof.durationS} s with \`node --cpu-prof\` on ingress, connector, policy, cache and router (${int(prof.run.achievedRps)} req/s while profiled). Profiles: \`bench/${prof.dir}/\` (open in Chrome DevTools or speedscope).`,
+    );
+    for (const name of processOrder(Object.keys(prof.summaries))) {
+      const p = prof.summaries[name]!;
+      out.push(`### ${name}: busy ${((p.busyMs / p.wallMs) * 100).toFixed(0)}% of the run, GC ${((p.gcMs / Math.max(1, p.busyMs)) * 100).toFixed(0)}% of busy`);
+      out.push(
+        table(
+          ["self %", "function", "where"],
+          ["r", "l", "l"],
+          p.top.slice(0, name === "ingress" || name.startsWith("connector") ? 12 : 6).map((f) => [f.pct.toFixed(1), `\`${f.name}\``, f.where]),
+        ),
+      );
+      out.push(`By package: ${p.byPackage.slice(0, 8).map((x) => `${x.name} ${x.pct.toFixed(0)}%`).join(", ")}.`);
+    }
+  }
+  return `${out.join("\n\n")}\n`;
+}

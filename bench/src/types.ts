@@ -1,0 +1,149 @@
+import type { RunResult } from "./loadgen-protocol.js";
+import type { ProfileSummary } from "./profile.js";
+import type { Settings } from "./settings.js";
+import type { Summary } from "./stats.js";
+
+export interface Measured extends RunResult {
+  /** CPU seconds each process used during the run. */
+  cpuS: Record<string, number>;
+  /** CPU microseconds per response, per process. */
+  cpuUsPerRequest: Record<string, number>;
+  /** Cores' worth of CPU that processes outside the bench used during the run (a busy machine skews results). */
+  otherCores: number;
+  /** New TCP connections the upstream accepted during the run (keep-alive working: near zero). */
+  upstreamConnections: number;
+  upstreamRequests: number;
+}
+
+export interface Skipped {
+  skipped: string;
+}
+
+export interface EventCheck {
+  /** Requests sent to the gateway during the run. */
+  sent: number;
+  responses: number;
+  /** Messages added to the JetStream usage stream. */
+  events: number;
+  lost: number;
+}
+
+export interface PathResult {
+  name: string;
+  description: string;
+  target: "gateway" | "upstream";
+  stream: boolean;
+  baseline?: string;
+  serial?: Measured;
+  saturation?: Measured;
+  rates: Record<string, Measured | Skipped>;
+  events?: EventCheck;
+}
+
+export interface Overhead {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+}
+
+export interface StreamsResult {
+  requested: number;
+  open: number;
+  failed: number;
+  openedInMs: number;
+  completed: number;
+  incomplete: number;
+  rssBefore: Record<string, number>;
+  rssDuring: Record<string, number>;
+  /** (ingress + connector RSS with the streams open − before) / open streams, bytes. */
+  bytesPerStream: number;
+  bytesPerStreamByService: Record<string, number>;
+  ttft: Summary | undefined;
+  run: Measured;
+}
+
+export interface ImagesResult {
+  imageBytes: number;
+  requestBytes: number;
+  baselineSerial: Measured;
+  gatewaySerial: Measured;
+  baselineOpen: Measured;
+  gatewayOpen: Measured;
+}
+
+export interface ScalingResult {
+  label: string;
+  keys: number;
+  deployments: number;
+  startupS: number;
+  rssAfterStart: Record<string, number>;
+  serial: Measured;
+  open: Measured;
+}
+
+export interface SoakSample {
+  tS: number;
+  rss: Record<string, number>;
+}
+
+export interface SoakVerdict {
+  name: string;
+  startMB: number;
+  midMB: number;
+  endMB: number;
+  /** Mean of the last third minus mean of the middle third, MB. */
+  growthMB: number;
+  /** Least-squares slope over the second half, MB per minute. */
+  slopeMBPerMin: number;
+  levelsOff: boolean;
+}
+
+export interface SoakResult {
+  durationS: number;
+  rate: number;
+  mix: string[];
+  run: Measured;
+  samples: SoakSample[];
+  verdicts: SoakVerdict[];
+  verdict: string;
+}
+
+export interface ProfileResult {
+  durationS: number;
+  run: Measured;
+  dir: string;
+  summaries: Record<string, ProfileSummary>;
+}
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  measured: string;
+  pass: boolean | undefined;
+}
+
+export interface BenchResult {
+  meta: {
+    startedAt: string;
+    finishedAt: string;
+    durationS: number;
+    quick: boolean;
+    settings: Settings;
+    machine: { cpus: number; cpuModel: string; memoryGB: number; node: string; kernel: string };
+    commit?: string;
+    notes: string[];
+  };
+  mainConfig: { keys: number; deployments: number; startupS: number };
+  paths: Record<string, PathResult>;
+  overhead: Record<string, { vs: string; serial?: Overhead; rates: Record<string, Overhead>; ttftSerial?: Overhead; ttftRates?: Record<string, Overhead> }>;
+  usageEvents: { saturation: Record<string, EventCheck>; mainMesh?: EventCheck };
+  peakRss: Record<string, number>;
+  phasePeakRss: Record<string, Record<string, number>>;
+  streams?: StreamsResult;
+  images?: ImagesResult;
+  scaling: ScalingResult[];
+  soak?: SoakResult;
+  profile?: ProfileResult;
+  targets: TargetCheck[];
+}

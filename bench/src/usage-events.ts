@@ -1,0 +1,49 @@
+// Counts usage events on the JetStream stream, to prove none were lost.
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+
+export const USAGE_STREAM = "SWITCHYARD_USAGE";
+
+export class UsageCounter {
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+  ) {}
+
+  static async connect(url: string): Promise<UsageCounter> {
+    const nc = await connect({ servers: url, name: "switchyard-bench" });
+    return new UsageCounter(nc, await jetstreamManager(nc));
+  }
+
+  /** Messages in the stream now (0 while it does not exist yet). */
+  async count(): Promise<number> {
+    try {
+      return (await this.jsm.streams.info(USAGE_STREAM)).state.messages;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * Waits until the stream holds at least `expected` messages, or stops growing for `quietMs`
+   * (publishing is asynchronous and batched, so the last events land after the last response).
+   */
+  async settle(expected: number, timeoutMs = 20_000, quietMs = 3_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    let last = await this.count();
+    let lastChange = Date.now();
+    while (last < expected && Date.now() < deadline && Date.now() - lastChange < quietMs) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = await this.count();
+      if (now !== last) {
+        last = now;
+        lastChange = Date.now();
+      }
+    }
+    return last;
+  }
+
+  close(): Promise<void> {
+    return this.nc.close();
+  }
+}

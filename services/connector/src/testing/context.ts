@@ -1,0 +1,22 @@
+import type { ProviderConfig } from "@switchyard/config";
+import { createLogger } from "@switchyard/telemetry";
+import type { AdapterContext } from "../providers/types.js";
+
+export const silentLogger = createLogger("connector-test", "silent");
+
+/** An adapter context for tests. */
+export function adapterContext(model: string, options: { signal?: AbortSignal; provider?: ProviderConfig; requestId?: string } = {}): AdapterContext {
+  return {
+    requestId: options.requestId ?? "req-1",
+    deployment: { id: `test/${model}`, model },
+    provider: options.provider ?? { name: "mock", kind: "mock", enabled: true },
+    signal: options.signal ?? new AbortController().signal,
+    logger: silentLogger,
+  };
+}
+
+export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
