@@ -1,5 +1,5 @@
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time per function and per package.
-// Also a CLI: node bench/dist/profile.js <file.cpuprofile> [top]
+// Also a CLI: node bench/dist/profile.js <file.cpuprofile> [top] [seconds of start-up to skip]
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,6 +42,8 @@ export interface ProfileSummary {
   top: SelfTime[];
   /** Self time grouped by package (node_modules package, node internals, Switchyard source). */
   byPackage: { name: string; selfMs: number; pct: number }[];
+  /** Share of busy samples with the package anywhere on the synchronous stack. */
+  byPackageInclusive: { name: string; totalMs: number; pct: number }[];
   /**
    * Total (inclusive) time of Switchyard's own functions: time on the CPU with the function on
    * the synchronous stack. Async continuations are separate stacks in V8 profiles.
@@ -82,8 +84,11 @@ export function packageOf(frame: CallFrame): string {
  * `process.hrtime.bigint() / 1000n` returns; V8 stamps profiles with the same clock), so process
  * start-up and shutdown stay out of the figures.
  */
-export function summarizeProfile(path: string, topN = 20, window?: { fromUs: number; toUs: number }): ProfileSummary {
+export function summarizeProfile(path: string, topN = 20, range?: { fromUs?: number; toUs?: number; skipStartS?: number }): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, "utf8")) as CpuProfile;
+  const window = range
+    ? { fromUs: Math.max(range.fromUs ?? 0, profile.startTime + (range.skipStartS ?? 0) * 1e6), toUs: range.toUs ?? Infinity }
+    : undefined;
   const byId = new Map<number, ProfileNode>(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -126,10 +131,20 @@ export function summarizeProfile(path: string, topN = 20, window?: { fromUs: num
   const busy = total - idle;
   // Inclusive time of our own frames: walk each sampled node's stack once, counting a function once per stack.
   const inclusive = new Map<string, { name: string; where: string; us: number }>();
+  const packagesInclusive = new Map<string, number>();
   for (const [id, us] of selfUs) {
+    if (byId.get(id)!.callFrame.functionName === "(idle)") continue;
     const seen = new Set<string>();
+    const seenPackages = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const frame = byId.get(at)!.callFrame;
+      if (frame.url) {
+        const pkg = packageOf(frame);
+        if (!seenPackages.has(pkg)) {
+          seenPackages.add(pkg);
+          packagesInclusive.set(pkg, (packagesInclusive.get(pkg) ?? 0) + us);
+        }
+      }
       if (!/\/(services|packages)\//.test(frame.url) || frame.url.includes("/node_modules/")) continue;
       const where = whereOf(frame);
       const name = frame.functionName || "(anonymous)";
@@ -156,6 +171,10 @@ export function summarizeProfile(path: string, topN = 20, window?: { fromUs: num
       .sort((a, b) => b[1] - a[1])
       .slice(0, 15)
       .map(([name, us]) => ({ name, selfMs: Math.round(us / 100) / 10, pct: pct(us) })),
+    byPackageInclusive: [...packagesInclusive.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .map(([name, us]) => ({ name, totalMs: Math.round(us / 100) / 10, pct: pct(us) })),
     ownInclusive: [...inclusive.values()]
       .sort((a, b) => b.us - a.us)
       .slice(0, topN)
@@ -175,6 +194,10 @@ export function formatProfile(summary: ProfileSummary): string {
     "|---:|---:|---|",
     ...summary.byPackage.map((p) => `| ${p.selfMs.toFixed(1)} | ${p.pct.toFixed(1)} | ${p.name} |`),
     "",
+    "| total ms | % busy | package (inclusive: anywhere on the stack) |",
+    "|---:|---:|---|",
+    ...summary.byPackageInclusive.map((p) => `| ${p.totalMs.toFixed(1)} | ${p.pct.toFixed(1)} | ${p.name} |`),
+    "",
     "| total ms | % busy | Switchyard function (inclusive, synchronous stack) | where |",
     "|---:|---:|---|---|",
     ...summary.ownInclusive.map((f) => `| ${f.totalMs.toFixed(1)} | ${f.pct.toFixed(1)} | \`${f.name}\` | ${f.where} |`),
@@ -185,8 +208,9 @@ export function formatProfile(summary: ProfileSummary): string {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const file = process.argv[2];
   if (!file) {
-    console.error("usage: node bench/dist/profile.js <file.cpuprofile> [top]");
+    console.error("usage: node bench/dist/profile.js <file.cpuprofile> [top] [seconds of start-up to skip]");
     process.exit(2);
   }
-  console.log(formatProfile(summarizeProfile(file, Number(process.argv[3] ?? 25))));
+  const skip = Number(process.argv[4] ?? 0);
+  console.log(formatProfile(summarizeProfile(file, Number(process.argv[3] ?? 25), skip > 0 ? { skipStartS: skip } : undefined)));
 }

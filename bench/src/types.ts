@@ -49,6 +49,8 @@ export interface Overhead {
 
 export interface StreamsResult {
   requested: number;
+  rate: number;
+  holdMs: number;
   open: number;
   failed: number;
   openedInMs: number;
@@ -66,6 +68,7 @@ export interface StreamsResult {
 export interface ImagesResult {
   imageBytes: number;
   requestBytes: number;
+  rate: number;
   baselineSerial: Measured;
   gatewaySerial: Measured;
   baselineOpen: Measured;
@@ -78,6 +81,7 @@ export interface ScalingResult {
   deployments: number;
   startupS: number;
   rssAfterStart: Record<string, number>;
+  rate: number;
   serial: Measured;
   open: Measured;
 }
@@ -133,7 +137,13 @@ export interface BenchResult {
     machine: { cpus: number; cpuModel: string; memoryGB: number; node: string; kernel: string };
     commit?: string;
     notes: string[];
+    /** Microbenchmarks of this machine at the start (compare runs across machines and days). */
+    calibration: { jsonParseUs: number; sha256Us: number; loadAvg1m: number };
+    /** CPU used by processes outside the bench during measured runs, in cores. */
+    otherLoad: { meanCores: number; maxCores: number };
   };
+  /** Rates picked at run time (from settings, or lowered to what the gateway can sustain). */
+  chosen: { soakRate?: number; scaleRate?: number; imageRate?: number; openStreamsRate?: number; streamHoldMs?: number };
   mainConfig: { keys: number; deployments: number; startupS: number };
   paths: Record<string, PathResult>;
   overhead: Record<string, { vs: string; serial?: Overhead; rates: Record<string, Overhead>; ttftSerial?: Overhead; ttftRates?: Record<string, Overhead> }>;

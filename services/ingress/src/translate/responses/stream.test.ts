@@ -50,7 +50,7 @@ describe("ResponsesStreamTranslator", () => {
     // example predates them), derived item ids, unset sampling settings as null, store false,
     // the cached-token details, and completed_at (absent from this docs example).
     const messageId = "msg_67c9fdcecf488190bdd9a0409de3a1ec07b8b0ad4e5eb654";
-    const normalise = (response: ResponsesResponse) => ({ ...response, temperature: 1.0, top_p: 1.0, store: true });
+    const normalise = ({ completed_at: _c, ...response }: ResponsesResponse) => ({ ...response, temperature: 1.0, top_p: 1.0, store: true });
     const byType = (list: ResponsesStreamEvent[], type: string) => wire(list.find((e) => e.event === type)!.data) as unknown as Record<string, unknown>;
     const strip = ({ sequence_number: _s, ...rest }: Record<string, unknown>) => rest;
     for (const type of ["response.created", "response.in_progress"]) {
@@ -65,14 +65,11 @@ describe("ResponsesStreamTranslator", () => {
     assert.deepEqual(strip(byType(events, "response.output_text.delta")), { ...byType(docs, "response.output_text.delta"), item_id: messageId, logprobs: [] });
     const completed = byType(events, "response.completed").response as ResponsesResponse;
     const docsCompleted = byType(docs, "response.completed").response as ResponsesResponse;
-    assert.deepEqual(
-      { ...normalise(completed), completed_at: undefined },
-      {
-        ...JSON.parse(JSON.stringify(docsCompleted).replaceAll("msg_67c9fdcf37fc8190ba82116e33fb28c507b8b0ad4e5eb654", messageId)),
-        completed_at: undefined,
-        usage: { ...docsCompleted.usage!, input_tokens_details: { cached_tokens: 0 } },
-      },
-    );
+    assert.deepEqual(normalise(completed), {
+      ...JSON.parse(JSON.stringify(docsCompleted).replaceAll("msg_67c9fdcf37fc8190ba82116e33fb28c507b8b0ad4e5eb654", messageId)),
+      usage: { ...docsCompleted.usage!, input_tokens_details: { cached_tokens: 0 } },
+    });
+    assert.equal(completed.completed_at, 1741290959);
 
     const { built, final, terminal } = accumulateResponses(events);
     assert.equal(terminal, "response.completed");

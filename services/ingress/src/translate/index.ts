@@ -1,0 +1,26 @@
+/**
+ * Translation between the gateway's lingua franca (OpenAI Chat Completions) and the two other
+ * public APIs the ingress serves: Anthropic Messages (`POST /v1/messages`) and OpenAI Responses
+ * (`POST /v1/responses`). Pure functions and per-request stream translators; no I/O.
+ *
+ * Request:  validate*Request(body) → { ok, value } | { ok: false, error: { param, message } }
+ *           anthropicToChat(value) / responsesToChat(value) → ChatRequest
+ * Response: chatToAnthropicMessage(completion, requestedModel) / chatToResponse(completion, request)
+ * Stream:   new AnthropicStreamTranslator() / new ResponsesStreamTranslator(request)
+ *           start(meta) → events; push(chunk) → events; finish(usage?) → events
+ *           each event { event, data } is framed by encodeSseEvent as `event: …\ndata: …\n\n`.
+ */
+export type * from "./chat-types.js";
+export { encodeSseEvent, type SseEvent, type Validation, type ValidationIssue } from "./common.js";
+
+export type * from "./anthropic/types.js";
+export { anthropicToChat, validateAnthropicRequest } from "./anthropic/request.js";
+export { anthropicMessageId, anthropicStopReason, anthropicUsage, chatToAnthropicMessage, parseToolInput } from "./anthropic/response.js";
+export { AnthropicStreamTranslator, type AnthropicStreamStart } from "./anthropic/stream.js";
+export { anthropicErrorEvent, anthropicValidationError } from "./anthropic/errors.js";
+
+export type * from "./responses/types.js";
+export { responsesToChat, validateResponsesRequest } from "./responses/request.js";
+export { chatToResponse, responseIdFrom, type ResponseOptions } from "./responses/response.js";
+export { ResponsesStreamTranslator, type ResponsesStreamStart } from "./responses/stream.js";
+export { responsesFailure, responsesValidationError } from "./responses/errors.js";
