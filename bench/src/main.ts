@@ -172,6 +172,7 @@ class Bench {
       },
       mainConfig: { keys: settings.keysSmall, deployments: settings.deploymentsSmall, startupS: 0 },
       chosen: {},
+      idleCpuMsPerS: {},
       paths: {},
       overhead: {},
       usageEvents: { saturation: {} },
@@ -223,6 +224,7 @@ class Bench {
   /** Starts the mesh with one connector for the bench provider; returns the seconds it took. */
   async startMesh(label: string, config: GeneratedConfig, nodeArgs?: Record<string, string[]>): Promise<number> {
     const began = performance.now();
+    this.sampler.setPhase(`start ${label}`);
     this.eventsAtStart = await this.counter.count();
     this.gatewaySent = 0;
     this.mesh = await startMesh({
@@ -241,6 +243,16 @@ class Bench {
     const seconds = (performance.now() - began) / 1000;
     log(`mesh "${label}" ready in ${seconds.toFixed(1)} s (${config.keyCount} keys, ${config.deploymentCount} deployments) at ${this.mesh.baseUrl}`);
     return seconds;
+  }
+
+  /** CPU each process uses with no traffic (timers, metrics, heartbeats), in ms per second. */
+  async idleCpu(): Promise<void> {
+    const seconds = this.settings.quick ? 2 : 5;
+    await sleep(1_000);
+    const before = cpuSnapshot(this.tracked());
+    await sleep(seconds * 1000);
+    const delta = cpuDelta(before, cpuSnapshot(this.tracked()));
+    this.result.idleCpuMsPerS = Object.fromEntries(Object.entries(delta).map(([name, cpu]) => [name, Math.round((cpu * 1000 * 10) / seconds) / 10]));
   }
 
   /** Stops the mesh after its usage events are flushed; returns its event check. */
@@ -279,7 +291,7 @@ class Bench {
     const ours = Object.values(cpuS).reduce((a, b) => a + b, 0) + (self.user + self.system) / 1e6;
     const otherCores = run.elapsedS > 0 ? Math.max(0, busy - ours) / run.elapsedS : 0;
     this.otherLoad.push(otherCores);
-    if (otherCores > 0.25) log(`  ! ${job.label}: other processes used ${otherCores.toFixed(2)} cores during the run`);
+    if (otherCores > 0.25 && run.elapsedS >= 0.5) log(`  ! ${job.label}: other processes used ${otherCores.toFixed(2)} cores during the run`);
     return { ...run, cpuS, cpuUsPerRequest, otherCores, upstreamConnections, upstreamRequests };
   }
 
@@ -385,9 +397,9 @@ class Bench {
     this.result.chosen.openStreamsRate = rate;
     this.result.chosen.streamHoldMs = holdMs;
     log(`${s.openStreams} concurrent open streams, opened at ${rate}/s (the upstream holds each ${(holdMs / 1000).toFixed(1)} s)`);
-    await sleep(2_000);
     const tracked = this.tracked();
-    const before = rssNow(tracked);
+    // RSS moves with every GC: average a few samples on each side rather than trusting one.
+    const before = await rssMean(tracked, 5, 500);
     let during: Record<string, number> | undefined;
     let holding: { open: number; failed: number; elapsedMs: number } | undefined;
     const run = await this.measure(
@@ -405,11 +417,13 @@ class Bench {
         onHolding: async (info) => {
           holding = info;
           await sleep(1_000);
-          during = rssNow(tracked);
+          during = await rssMean(tracked, 4, 500);
         },
       },
     );
     if (!during || !holding) throw new Error("the open-streams run ended before memory was sampled");
+    await sleep(2_000);
+    const after = await rssMean(tracked, 4, 500);
     const byService: Record<string, number> = {};
     for (const name of Object.keys(during)) byService[name] = holding.open > 0 ? ((during[name] ?? 0) - (before[name] ?? 0)) / holding.open : 0;
     const gatewayDelta = Object.entries(during)
@@ -426,6 +440,7 @@ class Bench {
       incomplete: run.incompleteStreams,
       rssBefore: before,
       rssDuring: during,
+      rssAfter: after,
       bytesPerStream: holding.open > 0 ? gatewayDelta / holding.open : 0,
       bytesPerStreamByService: byService,
       ttft: run.ttft,
@@ -536,9 +551,10 @@ class Bench {
     if (needsMain) {
       const startupS = await this.startMesh("main", mainConfig);
       this.result.mainConfig.startupS = startupS;
+      await this.idleCpu();
       if (s.phases.includes("paths")) await this.paths();
-      if (s.phases.includes("images")) await this.images();
       if (s.phases.includes("streams")) await this.streams();
+      if (s.phases.includes("images")) await this.images();
       if (s.phases.includes("scaling")) this.result.scaling.push(await this.scaleRun(`${s.keysSmall} keys, ${s.deploymentsSmall} deployments`, mainConfig, startupS));
       if (s.phases.includes("soak")) await this.soak();
       this.result.peakRss = hwmNow(this.tracked());
@@ -639,6 +655,15 @@ function calibrate(): BenchResult["meta"]["calibration"] {
 
 const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
 const mb = (bytes: number | undefined) => (bytes === undefined ? "?" : (bytes / MB).toFixed(0));
+
+async function rssMean(tracked: readonly Tracked[], samples: number, everyMs: number): Promise<Record<string, number>> {
+  const sums: Record<string, number> = {};
+  for (let i = 0; i < samples; i++) {
+    if (i > 0) await sleep(everyMs);
+    for (const [name, rss] of Object.entries(rssNow(tracked))) sums[name] = (sums[name] ?? 0) + rss / samples;
+  }
+  return sums;
+}
 
 function soakVerdicts(samples: SoakSample[], services: readonly Tracked[]): SoakVerdict[] {
   const n = samples.length;

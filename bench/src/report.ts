@@ -129,6 +129,10 @@ export function renderMarkdown(r: BenchResult): string {
       ),
     );
     out.push("¹ every Switchyard service plus nats-server and redis-server; the upstream and the load generator are shown for context, not counted. The machine has " + `${m.machine.cpus} cores = ${int(m.machine.cpus * 1e6)} µs of CPU per second: total µs/request × req/s near that figure means CPU-bound.`);
+    const idle = r.idleCpuMsPerS;
+    if (Object.keys(idle).length > 0) {
+      out.push(`With no traffic the processes use (ms of CPU per second): ${processOrder(Object.keys(idle)).map((n) => `${n} ${idle[n]!.toFixed(1)}`).join(", ")}. At low request rates this background is part of the figures above.`);
+    }
     const full = r.paths.full;
     const at500 = full?.rates["500"];
     if (isMeasured(at500)) {
@@ -152,7 +156,7 @@ export function renderMarkdown(r: BenchResult): string {
 
   if (Object.keys(r.peakRss).length > 0) {
     out.push("## Memory (RSS, MB)");
-    const phases = Object.keys(r.phasePeakRss).filter((p) => p !== "start" && !p.startsWith("scaling") && p !== "profile");
+    const phases = Object.keys(r.phasePeakRss).filter((p) => !p.startsWith("start") && !p.startsWith("scaling") && p !== "profile");
     const names = processOrder(Object.keys(r.peakRss));
     out.push(
       table(
@@ -174,12 +178,14 @@ export function renderMarkdown(r: BenchResult): string {
     const names = processOrder(Object.keys(s.rssDuring));
     out.push(
       table(
-        ["process", "RSS before (MB)", "RSS with streams open (MB)", "KB per stream"],
-        ["l", "r", "r", "r"],
-        names.map((n) => [n, mb(s.rssBefore[n]), mb(s.rssDuring[n]), ((s.bytesPerStreamByService[n] ?? 0) / 1024).toFixed(1)]),
+        ["process", "RSS before (MB)", "RSS with streams open (MB)", "RSS after they ended (MB)", "KB per stream"],
+        ["l", "r", "r", "r", "r"],
+        names.map((n) => [n, mb(s.rssBefore[n]), mb(s.rssDuring[n]), mb(s.rssAfter[n]), ((s.bytesPerStreamByService[n] ?? 0) / 1024).toFixed(1)]),
       ),
     );
-    out.push(`**Ingress + connector: ${(s.bytesPerStream / 1024).toFixed(1)} KB per open stream.**`);
+    out.push(
+      `**Ingress + connector: ${(s.bytesPerStream / 1024).toFixed(1)} KB per open stream** (RSS means of several samples; a GC between samples moves RSS by megabytes, so a figure near zero or negative means "too small to see at this count", not free).`,
+    );
   }
 
   const img = r.images;

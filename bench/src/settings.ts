@@ -60,16 +60,16 @@ export const USAGE = `usage: npm run bench [-- --quick] [-- --only=paths,soak] [
   --skip=a,b        leave these phases out
 
 Environment overrides (seconds unless noted):
-  BENCH_SOAK_S          soak duration (full 600, quick 20)
+  BENCH_SOAK_S          soak duration (full 600, quick 15)
   BENCH_SOAK_RPS        soak rate, requests/s (300, or half the full path's saturation if lower)
   BENCH_SOAK_SAMPLE_S   RSS sample interval during the soak (full 5, quick 2)
   BENCH_RUN_S           each fixed-rate run (full 8, quick 1.5)
   BENCH_RATES           fixed rates, comma-separated (100,500,1000,2000)
-  BENCH_SATURATION_S    each saturation run (full 10, quick 2.5)
+  BENCH_SATURATION_S    each saturation run (full 10, quick 2)
   BENCH_CONCURRENCY     connections for saturation runs (64)
   BENCH_SERIAL          one-at-a-time samples per path (full 2000, quick 200)
   BENCH_OPEN_STREAMS    concurrent open streams (1000)
-  BENCH_KEYS_LARGE      keys in the large-key config (full 100000, quick 20000)
+  BENCH_KEYS_LARGE      keys in the large-key config (full 100000, quick 10000)
   BENCH_DEPLOYMENTS_LARGE  deployments in the large config (1000)
   BENCH_SCALE_RPS       fixed rate of the scaling runs (500, or half the full path's saturation if lower)
   BENCH_OPEN_STREAMS_RPS  rate at which the open streams are opened (500, or 70% of stream saturation)
@@ -106,23 +106,23 @@ export function readSettings(argv: readonly string[]): Settings {
     serialCount: num("BENCH_SERIAL", q(2000, 200)),
     rates,
     runS: num("BENCH_RUN_S", q(8, 1.5)),
-    saturationS: num("BENCH_SATURATION_S", q(10, 2.5)),
+    saturationS: num("BENCH_SATURATION_S", q(10, 2)),
     saturationConcurrency: num("BENCH_CONCURRENCY", 64),
     openStreams: num("BENCH_OPEN_STREAMS", 1000),
     openStreamsRate: num("BENCH_OPEN_STREAMS_RPS", undefined),
-    streamHoldExtraMs: q(8_000, 5_000),
+    streamHoldExtraMs: q(8_000, 6_000),
     imageBytes: 1024 * 1024,
     imageSerialCount: q(40, 10),
     imageRate: 20,
     imageRunS: q(8, 2),
     keysSmall: 1000,
-    keysLarge: num("BENCH_KEYS_LARGE", q(100_000, 20_000)),
+    keysLarge: num("BENCH_KEYS_LARGE", q(100_000, 10_000)),
     deploymentsSmall: 10,
     deploymentsLarge: num("BENCH_DEPLOYMENTS_LARGE", 1000),
     scaleRate: num("BENCH_SCALE_RPS", undefined),
     scaleRunS: q(8, 2),
     scaleSerialCount: q(1000, 200),
-    soakS: num("BENCH_SOAK_S", q(600, 20)),
+    soakS: num("BENCH_SOAK_S", q(600, 15)),
     soakRate: num("BENCH_SOAK_RPS", undefined),
     soakSampleS: num("BENCH_SOAK_SAMPLE_S", q(5, 2)),
     profileS: num("BENCH_PROFILE_S", q(10, 3)),

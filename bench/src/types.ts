@@ -58,6 +58,8 @@ export interface StreamsResult {
   incomplete: number;
   rssBefore: Record<string, number>;
   rssDuring: Record<string, number>;
+  /** 2 s after every stream ended. */
+  rssAfter: Record<string, number>;
   /** (ingress + connector RSS with the streams open − before) / open streams, bytes. */
   bytesPerStream: number;
   bytesPerStreamByService: Record<string, number>;
@@ -145,6 +147,8 @@ export interface BenchResult {
   /** Rates picked at run time (from settings, or lowered to what the gateway can sustain). */
   chosen: { soakRate?: number; scaleRate?: number; imageRate?: number; openStreamsRate?: number; streamHoldMs?: number };
   mainConfig: { keys: number; deployments: number; startupS: number };
+  /** CPU each process used with no traffic, ms per second (timers, metrics, heartbeats). */
+  idleCpuMsPerS: Record<string, number>;
   paths: Record<string, PathResult>;
   overhead: Record<string, { vs: string; serial?: Overhead; rates: Record<string, Overhead>; ttftSerial?: Overhead; ttftRates?: Record<string, Overhead> }>;
   usageEvents: { saturation: Record<string, EventCheck>; mainMesh?: EventCheck };

@@ -326,3 +326,46 @@ describe("models, health and metrics", () => {
     }
   });
 });
+
+describe("embeddings", () => {
+  it("returns deterministic vectors for string and array input", async () => {
+    type Embeddings = { object: string; data: { object: string; index: number; embedding: number[] }[]; usage: { prompt_tokens: number } };
+    const one = await postJson(t.url("/v1/embeddings"), { model: "mock-embed", input: "the quick brown fox" }, { "x-switchyard-cache": "bypass" });
+    assert.equal(one.status, 200);
+    const first = (await one.json()) as Embeddings;
+    assert.equal(first.object, "list");
+    assert.equal(first.data.length, 1);
+    assert.equal(first.usage.prompt_tokens, 4);
+    const many = (await (await postJson(t.url("/v1/embeddings"), { model: "mock-embed", input: ["the quick brown fox", "lazy dog"], dimensions: 16 })).json()) as Embeddings;
+    assert.deepEqual(many.data.map((d) => d.index), [0, 1]);
+    assert.equal(many.data[0]?.embedding.length, 16);
+    const again = (await (await postJson(t.url("/v1/embeddings"), { model: "mock-embed", input: "the quick brown fox" }, { "x-switchyard-cache": "bypass" })).json()) as Embeddings;
+    assert.deepEqual(again.data[0]?.embedding, first.data[0]?.embedding);
+  });
+
+  it("refuses a chat model for embeddings and an embeddings model for chat", async () => {
+    const wrongForEmbeddings = await postJson(t.url("/v1/embeddings"), { model: "mock-echo", input: "x" });
+    assert.equal(wrongForEmbeddings.status, 400);
+    assert.match(((await wrongForEmbeddings.json()) as { error: { message: string } }).error.message, /does not serve embeddings/);
+    const wrongForChat = await chat({ model: "mock-embed", messages: userMessage("x") });
+    assert.equal(wrongForChat.status, 400);
+    await wrongForChat.text();
+  });
+
+  it("names the field when input has the wrong type", async () => {
+    const response = await postJson(t.url("/v1/embeddings"), { model: "mock-embed", input: 42 });
+    assert.equal(response.status, 400);
+    assert.equal(((await response.json()) as { error: { param: string } }).error.param, "input");
+  });
+});
+
+describe("streams that wait", () => {
+  it("sends SSE comment heartbeats while the model has not answered yet", async () => {
+    const response = await chat({ model: "mock-thinking", stream: true, messages: userMessage("slow start") }, { "x-switchyard-cache": "bypass" });
+    assert.equal(response.status, 200);
+    const { raw, done } = await readSse(response);
+    assert.ok(done);
+    const firstData = raw.indexOf("data: ");
+    assert.ok(raw.slice(0, firstData).includes(": keep-alive\n\n"), "a heartbeat came before the first token");
+  });
+});

@@ -54,6 +54,7 @@ export interface GatewayConfig {
   keys: KeyConfig[];
   cache: { enabled: boolean; ttl_s: number; max_entry_bytes: number };
   limits: { max_request_bytes: number };
+  streaming: { heartbeat_ms: number };
 }
 
 export const DEFAULT_MODEL_TIMEOUT_MS = 60_000;
@@ -160,6 +161,7 @@ export function resolveConfig(
         max_entry_bytes: file.cache?.max_entry_bytes ?? 1024 * 1024,
       },
       limits: { max_request_bytes: file.limits?.max_request_bytes ?? 16 * 1024 * 1024 },
+      streaming: { heartbeat_ms: file.streaming?.heartbeat_ms ?? 15_000 },
     },
   };
 }

@@ -81,6 +81,13 @@ export const LimitsSchema = T.Object(
   { additionalProperties: false },
 );
 
+export const StreamingSchema = T.Object(
+  {
+    heartbeat_ms: T.Optional(T.Integer({ minimum: 0, description: "SSE comment after this long without data; 0 turns it off" })),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigFileSchema = T.Object(
   {
     providers: T.Record(Name, ProviderSchema),
@@ -88,6 +95,7 @@ export const ConfigFileSchema = T.Object(
     keys: T.Array(KeySchema),
     cache: T.Optional(CacheSchema),
     limits: T.Optional(LimitsSchema),
+    streaming: T.Optional(StreamingSchema),
   },
   { additionalProperties: false },
 );

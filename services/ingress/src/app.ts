@@ -5,6 +5,7 @@ import type { MeshClients } from "./mesh/clients.js";
 import { requestIdFrom } from "./pipeline/request-id.js";
 import { installErrorHandling } from "./plugins/error-handler.js";
 import { chatCompletionsRoute } from "./routes/chat-completions.js";
+import { embeddingsRoute } from "./routes/embeddings.js";
 import { healthRoutes } from "./routes/health.js";
 import { modelsRoutes } from "./routes/models.js";
 
@@ -73,7 +74,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   installErrorHandling(app);
   const controlTimeoutMs = options.controlTimeoutMs ?? 2_000;
-  chatCompletionsRoute(app, options.mesh, { cacheEnabled: options.config.cache.enabled, controlTimeoutMs });
+  const generation = {
+    cacheEnabled: options.config.cache.enabled,
+    controlTimeoutMs,
+    heartbeatMs: options.config.streaming.heartbeat_ms,
+  };
+  chatCompletionsRoute(app, options.mesh, generation);
+  embeddingsRoute(app, options.mesh, generation);
   modelsRoutes(app, options.mesh, controlTimeoutMs);
   healthRoutes(app, options.mesh, options.registry);
   return app;

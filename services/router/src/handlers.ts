@@ -12,7 +12,7 @@ export function routerHandlers(planner: () => Planner): HandlersOf<typeof Router
           requiredCapabilities: request.requiredCapabilities,
           estimatedPromptTokens: request.estimatedPromptTokens,
           random: Math.random,
-        });
+        }, request.operation === "embeddings" ? "embeddings" : "chat");
         return {
           strategy: plan.model.strategy,
           reason: plan.reason,

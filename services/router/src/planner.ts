@@ -1,4 +1,4 @@
-import type { DeploymentConfig, GatewayConfig, ModelConfig } from "@switchyard/config";
+import type { DeploymentConfig, GatewayConfig, ModelConfig, Operation } from "@switchyard/config";
 import { GatewayError } from "@switchyard/errors";
 import { type PlanContext, type RoutePlan, strategies } from "./strategies/index.js";
 
@@ -10,12 +10,19 @@ export interface Plan extends RoutePlan {
 export class Planner {
   constructor(private readonly config: GatewayConfig) {}
 
-  plan(modelName: string, context: PlanContext): Plan {
+  plan(modelName: string, context: PlanContext, operation: Operation = "chat"): Plan {
     const model = this.config.models[modelName];
     if (!model) {
       throw new GatewayError("model_not_found", `The model \`${modelName}\` does not exist or you do not have access to it.`, {
         param: "model",
       });
+    }
+    if (!model.operations.includes(operation)) {
+      throw new GatewayError(
+        "invalid_request",
+        `The model \`${modelName}\` does not serve ${operation}; it serves ${model.operations.join(", ")}.`,
+        { param: "model" },
+      );
     }
     const eligible = model.deployments.filter((d) => hasCapabilities(d, context.requiredCapabilities));
     if (eligible.length === 0) {

@@ -124,7 +124,8 @@ export interface ChatCompletion {
 }
 
 export interface ChatToolCallDelta {
-  index: number;
+  /** Which tool call of the message this fragment belongs to. A few providers omit it. */
+  index?: number;
   id?: string;
   type?: "function";
   function?: { name?: string; arguments?: string };
@@ -135,9 +136,10 @@ export interface ChatCompletionChunk {
   object?: "chat.completion.chunk";
   created?: number;
   model?: string;
-  choices: {
+  /** Empty (or absent) on the final usage chunk. */
+  choices?: {
     index: number;
-    delta: {
+    delta?: {
       role?: string;
       content?: string | null;
       refusal?: string | null;
@@ -147,3 +149,5 @@ export interface ChatCompletionChunk {
   }[];
   usage?: ChatUsage | null;
 }
+
+export type ChatChunkChoice = NonNullable<ChatCompletionChunk["choices"]>[number];

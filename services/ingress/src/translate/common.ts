@@ -11,6 +11,25 @@ export function encodeSseEvent(event: SseEvent): string {
   return `event: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`;
 }
 
+/** Events with their data serialised, ready for an SSE writer (`{event, data}` frames). */
+export function serializeEvents(events: readonly SseEvent[]): { event: string; data: string }[] {
+  return events.map((e) => ({ event: e.event, data: JSON.stringify(e.data) }));
+}
+
+/**
+ * The key under which a stream translator tracks a tool-call fragment: its `index`; for a
+ * provider that omits the index, a new key when the fragment brings an id not seen before,
+ * else the most recent call's key.
+ */
+export function toolCallKey(call: { index?: number; id?: string }, known: ReadonlyMap<number, { id: string | undefined }>): number {
+  if (typeof call.index === "number") return call.index;
+  const keys = [...known.keys()];
+  const last = keys.at(-1);
+  if (last === undefined) return 0;
+  if (call.id && ![...known.values()].some((state) => state.id === call.id)) return Math.max(...keys) + 1;
+  return last;
+}
+
 /** A request field that is missing, of the wrong type or of an unaccepted value. */
 export interface ValidationIssue {
   /** Where, in the API's own notation: `messages.0.content` (Anthropic), `input[0].content` (OpenAI). */

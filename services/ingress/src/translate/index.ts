@@ -11,7 +11,7 @@
  *           each event { event, data } is framed by encodeSseEvent as `event: …\ndata: …\n\n`.
  */
 export type * from "./chat-types.js";
-export { encodeSseEvent, type SseEvent, type Validation, type ValidationIssue } from "./common.js";
+export { encodeSseEvent, serializeEvents, type SseEvent, type Validation, type ValidationIssue } from "./common.js";
 
 export type * from "./anthropic/types.js";
 export { anthropicToChat, validateAnthropicRequest } from "./anthropic/request.js";

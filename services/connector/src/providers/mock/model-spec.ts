@@ -3,7 +3,7 @@ import { errorFromStatus } from "../upstream-errors.js";
 
 /**
  * What a mock deployment does, read from its model name: `<behaviour>?<param>=<value>&...`,
- * e.g. `echo`, `echo?latency_ms=200`, `fail?status=503&after_chunks=2`.
+ * e.g. `echo`, `echo?latency_ms=200`, `echo?tools=all`, `fail?status=503&after_chunks=2`.
  */
 export type MockSpec = EchoSpec | FailSpec;
 
@@ -16,7 +16,14 @@ interface Timing {
 
 export interface EchoSpec extends Timing {
   behaviour: "echo";
+  /**
+   * Which offered tools a tool-call answer calls: the first (the default, also when absent) or
+   * one call per function tool (`tools=all`).
+   */
+  tools?: ToolsMode;
 }
+
+export type ToolsMode = "first" | "all";
 
 export interface FailSpec extends Timing {
   behaviour: "fail";
@@ -29,9 +36,12 @@ export interface FailSpec extends Timing {
 }
 
 const PARAMS = {
-  echo: ["latency_ms", "ttft_ms"],
+  echo: ["latency_ms", "ttft_ms", "tools"],
   fail: ["latency_ms", "ttft_ms", "status", "after_chunks", "retry_after"],
 } as const;
+
+/** Parameters that take one of a few words instead of a number. */
+const WORD_PARAMS: Readonly<Record<string, readonly string[]>> = { tools: ["first", "all"] };
 
 type Behaviour = keyof typeof PARAMS;
 
@@ -48,9 +58,16 @@ export function parseMockModel(model: string): MockSpec {
   const allowed: readonly string[] = PARAMS[kind];
   const params = new URLSearchParams(at === -1 ? "" : model.slice(at + 1));
   const values = new Map<string, number>();
+  const words = new Map<string, string>();
   for (const [name, text] of params) {
     if (!allowed.includes(name)) {
       throw rejected(model, `unknown parameter "${name}" for ${behaviour} (known: ${allowed.join(", ")})`);
+    }
+    const choices = WORD_PARAMS[name];
+    if (choices !== undefined) {
+      if (!choices.includes(text)) throw rejected(model, `parameter ${name} must be one of ${choices.join(", ")} (got "${text}")`);
+      words.set(name, text);
+      continue;
     }
     const value = Number(text);
     if (text.trim() === "" || !Number.isInteger(value) || value < 0) {
@@ -59,7 +76,10 @@ export function parseMockModel(model: string): MockSpec {
     values.set(name, value);
   }
   const timing = { latencyMs: values.get("latency_ms") ?? 0, ttftMs: values.get("ttft_ms") ?? 0 };
-  if (kind === "echo") return { behaviour: kind, ...timing };
+  if (kind === "echo") {
+    const tools = words.get("tools") as ToolsMode | undefined;
+    return { behaviour: kind, ...timing, ...(tools === undefined ? {} : { tools }) };
+  }
   const status = values.get("status") ?? 500;
   if (status < 100 || status > 599) throw rejected(model, `status must be an HTTP status code (got ${status})`);
   return {

@@ -1,18 +1,21 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Value } from "@sinclair/typebox/value";
-import { ChatCompletionRequestSchema } from "../../schemas/chat-completions.js";
+import { type ChatCompletionRequest, ChatCompletionRequestSchema } from "../../schemas/chat-completions.js";
 import type { ChatRequest } from "../chat-types.js";
 import { fixture } from "../fixtures.js";
 import { anthropicToChat, validateAnthropicRequest } from "./request.js";
 import type { AnthropicMessagesRequest } from "./types.js";
 
-/** Validates then translates, failing the test on a validation error. */
+/** Compile-time proof that every translated request is a body the chat pipeline accepts. */
+const asChatBody = (chat: ChatRequest): ChatCompletionRequest => chat;
+
+/** Validates then translates (failing the test on a validation error) and checks the result against the chat schema. */
 function translate(body: unknown): ChatRequest {
   const result = validateAnthropicRequest(body);
   if (!result.ok) assert.fail(`unexpected validation error: ${result.error.message}`);
   const chat = anthropicToChat(result.value);
-  assert.ok(Value.Check(ChatCompletionRequestSchema, chat), `not a valid chat request: ${JSON.stringify([...Value.Errors(ChatCompletionRequestSchema, chat)][0])}`);
+  assert.ok(Value.Check(ChatCompletionRequestSchema, asChatBody(chat)), `not a valid chat request: ${JSON.stringify([...Value.Errors(ChatCompletionRequestSchema, chat)][0])}`);
   return chat;
 }
 
@@ -314,6 +317,11 @@ describe("validateAnthropicRequest", () => {
     assert.deepEqual(problem({ ...valid, max_tokens: 0 }), { param: "max_tokens", message: "max_tokens: must be greater than or equal to 1" });
     assert.deepEqual(problem({ ...valid, temperature: 1.5 }), { param: "temperature", message: "temperature: must be less than or equal to 1" });
     assert.deepEqual(problem({ ...valid, messages: [] }), { param: "messages", message: "messages: must contain at least one item" });
+    assert.deepEqual(problem({ ...valid, messages: [{ role: "user", content: [] }] }), {
+      param: "messages.0.content",
+      message: "messages.0.content: must contain at least one item",
+    });
+    assert.ok(validateAnthropicRequest({ ...valid, messages: [...valid.messages, { role: "assistant", content: [] }] }).ok);
     assert.deepEqual(problem({ ...valid, model: "" }), { param: "model", message: "model: must not be empty" });
   });
 

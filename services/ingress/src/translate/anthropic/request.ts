@@ -97,7 +97,8 @@ function checkMessage(value: unknown, path: Path): void {
   const role = expectOneOf(required(message, "role", path), [...path, "role"], ["user", "assistant"]);
   const content = required(message, "content", path);
   if (typeof content === "string") return;
-  const blocks = expectArray(content, [...path, "content"]);
+  // An empty user turn would vanish in translation; an empty assistant turn is a valid prefill.
+  const blocks = expectArray(content, [...path, "content"], { nonEmpty: role === "user" });
   blocks.forEach((block, i) => {
     const at = [...path, "content", i];
     const b = expectRecord(block, at);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ChatCompletion, ChatCompletionChunk } from "../chat-types.js";
-import { encodeSseEvent } from "../common.js";
+import type { ChatChunkChoice, ChatCompletion, ChatCompletionChunk } from "../chat-types.js";
+import { encodeSseEvent, serializeEvents } from "../common.js";
 import { fixture, wire } from "../fixtures.js";
 import { accumulateAnthropic as accumulate } from "../sdk-emulation.js";
 import { anthropicMessageId, chatToAnthropicMessage } from "./response.js";
@@ -16,7 +16,7 @@ function run(chunks: ChatCompletionChunk[], options: { id?: string; model?: stri
   return events;
 }
 
-const chunk = (delta: ChatCompletionChunk["choices"][number]["delta"], finish_reason: string | null = null): ChatCompletionChunk => ({
+const chunk = (delta: NonNullable<ChatChunkChoice["delta"]>, finish_reason: string | null = null): ChatCompletionChunk => ({
   id: "chatcmpl-123",
   object: "chat.completion.chunk",
   created: 1694268190,
@@ -203,6 +203,21 @@ describe("AnthropicStreamTranslator", () => {
     ]);
   });
 
+  it("accepts a usage chunk without choices and tool calls without an index", () => {
+    const events = run([
+      { id: "x", choices: [{ index: 0, delta: { tool_calls: [{ id: "call_a", type: "function", function: { name: "f", arguments: '{"a":' } }] }, finish_reason: null }] },
+      { id: "x", choices: [{ index: 0, delta: { tool_calls: [{ function: { arguments: "1}" } }] }, finish_reason: null }] },
+      { id: "x", choices: [{ index: 0, delta: { tool_calls: [{ id: "call_b", type: "function", function: { name: "g", arguments: "{}" } }] }, finish_reason: "tool_calls" }] },
+      { id: "x", usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } },
+    ]);
+    const message = accumulate(events);
+    assert.deepEqual(message.content, [
+      { type: "tool_use", id: "call_a", name: "f", input: { a: 1 } },
+      { type: "tool_use", id: "call_b", name: "g", input: {} },
+    ]);
+    assert.deepEqual(message.usage, { input_tokens: 3, output_tokens: 4 });
+  });
+
   it("ignores choices other than the first", () => {
     const message = accumulate(run([{ ...chunk({ content: "A" }), choices: [{ index: 1, delta: { content: "B" }, finish_reason: null }, { index: 0, delta: { content: "A" }, finish_reason: null }] }, chunk({}, "stop")]));
     assert.deepEqual(message.content, [{ type: "text", text: "A" }]);
@@ -234,5 +249,9 @@ describe("AnthropicStreamTranslator", () => {
     const [start] = translator.start({ model: "m" });
     assert.match(start?.data.type === "message_start" ? start.data.message.id : "", /^msg_[0-9a-f]{24}$/);
     assert.equal(encodeSseEvent(AnthropicStreamTranslator.ping()), 'event: ping\ndata: {"type":"ping"}\n\n');
+    assert.deepEqual(serializeEvents(translator.finish()), [
+      { event: "message_delta", data: '{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":0}}' },
+      { event: "message_stop", data: '{"type":"message_stop"}' },
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import type { ChatCompletionChunk, ChatToolCallDelta, ChatUsage } from "../chat-types.js";
-import { idSuffix, randomId } from "../common.js";
+import { idSuffix, randomId, toolCallKey } from "../common.js";
 import { anthropicStopReason, anthropicUsage } from "./response.js";
 import type { AnthropicMessageDeltaEvent, AnthropicStreamEvent, AnthropicStreamEventData } from "./types.js";
 
@@ -47,7 +47,7 @@ export class AnthropicStreamTranslator {
   private ended = false;
   private messageId = "";
   private nextBlock = 0;
-  private open: { kind: "text"; block: number } | { kind: "tool"; block: number; call: number } | undefined;
+  private open: { kind: "text" | "tool"; block: number } | undefined;
   private readonly tools = new Map<number, ToolState>();
   private finishReason: string | null = null;
   private usage: ChatUsage | undefined;
@@ -79,7 +79,7 @@ export class AnthropicStreamTranslator {
     this.assertStarted();
     if (this.ended) return [];
     if (chunk.usage) this.usage = chunk.usage;
-    const choice = chunk.choices.find((c) => c.index === 0);
+    const choice = (chunk.choices ?? []).find((c) => c.index === 0);
     if (!choice) return [];
     const out: AnthropicStreamEvent[] = [];
     const delta = choice.delta ?? {};
@@ -102,7 +102,7 @@ export class AnthropicStreamTranslator {
     this.ended = true;
     const out: AnthropicStreamEvent[] = [];
     // A tool call whose name never arrived still gets its block, so its arguments are not lost.
-    for (const [call, state] of this.tools) if (state.block === undefined) this.openTool(call, state, out);
+    for (const state of this.tools.values()) if (state.block === undefined) this.openTool(state, out);
     this.closeOpen(out);
     const refused = this.sawRefusal && !this.sawText;
     const stopReason = refused ? "refusal" : anthropicStopReason(this.finishReason, this.tools.size > 0);
@@ -149,27 +149,28 @@ export class AnthropicStreamTranslator {
   }
 
   private toolCall(call: ChatToolCallDelta, out: AnthropicStreamEvent[]): void {
-    let state = this.tools.get(call.index);
+    const key = toolCallKey(call, this.tools);
+    let state = this.tools.get(key);
     if (!state) {
       state = { id: undefined, name: "", pending: "", block: undefined };
-      this.tools.set(call.index, state);
+      this.tools.set(key, state);
     }
     if (call.id && !state.id) state.id = call.id;
     const args = call.function?.arguments ?? "";
     if (state.block === undefined) {
       if (call.function?.name) state.name += call.function.name;
       state.pending += args;
-      if (state.name) this.openTool(call.index, state, out);
+      if (state.name) this.openTool(state, out);
       return;
     }
     if (args.length > 0) out.push(event({ type: "content_block_delta", index: state.block, delta: { type: "input_json_delta", partial_json: args } }));
   }
 
-  private openTool(call: number, state: ToolState, out: AnthropicStreamEvent[]): void {
+  private openTool(state: ToolState, out: AnthropicStreamEvent[]): void {
     this.closeOpen(out);
     const block = this.nextBlock++;
     state.block = block;
-    this.open = { kind: "tool", block, call };
+    this.open = { kind: "tool", block };
     const id = state.id ?? `toolu_${idSuffix(this.messageId)}_${block}`;
     out.push(event({ type: "content_block_start", index: block, content_block: { type: "tool_use", id, name: state.name, input: {} } }));
     if (state.pending.length > 0) {

@@ -1,16 +1,19 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Value } from "@sinclair/typebox/value";
-import { ChatCompletionRequestSchema } from "../../schemas/chat-completions.js";
+import { type ChatCompletionRequest, ChatCompletionRequestSchema } from "../../schemas/chat-completions.js";
 import type { ChatRequest } from "../chat-types.js";
 import { fixture } from "../fixtures.js";
 import { responsesToChat, validateResponsesRequest } from "./request.js";
+
+/** Compile-time proof that every translated request is a body the chat pipeline accepts. */
+const asChatBody = (chat: ChatRequest): ChatCompletionRequest => chat;
 
 function translate(body: unknown): ChatRequest {
   const result = validateResponsesRequest(body);
   if (!result.ok) assert.fail(`unexpected validation error: ${result.error.message}`);
   const chat = responsesToChat(result.value);
-  assert.ok(Value.Check(ChatCompletionRequestSchema, chat), `not a valid chat request: ${JSON.stringify([...Value.Errors(ChatCompletionRequestSchema, chat)][0])}`);
+  assert.ok(Value.Check(ChatCompletionRequestSchema, asChatBody(chat)), `not a valid chat request: ${JSON.stringify([...Value.Errors(ChatCompletionRequestSchema, chat)][0])}`);
   return chat;
 }
 

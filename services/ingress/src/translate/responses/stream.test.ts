@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ChatCompletion, ChatCompletionChunk } from "../chat-types.js";
+import type { ChatChunkChoice, ChatCompletion, ChatCompletionChunk } from "../chat-types.js";
 import { encodeSseEvent } from "../common.js";
 import { fixture, wire } from "../fixtures.js";
 import { accumulateResponses, outputText } from "../sdk-emulation.js";
@@ -18,7 +18,7 @@ function run(chunks: ChatCompletionChunk[], options: { request?: ResponsesReques
   return events;
 }
 
-const chunk = (delta: ChatCompletionChunk["choices"][number]["delta"], finish_reason: string | null = null): ChatCompletionChunk => ({
+const chunk = (delta: NonNullable<ChatChunkChoice["delta"]>, finish_reason: string | null = null): ChatCompletionChunk => ({
   id: "chatcmpl-123",
   object: "chat.completion.chunk",
   created: 1694268190,
@@ -243,6 +243,25 @@ describe("ResponsesStreamTranslator", () => {
       built.output.map((item) => item.type === "function_call" && item.arguments),
       ['{"x":1}', '{"y":2}'],
     );
+  });
+
+  it("accepts a usage chunk without choices and tool calls without an index", () => {
+    const { final } = accumulateResponses(
+      run([
+        { choices: [{ index: 0, delta: { tool_calls: [{ id: "call_a", type: "function", function: { name: "f", arguments: '{"a":' } }] } }] },
+        { choices: [{ index: 0, delta: { tool_calls: [{ function: { arguments: "1}" } }] } }] },
+        { choices: [{ index: 0, delta: { tool_calls: [{ id: "call_b", type: "function", function: { name: "g", arguments: "{}" } }] }, finish_reason: "tool_calls" }] },
+        { usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } },
+      ]),
+    );
+    assert.deepEqual(
+      final.output.map((item) => item.type === "function_call" && [item.call_id, item.arguments]),
+      [
+        ["call_a", '{"a":1}'],
+        ["call_b", "{}"],
+      ],
+    );
+    assert.equal(final.usage?.total_tokens, 7);
   });
 
   it("names a tool call whose name never arrived and gives it a call id", () => {

@@ -1,5 +1,5 @@
 import type { ChatCompletionChunk, ChatToolCallDelta, ChatUsage } from "../chat-types.js";
-import { idSuffix, randomId } from "../common.js";
+import { idSuffix, randomId, toolCallKey } from "../common.js";
 import {
   functionCallItemId,
   incompleteReason,
@@ -99,7 +99,7 @@ export class ResponsesStreamTranslator {
     this.assertStarted();
     if (this.ended) return [];
     if (chunk.usage) this.usage = chunk.usage;
-    const choice = chunk.choices.find((c) => c.index === 0);
+    const choice = (chunk.choices ?? []).find((c) => c.index === 0);
     if (!choice) return [];
     const out: ResponsesStreamEvent[] = [];
     const delta = choice.delta ?? {};
@@ -194,10 +194,11 @@ export class ResponsesStreamTranslator {
   }
 
   private toolCall(call: ChatToolCallDelta, out: ResponsesStreamEvent[]): void {
-    let state = this.tools.get(call.index);
+    const key = toolCallKey(call, this.tools);
+    let state = this.tools.get(key);
     if (!state) {
       state = { id: undefined, name: "", pending: "", open: undefined };
-      this.tools.set(call.index, state);
+      this.tools.set(key, state);
     }
     if (call.id && !state.id) state.id = call.id;
     const args = call.function?.arguments ?? "";
