@@ -6,6 +6,8 @@ import { requestIdFrom } from "./pipeline/request-id.js";
 import { installErrorHandling } from "./plugins/error-handler.js";
 import { chatCompletionsRoute } from "./routes/chat-completions.js";
 import { embeddingsRoute } from "./routes/embeddings.js";
+import { messagesRoute } from "./routes/messages.js";
+import { responsesRoute } from "./routes/responses.js";
 import { healthRoutes } from "./routes/health.js";
 import { modelsRoutes } from "./routes/models.js";
 
@@ -81,6 +83,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   };
   chatCompletionsRoute(app, options.mesh, generation);
   embeddingsRoute(app, options.mesh, generation);
+  responsesRoute(app, options.mesh, generation);
+  messagesRoute(app, options.mesh, generation);
   modelsRoutes(app, options.mesh, controlTimeoutMs);
   healthRoutes(app, options.mesh, options.registry);
   return app;

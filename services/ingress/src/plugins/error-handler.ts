@@ -1,5 +1,5 @@
 import { GatewayError, openAIErrorBody, toHttpError } from "@switchyard/errors";
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyBaseLogger, FastifyError, FastifyInstance } from "fastify";
 
 interface ValidationIssue {
   instancePath: string;
@@ -57,20 +57,22 @@ const FASTIFY_CODES: Record<string, () => GatewayError> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new GatewayError("invalid_request", "Content-Length does not match the body."),
 };
 
+/** Any error thrown while handling a request, as the gateway error the client is told about. */
+export function toGatewayError(error: FastifyError & { validation?: ValidationIssue[] }, log: FastifyBaseLogger): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (error.validation && error.validation.length > 0) return explainValidation(error.validation);
+  if (error.code && FASTIFY_CODES[error.code]) return FASTIFY_CODES[error.code]!();
+  if (error instanceof SyntaxError || error.code === "FST_ERR_CTP_INVALID_JSON_BODY") {
+    return new GatewayError("invalid_json", `We could not parse the JSON body of your request: ${error.message}`);
+  }
+  log.error({ err: error }, "unhandled error");
+  return new GatewayError("internal_error", "The gateway failed to handle the request.");
+}
+
 /** Every error leaving the ingress becomes an OpenAI error body; nothing else escapes. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError & { validation?: ValidationIssue[] }, request, reply) => {
-    let gatewayError: GatewayError;
-    if (error instanceof GatewayError) gatewayError = error;
-    else if (error.validation && error.validation.length > 0) gatewayError = explainValidation(error.validation);
-    else if (error.code && FASTIFY_CODES[error.code]) gatewayError = FASTIFY_CODES[error.code]!();
-    else if (error instanceof SyntaxError || error.code === "FST_ERR_CTP_INVALID_JSON_BODY") {
-      gatewayError = new GatewayError("invalid_json", `We could not parse the JSON body of your request: ${error.message}`);
-    } else {
-      request.log.error({ err: error }, "unhandled error");
-      gatewayError = new GatewayError("internal_error", "The gateway failed to handle the request.");
-    }
-    const http = toHttpError(gatewayError);
+    const http = toHttpError(toGatewayError(error, request.log));
     void reply.code(http.status).headers(http.headers).send(openAIErrorBody(http.error));
   });
 

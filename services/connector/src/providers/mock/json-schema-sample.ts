@@ -18,8 +18,8 @@ export interface SampleOptions {
 
 type Schema = { [key: string]: unknown };
 
-/** How deep references and nesting are followed before the sampler settles for a minimal value. */
-const MAX_DEPTH = 16;
+/** Bounds resolution steps, so reference chains that loop (`A` → `B` → `A`) end. */
+const MAX_STEPS = 32;
 
 const FREE_TEXT_WORDS = new Set([
   "query",
@@ -64,7 +64,7 @@ const FORMATS: Readonly<Record<string, string>> = {
 /** A value conforming to `schema`; `true`, `{}` and non-object schemas accept anything and get a string. */
 export function sampleJson(schema: unknown, options: SampleOptions): unknown {
   const root = isSchema(schema) ? schema : {};
-  return sample(root, root, undefined, options, 0);
+  return sample(root, root, undefined, options, new Set());
 }
 
 /** True when a property of this name holds free text (`query`, `searchQuery`, `city_name`, …). */
@@ -77,8 +77,14 @@ export function isFreeTextName(name: string): boolean {
   return words.some((word) => FREE_TEXT_WORDS.has(word));
 }
 
-function sample(schema: Schema, root: Schema, name: string | undefined, options: SampleOptions, depth: number): unknown {
-  const resolved = resolve(schema, root, depth);
+/**
+ * `seen` holds the references being expanded above this schema: a reference met again is a
+ * recursive type, which gets its emptiest value (or `null` where allowed) instead of another level.
+ */
+function sample(schema: Schema, root: Schema, name: string | undefined, options: SampleOptions, seen: ReadonlySet<string>): unknown {
+  const { schema: resolved, refs, cyclic } = resolve(schema, root, seen);
+  if (cyclic) return minimal(resolved);
+  const inner = refs.length === 0 ? seen : new Set([...seen, ...refs]);
   if (Object.hasOwn(resolved, "const")) return resolved.const;
   if (Array.isArray(resolved.enum) && resolved.enum.length > 0) return resolved.enum[0];
   const type = typeOf(resolved);
@@ -91,29 +97,46 @@ function sample(schema: Schema, root: Schema, name: string | undefined, options:
     case "number":
       return sampleNumber(resolved, type === "integer");
     case "array":
-      return sampleArray(resolved, root, options, depth);
+      return sampleArray(resolved, root, options, inner);
     case "object":
-      return sampleObject(resolved, root, options, depth);
+      return sampleObject(resolved, root, options, inner);
     default:
       return sampleString(resolved, name, options);
   }
 }
 
-/** Follows `$ref`, picks the first non-null `anyOf`/`oneOf` branch and merges `allOf`, until none is left. */
-function resolve(schema: Schema, root: Schema, depth: number): Schema {
+interface Resolved {
+  schema: Schema;
+  /** References followed to get here. */
+  refs: string[];
+  /** A reference already in `seen` was met: the schema is recursive at this point. */
+  cyclic: boolean;
+}
+
+/**
+ * Follows `$ref`, picks an `anyOf`/`oneOf` branch and merges `allOf`, until none is left. The
+ * branch picked is the first that is neither `null` nor a recursive reference; failing that a
+ * `null` branch, failing that the first.
+ */
+function resolve(schema: Schema, root: Schema, seen: ReadonlySet<string>): Resolved {
   let current = schema;
-  for (let step = 0; step < MAX_DEPTH; step++) {
+  const refs: string[] = [];
+  const recursive = (s: Schema) => typeof s.$ref === "string" && (seen.has(s.$ref) || refs.includes(s.$ref));
+  for (let step = 0; step < MAX_STEPS; step++) {
     if (typeof current.$ref === "string") {
       const { $ref, ...rest } = current;
-      const target = depth < MAX_DEPTH ? pointer(root, $ref) : undefined;
-      current = { ...(target ?? {}), ...rest };
+      const target = pointer(root, $ref) ?? {};
+      if (recursive(current)) return { schema: { ...target, ...rest }, refs, cyclic: true };
+      refs.push($ref);
+      current = { ...target, ...rest };
       continue;
     }
     const branches = Array.isArray(current.anyOf) ? current.anyOf : Array.isArray(current.oneOf) ? current.oneOf : undefined;
     if (branches !== undefined) {
       const { anyOf: _anyOf, oneOf: _oneOf, ...rest } = current;
       const schemas = branches.filter(isSchema);
-      const chosen = schemas.find((branch) => branch.type !== "null") ?? schemas[0] ?? {};
+      const chosen =
+        schemas.find((branch) => branch.type !== "null" && !recursive(branch)) ?? schemas.find((branch) => branch.type === "null") ?? schemas[0] ?? {};
       current = { ...rest, ...chosen };
       continue;
     }
@@ -122,9 +145,9 @@ function resolve(schema: Schema, root: Schema, depth: number): Schema {
       current = allOf.filter(isSchema).reduce<Schema>(merge, rest);
       continue;
     }
-    return current;
+    return { schema: current, refs, cyclic: false };
   }
-  return current;
+  return { schema: current, refs, cyclic: true };
 }
 
 /** Resolves a local JSON pointer (`#/$defs/Name`); other references are not followed. */
@@ -162,7 +185,7 @@ function typeOf(schema: Schema): string | undefined {
   return undefined;
 }
 
-function sampleObject(schema: Schema, root: Schema, options: SampleOptions, depth: number): Record<string, unknown> {
+function sampleObject(schema: Schema, root: Schema, options: SampleOptions, seen: ReadonlySet<string>): Record<string, unknown> {
   const properties = isSchema(schema.properties) ? schema.properties : {};
   const required = strings(schema.required);
   const declared = Object.keys(properties);
@@ -170,21 +193,19 @@ function sampleObject(schema: Schema, root: Schema, options: SampleOptions, dept
   const value: Record<string, unknown> = {};
   for (const name of new Set(names)) {
     const property = properties[name];
-    const propertySchema = isSchema(property) ? property : {};
-    value[name] = depth < MAX_DEPTH ? sample(propertySchema, root, name, options, depth + 1) : minimal(propertySchema);
+    value[name] = sample(isSchema(property) ? property : {}, root, name, options, seen);
   }
   return value;
 }
 
-function sampleArray(schema: Schema, root: Schema, options: SampleOptions, depth: number): unknown[] {
+function sampleArray(schema: Schema, root: Schema, options: SampleOptions, seen: ReadonlySet<string>): unknown[] {
   const prefix = Array.isArray(schema.prefixItems) ? schema.prefixItems : Array.isArray(schema.items) ? schema.items : [];
   const rest = isSchema(schema.items) ? schema.items : {};
   const count = nonNegativeInteger(schema.minItems) ?? 0;
   const items: unknown[] = [];
   for (let i = 0; i < count; i++) {
     const item = prefix[i];
-    const itemSchema = isSchema(item) ? item : rest;
-    items.push(depth < MAX_DEPTH ? sample(itemSchema, root, undefined, options, depth + 1) : minimal(itemSchema));
+    items.push(sample(isSchema(item) ? item : rest, root, undefined, options, seen));
   }
   return items;
 }
@@ -231,7 +252,7 @@ function sampleNumber(schema: Schema, integer: boolean): number {
   return candidates.find(fits) ?? (Number.isFinite(low) ? low : Number.isFinite(high) ? high : 1);
 }
 
-/** A value for a schema nested too deep to sample: the emptiest of its type. */
+/** A value for a recursive schema: the emptiest of its type. */
 function minimal(schema: Schema): unknown {
   if (Object.hasOwn(schema, "const")) return schema.const;
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];

@@ -1,0 +1,40 @@
+import { anthropicErrorBody } from "@switchyard/errors";
+import type { AnswerFormat, StreamFormatter } from "../pipeline/answer-format.js";
+import {
+  AnthropicStreamTranslator,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  chatToAnthropicMessage,
+  anthropicMessageId,
+  serializeEvents,
+} from "../translate/index.js";
+
+const decoder = new TextDecoder();
+
+/** Anthropic Messages: the mesh's chat answer as a `message`, or as Anthropic's SSE event sequence. */
+export function anthropicMessagesFormat(requestedModel: string): AnswerFormat {
+  return {
+    complete: (completion) =>
+      JSON.stringify(chatToAnthropicMessage(JSON.parse(decoder.decode(completion)) as ChatCompletion, requestedModel)),
+    stream: (): StreamFormatter => {
+      const translator = new AnthropicStreamTranslator();
+      let started = false;
+      // message_start needs the message id, which the first chunk brings.
+      const ensureStarted = (id?: string) => {
+        if (started) return [];
+        started = true;
+        return translator.start({ model: requestedModel, id: anthropicMessageId(id) });
+      };
+      return {
+        start: () => [],
+        chunk: (_bytes, chunk) => serializeEvents([...ensureStarted(chunk.id), ...translator.push(chunk as ChatCompletionChunk)]),
+        finish: (usage) => serializeEvents([...ensureStarted(), ...translator.finish(usage)]),
+        fail: (error) => {
+          const body = anthropicErrorBody(error);
+          return serializeEvents([...ensureStarted(), ...translator.error(body.error)]);
+        },
+      };
+    },
+    errorBody: anthropicErrorBody,
+  };
+}

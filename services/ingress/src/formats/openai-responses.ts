@@ -1,0 +1,37 @@
+import { openAIErrorBody } from "@switchyard/errors";
+import type { AnswerFormat, StreamFormatter } from "../pipeline/answer-format.js";
+import {
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  chatToResponse,
+  type ResponsesRequest,
+  ResponsesStreamTranslator,
+  responseIdFrom,
+  responsesFailure,
+  serializeEvents,
+} from "../translate/index.js";
+
+const decoder = new TextDecoder();
+
+/** OpenAI Responses: the mesh's chat answer as a `response` object, or as Responses stream events. */
+export function openAIResponsesFormat(request: ResponsesRequest): AnswerFormat {
+  return {
+    complete: (completion) => JSON.stringify(chatToResponse(JSON.parse(decoder.decode(completion)) as ChatCompletion, request)),
+    stream: (): StreamFormatter => {
+      const translator = new ResponsesStreamTranslator(request);
+      let started = false;
+      const ensureStarted = (id?: string) => {
+        if (started) return [];
+        started = true;
+        return translator.start({ id: responseIdFrom(id) });
+      };
+      return {
+        start: () => [],
+        chunk: (_bytes, chunk) => serializeEvents([...ensureStarted(chunk.id), ...translator.push(chunk as ChatCompletionChunk)]),
+        finish: (usage) => serializeEvents([...ensureStarted(), ...translator.finish(usage)]),
+        fail: (error) => serializeEvents([...ensureStarted(), ...translator.fail(responsesFailure(error))]),
+      };
+    },
+    errorBody: openAIErrorBody,
+  };
+}

@@ -1,0 +1,39 @@
+import { anthropicErrorBody, toHttpError } from "@switchyard/errors";
+import { Operation } from "@switchyard/proto";
+import type { FastifyInstance } from "fastify";
+import { anthropicMessagesFormat } from "../formats/anthropic-messages.js";
+import type { MeshClients } from "../mesh/clients.js";
+import { requiredCapabilities } from "../pipeline/capabilities.js";
+import { type GenerationSettings, serveGeneration } from "../pipeline/generation.js";
+import { toGatewayError } from "../plugins/error-handler.js";
+import type { ChatCompletionRequest } from "../schemas/chat-completions.js";
+import { anthropicToChat, anthropicValidationError, validateAnthropicRequest } from "../translate/index.js";
+
+/** Anthropic Messages API, served by any configured model through the chat shape. */
+export function messagesRoute(app: FastifyInstance, mesh: MeshClients, settings: GenerationSettings): void {
+  app.post(
+    "/v1/messages",
+    {
+      // Anthropic clients expect Anthropic error bodies, parse errors and size limits included.
+      errorHandler: (error, request, reply) => {
+        const http = toHttpError(toGatewayError(error, request.log));
+        void reply.code(http.status).headers(http.headers).send(anthropicErrorBody(http.error));
+      },
+    },
+    async (request, reply) => {
+      const validation = validateAnthropicRequest(request.body);
+      if (!validation.ok) throw anthropicValidationError(validation.error);
+      const chat = anthropicToChat(validation.value) as unknown as ChatCompletionRequest;
+      await serveGeneration(mesh, settings, request, reply, {
+        endpoint: "/v1/messages",
+        model: validation.value.model,
+        operation: Operation.CHAT,
+        stream: validation.value.stream === true,
+        body: chat,
+        requiredCapabilities: requiredCapabilities(chat),
+        format: anthropicMessagesFormat(validation.value.model),
+      });
+    },
+  );
+}
+
