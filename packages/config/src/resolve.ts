@@ -69,11 +69,19 @@ export function resolveConfig(
   missing: MissingVariable[],
   source: string,
 ): { config?: GatewayConfig; issues: ConfigIssue[] } {
-  const issues: ConfigIssue[] = [...Value.Errors(ConfigFileSchema, tree)].map((error) => ({
+  // An unset variable outside `providers` is an error; said first, it explains the empty value.
+  const unset: ConfigIssue[] = missing
+    .filter((m) => m.path[0] !== "providers")
+    .map((m) => ({
+      path: formatPath(m.path),
+      message: `environment variable ${m.variable} is not set (use \${${m.variable}:-default} for a fallback)`,
+    }));
+  const schemaIssues: ConfigIssue[] = [...Value.Errors(ConfigFileSchema, tree)].map((error) => ({
     path: formatPath(error.path.split("/").slice(1)),
-    message: explain(error.message, error.value, error.schema as { anyOf?: { const?: unknown }[] }),
+    message: explain(error.message, error.value, error.schema as { anyOf?: { const?: unknown }[]; const?: unknown }),
   }));
-  if (issues.length > 0) return { issues: dedupe(issues) };
+  if (schemaIssues.length > 0) return { issues: dedupe([...unset, ...schemaIssues]) };
+  const issues: ConfigIssue[] = [...unset];
   const file = tree as ConfigFile;
 
   const providers: Record<string, ProviderConfig> = {};
@@ -85,9 +93,6 @@ export function resolveConfig(
       enabled: unset.length === 0,
       ...(unset.length > 0 ? { disabled_reason: `${unset.join(", ")} not set` } : {}),
     };
-  }
-  for (const m of missing.filter((m) => m.path[0] !== "providers")) {
-    issues.push({ path: formatPath(m.path), message: `environment variable ${m.variable} is not set (use \${${m.variable}:-default} for a fallback)` });
   }
 
   const models: Record<string, ModelConfig> = {};
@@ -166,8 +171,8 @@ export function resolveConfig(
   };
 }
 
-function explain(message: string, value: unknown, schema: { anyOf?: { const?: unknown }[] }): string {
-  const choices = schema.anyOf?.map((s) => s.const).filter((c) => c !== undefined);
+function explain(message: string, value: unknown, schema: { anyOf?: { const?: unknown }[]; const?: unknown }): string {
+  const choices = schema.const !== undefined ? [schema.const] : schema.anyOf?.map((s) => s.const).filter((c) => c !== undefined);
   if (choices && choices.length > 0) return `must be one of ${choices.map((c) => JSON.stringify(c)).join(", ")} (got ${JSON.stringify(value)})`;
   if (message.startsWith("Unexpected property")) return "unknown field; remove it or check its spelling";
   return `${message.toLowerCase()}${value === undefined ? "" : ` (got ${JSON.stringify(value)})`}`;

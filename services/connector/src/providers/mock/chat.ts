@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AdapterContext, ChatChunkJson, ChatCompletionJson, ChatRequestJson } from "../types.js";
 import { echoAnswer } from "./answer.js";
+import { completionChoices, streamChoices } from "./choices.js";
 import { type FailSpec, type MockSpec, mockFailure, parseMockModel } from "./model-spec.js";
 
 /** A whole `chat.completion`, after the spec's wait. */
@@ -8,28 +9,25 @@ export async function mockChat(request: ChatRequestJson, ctx: AdapterContext): P
   const spec = parseMockModel(ctx.deployment.model);
   await wait(spec.ttftMs + spec.latencyMs, ctx.signal);
   if (spec.behaviour === "fail") throw mockFailure(spec);
-  const answer = echoAnswer(request);
+  const answer = echoAnswer(request, { requestId: ctx.requestId, tools: spec.tools });
   return {
     id: `chatcmpl-${ctx.requestId}`,
     object: "chat.completion",
     created: Math.floor(Date.now() / 1000),
     model: ctx.deployment.model,
-    choices: [
-      {
-        index: 0,
-        message: { role: "assistant", content: answer.content, refusal: null },
-        logprobs: null,
-        finish_reason: answer.finishReason,
-      },
-    ],
+    choices: completionChoices(answer),
     usage: answer.usage,
   };
 }
 
-/** The answer word by word, then the usage chunk (empty `choices`), as OpenAI streams with include_usage. */
+/**
+ * The answer chunk by chunk (one choice per chunk, see `choices.ts`), then the usage chunk (empty
+ * `choices`), as OpenAI streams with include_usage. A `fail` model streams `after_chunks` chunks
+ * of the echo answer, then fails.
+ */
 export async function* mockChatStream(request: ChatRequestJson, ctx: AdapterContext): AsyncGenerator<ChatChunkJson> {
   const spec: MockSpec = parseMockModel(ctx.deployment.model);
-  const answer = echoAnswer(request);
+  const answer = echoAnswer(request, { requestId: ctx.requestId, tools: spec.behaviour === "echo" ? spec.tools : undefined });
   const base = {
     id: `chatcmpl-${ctx.requestId}`,
     object: "chat.completion.chunk" as const,
@@ -37,21 +35,10 @@ export async function* mockChatStream(request: ChatRequestJson, ctx: AdapterCont
     model: ctx.deployment.model,
   };
   const failAfter = spec.behaviour === "fail" ? spec.afterChunks : Number.POSITIVE_INFINITY;
-  const last = answer.pieces.length - 1;
-  for (const [index, piece] of answer.pieces.entries()) {
+  for (const [index, choice] of streamChoices(answer).entries()) {
     await wait((index === 0 ? spec.ttftMs : 0) + spec.latencyMs, ctx.signal);
     if (index >= failAfter) throw mockFailure(spec as FailSpec);
-    yield {
-      ...base,
-      choices: [
-        {
-          index: 0,
-          delta: index === 0 ? { role: "assistant", content: piece } : { content: piece },
-          logprobs: null,
-          finish_reason: index === last ? answer.finishReason : null,
-        },
-      ],
-    };
+    yield { ...base, choices: [choice] };
   }
   if (spec.behaviour === "fail") throw mockFailure(spec);
   yield { ...base, choices: [], usage: answer.usage };

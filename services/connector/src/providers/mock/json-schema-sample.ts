@@ -63,7 +63,7 @@ const FORMATS: Readonly<Record<string, string>> = {
 
 /** A value conforming to `schema`; `true`, `{}` and non-object schemas accept anything and get a string. */
 export function sampleJson(schema: unknown, options: SampleOptions): unknown {
-  const root = isSchema(schema) ? schema : {};
+  const root = isJsonObject(schema) ? schema : {};
   return sample(root, root, undefined, options, new Set());
 }
 
@@ -134,7 +134,7 @@ function resolve(schema: Schema, root: Schema, seen: ReadonlySet<string>): Resol
     const branches = Array.isArray(current.anyOf) ? current.anyOf : Array.isArray(current.oneOf) ? current.oneOf : undefined;
     if (branches !== undefined) {
       const { anyOf: _anyOf, oneOf: _oneOf, ...rest } = current;
-      const schemas = branches.filter(isSchema);
+      const schemas = branches.filter(isJsonObject);
       const chosen =
         schemas.find((branch) => branch.type !== "null" && !recursive(branch)) ?? schemas.find((branch) => branch.type === "null") ?? schemas[0] ?? {};
       current = { ...rest, ...chosen };
@@ -142,7 +142,7 @@ function resolve(schema: Schema, root: Schema, seen: ReadonlySet<string>): Resol
     }
     if (Array.isArray(current.allOf)) {
       const { allOf, ...rest } = current;
-      current = allOf.filter(isSchema).reduce<Schema>(merge, rest);
+      current = allOf.filter(isJsonObject).reduce<Schema>(merge, rest);
       continue;
     }
     return { schema: current, refs, cyclic: false };
@@ -157,16 +157,16 @@ function pointer(root: Schema, ref: string): Schema | undefined {
   let node: unknown = root;
   for (const raw of ref.slice(2).split("/")) {
     const key = decodeURIComponent(raw).replaceAll("~1", "/").replaceAll("~0", "~");
-    if (!isSchema(node) || !Object.hasOwn(node, key)) return undefined;
+    if (!isJsonObject(node) || !Object.hasOwn(node, key)) return undefined;
     node = node[key];
   }
-  return isSchema(node) ? node : undefined;
+  return isJsonObject(node) ? node : undefined;
 }
 
 function merge(into: Schema, next: Schema): Schema {
   const merged: Schema = { ...into, ...next };
-  if (isSchema(into.properties) || isSchema(next.properties)) {
-    merged.properties = { ...(isSchema(into.properties) ? into.properties : {}), ...(isSchema(next.properties) ? next.properties : {}) };
+  if (isJsonObject(into.properties) || isJsonObject(next.properties)) {
+    merged.properties = { ...(isJsonObject(into.properties) ? into.properties : {}), ...(isJsonObject(next.properties) ? next.properties : {}) };
   }
   const required = [...strings(into.required), ...strings(next.required)];
   if (required.length > 0) merged.required = [...new Set(required)];
@@ -180,32 +180,32 @@ function typeOf(schema: Schema): string | undefined {
     const types = type.filter((t): t is string => typeof t === "string");
     return types.find((t) => t !== "null") ?? types[0];
   }
-  if (isSchema(schema.properties) || Array.isArray(schema.required)) return "object";
+  if (isJsonObject(schema.properties) || Array.isArray(schema.required)) return "object";
   if (Object.hasOwn(schema, "items") || Array.isArray(schema.prefixItems)) return "array";
   return undefined;
 }
 
 function sampleObject(schema: Schema, root: Schema, options: SampleOptions, seen: ReadonlySet<string>): Record<string, unknown> {
-  const properties = isSchema(schema.properties) ? schema.properties : {};
+  const properties = isJsonObject(schema.properties) ? schema.properties : {};
   const required = strings(schema.required);
   const declared = Object.keys(properties);
   const names = required.length === 0 ? declared : [...declared.filter((n) => required.includes(n)), ...required.filter((n) => !declared.includes(n))];
   const value: Record<string, unknown> = {};
   for (const name of new Set(names)) {
     const property = properties[name];
-    value[name] = sample(isSchema(property) ? property : {}, root, name, options, seen);
+    value[name] = sample(isJsonObject(property) ? property : {}, root, name, options, seen);
   }
   return value;
 }
 
 function sampleArray(schema: Schema, root: Schema, options: SampleOptions, seen: ReadonlySet<string>): unknown[] {
   const prefix = Array.isArray(schema.prefixItems) ? schema.prefixItems : Array.isArray(schema.items) ? schema.items : [];
-  const rest = isSchema(schema.items) ? schema.items : {};
+  const rest = isJsonObject(schema.items) ? schema.items : {};
   const count = nonNegativeInteger(schema.minItems) ?? 0;
   const items: unknown[] = [];
   for (let i = 0; i < count; i++) {
     const item = prefix[i];
-    items.push(sample(isSchema(item) ? item : rest, root, undefined, options, seen));
+    items.push(sample(isJsonObject(item) ? item : rest, root, undefined, options, seen));
   }
   return items;
 }
@@ -273,7 +273,8 @@ function minimal(schema: Schema): unknown {
   }
 }
 
-function isSchema(value: unknown): value is Schema {
+/** A JSON object (not null, not an array). */
+export function isJsonObject(value: unknown): value is { [key: string]: unknown } {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 

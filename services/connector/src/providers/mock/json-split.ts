@@ -56,3 +56,19 @@ export function splitJson(text: string): string[] {
   flush();
   return pieces;
 }
+
+/**
+ * Joins consecutive pieces into at most `count` fragments, as even in pieces as they divide
+ * (earlier fragments take the extra ones): 5 pieces into 3 fragments are 2 + 2 + 1.
+ */
+export function groupPieces(pieces: readonly string[], count: number): string[] {
+  const groups = Math.max(1, Math.min(count, pieces.length));
+  const fragments: string[] = [];
+  let start = 0;
+  for (let g = 0; g < groups && start < pieces.length; g++) {
+    const size = Math.ceil((pieces.length - start) / (groups - g));
+    fragments.push(pieces.slice(start, start + size).join(""));
+    start += size;
+  }
+  return fragments;
+}

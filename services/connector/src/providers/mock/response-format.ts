@@ -1,5 +1,5 @@
 import type { ChatRequestJson } from "../types.js";
-import { sampleJson } from "./json-schema-sample.js";
+import { isJsonObject, sampleJson } from "./json-schema-sample.js";
 
 export interface FormattedContent {
   content: string;
@@ -14,15 +14,11 @@ export interface FormattedContent {
  */
 export function formatContent(request: ChatRequestJson, text: string): FormattedContent {
   const format = request.response_format;
-  if (!isObject(format)) return { content: text, json: false };
+  if (!isJsonObject(format)) return { content: text, json: false };
   if (format.type === "json_object") return { content: JSON.stringify({ echo: text }), json: true };
   if (format.type === "json_schema") {
-    const schema = isObject(format.json_schema) ? format.json_schema.schema : undefined;
+    const schema = isJsonObject(format.json_schema) ? format.json_schema.schema : undefined;
     return { content: schema === undefined || schema === null ? "{}" : JSON.stringify(sampleJson(schema, { text })), json: true };
   }
   return { content: text, json: false };
-}
-
-function isObject(value: unknown): value is { [key: string]: unknown } {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

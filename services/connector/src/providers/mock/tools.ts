@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { GatewayError } from "@switchyard/errors";
 import type { ChatRequestJson } from "../types.js";
-import { sampleJson } from "./json-schema-sample.js";
+import { isJsonObject, sampleJson } from "./json-schema-sample.js";
 import type { ToolsMode } from "./model-spec.js";
 import { messagesOf, messageText } from "./text.js";
 
@@ -63,7 +63,7 @@ export function functionTools(request: ChatRequestJson): FunctionTool[] {
   if (!Array.isArray(request.tools)) return [];
   const tools: FunctionTool[] = [];
   for (const tool of request.tools as unknown[]) {
-    if (!isObject(tool) || tool.type !== "function" || !isObject(tool.function)) continue;
+    if (!isJsonObject(tool) || tool.type !== "function" || !isJsonObject(tool.function)) continue;
     const { name, parameters } = tool.function;
     if (typeof name === "string" && name !== "") tools.push({ name, parameters });
   }
@@ -72,9 +72,9 @@ export function functionTools(request: ChatRequestJson): FunctionTool[] {
 
 function chooseTools(tools: FunctionTool[], toolChoice: unknown): { tools: FunctionTool[]; forced: boolean } {
   if (toolChoice === "none") return { tools: [], forced: false };
-  if (!isObject(toolChoice)) return { tools, forced: false }; // absent, "auto", "required"
+  if (!isJsonObject(toolChoice)) return { tools, forced: false }; // absent, "auto", "required"
   if (toolChoice.type === "function") {
-    const name = isObject(toolChoice.function) ? toolChoice.function.name : undefined;
+    const name = isJsonObject(toolChoice.function) ? toolChoice.function.name : undefined;
     const tool = tools.find((t) => t.name === name);
     if (tool === undefined) {
       throw new GatewayError("upstream_rejected", `Invalid value for 'tool_choice': function '${String(name)}' is not among the request's tools.`, {
@@ -84,15 +84,11 @@ function chooseTools(tools: FunctionTool[], toolChoice: unknown): { tools: Funct
     }
     return { tools: [tool], forced: true };
   }
-  if (toolChoice.type === "allowed_tools" && isObject(toolChoice.allowed_tools) && Array.isArray(toolChoice.allowed_tools.tools)) {
+  if (toolChoice.type === "allowed_tools" && isJsonObject(toolChoice.allowed_tools) && Array.isArray(toolChoice.allowed_tools.tools)) {
     const allowed = new Set(
-      toolChoice.allowed_tools.tools.flatMap((t: unknown) => (isObject(t) && t.type === "function" && isObject(t.function) ? [t.function.name] : [])),
+      toolChoice.allowed_tools.tools.flatMap((t: unknown) => (isJsonObject(t) && t.type === "function" && isJsonObject(t.function) ? [t.function.name] : [])),
     );
     return { tools: tools.filter((t) => allowed.has(t.name)), forced: false };
   }
   return { tools: [], forced: false }; // a custom tool or a type this mock does not call
-}
-
-function isObject(value: unknown): value is { [key: string]: unknown } {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { ConfigError } from "./errors.js";
+import { exposureProblem } from "./guards.js";
+import { parseConfig } from "./load.js";
+import { readEnv } from "./env.js";
+import { sha256Hex } from "./resolve.js";
+
+const minimal = (extra = "") => `
+providers:
+  mock: { kind: mock }
+models:
+  m: { deployments: [{ provider: mock, model: echo }] }
+keys:
+  - { name: dev, key: sk-switchyard-dev, role: admin }
+${extra}`;
+
+function issuesOf(text: string, env: Record<string, string> = {}): { path: string; message: string }[] {
+  try {
+    parseConfig(text, "test.yaml", env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    return error.issues;
+  }
+  assert.fail("expected the config to be rejected");
+}
+
+describe("parseConfig", () => {
+  it("fills defaults and derives deployment ids", () => {
+    const config = parseConfig(minimal(), "test.yaml", {});
+    const model = config.models.m!;
+    assert.equal(model.strategy, "failover");
+    assert.equal(model.timeout_ms, 60_000);
+    assert.deepEqual(model.operations, ["chat"]);
+    assert.equal(model.deployments[0]?.id, "mock/echo");
+    assert.deepEqual(model.deployments[0]?.price, { input: 0, output: 0 });
+    assert.equal(config.cache.enabled, true);
+    assert.equal(config.keys[0]?.key_sha256, sha256Hex("sk-switchyard-dev"));
+  });
+
+  it("numbers repeated deployments so ids stay unique", () => {
+    const config = parseConfig(
+      `
+providers: { mock: { kind: mock } }
+models: { m: { deployments: [{ provider: mock, model: echo }, { provider: mock, model: echo }] } }
+keys: []
+`,
+      "t",
+      {},
+    );
+    assert.deepEqual(config.models.m!.deployments.map((d) => d.id), ["mock/echo", "mock/echo#1"]);
+  });
+
+  it("names the field and the choices for a wrong enum value", () => {
+    const issues = issuesOf(minimal().replace("{ provider: mock, model: echo }", "{ provider: mock, model: echo }], strategy: fastest, x: [1"));
+    assert.ok(issues.some((i) => i.path === "models.m.strategy" && /one of "failover"/.test(i.message)), JSON.stringify(issues));
+  });
+
+  it("names a wrong type without coercing it", () => {
+    const issues = issuesOf(minimal("cache: { ttl_s: '60' }"));
+    assert.deepEqual(issues.map((i) => i.path), ["cache.ttl_s"]);
+  });
+
+  it("rejects unknown fields by path", () => {
+    const issues = issuesOf(minimal("cache: { tll_s: 60 }"));
+    assert.equal(issues[0]?.path, "cache.tll_s");
+    assert.match(issues[0]!.message, /unknown field/);
+  });
+
+  it("names a deployment's unknown provider and lists the known ones", () => {
+    const issues = issuesOf(minimal().replace("provider: mock, model: echo", "provider: opnai, model: echo"));
+    assert.equal(issues[0]?.path, "models.m.deployments[0].provider");
+    assert.match(issues[0]!.message, /unknown provider "opnai".*known: mock/);
+  });
+
+  it("interpolates ${VAR} and ${VAR:-default}", () => {
+    const config = parseConfig(minimal().replace("sk-switchyard-dev", '"${ADMIN_KEY}"'), "t", { ADMIN_KEY: "sk-from-env-1234" });
+    assert.equal(config.keys[0]?.key_sha256, sha256Hex("sk-from-env-1234"));
+    const fallback = parseConfig(minimal().replace("sk-switchyard-dev", '"${ADMIN_KEY:-sk-fallback-123}"'), "t", {});
+    assert.equal(fallback.keys[0]?.key_sha256, sha256Hex("sk-fallback-123"));
+  });
+
+  it("switches off a provider whose secret is unset, and fails on other unset variables", () => {
+    const config = parseConfig(
+      minimal().replace("mock: { kind: mock }", 'mock: { kind: mock }\n  openai: { kind: openai, api_key: "${NOT_SET_KEY}" }'),
+      "t",
+      {},
+    );
+    assert.equal(config.providers.openai?.enabled, false);
+    assert.match(config.providers.openai?.disabled_reason ?? "", /NOT_SET_KEY/);
+    const issues = issuesOf(minimal().replace("sk-switchyard-dev", '"${MISSING_ADMIN_KEY}"'));
+    assert.equal(issues[0]?.path, "keys[0].key");
+    assert.match(issues[0]!.message, /MISSING_ADMIN_KEY is not set/);
+  });
+
+  it("reports YAML syntax errors with their line", () => {
+    const issues = issuesOf("providers: {\nmodels: [");
+    assert.match(issues[0]!.path, /^line \d+/);
+  });
+
+  it("accepts the shipped default config with no provider keys set", () => {
+    const text = readFileSync(new URL("../../../config/switchyard.yaml", import.meta.url), "utf8");
+    const config = parseConfig(text, "config/switchyard.yaml", {});
+    assert.ok(config.models["mock-echo"]);
+    assert.ok(config.models["mock-failover"]);
+    assert.equal(config.models["gpt-4o"], undefined, "OpenAI models wait for OPENAI_API_KEY");
+    const withKey = parseConfig(text, "config/switchyard.yaml", { OPENAI_API_KEY: "sk-real" });
+    assert.ok(withKey.models["gpt-4o"]);
+  });
+});
+
+describe("exposureProblem", () => {
+  const config = parseConfig(minimal(), "t", {});
+  it("allows the dev key on loopback only", () => {
+    assert.equal(exposureProblem(config, "127.0.0.1"), undefined);
+    assert.equal(exposureProblem(config, "::1"), undefined);
+    assert.match(exposureProblem(config, "0.0.0.0") ?? "", /sk-switchyard-dev/);
+  });
+  it("allows any address without the dev key", () => {
+    const safe = parseConfig(minimal().replace("sk-switchyard-dev", "sk-production-key-9"), "t", {});
+    assert.equal(exposureProblem(safe, "0.0.0.0"), undefined);
+  });
+});
+
+describe("readEnv", () => {
+  it("applies defaults", () => {
+    const env = readEnv({});
+    assert.equal(env.SWITCHYARD_PORT, "8080");
+    assert.equal(env.NATS_URL, "nats://127.0.0.1:4222");
+  });
+  it("names a bad variable", () => {
+    assert.throws(() => readEnv({ SWITCHYARD_PORT: "eighty" }), (error: unknown) => error instanceof ConfigError && error.issues[0]?.path === "SWITCHYARD_PORT");
+  });
+});
