@@ -12,8 +12,21 @@ export interface Tracked {
   service: boolean;
 }
 
-/** User + system CPU seconds of the whole process (every thread), or undefined when it is gone. */
+/**
+ * CPU seconds the whole process has run (every thread), or undefined when it is gone. From the
+ * scheduler's nanosecond counters (/proc/<pid>/task/<tid>/schedstat) where the kernel has them;
+ * otherwise from utime + stime, which advance in 10 ms ticks.
+ */
 export function cpuSeconds(pid: number): number | undefined {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ", 1)[0]);
+    }
+    if (Number.isFinite(ns) && ns > 0) return ns / 1e9;
+  } catch {
+    // no schedstat (or the process is gone): fall back to /proc/<pid>/stat
+  }
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

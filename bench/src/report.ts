@@ -267,7 +267,9 @@ export function renderMarkdown(r: BenchResult): string {
     out.push(
       `Full path at saturation for ${prof.durationS} s with \`node --cpu-prof\` on ingress, connector, policy, cache and router (${int(prof.run.achievedRps)} req/s while profiled). Profiles: \`bench/${prof.dir}/\` (open in Chrome DevTools or speedscope).`,
     );
-    for (const name of processOrder(Object.keys(prof.summaries))) {
+    const idle = processOrder(Object.keys(prof.summaries)).filter((n) => prof.summaries[n]!.busyMs < 0.02 * prof.summaries[n]!.wallMs);
+    if (idle.length > 0) out.push(`Idle during this run (under 2% busy, not shown): ${idle.join(", ")}.`);
+    for (const name of processOrder(Object.keys(prof.summaries)).filter((n) => !idle.includes(n))) {
       const p = prof.summaries[name]!;
       out.push(`### ${name}: busy ${((p.busyMs / p.wallMs) * 100).toFixed(0)}% of the run, GC ${((p.gcMs / Math.max(1, p.busyMs)) * 100).toFixed(0)}% of busy`);
       out.push(

@@ -67,7 +67,7 @@ Environment overrides (seconds unless noted):
   BENCH_RATES           fixed rates, comma-separated (100,500,1000,2000)
   BENCH_SATURATION_S    each saturation run (full 10, quick 2)
   BENCH_CONCURRENCY     connections for saturation runs (64)
-  BENCH_SERIAL          one-at-a-time samples per path (full 2000, quick 200)
+  BENCH_SERIAL          one-at-a-time samples per path (full 2000, quick 150)
   BENCH_OPEN_STREAMS    concurrent open streams (1000)
   BENCH_KEYS_LARGE      keys in the large-key config (full 100000, quick 10000)
   BENCH_DEPLOYMENTS_LARGE  deployments in the large config (1000)
@@ -103,7 +103,7 @@ export function readSettings(argv: readonly string[]): Settings {
     quick,
     phases,
     warmupS: q(2, 0.5),
-    serialCount: num("BENCH_SERIAL", q(2000, 200)),
+    serialCount: num("BENCH_SERIAL", q(2000, 150)),
     rates,
     runS: num("BENCH_RUN_S", q(8, 1.5)),
     saturationS: num("BENCH_SATURATION_S", q(10, 2)),
@@ -114,14 +114,14 @@ export function readSettings(argv: readonly string[]): Settings {
     imageBytes: 1024 * 1024,
     imageSerialCount: q(40, 10),
     imageRate: 20,
-    imageRunS: q(8, 2),
+    imageRunS: q(8, 1.5),
     keysSmall: 1000,
     keysLarge: num("BENCH_KEYS_LARGE", q(100_000, 10_000)),
     deploymentsSmall: 10,
     deploymentsLarge: num("BENCH_DEPLOYMENTS_LARGE", 1000),
     scaleRate: num("BENCH_SCALE_RPS", undefined),
-    scaleRunS: q(8, 2),
-    scaleSerialCount: q(1000, 200),
+    scaleRunS: q(8, 1.5),
+    scaleSerialCount: q(1000, 100),
     soakS: num("BENCH_SOAK_S", q(600, 15)),
     soakRate: num("BENCH_SOAK_RPS", undefined),
     soakSampleS: num("BENCH_SOAK_SAMPLE_S", q(5, 2)),

@@ -215,6 +215,12 @@ describe("usage events", () => {
     const { subject, event } = await usage.eventOf(requestId);
     assert.equal(subject, "switchyard.usage.cancelled");
     assert.equal(event.outcome, "cancelled");
+    // The cancel travelled to the connector: its call ended as cancelled, not as a finished answer.
+    const connector = t.mesh.processes.find((p) => p.name === "connector-mock")!;
+    await eventually(async () => {
+      const metrics = await (await fetch(`${connector.opsUrl}/metrics`)).text();
+      return /switchyard_connector_generate_total\{[^}]*outcome="cancelled"[^}]*\} [1-9]/.test(metrics) ? true : undefined;
+    }, "the connector to count a cancelled call");
   });
 });
 

@@ -87,26 +87,40 @@ export async function ensureInfra(natsUrl: string, redisUrl: string, dataDir: st
   return { natsUrl, redisUrl, started, stop: async () => void (await Promise.all(children.map(stopChild))) };
 }
 
-/** Starts a private nats-server (JetStream) and redis-server on free loopback ports, for tests. */
-export async function startIsolatedInfra(): Promise<Infra> {
-  const dir = mkdtempSync(join(tmpdir(), "switchyard-infra-"));
-  const [natsPort, redisPort] = [await freePort(), await freePort()];
-  const children = [startNats("127.0.0.1", natsPort, join(dir, "nats")), startRedis("127.0.0.1", redisPort, dir)];
+export interface PrivateServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function startPrivate(kind: "nats" | "redis"): Promise<PrivateServer> {
+  const dir = mkdtempSync(join(tmpdir(), `switchyard-${kind}-`));
+  const port = await freePort();
+  const child = kind === "nats" ? startNats("127.0.0.1", port, join(dir, "nats")) : startRedis("127.0.0.1", port, dir);
   const stop = async () => {
-    await Promise.all(children.map(stopChild));
+    await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(() => isListening("127.0.0.1", natsPort), 10_000, "test nats-server");
-    await waitFor(() => isListening("127.0.0.1", redisPort), 10_000, "test redis-server");
+    await waitFor(() => isListening("127.0.0.1", port), 10_000, `test ${kind} server`);
   } catch (error) {
     await stop();
     throw error;
   }
+  return { url: `${kind}://127.0.0.1:${port}`, stop };
+}
+
+/** A private redis-server on a free loopback port, for tests. */
+export const startPrivateRedis = () => startPrivate("redis");
+/** A private nats-server with JetStream on a free loopback port, for tests. */
+export const startPrivateNats = () => startPrivate("nats");
+
+/** Starts a private nats-server (JetStream) and redis-server on free loopback ports, for tests. */
+export async function startIsolatedInfra(): Promise<Infra> {
+  const [nats, redis] = await Promise.all([startPrivateNats(), startPrivateRedis()]);
   return {
-    natsUrl: `nats://127.0.0.1:${natsPort}`,
-    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    natsUrl: nats.url,
+    redisUrl: redis.url,
     started: ["nats-server", "redis-server"],
-    stop,
+    stop: async () => void (await Promise.all([nats.stop(), redis.stop()])),
   };
 }

@@ -43,8 +43,14 @@ export function planToolCalls(request: ChatRequestJson, options: ToolCallOptions
   return called.map((tool, index) => ({
     id: toolCallId(options.requestId, index),
     type: "function",
-    function: { name: tool.name, arguments: JSON.stringify(sampleJson(tool.parameters ?? {}, { text: options.text })) },
+    function: { name: tool.name, arguments: JSON.stringify(toolArguments(tool, options.text)) },
   }));
+}
+
+/** Arguments conforming to the tool's `parameters`; always an object (`{}` without parameters). */
+function toolArguments(tool: FunctionTool, text: string): { [key: string]: unknown } {
+  const value = sampleJson(tool.parameters ?? { type: "object" }, { text });
+  return isJsonObject(value) ? value : {};
 }
 
 /** The text of the last message when it is a tool result (`role: "tool"`), else undefined. */
