@@ -143,10 +143,12 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     const child = spawn(process.execPath, [...(options.nodeArgs?.[spec.name] ?? options.nodeArgs?.[spec.service] ?? []), entry], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...common, OPS_PORT: String(spec.opsPort), ...spec.env, ...options.serviceEnv?.[spec.service], ...options.serviceEnv?.[spec.name] },
-      stdio: ["ignore", "pipe", "pipe"],
+      // The IPC channel is only a lifeline: the service exits when it closes (launcher gone).
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
       // Own process group: Ctrl-C reaches the launcher only, which stops services in order.
       detached: true,
     });
+    child.channel?.unref();
     orphans.add(child);
     child.once("exit", () => orphans.delete(child));
     const color = colorFor(processes.length, process.stdout.isTTY === true);

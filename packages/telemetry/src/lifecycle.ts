@@ -33,6 +33,9 @@ export function onShutdown(logger: Logger, steps: () => ShutdownStep[], deadline
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  // Started by a launcher with an IPC channel: when the launcher dies, so does the service,
+  // instead of lingering as an orphan holding its ports.
+  if (process.connected) process.once("disconnect", () => void stop("launcher exited"));
 }
 
 /** Logs a fatal start-up error without a stack trace for expected problems, then exits. */
