@@ -16,3 +16,9 @@ export type UsageOutcome = (typeof USAGE_OUTCOMES)[number];
 export function usageSubject(outcome: UsageOutcome): string {
   return `${USAGE_SUBJECT_PREFIX}.${outcome}`;
 }
+
+/**
+ * Anyone who changes keys, limits or routes publishes here; callers that reuse policy decisions
+ * or router plans drop them at once. The payload names what changed (`policy`, `router`) or is empty for all.
+ */
+export const CONTROL_INVALIDATE_SUBJECT = "switchyard.control.invalidate";

@@ -17,6 +17,7 @@ export function routerHandlers(planner: () => Planner): HandlersOf<typeof Router
           strategy: plan.model.strategy,
           reason: plan.reason,
           timeoutMs: plan.model.timeout_ms,
+          reuseMs: plan.reuseMs,
           attempts: plan.attempts.map(toDeploymentMessage),
         };
       } catch (error) {

@@ -1,9 +1,20 @@
-import { connectBus, ensureUsageStream, type NatsConnection, UsagePublisher } from "@switchyard/bus";
+import { CONTROL_INVALIDATE_SUBJECT, connectBus, ensureUsageStream, type NatsConnection, UsagePublisher } from "@switchyard/bus";
 import type { Env } from "@switchyard/config";
 import { type ClientOf, createClient } from "@switchyard/grpc";
-import { CacheService, PolicyService, RouterService } from "@switchyard/proto";
+import { type AuthorizeResponse, CacheService, type PlanResponse, PolicyService, RouterService } from "@switchyard/proto";
 import type { Logger } from "@switchyard/telemetry";
 import { ConnectorPool } from "./connector-pool.js";
+import { DecisionCache } from "./decision-cache.js";
+
+/** Policy decisions and router plans the ingress may reuse (each service says for how long). */
+export interface Decisions {
+  auth: DecisionCache<AuthorizeResponse>;
+  plans: DecisionCache<PlanResponse>;
+}
+
+export function createDecisions(): Decisions {
+  return { auth: new DecisionCache(), plans: new DecisionCache() };
+}
 
 /** Everything the ingress talks to. Tests substitute their own. */
 export interface MeshClients {
@@ -12,6 +23,7 @@ export interface MeshClients {
   router: ClientOf<typeof RouterService>;
   connectors: Pick<ConnectorPool, "pick" | "providers">;
   usage: Pick<UsagePublisher, "publish">;
+  decisions: Decisions;
   /** Problems that make the ingress unready; empty when ready. */
   readiness(): string[];
   close(): Promise<void>;
@@ -25,6 +37,14 @@ export async function connectMesh(env: Env, logger: Logger): Promise<MeshClients
   await ensureUsageStream(nats);
   const publisher = new UsagePublisher(nats, logger);
   const connectors = new ConnectorPool(nats, logger);
+  const decisions = createDecisions();
+  const invalidations = nats.subscribe(CONTROL_INVALIDATE_SUBJECT, {
+    callback: (_error, message) => {
+      const scope = message.string();
+      if (scope === "" || scope === "policy") decisions.auth.clear();
+      if (scope === "" || scope === "router") decisions.plans.clear();
+    },
+  });
   // Open the channels now so the first request does not pay for connecting.
   for (const client of [policy, cache, router]) client.waitForReady(5_000).catch(() => {});
   return {
@@ -34,6 +54,7 @@ export async function connectMesh(env: Env, logger: Logger): Promise<MeshClients
     connectors,
     usage: publisher,
     publisher,
+    decisions,
     readiness: () => [
       ...(policy.isReady() ? [] : [`policy unreachable at ${policy.address}`]),
       ...(router.isReady() ? [] : [`router unreachable at ${router.address}`]),
@@ -42,6 +63,7 @@ export async function connectMesh(env: Env, logger: Logger): Promise<MeshClients
     ],
     close: async () => {
       await publisher.flush();
+      invalidations.unsubscribe();
       connectors.close();
       for (const client of [policy, cache, router]) client.close();
       await nats.drain();

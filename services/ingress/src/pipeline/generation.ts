@@ -3,6 +3,7 @@ import { type GenerateResponse, Operation, type TokenUsage } from "@switchyard/p
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { MeshClients } from "../mesh/clients.js";
 import type { AnswerFormat, StreamFormatter, UsageJson } from "./answer-format.js";
+import { cachedCall } from "../mesh/decision-cache.js";
 import { apiKeyFrom } from "./api-key.js";
 import { AttemptsExhausted, attemptsHeader, type OpenedAttempt, openFirstAttempt } from "./attempts.js";
 import { cacheDirectiveFrom, cacheKeyOf, cacheTtlFrom } from "./cache-key.js";
@@ -65,11 +66,15 @@ export async function serveGeneration(
   let sse: SseWriter | undefined;
 
   try {
+    const apiKey = apiKeyFrom(request.headers);
+    const operation = operationName(generation.operation);
     const [auth, plan, hit] = await Promise.all([
-      mesh.policy.authorize({ apiKey: apiKeyFrom(request.headers), model, requestId: request.id }, control).catch(unavailable("policy")),
-      mesh.router
-        .plan({ model, requestId: request.id, requiredCapabilities: generation.requiredCapabilities, operation: operationName(generation.operation) }, control)
-        .catch(unavailable("router")),
+      cachedCall(mesh.decisions.auth, `${apiKey}\u0000${model}`, () =>
+        mesh.policy.authorize({ apiKey, model, requestId: request.id }, control),
+      ).catch(unavailable("policy")),
+      cachedCall(mesh.decisions.plans, `${model}\u0000${operation}\u0000${generation.requiredCapabilities.join(",")}`, () =>
+        mesh.router.plan({ model, requestId: request.id, requiredCapabilities: generation.requiredCapabilities, operation }, control),
+      ).catch(unavailable("router")),
       cacheKey && directive === "use" ? mesh.cache.lookup({ key: cacheKey, model }, control).catch(() => undefined) : undefined,
     ]);
     if (!auth.allowed) throw auth.failure ? GatewayError.fromFailure(auth.failure) : new GatewayError("invalid_api_key", "Invalid API key.");

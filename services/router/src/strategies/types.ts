@@ -12,6 +12,8 @@ export interface RoutePlan {
   attempts: DeploymentConfig[];
   /** Short human reason, shown in `x-switchyard-route`. */
   reason: string;
+  /** How long callers may reuse this plan; 0 when the order changes from request to request. */
+  reuseMs: number;
 }
 
 /** Orders a model's eligible deployments into attempts. Pure: no I/O, no clock. */

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/policy.proto.
  */
 export const file_switchyard_v1_policy: GenFile = /*@__PURE__*/
-  fileDesc("Chpzd2l0Y2h5YXJkL3YxL3BvbGljeS5wcm90bxINc3dpdGNoeWFyZC52MSJGChBBdXRob3JpemVSZXF1ZXN0Eg8KB2FwaV9rZXkYASABKAkSDQoFbW9kZWwYAiABKAkSEgoKcmVxdWVzdF9pZBgDIAEoCSKTAQoRQXV0aG9yaXplUmVzcG9uc2USDwoHYWxsb3dlZBgBIAEoCBInCgdmYWlsdXJlGAIgASgLMhYuc3dpdGNoeWFyZC52MS5GYWlsdXJlEhAKCGtleV9uYW1lGAMgASgJEgwKBHJvbGUYBCABKAkSFgoOYWxsb3dlZF9tb2RlbHMYBSADKAkSDAoEdGVhbRgGIAEoCTJfCg1Qb2xpY3lTZXJ2aWNlEk4KCUF1dGhvcml6ZRIfLnN3aXRjaHlhcmQudjEuQXV0aG9yaXplUmVxdWVzdBogLnN3aXRjaHlhcmQudjEuQXV0aG9yaXplUmVzcG9uc2ViBnByb3RvMw", [file_switchyard_v1_common]);
+  fileDesc("Chpzd2l0Y2h5YXJkL3YxL3BvbGljeS5wcm90bxINc3dpdGNoeWFyZC52MSJGChBBdXRob3JpemVSZXF1ZXN0Eg8KB2FwaV9rZXkYASABKAkSDQoFbW9kZWwYAiABKAkSEgoKcmVxdWVzdF9pZBgDIAEoCSKlAQoRQXV0aG9yaXplUmVzcG9uc2USDwoHYWxsb3dlZBgBIAEoCBInCgdmYWlsdXJlGAIgASgLMhYuc3dpdGNoeWFyZC52MS5GYWlsdXJlEhAKCGtleV9uYW1lGAMgASgJEgwKBHJvbGUYBCABKAkSFgoOYWxsb3dlZF9tb2RlbHMYBSADKAkSDAoEdGVhbRgGIAEoCRIQCghyZXVzZV9tcxgHIAEoDTJfCg1Qb2xpY3lTZXJ2aWNlEk4KCUF1dGhvcml6ZRIfLnN3aXRjaHlhcmQudjEuQXV0aG9yaXplUmVxdWVzdBogLnN3aXRjaHlhcmQudjEuQXV0aG9yaXplUmVzcG9uc2ViBnByb3RvMw", [file_switchyard_v1_common]);
 
 /**
  * @generated from message switchyard.v1.AuthorizeRequest
@@ -82,6 +82,14 @@ export type AuthorizeResponse = Message<"switchyard.v1.AuthorizeResponse"> & {
    * @generated from field: string team = 6;
    */
   team: string;
+
+  /**
+   * How long the caller may reuse this decision for the same key and model without asking again
+   * (0: ask every time). Invalidations on `switchyard.control.invalidate` cut it short.
+   *
+   * @generated from field: uint32 reuse_ms = 7;
+   */
+  reuseMs: number;
 };
 
 /**
