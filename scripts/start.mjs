@@ -34,6 +34,7 @@ try {
     natsUrl: env.NATS_URL,
     redisUrl: env.REDIS_URL,
     host: env.SWITCHYARD_HOST,
+    ingressPort: Number(env.SWITCHYARD_PORT),
     logLevel: env.LOG_LEVEL,
     redisPrefix: env.SWITCHYARD_REDIS_PREFIX,
     logs: "pretty",

@@ -28,6 +28,8 @@ export interface MeshOptions {
   /** `default`: the documented ports; `ephemeral`: free ports picked now (tests, benchmarks). */
   ports?: "default" | "ephemeral";
   host?: string;
+  /** The ingress's port when `ports` is `default` (SWITCHYARD_PORT). */
+  ingressPort?: number;
   /** Which connectors to run; by default one replica for every enabled provider. */
   connectors?: ConnectorPlan[];
   /** `pretty`: prefixed, readable lines on stdout; `quiet`: kept in memory for `recentLogs`; or a folder for one file per service. */
@@ -89,7 +91,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     cache: await pick(SERVICE_PORTS.cache.grpc),
     router: await pick(SERVICE_PORTS.router.grpc),
   };
-  const ingressPort = await pick(SERVICE_PORTS.ingress.http);
+  const ingressPort = await pick(options.ingressPort ?? SERVICE_PORTS.ingress.http);
   const common: Record<string, string> = {
     SWITCHYARD_CONFIG: resolve(options.configPath),
     NATS_URL: options.natsUrl,
