@@ -9,6 +9,8 @@ import {
   serializeEvents,
 } from "../translate/index.js";
 
+import { startOnce } from "./once.js";
+
 const decoder = new TextDecoder();
 
 /** Anthropic Messages: the mesh's chat answer as a `message`, or as Anthropic's SSE event sequence. */
@@ -18,13 +20,7 @@ export function anthropicMessagesFormat(requestedModel: string): AnswerFormat {
       JSON.stringify(chatToAnthropicMessage(JSON.parse(decoder.decode(completion)) as ChatCompletion, requestedModel)),
     stream: (): StreamFormatter => {
       const translator = new AnthropicStreamTranslator();
-      let started = false;
-      // message_start needs the message id, which the first chunk brings.
-      const ensureStarted = (id?: string) => {
-        if (started) return [];
-        started = true;
-        return translator.start({ model: requestedModel, id: anthropicMessageId(id) });
-      };
+      const ensureStarted = startOnce((id) => translator.start({ model: requestedModel, id: anthropicMessageId(id) }));
       return {
         start: () => [],
         chunk: (_bytes, chunk) => serializeEvents([...ensureStarted(chunk.id), ...translator.push(chunk as ChatCompletionChunk)]),

@@ -11,6 +11,8 @@ import {
   serializeEvents,
 } from "../translate/index.js";
 
+import { startOnce } from "./once.js";
+
 const decoder = new TextDecoder();
 
 /** OpenAI Responses: the mesh's chat answer as a `response` object, or as Responses stream events. */
@@ -19,12 +21,7 @@ export function openAIResponsesFormat(request: ResponsesRequest): AnswerFormat {
     complete: (completion) => JSON.stringify(chatToResponse(JSON.parse(decoder.decode(completion)) as ChatCompletion, request)),
     stream: (): StreamFormatter => {
       const translator = new ResponsesStreamTranslator(request);
-      let started = false;
-      const ensureStarted = (id?: string) => {
-        if (started) return [];
-        started = true;
-        return translator.start({ id: responseIdFrom(id) });
-      };
+      const ensureStarted = startOnce((id) => translator.start({ id: responseIdFrom(id) }));
       return {
         start: () => [],
         chunk: (_bytes, chunk) => serializeEvents([...ensureStarted(chunk.id), ...translator.push(chunk as ChatCompletionChunk)]),
