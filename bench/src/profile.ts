@@ -31,6 +31,8 @@ export interface SelfTime {
   selfMs: number;
   /** Share of the busy (non-idle) time. */
   pct: number;
+  /** Who it runs for: the nearest caller outside Node's internals, with its share of this function's time. */
+  calledFrom: { caller: string; pct: number }[];
 }
 
 export interface ProfileSummary {
@@ -106,7 +108,15 @@ export function summarizeProfile(path: string, topN = 20, range?: { fromUs?: num
     const delta = profile.timeDeltas[i + 1] ?? 0;
     selfUs.set(id, (selfUs.get(id) ?? 0) + Math.max(0, delta));
   }
-  const functions = new Map<string, { name: string; where: string; us: number }>();
+  /** The nearest ancestor that is not Node's own code or a builtin: the library or service code that asked for the work. */
+  const callerOf = (id: number): string => {
+    for (let at = parent.get(id); at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)!.callFrame;
+      if (frame.url && !frame.url.startsWith("node:")) return `${packageOf(frame)}: ${frame.functionName || "(anonymous)"}`;
+    }
+    return "(no JS caller)";
+  };
+  const functions = new Map<string, { name: string; where: string; us: number; callers: Map<string, number> }>();
   const packages = new Map<string, number>();
   let idle = 0;
   let gc = 0;
@@ -122,9 +132,11 @@ export function summarizeProfile(path: string, topN = 20, range?: { fromUs?: num
     const where = whereOf(frame);
     const name = frame.functionName || "(anonymous)";
     const key = `${name}@${where}`;
-    const entry = functions.get(key) ?? { name, where, us: 0 };
+    const entry = functions.get(key) ?? { name, where, us: 0, callers: new Map<string, number>() };
     entry.us += us;
     functions.set(key, entry);
+    const caller = callerOf(id);
+    entry.callers.set(caller, (entry.callers.get(caller) ?? 0) + us);
     const pkg = packageOf(frame);
     packages.set(pkg, (packages.get(pkg) ?? 0) + us);
   }
@@ -166,7 +178,16 @@ export function summarizeProfile(path: string, topN = 20, range?: { fromUs?: num
     top: [...functions.values()]
       .sort((a, b) => b.us - a.us)
       .slice(0, topN)
-      .map((f) => ({ name: f.name, where: f.where, selfMs: Math.round(f.us / 100) / 10, pct: pct(f.us) })),
+      .map((f) => ({
+        name: f.name,
+        where: f.where,
+        selfMs: Math.round(f.us / 100) / 10,
+        pct: pct(f.us),
+        calledFrom: [...f.callers.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 3)
+          .map(([caller, us]) => ({ caller, pct: Math.round((us / f.us) * 100) })),
+      })),
     byPackage: [...packages.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 15)
@@ -182,13 +203,17 @@ export function summarizeProfile(path: string, topN = 20, range?: { fromUs?: num
   };
 }
 
+export function formatCallers(f: SelfTime): string {
+  return f.calledFrom.map((c) => `${c.caller} ${c.pct}%`).join("; ");
+}
+
 export function formatProfile(summary: ProfileSummary): string {
   const lines = [
     `${summary.file}: ${summary.busyMs.toFixed(0)} ms busy of ${summary.wallMs.toFixed(0)} ms (GC ${summary.gcMs.toFixed(0)} ms)`,
     "",
-    "| self ms | % busy | function | where |",
-    "|---:|---:|---|---|",
-    ...summary.top.map((f) => `| ${f.selfMs.toFixed(1)} | ${f.pct.toFixed(1)} | \`${f.name}\` | ${f.where} |`),
+    "| self ms | % busy | function | where | called from |",
+    "|---:|---:|---|---|---|",
+    ...summary.top.map((f) => `| ${f.selfMs.toFixed(1)} | ${f.pct.toFixed(1)} | \`${f.name}\` | ${f.where} | ${formatCallers(f)} |`),
     "",
     "| self ms | % busy | package |",
     "|---:|---:|---|",

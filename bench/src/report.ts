@@ -1,5 +1,6 @@
 // Renders a bench result as Markdown tables.
 import type { RunResult } from "./loadgen-protocol.js";
+import { formatCallers } from "./profile.js";
 import type { BenchResult, Measured, Skipped } from "./types.js";
 
 const MB = 1024 * 1024;
@@ -274,9 +275,9 @@ export function renderMarkdown(r: BenchResult): string {
       out.push(`### ${name}: busy ${((p.busyMs / p.wallMs) * 100).toFixed(0)}% of the run, GC ${((p.gcMs / Math.max(1, p.busyMs)) * 100).toFixed(0)}% of busy`);
       out.push(
         table(
-          ["self %", "function", "where"],
-          ["r", "l", "l"],
-          p.top.slice(0, name === "ingress" || name.startsWith("connector") ? 12 : 6).map((f) => [f.pct.toFixed(1), `\`${f.name}\``, f.where]),
+          ["self %", "function", "where", "called from (nearest non-Node caller)"],
+          ["r", "l", "l", "l"],
+          p.top.slice(0, name === "ingress" || name.startsWith("connector") ? 12 : 6).map((f) => [f.pct.toFixed(1), `\`${f.name}\``, f.where, formatCallers(f)]),
         ),
       );
       out.push(`Self time by package: ${p.byPackage.slice(0, 8).map((x) => `${x.name} ${x.pct.toFixed(0)}%`).join(", ")}.`);

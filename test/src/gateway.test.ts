@@ -2,34 +2,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { fromJsonString } from "@bufbuild/protobuf";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { type UsageEvent, UsageEventSchema } from "@switchyard/proto";
-import { ADMIN_KEY, eventually, NARROW_KEY, postJson, readSse, startTestMesh, type TestMesh, userMessage } from "./harness.js";
+import { UsageEventSchema } from "@switchyard/proto";
+import { ADMIN_KEY, eventually, NARROW_KEY, postJson, readSse, startTestMesh, type TestMesh, userMessage, watchUsage } from "./harness.js";
 
 let t: TestMesh;
 const chat = (body: unknown, headers?: Record<string, string>) => postJson(t.url("/v1/chat/completions"), body, headers);
-
-/**
- * Watches `switchyard.usage.>` as `nats sub` would, from before the request is sent, and resolves
- * with the event for the request id the response names.
- */
-function watchUsage() {
-  const seen = new Map<string, { subject: string; event: UsageEvent }>();
-  const subscription = t.nats.subscribe("switchyard.usage.>", {
-    callback: (_error, message) => {
-      const event = fromJsonString(UsageEventSchema, message.string());
-      seen.set(event.requestId, { subject: message.subject, event });
-    },
-  });
-  return {
-    eventOf: async (requestId: string) => {
-      try {
-        return await eventually(async () => seen.get(requestId), `usage event of ${requestId}`);
-      } finally {
-        subscription.unsubscribe();
-      }
-    },
-  };
-}
 
 before(async () => {
   t = await startTestMesh({ connectors: [{ provider: "mock" }] });
@@ -163,7 +140,7 @@ describe("chat completions through the mesh", () => {
 
 describe("usage events", () => {
   it("publishes one event per request that reaches JetStream, budget and logger", async () => {
-    const usage = watchUsage();
+    const usage = watchUsage(t);
     const response = await chat({ model: "mock-echo", messages: userMessage("count my tokens") }, { "x-switchyard-cache": "bypass" });
     assert.equal(response.status, 200);
     const requestId = response.headers.get("x-request-id")!;
@@ -193,7 +170,7 @@ describe("usage events", () => {
   });
 
   it("publishes failures too, on their own subject", async () => {
-    const usage = watchUsage();
+    const usage = watchUsage(t);
     const response = await chat({ model: "mock-echo", messages: userMessage("x") }, { authorization: "Bearer sk-nobody-9999" });
     assert.equal(response.status, 401);
     const { subject, event } = await usage.eventOf(response.headers.get("x-request-id")!);
@@ -203,7 +180,7 @@ describe("usage events", () => {
   });
 
   it("records a stream the client abandoned as cancelled", async () => {
-    const usage = watchUsage();
+    const usage = watchUsage(t);
     const response = await chat(
       { model: "mock-slow", stream: true, messages: userMessage("a b c d e f g h i j k l m n o p") },
       { "x-switchyard-cache": "bypass" },
@@ -362,6 +339,23 @@ describe("embeddings", () => {
     const response = await postJson(t.url("/v1/embeddings"), { model: "mock-embed", input: 42 });
     assert.equal(response.status, 400);
     assert.equal(((await response.json()) as { error: { param: string } }).error.param, "input");
+  });
+});
+
+describe("streams that break", () => {
+  it("ends a stream that fails after its first tokens with an error event and no [DONE]", async () => {
+    const usage = watchUsage(t);
+    const response = await chat({ model: "mock-midstream", stream: true, messages: userMessage("one two three four five") }, { "x-switchyard-cache": "bypass" });
+    assert.equal(response.status, 200, "the status was sent with the first token");
+    assert.equal(response.headers.get("x-switchyard-attempts"), "mock/fail?status=500&after_chunks=2:200", "no failover once tokens went out");
+    const { events, done } = await readSse(response);
+    assert.equal(done, false);
+    const last = events.at(-1) as { error?: { code: string; type: string } };
+    assert.equal(last.error?.code, "upstream_error");
+    assert.equal(events.length, 3, "two chunks, then the error");
+    const { subject, event } = await usage.eventOf(response.headers.get("x-request-id")!);
+    assert.equal(subject, "switchyard.usage.failed");
+    assert.equal(event.failure?.code, "upstream_error");
   });
 });
 

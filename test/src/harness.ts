@@ -1,6 +1,8 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { fromJsonString } from "@bufbuild/protobuf";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { type UsageEvent, UsageEventSchema } from "@switchyard/proto";
 import { type Infra, type Mesh, type MeshOptions, startIsolatedInfra, startMesh } from "@switchyard/mesh";
 import { Redis } from "ioredis";
 
@@ -91,4 +93,32 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
 
 export function userMessage(text: string) {
   return [{ role: "user", content: text }];
+}
+
+/**
+ * Watches `switchyard.usage.>` from before a request is sent (as `nats sub` would) and resolves
+ * with the usage event, and the subject it came on, for the request id the client saw.
+ */
+export function watchUsage(t: TestMesh) {
+  const seen = new Map<string, { subject: string; event: UsageEvent }>();
+  const subscription = t.nats.subscribe("switchyard.usage.>", {
+    callback: (_error, message) => {
+      const event = fromJsonString(UsageEventSchema, message.string());
+      seen.set(event.requestId, { subject: message.subject, event });
+    },
+  });
+  return {
+    eventOf: async (requestId: string) => {
+      try {
+        return await eventually(async () => seen.get(requestId), `the usage event of ${requestId}`);
+      } finally {
+        subscription.unsubscribe();
+      }
+    },
+  };
+}
+
+/** A sentence of `count` distinct words (`w0 w1 …`), for answers long enough to cut short. */
+export function manyWords(count: number, prefix = "w"): string {
+  return Array.from({ length: count }, (_, i) => `${prefix}${i}`).join(" ");
 }

@@ -83,6 +83,8 @@ export async function serveGeneration(
     if (plan.failure) throw GatewayError.fromFailure(plan.failure);
     record.strategy = plan.strategy;
     const headers: Record<string, string> = {
+      // Headers set by hooks (route-specific ones included) must survive a hijacked stream.
+      ...headersOf(reply),
       "x-request-id": request.id,
       "x-switchyard-cache": record.cache,
       "x-switchyard-route": `${plan.strategy}; ${plan.reason}`,
@@ -147,7 +149,7 @@ export async function serveGeneration(
     record.error = failure instanceof GatewayError ? failure : new GatewayError("internal_error", "The gateway failed to handle the request.");
     if (!(failure instanceof GatewayError)) request.log.error({ err: failure }, "generation failed");
     const http = toHttpError(record.error);
-    const headers: Record<string, string> = { ...http.headers, "x-request-id": request.id, "x-switchyard-cache": record.cache || "miss" };
+    const headers: Record<string, string> = { ...headersOf(reply), ...http.headers, "x-request-id": request.id, "x-switchyard-cache": record.cache || "miss" };
     if (record.attempts.length > 0) headers["x-switchyard-attempts"] = attemptsHeader(record.attempts);
     if (sse) {
       if (!sse.opened) {
@@ -233,6 +235,10 @@ async function streamAnswer(
 async function nextEvent(opened: OpenedAttempt): Promise<GenerateResponse | undefined> {
   const next = await opened.rest.next();
   return next.done ? undefined : next.value;
+}
+
+function headersOf(reply: FastifyReply): Record<string, string> {
+  return Object.fromEntries(Object.entries(reply.getHeaders()).map(([name, value]) => [name, String(value)]));
 }
 
 function asBody(body: Uint8Array | string): Buffer | string {

@@ -14,6 +14,11 @@ export function messagesRoute(app: FastifyInstance, mesh: MeshClients, settings:
   app.post(
     "/v1/messages",
     {
+      // Anthropic's SDKs read the request id from `request-id` (as `_request_id`, `requestID`).
+      onRequest: (request, reply, done) => {
+        reply.header("request-id", request.id);
+        done();
+      },
       // Anthropic clients expect Anthropic error bodies, parse errors and size limits included.
       errorHandler: (error, request, reply) => {
         const http = toHttpError(toGatewayError(error, request.log));
