@@ -2,11 +2,11 @@
 // See bench/README.md for the method and how to read the results.
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Infra, type Mesh, startIsolatedInfra, startMesh } from "@switchyard/mesh";
+import { type Infra, type Mesh, REPO_ROOT, startIsolatedInfra, startMesh } from "@switchyard/mesh";
 import { ADMIN_KEY, type GeneratedConfig, MODEL, writeConfig } from "./config-gen.js";
 import { LoadGen, Upstream } from "./helpers.js";
 import type { Job, RequestSpec, RunResult } from "./loadgen-protocol.js";
@@ -149,6 +149,9 @@ class Bench {
   meshTracked: Tracked[] = [];
   /** Requests sent to the current mesh's gateway, and the usage stream's size when it started. */
   gatewaySent = 0;
+  gatewayResponses = 0;
+  /** RSS of the mesh's services a second after it was ready. */
+  startRss: Record<string, number> = {};
   eventsAtStart = 0;
   readonly sampler = new RssSampler(() => this.tracked());
   /** Cores used by processes outside the bench during each measured run. */
@@ -169,6 +172,7 @@ class Bench {
         notes: [],
         calibration: calibrate(),
         otherLoad: { meanCores: 0, maxCores: 0 },
+        builds: [],
       },
       mainConfig: { keys: settings.keysSmall, deployments: settings.deploymentsSmall, startupS: 0 },
       chosen: {},
@@ -225,8 +229,17 @@ class Bench {
   async startMesh(label: string, config: GeneratedConfig, nodeArgs?: Record<string, string[]>): Promise<number> {
     const began = performance.now();
     this.sampler.setPhase(`start ${label}`);
+    const fingerprint = buildFingerprint();
+    const first = this.result.meta.builds[0];
+    this.result.meta.builds.push({ mesh: label, ...fingerprint });
+    if (first && first.fingerprint !== fingerprint.fingerprint) {
+      const note = `the services' compiled code changed during the run (a build at ${fingerprint.newest}): mesh "${label}" runs different code from mesh "${first.mesh}"; compare their figures with care`;
+      this.result.meta.notes.push(note);
+      log(`  ! ${note}`);
+    }
     this.eventsAtStart = await this.counter.count();
     this.gatewaySent = 0;
+    this.gatewayResponses = 0;
     this.mesh = await startMesh({
       configPath: config.path,
       natsUrl: this.infra.natsUrl,
@@ -241,6 +254,8 @@ class Bench {
     });
     this.meshTracked = this.mesh.processes.map((p) => ({ name: p.name, pid: p.child.pid!, service: true }));
     const seconds = (performance.now() - began) / 1000;
+    await sleep(1_000);
+    this.startRss = rssNow(this.meshTracked);
     log(`mesh "${label}" ready in ${seconds.toFixed(1)} s (${config.keyCount} keys, ${config.deploymentCount} deployments) at ${this.mesh.baseUrl}`);
     return seconds;
   }
@@ -263,7 +278,7 @@ class Bench {
     await mesh.stop();
     this.meshTracked = [];
     const events = (await this.counter.settle(this.eventsAtStart + this.gatewaySent, 10_000, 2_000)) - this.eventsAtStart;
-    return { sent: this.gatewaySent, responses: this.gatewaySent, events, lost: this.gatewaySent - events };
+    return { sent: this.gatewaySent, responses: this.gatewayResponses, events, lost: this.gatewaySent - events };
   }
 
   /** Runs a job and records the CPU each process spent on it. */
@@ -280,7 +295,10 @@ class Bench {
     const upstreamAfter = await this.upstream.stats();
     const upstreamConnections = upstreamAfter.connections - upstreamBefore.connections;
     const upstreamRequests = upstreamAfter.requests - upstreamBefore.requests;
-    if (this.mesh && job.origin === this.mesh.baseUrl) this.gatewaySent += run.sent;
+    if (this.mesh && job.origin === this.mesh.baseUrl) {
+      this.gatewaySent += run.sent;
+      this.gatewayResponses += run.responses;
+    }
     const cpuS = cpuDelta(before, after);
     const cpuUsPerRequest: Record<string, number> = {};
     for (const [name, seconds] of Object.entries(cpuS)) cpuUsPerRequest[name] = run.responses > 0 ? (seconds * 1e6) / run.responses : 0;
@@ -290,7 +308,8 @@ class Bench {
     // CPU the machine spent on anything but the bench's own processes: other people's work.
     const ours = Object.values(cpuS).reduce((a, b) => a + b, 0) + (self.user + self.system) / 1e6;
     const otherCores = run.elapsedS > 0 ? Math.max(0, busy - ours) / run.elapsedS : 0;
-    this.otherLoad.push(otherCores);
+    // /proc/stat counts in 10 ms ticks: only runs of half a second or more say anything.
+    if (run.elapsedS >= 0.5) this.otherLoad.push(otherCores);
     if (otherCores > 0.25 && run.elapsedS >= 0.5) log(`  ! ${job.label}: other processes used ${otherCores.toFixed(2)} cores during the run`);
     return { ...run, cpuS, cpuUsPerRequest, otherCores, upstreamConnections, upstreamRequests };
   }
@@ -371,8 +390,8 @@ class Bench {
     await this.measure({ ...gateway, label: "image warm-up", mode: "closed", concurrency: 2, count: 10 });
     const baselineSerial = await this.measure({ ...direct, label: "image baseline serial", mode: "serial", count: s.imageSerialCount });
     const gatewaySerial = await this.measure({ ...gateway, label: "image gateway serial", mode: "serial", count: s.imageSerialCount });
-    // A rate the gateway can sustain: at most one request per one-at-a-time p50 (two cores leave headroom).
-    const rate = Math.min(s.imageRate, niceRate(1000 / Math.max(1, gatewaySerial.latency.p50)));
+    // A rate the gateway can sustain: half of what one-at-a-time latency allows.
+    const rate = Math.min(s.imageRate, niceRate(500 / Math.max(1, gatewaySerial.latency.p50)));
     this.result.chosen.imageRate = rate;
     const images: ImagesResult = {
       imageBytes: s.imageBytes,
@@ -450,30 +469,29 @@ class Bench {
     this.result.streams = streams;
   }
 
-  /** The fixed rate for scaling runs: the setting, or half the full path's saturation when that is lower. */
-  scaleRate(): number {
-    const saturation = this.result.paths.full?.saturation?.achievedRps;
-    const rate = this.settings.scaleRate ?? Math.min(500, saturation ? niceRate(0.5 * saturation) : 500);
-    this.result.chosen.scaleRate = rate;
-    return rate;
-  }
 
+  /**
+   * The same measurement on a freshly started mesh of each config: warm-up, a short saturation
+   * probe, one at a time, then a fixed rate (the setting, or half the first mesh's probe, at most
+   * 500/s; every config uses the first config's rate).
+   */
   async scaleRun(label: string, config: GeneratedConfig, startupS: number): Promise<ScalingResult> {
     const s = this.settings;
-    const rate = this.scaleRate();
     this.sampler.setPhase(`scaling ${label}`);
-    const rssAfterStart = rssNow(this.meshTracked);
+    const rssAfterStart = this.startRss;
     const base = { origin: this.gateway, requests: [{ path: CHAT, headers: gatewayHeaders(true), body: chatBody(MODEL) }], authKeys: config.sampleKeys };
     await this.measure({ ...base, label: `${label} warm-up`, mode: "closed", concurrency: 8, durationS: s.warmupS });
+    const saturation = await this.measure({ ...base, label: `${label} saturation`, mode: "closed", concurrency: s.saturationConcurrency, durationS: s.scaleSaturationS });
+    const rate = (this.result.chosen.scaleRate ??= s.scaleRate ?? Math.min(500, niceRate(0.5 * saturation.achievedRps)));
     const serial = await this.measure({ ...base, label: `${label} serial`, mode: "serial", count: s.scaleSerialCount });
     const open = await this.measure({ ...base, label: `${label} ${rate}/s`, mode: "open", rate, durationS: s.scaleRunS });
-    log(`  ${label}: one at a time p50 ${fmt(serial.latency.p50)} / p99 ${fmt(serial.latency.p99)} ms; ${rate}/s p50 ${fmt(open.latency.p50)} / p99 ${fmt(open.latency.p99)} ms`);
-    return { label, keys: config.keyCount, deployments: config.deploymentCount, startupS, rssAfterStart, rate, serial, open };
+    log(`  ${label}: saturation ${saturation.achievedRps.toFixed(0)} req/s; one at a time p50 ${fmt(serial.latency.p50)} / p99 ${fmt(serial.latency.p99)} ms; ${rate}/s p50 ${fmt(open.latency.p50)} / p99 ${fmt(open.latency.p99)} ms`);
+    return { label, keys: config.keyCount, deployments: config.deploymentCount, startupS, rssAfterStart, rate, saturation, serial, open };
   }
 
   async soak(): Promise<void> {
     const s = this.settings;
-    const saturation = this.result.paths.full?.saturation?.achievedRps;
+    const saturation = this.result.paths.full?.saturation?.achievedRps ?? this.result.scaling[0]?.saturation.achievedRps;
     const rate = s.soakRate ?? Math.min(300, saturation ? niceRate(0.5 * saturation) : 300);
     this.result.chosen.soakRate = rate;
     this.sampler.setPhase("soak");
@@ -552,10 +570,11 @@ class Bench {
       const startupS = await this.startMesh("main", mainConfig);
       this.result.mainConfig.startupS = startupS;
       await this.idleCpu();
+      // The small config's scaling run goes first, while this mesh is as fresh as the others will be.
+      if (s.phases.includes("scaling")) this.result.scaling.push(await this.scaleRun(`${s.keysSmall} keys, ${s.deploymentsSmall} deployments`, mainConfig, startupS));
       if (s.phases.includes("paths")) await this.paths();
       if (s.phases.includes("streams")) await this.streams();
       if (s.phases.includes("images")) await this.images();
-      if (s.phases.includes("scaling")) this.result.scaling.push(await this.scaleRun(`${s.keysSmall} keys, ${s.deploymentsSmall} deployments`, mainConfig, startupS));
       if (s.phases.includes("soak")) await this.soak();
       this.result.peakRss = hwmNow(this.tracked());
       const check = await this.stopMesh();
@@ -655,6 +674,30 @@ function calibrate(): BenchResult["meta"]["calibration"] {
 
 const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
 const mb = (bytes: number | undefined) => (bytes === undefined ? "?" : (bytes / MB).toFixed(0));
+
+/** Identifies the compiled services and packages (paths, sizes, times), to notice a rebuild mid-run. */
+function buildFingerprint(): { fingerprint: string; newest: string } {
+  const hash = createHash("sha1");
+  let newest = 0;
+  for (const top of ["services", "packages"]) {
+    const root = join(REPO_ROOT, top);
+    for (const name of readdirSync(root).sort()) {
+      const dist = join(root, name, "dist");
+      let files: string[];
+      try {
+        files = (readdirSync(dist, { recursive: true }) as string[]).filter((f) => f.endsWith(".js")).sort();
+      } catch {
+        continue;
+      }
+      for (const file of files) {
+        const stat = statSync(join(dist, file));
+        newest = Math.max(newest, stat.mtimeMs);
+        hash.update(`${top}/${name}/${file}:${stat.size}:${stat.mtimeMs}\n`);
+      }
+    }
+  }
+  return { fingerprint: hash.digest("hex").slice(0, 12), newest: new Date(newest).toISOString() };
+}
 
 async function rssMean(tracked: readonly Tracked[], samples: number, everyMs: number): Promise<Record<string, number>> {
   const sums: Record<string, number> = {};

@@ -204,7 +204,7 @@ export function summarizeProfile(path: string, topN = 20, range?: { fromUs?: num
 }
 
 export function formatCallers(f: SelfTime): string {
-  return f.calledFrom.map((c) => `${c.caller} ${c.pct}%`).join("; ");
+  return (f.calledFrom ?? []).map((c) => `${c.caller} ${c.pct}%`).join("; ");
 }
 
 export function formatProfile(summary: ProfileSummary): string {

@@ -1,4 +1,6 @@
 // Renders a bench result as Markdown tables.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { RunResult } from "./loadgen-protocol.js";
 import { formatCallers } from "./profile.js";
 import type { BenchResult, Measured, Skipped } from "./types.js";
@@ -34,6 +36,7 @@ function processOrder(names: Iterable<string>): string[] {
 }
 
 const GATEWAY_COST = (name: string) => !["upstream", "loadgen"].includes(name);
+const gatewayCpu = (run: Measured) => Object.entries(run.cpuUsPerRequest).filter(([n]) => GATEWAY_COST(n)).reduce((a, [, v]) => a + v, 0);
 
 export function renderMarkdown(r: BenchResult): string {
   const out: string[] = [];
@@ -76,7 +79,7 @@ export function renderMarkdown(r: BenchResult): string {
         const b = baseRun?.[metric];
         return a && b ? [signed(a.p50 - b.p50), signed(a.p99 - b.p99)] : ["", ""];
       };
-      const row = (load: string, run: RunResult, baseRun: RunResult | undefined) => {
+      const row = (load: string, run: Measured, baseRun: RunResult | undefined) => {
         const main = run.latency;
         const t = run.ttft;
         rows.push([
@@ -91,24 +94,25 @@ export function renderMarkdown(r: BenchResult): string {
           t ? `${ms(t.p50)} / ${ms(t.p99)}` : "",
           ...add(run, baseRun),
           errorsOf(run),
+          run.otherCores.toFixed(2),
         ]);
       };
       if (path.serial) row("one at a time", path.serial, base?.serial);
       for (const [rate, run] of Object.entries(path.rates)) {
         if (isMeasured(run)) row(`${rate}/s`, run, isMeasured(base?.rates[rate]) ? (base?.rates[rate] as Measured) : undefined);
-        else rows.push([path.name, `${rate}/s`, "", "", "", "", "", "", "", "", "", run.skipped]);
+        else rows.push([path.name, `${rate}/s`, "", "", "", "", "", "", "", "", "", run.skipped, ""]);
       }
       if (path.saturation) row("saturation", path.saturation, base?.saturation);
       void over;
     }
     out.push(
       table(
-        ["path", "load", "req/s", "p50", "p90", "p99", "p99.9", "max", "TTFT p50 / p99", "added p50", "added p99", "errors"],
-        ["l", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+        ["path", "load", "req/s", "p50", "p90", "p99", "p99.9", "max", "TTFT p50 / p99", "added p50", "added p99", "errors", "other load²"],
+        ["l", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
         rows,
       ),
     );
-    out.push("Streams: *added* compares time to first token. Path meanings:");
+    out.push("Streams: *added* compares time to first token. ² cores used by processes outside the bench during the run (this machine is shared); above ~0.3 treat the row as pessimistic. Path meanings:");
     out.push(paths.map((p) => `- **${p.name}**: ${p.description}`).join("\n"));
 
     const lagged = paths.flatMap((p) => Object.values(p.rates).filter(isMeasured)).map((run) => run.lag?.p99 ?? 0);
@@ -204,11 +208,12 @@ export function renderMarkdown(r: BenchResult): string {
       int(Object.entries(run.cpuUsPerRequest).filter(([n]) => n === "ingress").reduce((a, [, v]) => a + v, 0)),
       int(Object.entries(run.cpuUsPerRequest).filter(([n]) => n.startsWith("connector")).reduce((a, [, v]) => a + v, 0)),
       errorsOf(run),
+      run.otherCores.toFixed(2),
     ];
     out.push(
       table(
-        ["run", "req/s", "p50", "p99", "max", "added p50", "added p99", "ingress µs/req", "connector µs/req", "errors"],
-        ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+        ["run", "req/s", "p50", "p99", "max", "added p50", "added p99", "ingress µs/req", "connector µs/req", "errors", "other load"],
+        ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
         [
           row("upstream directly, one at a time", img.baselineSerial, img.baselineSerial),
           row("gateway, one at a time", img.gatewaySerial, img.baselineSerial),
@@ -221,24 +226,30 @@ export function renderMarkdown(r: BenchResult): string {
 
   if (r.scaling.length > 0) {
     out.push("## Keys and deployments");
-    out.push(`Full path (cache bypass), \`Authorization\` rotating over up to 1,000 keys spread over the whole key list; one at a time, then open loop at a fixed rate. Each config is its own mesh start.`);
+    out.push(
+      "Full path (cache bypass), `Authorization` rotating over up to 1,000 keys spread over the whole key list. Each config on a freshly started mesh: warm-up, a short saturation probe, one at a time, then open loop at a fixed rate. " +
+        "Gateway CPU per request (all services + NATS + Redis, at the fixed rate) is the figure least disturbed by other load on the machine.",
+    );
     const first = r.scaling[0]!;
     out.push(
       table(
-        ["config", "mesh start (s)", "policy RSS (MB)", "router RSS (MB)", "one at a time p50", "p99", "rate", "p50", "p99", "p99 vs first", "errors"],
-        ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+        ["config", "mesh start (s)", "policy RSS at start (MB)", "router RSS at start (MB)", "saturation req/s", "one at a time p50", "p99", "rate", "p50", "p99", "p99 vs first", "gateway CPU µs/req", "errors", "other load"],
+        ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
         r.scaling.map((x) => [
           x.label,
           x.startupS.toFixed(1),
           mb(x.rssAfterStart.policy),
           mb(x.rssAfterStart.router),
+          x.saturation ? int(x.saturation.achievedRps) : "–",
           ms(x.serial.latency.p50),
           ms(x.serial.latency.p99),
           `${x.rate}/s`,
           ms(x.open.latency.p50),
           ms(x.open.latency.p99),
           x === first ? "" : signed(x.open.latency.p99 - first.open.latency.p99),
+          int(gatewayCpu(x.open)),
           errorsOf(x.serial).startsWith("0") && errorsOf(x.open).startsWith("0") ? "0" : `**${x.serial.failures + x.open.failures}+**`,
+          `${x.serial.otherCores?.toFixed(2) ?? "–"} / ${x.open.otherCores?.toFixed(2) ?? "–"}`,
         ]),
       ),
     );
@@ -288,4 +299,15 @@ export function renderMarkdown(r: BenchResult): string {
     }
   }
   return `${out.join("\n\n")}\n`;
+}
+
+// CLI: re-render a result file, e.g. after the report's format changed.
+//   node bench/dist/report.js bench/results/latest.json > report.md
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const file = process.argv[2];
+  if (!file) {
+    console.error("usage: node bench/dist/report.js <result.json>");
+    process.exit(2);
+  }
+  process.stdout.write(renderMarkdown(JSON.parse(readFileSync(file, "utf8")) as BenchResult));
 }

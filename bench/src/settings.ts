@@ -35,6 +35,7 @@ export interface Settings {
   /** Fixed rate of the scaling runs (default: 500/s, or half the full path's saturation if lower). */
   scaleRate: number | undefined;
   scaleRunS: number;
+  scaleSaturationS: number;
   scaleSerialCount: number;
   soakS: number;
   /** Soak rate (default: 300/s, or half the full path's saturation if lower). */
@@ -121,6 +122,7 @@ export function readSettings(argv: readonly string[]): Settings {
     deploymentsLarge: num("BENCH_DEPLOYMENTS_LARGE", 1000),
     scaleRate: num("BENCH_SCALE_RPS", undefined),
     scaleRunS: q(8, 1.5),
+    scaleSaturationS: q(5, 1.5),
     scaleSerialCount: q(1000, 100),
     soakS: num("BENCH_SOAK_S", q(600, 15)),
     soakRate: num("BENCH_SOAK_RPS", undefined),

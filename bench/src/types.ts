@@ -82,8 +82,11 @@ export interface ScalingResult {
   keys: number;
   deployments: number;
   startupS: number;
+  /** RSS a second after the mesh was ready, before any traffic. */
   rssAfterStart: Record<string, number>;
   rate: number;
+  /** Closed-loop probe, `saturationConcurrency` connections. */
+  saturation: Measured;
   serial: Measured;
   open: Measured;
 }
@@ -143,6 +146,8 @@ export interface BenchResult {
     calibration: { jsonParseUs: number; sha256Us: number; loadAvg1m: number };
     /** CPU used by processes outside the bench during measured runs, in cores. */
     otherLoad: { meanCores: number; maxCores: number };
+    /** Fingerprint of the compiled services at each mesh start (the tree is shared: a rebuild mid-run shows here). */
+    builds: { mesh: string; fingerprint: string; newest: string }[];
   };
   /** Rates picked at run time (from settings, or lowered to what the gateway can sustain). */
   chosen: { soakRate?: number; scaleRate?: number; imageRate?: number; openStreamsRate?: number; streamHoldMs?: number };

@@ -1,5 +1,5 @@
 import { fromJsonString } from "@bufbuild/protobuf";
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type UsageEvent, UsageEventSchema } from "@switchyard/proto";
 import type { Logger } from "@switchyard/telemetry";
@@ -22,6 +22,7 @@ export async function consumeUsage(
   durable: string,
   logger: Logger,
   handle: (event: UsageEvent, subject: string) => Promise<void>,
+  concurrency = 128,
 ): Promise<UsageConsumer> {
   await ensureUsageStream(connection);
   const manager = await jetstreamManager(connection);
@@ -38,27 +39,36 @@ export async function consumeUsage(
     });
   }
   const consumer = await jetstream(connection).consumers.get(USAGE_STREAM, durable);
-  const messages = await consumer.consume({ max_messages: 256 });
+  const messages = await consumer.consume({ max_messages: 512 });
   let last = Date.now();
+  const settle = async (message: JsMsg) => {
+    let event: UsageEvent;
+    try {
+      event = fromJsonString(UsageEventSchema, message.string(), { ignoreUnknownFields: true });
+    } catch (error) {
+      logger.error({ err: error, subject: message.subject, seq: message.seq }, "unreadable usage event, discarding");
+      message.term();
+      return;
+    }
+    try {
+      await handle(event, message.subject);
+      message.ack();
+    } catch (error) {
+      logger.warn({ err: error, requestId: event.requestId }, "usage event handling failed, will retry");
+      message.nak(1_000);
+    }
+  };
+  // Events are independent (handlers are idempotent per request id), so many are handled at once:
+  // their Redis commands share round trips instead of waiting for each other.
+  const inFlight = new Set<Promise<void>>();
   const done = (async () => {
     for await (const message of messages) {
       last = Date.now();
-      let event: UsageEvent;
-      try {
-        event = fromJsonString(UsageEventSchema, message.string(), { ignoreUnknownFields: true });
-      } catch (error) {
-        logger.error({ err: error, subject: message.subject, seq: message.seq }, "unreadable usage event, discarding");
-        message.term();
-        continue;
-      }
-      try {
-        await handle(event, message.subject);
-        message.ack();
-      } catch (error) {
-        logger.warn({ err: error, requestId: event.requestId }, "usage event handling failed, will retry");
-        message.nak(1_000);
-      }
+      const work = settle(message).finally(() => inFlight.delete(work));
+      inFlight.add(work);
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
   })();
   return {
     lastActivity: () => last,

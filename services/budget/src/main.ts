@@ -9,7 +9,7 @@ import { SpendLedger } from "./spend-ledger.js";
 const DURABLE = "budget";
 
 await runService("budget", SERVICE_PORTS.budget.ops, async ({ env, logger, registry }) => {
-  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 });
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   redis.on("error", (error: Error) => logger.warn({ err: error.message }, "redis error"));
   const ledger = new SpendLedger(redis, env.SWITCHYARD_REDIS_PREFIX);
   const counted = new Counter({ name: "switchyard_budget_events_total", help: "Usage events seen by budget", labelNames: ["result"], registers: [registry] });

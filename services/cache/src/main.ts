@@ -8,7 +8,7 @@ import { ResponseCache } from "./response-cache.js";
 
 await runService("cache", SERVICE_PORTS.cache.ops, async ({ env, config, logger }) => {
   // Fail fast while Redis is away: a lookup that cannot answer quickly is a miss.
-  const redis = new Redis(env.REDIS_URL, { enableOfflineQueue: false, commandTimeout: 250, maxRetriesPerRequest: 1, lazyConnect: false });
+  const redis = new Redis(env.REDIS_URL, { enableOfflineQueue: false, commandTimeout: 250, maxRetriesPerRequest: 1, enableAutoPipelining: true });
   redis.on("error", (error: Error) => logger.warn({ err: error.message }, "redis error"));
   const cache = new ResponseCache(redis, {
     enabled: config.cache.enabled,

@@ -30,12 +30,11 @@ export class ResponseCache {
   async lookup(model: string, key: string): Promise<CacheHit | undefined> {
     if (!this.settings.enabled) return undefined;
     const redisKey = this.keyOf(model, key);
-    const results = await this.redis.multi().getBuffer(redisKey).ttl(redisKey).exec();
-    const value = results?.[0]?.[1] as Buffer | null | undefined;
+    // Sent together (auto-pipelined): one round trip, no transaction needed for a read.
+    const [value, ttl] = await Promise.all([this.redis.getBuffer(redisKey), this.redis.ttl(redisKey)]);
     if (!value) return undefined;
     const entry = decodeEntry(value);
     if (!entry) return undefined;
-    const ttl = Number(results?.[1]?.[1] ?? 0);
     return { ...entry, ttlRemainingS: Math.max(0, ttl) };
   }
 

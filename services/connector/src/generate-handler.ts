@@ -25,6 +25,7 @@ export interface GenerateHandlerOptions {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const json = (value: unknown): Uint8Array => encoder.encode(JSON.stringify(value));
 const usageEvent = (usage: UsageJson | null | undefined): GenerateEvent => ({ event: { case: "usage", value: toTokenUsage(usage) } });
 
@@ -39,20 +40,36 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
   return async function* generate(request: GenerateRequest, call: CallContext): AsyncGenerator<GenerateEvent> {
     const started = performance.now();
     const operation = request.operation === Operation.EMBEDDINGS ? "embeddings" : "chat";
-    const log = logger.child({ request_id: request.requestId, deployment: request.deployment?.id, operation });
+    // A child logger per call costs more than the rest of a mock call: made only when something is logged.
+    let child: Logger | undefined;
+    const log = () => (child ??= logger.child({ request_id: request.requestId, deployment: request.deployment?.id, operation }));
     const timeoutMs = request.timeoutMs || request.deployment?.timeoutMs || provider.timeout_ms || DEFAULT_MODEL_TIMEOUT_MS;
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), timeoutMs);
-    // Ends what the adapter still has open when the handler stops before the call finished.
-    const done = new AbortController();
-    const signal = AbortSignal.any([call.signal, deadline.signal, done.signal]);
+    // One signal ends the adapter's work: the caller cancelled, the deadline passed, or the handler
+    // stopped before the call finished. (AbortSignal.any is slow and leaky on Node 20.)
+    const stop = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop.abort();
+    }, timeoutMs);
+    const onCancel = () => stop.abort();
+    call.signal.addEventListener("abort", onCancel, { once: true });
+    const signal = stop.signal;
     let firstEventAt: number | undefined;
     let outcome: string | undefined;
     const first = () => (firstEventAt ??= performance.now());
 
     try {
       const { deployment, body } = prepare(request, provider);
-      const ctx: AdapterContext = { requestId: request.requestId, deployment, provider, signal, logger: log };
+      const ctx: AdapterContext = {
+        requestId: request.requestId,
+        deployment,
+        provider,
+        signal,
+        get logger() {
+          return log();
+        },
+      };
 
       if (operation === "embeddings") {
         if (!adapter.embeddings) throw new GatewayError("invalid_request", `provider "${provider.name}" (${provider.kind}) does not serve embeddings`);
@@ -75,33 +92,34 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
           first();
           yield { event: { case: "chunk", value: json(forwarded) } };
         }
-        if (!usage) log.debug("the upstream reported no usage; counting 0 tokens");
+        if (!usage) log().debug("the upstream reported no usage; counting 0 tokens");
         yield usageEvent(usage);
       }
       outcome = "success";
     } catch (error) {
       if (call.signal.aborted) return;
-      const failure = deadline.signal.aborted
+      const failure = timedOut
         ? new GatewayError("upstream_timeout", `${provider.name} did not finish within ${timeoutMs} ms`)
         : asGatewayError(error);
       outcome = failure.code;
-      if (failure.code === "internal_error") log.error({ err: error }, "generate failed");
-      else log.warn({ code: failure.code, upstream_status: failure.upstreamStatus, message: failure.message }, "upstream failure");
+      if (failure.code === "internal_error") log().error({ err: error }, "generate failed");
+      else log().warn({ code: failure.code, upstream_status: failure.upstreamStatus, message: failure.message }, "upstream failure");
       yield { event: { case: "failure", value: failure.toFailure() } };
     } finally {
       clearTimeout(timer);
+      call.signal.removeEventListener("abort", onCancel);
       // A call stopped while an event was on its way (client gone) ends here without a catch.
       outcome ??= "cancelled";
       // Stopped early: end whatever the adapter still has open. (A finished call leaves its
       // connection alone, so it can go back to the pool.)
-      if (outcome !== "success") done.abort();
+      if (outcome !== "success") stop.abort();
       metrics.calls.inc({ provider: provider.name, operation, outcome });
       if (outcome === "success") {
         const end = performance.now();
         metrics.upstreamLatency.observe({ provider: provider.name, phase: "first_event" }, ((firstEventAt ?? end) - started) / 1000);
         metrics.upstreamLatency.observe({ provider: provider.name, phase: "total" }, (end - started) / 1000);
       }
-      log.debug({ outcome, ms: Math.round(performance.now() - started) }, "generate done");
+      if (logger.isLevelEnabled("debug")) log().debug({ outcome, ms: Math.round(performance.now() - started) }, "generate done");
     }
   };
 }
@@ -116,7 +134,7 @@ function prepare(request: GenerateRequest, provider: ProviderConfig): { deployme
   }
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder().decode(request.body));
+    body = JSON.parse(decoder.decode(request.body));
   } catch {
     throw new GatewayError("invalid_json", "the request body is not JSON");
   }

@@ -9,7 +9,7 @@ import { RequestLog } from "./request-log.js";
 const DURABLE = "logger";
 
 await runService("logger", SERVICE_PORTS.logger.ops, async ({ env, logger, registry }) => {
-  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 });
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   redis.on("error", (error: Error) => logger.warn({ err: error.message }, "redis error"));
   const log = new RequestLog(redis, { prefix: env.SWITCHYARD_REDIS_PREFIX, retentionS: 7 * 24 * 3600, maxEntries: 1_000_000 });
   const appended = new Counter({ name: "switchyard_logger_events_total", help: "Usage events seen by logger", labelNames: ["result"], registers: [registry] });
