@@ -27,6 +27,7 @@ export class UsagePublisher {
   private readonly js;
   private readonly queue: { subject: string; id: string; data: string; tries: number }[] = [];
   private inFlight = 0;
+  private scheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly idle: (() => void)[] = [];
   readonly stats: PublisherStats = { published: 0, failed: 0, dropped: 0, pending: 0 };
@@ -49,7 +50,15 @@ export class UsagePublisher {
       this.stats.dropped++;
     }
     this.queue.push({ subject: usageSubject(outcome), id: event.requestId, data: toJsonString(UsageEventSchema, event), tries: 0 });
-    this.pump();
+    // Publishing on the next turn of the event loop lets every event of this turn leave in one
+    // socket write (the NATS client coalesces what is sent within a microtask).
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.pump();
+      });
+    }
   }
 
   /** Resolves when every queued event is acknowledged (or `timeoutMs` passes). */
