@@ -28,7 +28,8 @@ export class Upstream {
   }
 
   static async start(): Promise<Upstream> {
-    const child = spawn(process.execPath, [join(HERE, "upstream.js")], { stdio: ["ignore", "pipe", "inherit"] });
+    // The IPC channel is only there so the upstream exits when the bench dies ("disconnect").
+    const child = spawn(process.execPath, [join(HERE, "upstream.js")], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
     const lines = createInterface({ input: child.stdout! });
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("the fake upstream did not start within 10 s")), 10_000);

@@ -14,7 +14,8 @@ import { childrenNamed, cpuDelta, cpuSnapshot, hwmNow, machineBusySeconds, RssSa
 import { summarizeProfile } from "./profile.js";
 import { renderMarkdown } from "./report.js";
 import { readSettings, type Settings } from "./settings.js";
-import { mean, slope } from "./stats.js";
+import { MIN_SOAK_S, soakVerdicts, soakVerdictText } from "./soak.js";
+import { mean } from "./stats.js";
 import type {
   BenchResult,
   EventCheck,
@@ -26,7 +27,6 @@ import type {
   ScalingResult,
   SoakResult,
   SoakSample,
-  SoakVerdict,
   StreamsResult,
 } from "./types.js";
 import { UsageCounter } from "./usage-events.js";
@@ -521,14 +521,8 @@ class Bench {
     );
     clearInterval(timer);
     take();
-    const verdicts = soakVerdicts(samples, this.meshTracked);
-    const tooShort = s.soakS < 120;
-    const flat = verdicts.every((v) => v.levelsOff);
-    const verdict = tooShort
-      ? `${flat ? "no growth seen" : "growth seen"}, but ${s.soakS} s is too short to judge (the full run soaks ${600} s)`
-      : flat
-        ? "memory levels off: no Switchyard service grew between the middle and the last third"
-        : `memory still climbing in: ${verdicts.filter((v) => !v.levelsOff).map((v) => `${v.name} (+${v.growthMB.toFixed(1)} MB, ${v.slopeMBPerMin.toFixed(2)} MB/min)`).join(", ")}`;
+    const verdicts = soakVerdicts(samples, this.meshTracked.map((t) => t.name));
+    const verdict = soakVerdictText(verdicts, s.soakS);
     log(`  ${verdict}`);
     this.result.soak = { durationS: s.soakS, rate, mix: mix.map((m) => m.name), run, samples, verdicts, verdict };
   }
@@ -708,28 +702,6 @@ async function rssMean(tracked: readonly Tracked[], samples: number, everyMs: nu
   return sums;
 }
 
-function soakVerdicts(samples: SoakSample[], services: readonly Tracked[]): SoakVerdict[] {
-  const n = samples.length;
-  return services.map(({ name }) => {
-    const series = samples.map((s) => (s.rss[name] ?? 0) / MB);
-    const mid = series.slice(Math.floor(n / 3), Math.floor((2 * n) / 3));
-    const last = series.slice(Math.floor((2 * n) / 3));
-    const half = samples.slice(Math.floor(n / 2));
-    const midMB = mean(mid);
-    const growthMB = mean(last) - midMB;
-    const slopeMBPerMin = slope(half.map((s) => s.tS / 60), half.map((s) => (s.rss[name] ?? 0) / MB));
-    return {
-      name,
-      startMB: series[0] ?? 0,
-      midMB,
-      endMB: series.at(-1) ?? 0,
-      growthMB,
-      slopeMBPerMin,
-      levelsOff: growthMB <= Math.max(2, 0.03 * midMB),
-    };
-  });
-}
-
 function targetChecks(r: BenchResult): BenchResult["targets"] {
   const out: BenchResult["targets"] = [];
   const check = (name: string, target: string, value: number | undefined, limit: number, unit: string, atLeast = false) =>
@@ -766,7 +738,7 @@ function targetChecks(r: BenchResult): BenchResult["targets"] {
     name: "soak: memory levels off",
     target: "no climb",
     measured: r.soak ? r.soak.verdict : "not measured",
-    pass: r.soak ? (r.soak.durationS >= 120 ? r.soak.verdicts.every((v) => v.levelsOff) : undefined) : undefined,
+    pass: r.soak ? (r.soak.durationS >= MIN_SOAK_S ? r.soak.verdicts.every((v) => v.levelsOff) : undefined) : undefined,
   });
   return out;
 }

@@ -261,12 +261,28 @@ export function renderMarkdown(r: BenchResult): string {
     out.push(`Mix, round-robin: ${soak.mix.join(", ")}. ${int(soak.run.responses)} responses, ${errorsOf(soak.run)} errors; p50 ${ms(soak.run.latency.p50)}, p99 ${ms(soak.run.latency.p99)}, p99.9 ${ms(soak.run.latency.p999)} ms. RSS sampled every ${m.settings.soakSampleS} s (${soak.samples.length} samples).`);
     out.push(
       table(
-        ["service", "start", "middle third (mean)", "end", "last − middle third", "slope, 2nd half (MB/min)", ""],
-        ["l", "r", "r", "r", "r", "r", "l"],
-        soak.verdicts.map((v) => [v.name, v.startMB.toFixed(1), v.midMB.toFixed(1), v.endMB.toFixed(1), signed(v.growthMB), v.slopeMBPerMin.toFixed(2), v.levelsOff ? "flat" : "**climbing**"]),
+        ["service", "start", "middle third floor¹", "last third floor¹", "end", "floor growth", "slope, 2nd half (MB/min)", ""],
+        ["l", "r", "r", "r", "r", "r", "r", "l"],
+        soak.verdicts.map((v) => [
+          v.name,
+          v.startMB.toFixed(1),
+          v.midMB.toFixed(1),
+          v.lastMB === undefined ? "–" : v.lastMB.toFixed(1),
+          v.endMB.toFixed(1),
+          signed(v.growthMB),
+          v.slopeMBPerMin.toFixed(2),
+          v.levelsOff ? "flat" : "**climbing**",
+        ]),
       ),
     );
+    out.push("¹ 25th percentile of the RSS samples in that third: the bottom of the GC sawtooth, which a leak raises. Flat: the floor grew by at most max(2 MB, 3%).");
     out.push(`**Verdict: ${soak.verdict}.**`);
+    const others = Object.keys(soak.samples[0]?.rss ?? {}).filter((n) => !soak.verdicts.some((v) => v.name === n));
+    if (others.length > 0) {
+      const first = soak.samples[0]!.rss;
+      const last = soak.samples.at(-1)!.rss;
+      out.push(`Helpers, start → end (MB): ${others.map((n) => `${n} ${mb(first[n])} → ${mb(last[n])}`).join(", ")} (Redis grows with the stored cache entries until their TTL expires).`);
+    }
     if (soak.run.windows && soak.run.windows.length > 1) {
       const w = soak.run.windows;
       out.push(`Latency by window: first p50 ${ms(w[0]!.p50)} / p99 ${ms(w[0]!.p99)} ms, last p50 ${ms(w.at(-1)!.p50)} / p99 ${ms(w.at(-1)!.p99)} ms, worst window p99 ${ms(Math.max(...w.map((x) => x.p99)))} ms.`);

@@ -99,9 +99,12 @@ export interface SoakSample {
 export interface SoakVerdict {
   name: string;
   startMB: number;
+  /** Floor (25th percentile of the samples) of the middle third, MB. */
   midMB: number;
+  /** Floor of the last third, MB. */
+  lastMB: number;
   endMB: number;
-  /** Mean of the last third minus mean of the middle third, MB. */
+  /** Last third's floor minus the middle third's, MB. */
   growthMB: number;
   /** Least-squares slope over the second half, MB per minute. */
   slopeMBPerMin: number;

@@ -78,9 +78,6 @@ export async function openFirstAttempt(
       continue;
     }
 
-    const controller = new AbortController();
-    const onAbort = () => controller.abort();
-    request.signal.addEventListener("abort", onAbort, { once: true });
     const timeoutMs = Math.min(remaining, deployment.timeoutMs || remaining);
     const call = replica.client.generate(
       {
@@ -91,13 +88,11 @@ export async function openFirstAttempt(
         body: request.body,
         timeoutMs,
       },
-      { signal: controller.signal, timeoutMs: timeoutMs + 1_000 },
+      // The request's own signal: a client that leaves cancels the attempt in flight.
+      { signal: request.signal, timeoutMs: timeoutMs + 1_000 },
     );
     const iterator = call[Symbol.asyncIterator]();
-    const cancel = () => {
-      request.signal.removeEventListener("abort", onAbort);
-      controller.abort();
-    };
+    const cancel = () => void iterator.return?.();
 
     let first: IteratorResult<GenerateResponse>;
     try {

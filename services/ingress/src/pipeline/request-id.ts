@@ -2,8 +2,14 @@ import { randomBytes } from "node:crypto";
 
 const SANE = /^[A-Za-z0-9._:-]{1,128}$/;
 
+// A random per-process prefix and a counter: unique across replicas and restarts without a
+// getrandom syscall per request (syscalls cost ~20 µs each on our VMs).
+const PREFIX = `req_${randomBytes(8).toString("hex")}`;
+let counter = 0;
+
 /** The client's x-request-id when it is short and plain; otherwise a fresh one. */
 export function requestIdFrom(header: string | string[] | undefined): string {
   if (typeof header === "string" && SANE.test(header)) return header;
-  return `req_${randomBytes(12).toString("hex")}`;
+  counter = (counter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${PREFIX}${counter.toString(16).padStart(8, "0")}`;
 }
