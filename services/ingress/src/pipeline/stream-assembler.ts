@@ -60,7 +60,11 @@ export function completionToChunks(completion: Record<string, unknown>, includeU
       ...base,
       choices: choices.map((c) => ({
         index: c.index,
-        delta: { content: c.message.content, ...(c.message.tool_calls ? { tool_calls: c.message.tool_calls } : {}) },
+        delta: {
+          content: c.message.content,
+          // Stream deltas name each call's position; a stored message does not.
+          ...(Array.isArray(c.message.tool_calls) ? { tool_calls: c.message.tool_calls.map((call, index) => ({ index, ...(call as object) })) } : {}),
+        },
         logprobs: null,
         finish_reason: null,
       })),
