@@ -42,7 +42,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     },
   }) as unknown as FastifyInstance;
 
-  app.removeContentTypeParser("application/json");
+  // JSON only: any other content type is a 415, not a string that fails validation later.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body: Buffer, done) => {
     if (body.length === 0) {
       done(Object.assign(new Error("empty body"), { code: "FST_ERR_CTP_EMPTY_JSON_BODY", statusCode: 400 }), undefined);

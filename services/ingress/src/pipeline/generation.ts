@@ -52,7 +52,7 @@ export async function serveGeneration(
   const record = new RequestRecord(request.id, generation.endpoint, model, stream);
   const abort = new AbortController();
   reply.raw.once("close", () => {
-    if (!reply.raw.writableFinished) {
+    if (!reply.raw.writableEnded) {
       record.cancelled = true;
       abort.abort();
     }

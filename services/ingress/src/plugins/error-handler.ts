@@ -28,6 +28,7 @@ export function explainValidation(issues: ValidationIssue[]): GatewayError {
   // anyOf wraps the specific failure; the most specific issue is the deepest one.
   const issue = [...issues].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!;
   const param = paramOf(issue.instancePath, issue.params.missingProperty);
+  if (!param) return new GatewayError("invalid_request", "The request body must be a JSON object.");
   let message: string;
   switch (issue.keyword) {
     case "required":

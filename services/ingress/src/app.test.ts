@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { create } from "@bufbuild/protobuf";
+import { parseConfig } from "@switchyard/config";
+import { AuthorizeResponseSchema, PlanResponseSchema } from "@switchyard/proto";
+import { createRegistry } from "@switchyard/telemetry";
+import { pino } from "pino";
+import { buildApp } from "./app.js";
+import { createDecisions, type MeshClients } from "./mesh/clients.js";
+
+const config = parseConfig(
+  `
+providers: { mock: { kind: mock } }
+models: { m: { deployments: [{ provider: mock, model: echo }] } }
+keys: [{ name: dev, key: sk-unit-test-key, role: admin }]
+limits: { max_request_bytes: 2048 }
+`,
+  "unit",
+  {},
+);
+
+const unavailable = () => Promise.reject(Object.assign(new Error("connect ECONNREFUSED"), { code: 14 }));
+
+/** A mesh whose control services are down and which has no connector at all. */
+function deadMesh(published: string[]): MeshClients {
+  return {
+    policy: { authorize: unavailable },
+    router: { plan: () => Promise.resolve(create(PlanResponseSchema, { strategy: "failover", reason: "config order", attempts: [] })), listModels: unavailable },
+    cache: { lookup: unavailable, store: unavailable },
+    connectors: { pick: () => undefined, providers: () => [] },
+    usage: { publish: (outcome: string) => void published.push(outcome) },
+    decisions: createDecisions(),
+    readiness: () => ["policy unreachable"],
+    close: async () => {},
+  } as unknown as MeshClients;
+}
+
+describe("ingress with its dependencies down", () => {
+  const published: string[] = [];
+  const app = buildApp({ config, mesh: deadMesh(published), logger: pino({ level: "silent" }), registry: createRegistry("unit") });
+  after(() => app.close());
+  const post = (payload: unknown, headers: Record<string, string> = {}) =>
+    app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      headers: { authorization: "Bearer sk-unit-test-key", "content-type": "application/json", ...headers },
+      payload: typeof payload === "string" ? payload : JSON.stringify(payload),
+    });
+
+  it("answers 503 with retry-after when policy is unreachable, and still publishes the usage event", async () => {
+    const response = await post({ model: "m", messages: [{ role: "user", content: "hi" }] });
+    assert.equal(response.statusCode, 503);
+    assert.equal(response.headers["retry-after"], "1");
+    const body = response.json() as { error: { code: string; type: string } };
+    assert.equal(body.error.code, "service_unavailable");
+    assert.deepEqual(published, ["failed"]);
+  });
+
+  it("reports unreadiness on /readyz", async () => {
+    const response = await app.inject({ method: "GET", url: "/readyz" });
+    assert.equal(response.statusCode, 503);
+    assert.deepEqual(response.json().problems, ["policy unreachable"]);
+  });
+
+  it("validates before calling anything: 400s name the field", async () => {
+    const response = await post({ model: "m", messages: [{ role: "user", content: "hi" }], n: 1.5 });
+    assert.equal(response.statusCode, 400);
+    assert.equal(response.json().error.param, "n");
+    const notObject = await post("[1,2]");
+    assert.equal(notObject.statusCode, 400);
+    assert.equal(notObject.json().error.code, "invalid_json");
+  });
+
+  it("answers 413 and 415 in the OpenAI shape", async () => {
+    const big = await post({ model: "m", messages: [{ role: "user", content: "x".repeat(4096) }] });
+    assert.equal(big.statusCode, 413);
+    assert.equal(big.json().error.code, "request_too_large");
+    const text = await post("hello", { "content-type": "text/plain" });
+    assert.equal(text.statusCode, 415);
+    assert.equal(text.json().error.code, "unsupported_media_type");
+  });
+
+  it("answers Anthropic-shaped errors on /v1/messages", async () => {
+    const response = await app.inject({
+      method: "POST",
+      url: "/v1/messages",
+      headers: { "x-api-key": "sk-unit-test-key", "content-type": "application/json" },
+      payload: "{not json",
+    });
+    assert.equal(response.statusCode, 400);
+    assert.equal(response.json().type, "error");
+    assert.equal(response.json().error.type, "invalid_request_error");
+    assert.ok(response.headers["request-id"]);
+  });
+});
+
+describe("ingress with no connector for the model", () => {
+  const published: string[] = [];
+  const mesh = deadMesh(published);
+  mesh.policy = { authorize: () => Promise.resolve(create(AuthorizeResponseSchema, { allowed: true, keyName: "dev", reuseMs: 1000 })) } as unknown as MeshClients["policy"];
+  mesh.router = {
+    plan: () => Promise.resolve(create(PlanResponseSchema, { strategy: "failover", reason: "config order", attempts: [{ id: "mock/echo", provider: "mock", model: "echo" }] })),
+  } as unknown as MeshClients["router"];
+  const app = buildApp({ config, mesh, logger: pino({ level: "silent" }), registry: createRegistry("unit2") });
+  after(() => app.close());
+
+  it("answers 503 no_deployment_available, names the attempt, and never hangs", async () => {
+    const response = await app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      headers: { authorization: "Bearer sk-unit-test-key", "content-type": "application/json" },
+      payload: JSON.stringify({ model: "m", stream: true, messages: [{ role: "user", content: "hi" }] }),
+    });
+    assert.equal(response.statusCode, 503);
+    assert.equal(response.headers["x-switchyard-attempts"], "mock/echo:0");
+    assert.equal(response.json().error.code, "no_deployment_available");
+    assert.deepEqual(published, ["failed"]);
+  });
+});
