@@ -1,6 +1,6 @@
 export { serviceDefinition } from "./definition.js";
 export { MAX_MESSAGE_BYTES } from "./options.js";
-export { startGrpcServer, GrpcStatusError } from "./server.js";
+export { startGrpcServer, GrpcStatusError, CALL_CANCELLED } from "./server.js";
 export type { CallContext, ServiceHandlers, HandlersOf, ServerRegistration, RunningServer } from "./server.js";
 export { createClient, isUnavailable, GrpcStatus } from "./client.js";
 export type { CallOptions, ServiceClient, ClientOf, ClientHandle } from "./client.js";

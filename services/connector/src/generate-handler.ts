@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { DEFAULT_MODEL_TIMEOUT_MS, type ProviderConfig } from "@switchyard/config";
 import { GatewayError } from "@switchyard/errors";
-import type { CallContext } from "@switchyard/grpc";
+import { CALL_CANCELLED, type CallContext } from "@switchyard/grpc";
 import { type GenerateRequest, type GenerateResponseSchema, Operation } from "@switchyard/proto";
 import type { Logger } from "@switchyard/telemetry";
 import type { ConnectorMetrics } from "./metrics.js";
@@ -50,9 +50,9 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      stop.abort();
+      stop.abort(CALL_CANCELLED);
     }, timeoutMs);
-    const onCancel = () => stop.abort();
+    const onCancel = () => stop.abort(CALL_CANCELLED);
     call.signal.addEventListener("abort", onCancel, { once: true });
     const signal = stop.signal;
     let firstEventAt: number | undefined;
@@ -112,7 +112,7 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
       outcome ??= "cancelled";
       // Stopped early: end whatever the adapter still has open. (A finished call leaves its
       // connection alone, so it can go back to the pool.)
-      if (outcome !== "success") stop.abort();
+      if (outcome !== "success") stop.abort(CALL_CANCELLED);
       metrics.calls.inc({ provider: provider.name, operation, outcome });
       if (outcome === "success") {
         const end = performance.now();
