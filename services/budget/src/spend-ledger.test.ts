@@ -1,24 +1,15 @@
 import assert from "node:assert/strict";
-import { after, before, it } from "node:test";
+import { it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { type PrivateServer, startPrivateRedis } from "@switchyard/mesh";
+import { useTestRedis } from "@switchyard/mesh/testing";
 import { UsageEventSchema } from "@switchyard/proto";
-import { Redis } from "ioredis";
 import { SpendLedger } from "./spend-ledger.js";
 
-let server: PrivateServer;
-let redis: Redis;
-before(async () => {
-  server = await startPrivateRedis();
-  redis = new Redis(server.url);
-});
-after(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+const redisServer = useTestRedis();
 
 it("counts each request id once, however often it is delivered", async () => {
+  const redis = redisServer.client;
   const ledger = new SpendLedger(redis, "b:");
   const event = create(UsageEventSchema, {
     requestId: "req-1",

@@ -1,23 +1,14 @@
 import assert from "node:assert/strict";
-import { after, before, it } from "node:test";
+import { it } from "node:test";
 import { create, fromJsonString } from "@bufbuild/protobuf";
-import { type PrivateServer, startPrivateRedis } from "@switchyard/mesh";
+import { useTestRedis } from "@switchyard/mesh/testing";
 import { UsageEventSchema } from "@switchyard/proto";
-import { Redis } from "ioredis";
 import { RequestLog } from "./request-log.js";
 
-let server: PrivateServer;
-let redis: Redis;
-before(async () => {
-  server = await startPrivateRedis();
-  redis = new Redis(server.url);
-});
-after(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+const redisServer = useTestRedis();
 
 it("keeps one log entry and one document per request id", async () => {
+  const redis = redisServer.client;
   const log = new RequestLog(redis, { prefix: "l:", retentionS: 60, maxEntries: 1000 });
   const event = create(UsageEventSchema, { requestId: "req-9", outcome: "success", model: "mock-echo", status: 200 });
   assert.equal(await log.append(event), true);
