@@ -185,7 +185,10 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     proc.child.once("exit", () => (exited = true));
     await waitFor(
       async () => {
-        if (exited) throw new Error(`${proc.name} exited during start:\n${recentLogs(proc.name)}`);
+        if (exited) {
+          const logs = recentLogs(proc.name);
+          throw new Error(`${proc.name} exited during start${logs ? `:\n${logs}` : " (its log is above)"}`);
+        }
         try {
           return (await fetch(`${proc.opsUrl}/readyz`)).ok;
         } catch {
