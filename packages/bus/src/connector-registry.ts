@@ -37,7 +37,20 @@ export class ConnectorDirectory {
   private readonly subscriptions: Subscription[] = [];
   private readonly listeners: ((event: "up" | "down", replica: ConnectorAnnouncement) => void)[] = [];
 
+  private connected = true;
+
   constructor(private readonly connection: NatsConnection) {
+    void (async () => {
+      for await (const status of connection.status()) {
+        if (status.type === "disconnect") this.connected = false;
+        if (status.type === "reconnect") {
+          // Give replicas a full heartbeat period to be heard again before judging them.
+          for (const replica of this.replicas.values()) replica.seen = Date.now();
+          this.connected = true;
+          connection.publish(CONNECTOR_DISCOVER_SUBJECT);
+        }
+      }
+    })();
     this.subscriptions.push(
       connection.subscribe(CONNECTOR_ANNOUNCE_SUBJECT, { callback: (_e, m) => this.seen(m.string()) }),
       connection.subscribe(CONNECTOR_LEAVE_SUBJECT, { callback: (_e, m) => this.left(m.string()) }),
@@ -49,11 +62,15 @@ export class ConnectorDirectory {
     this.listeners.push(listener);
   }
 
-  /** Replicas of a provider heard from recently. */
+  /**
+   * Replicas of a provider heard from recently. While NATS itself is unreachable nobody can be
+   * heard, so replicas are kept as last known rather than dropped: they may well still answer.
+   */
   replicasOf(provider: string, now = Date.now()): ConnectorAnnouncement[] {
     const live: ConnectorAnnouncement[] = [];
+    const hearing = !this.connection.isClosed() && this.connected;
     for (const [id, replica] of this.replicas) {
-      if (now - replica.seen > CONNECTOR_TTL_MS) {
+      if (hearing && now - replica.seen > CONNECTOR_TTL_MS) {
         this.replicas.delete(id);
         this.emit("down", replica);
       } else if (replica.provider === provider) live.push(replica);

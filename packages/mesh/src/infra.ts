@@ -7,6 +7,9 @@ import { freePort, hostPortOf, isListening, waitFor } from "./net.js";
 export interface Infra {
   natsUrl: string;
   redisUrl: string;
+  /** The servers themselves when this process started them for tests (to simulate outages). */
+  nats?: PrivateServer;
+  redis?: PrivateServer;
   /** What was started here (empty when both were already running). */
   started: string[];
   stop(): Promise<void>;
@@ -89,24 +92,41 @@ export async function ensureInfra(natsUrl: string, redisUrl: string, dataDir: st
 
 export interface PrivateServer {
   url: string;
+  /** Stops the server but keeps its port and data, so `resume` brings the same server back (outage tests). */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
 async function startPrivate(kind: "nats" | "redis"): Promise<PrivateServer> {
   const dir = mkdtempSync(join(tmpdir(), `switchyard-${kind}-`));
   const port = await freePort();
-  const child = kind === "nats" ? startNats("127.0.0.1", port, join(dir, "nats")) : startRedis("127.0.0.1", port, dir);
+  const launch = () => (kind === "nats" ? startNats("127.0.0.1", port, join(dir, "nats")) : startRedis("127.0.0.1", port, dir));
+  const listening = () => waitFor(() => isListening("127.0.0.1", port), 10_000, `test ${kind} server`);
+  let child: ChildProcess | undefined = launch();
+  const pause = async () => {
+    if (child) await stopChild(child);
+    child = undefined;
+  };
   const stop = async () => {
-    await stopChild(child);
+    await pause();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(() => isListening("127.0.0.1", port), 10_000, `test ${kind} server`);
+    await listening();
   } catch (error) {
     await stop();
     throw error;
   }
-  return { url: `${kind}://127.0.0.1:${port}`, stop };
+  return {
+    url: `${kind}://127.0.0.1:${port}`,
+    pause,
+    resume: async () => {
+      child ??= launch();
+      await listening();
+    },
+    stop,
+  };
 }
 
 /** A private redis-server on a free loopback port, for tests. */
@@ -120,6 +140,8 @@ export async function startIsolatedInfra(): Promise<Infra> {
   return {
     natsUrl: nats.url,
     redisUrl: redis.url,
+    nats,
+    redis,
     started: ["nats-server", "redis-server"],
     stop: async () => void (await Promise.all([nats.stop(), redis.stop()])),
   };
