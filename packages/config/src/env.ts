@@ -14,7 +14,7 @@ export const SERVICE_PORTS = {
 } as const;
 
 const Port = T.String({ pattern: "^[0-9]{1,5}$" });
-const Address = T.String({ pattern: "^[^\\s:]+:[0-9]{1,5}$", description: "host:port" });
+const Address = T.String({ pattern: "^(unix:.+|[^\\s:]+:[0-9]{1,5})$", description: "host:port or unix:///path/to.sock" });
 
 /** Every environment variable a service reads, declared once. */
 export const EnvSchema = T.Object({
@@ -29,6 +29,8 @@ export const EnvSchema = T.Object({
   SWITCHYARD_ROUTER_ADDR: T.String({ ...Address, default: `127.0.0.1:${SERVICE_PORTS.router.grpc}` }),
   GRPC_HOST: T.String({ default: "127.0.0.1" }),
   GRPC_PORT: T.Optional(Port),
+  /** A Unix socket to serve gRPC on as well, for callers on the same host. */
+  GRPC_SOCKET: T.Optional(T.String({ minLength: 1 })),
   OPS_PORT: T.Optional(Port),
   PROVIDER: T.Optional(T.String({ minLength: 1 })),
   CONNECTOR_ADVERTISE_HOST: T.Optional(T.String({ minLength: 1 })),

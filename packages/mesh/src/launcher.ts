@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, type WriteStream } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { loadConfig, SERVICE_PORTS } from "@switchyard/config";
+import { isLoopback, loadConfig, SERVICE_PORTS } from "@switchyard/config";
 import { colorFor, formatLogLine } from "./log-format.js";
 import { freePort, waitFor } from "./net.js";
 
@@ -42,6 +43,11 @@ export interface MeshOptions {
   /** Extra arguments for node (e.g. --cpu-prof), per service name. */
   nodeArgs?: Record<string, string[]>;
   readyTimeoutMs?: number;
+  /**
+   * Services talk over Unix sockets instead of loopback TCP (all processes share this host).
+   * Default: on for a loopback host.
+   */
+  unixSockets?: boolean;
   onUnexpectedExit?: (name: string, code: number | null) => void;
 }
 
@@ -92,14 +98,17 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     router: await pick(SERVICE_PORTS.router.grpc),
   };
   const ingressPort = await pick(options.ingressPort ?? SERVICE_PORTS.ingress.http);
+  const socketDir = (options.unixSockets ?? isLoopback(host)) ? mkdtempSync(join(tmpdir(), "switchyard-sock-")) : undefined;
+  const socketOf = (name: string) => (socketDir ? join(socketDir, `${name}.sock`) : undefined);
+  const addressOf = (name: string, port: number) => (socketDir ? `unix://${socketOf(name)}` : `${host}:${port}`);
   const common: Record<string, string> = {
     SWITCHYARD_CONFIG: resolve(options.configPath),
     NATS_URL: options.natsUrl,
     REDIS_URL: options.redisUrl,
     SWITCHYARD_REDIS_PREFIX: options.redisPrefix ?? "switchyard:",
-    SWITCHYARD_POLICY_ADDR: `${host}:${grpc.policy}`,
-    SWITCHYARD_CACHE_ADDR: `${host}:${grpc.cache}`,
-    SWITCHYARD_ROUTER_ADDR: `${host}:${grpc.router}`,
+    SWITCHYARD_POLICY_ADDR: addressOf("policy", grpc.policy),
+    SWITCHYARD_CACHE_ADDR: addressOf("cache", grpc.cache),
+    SWITCHYARD_ROUTER_ADDR: addressOf("router", grpc.router),
     GRPC_HOST: host,
     LOG_LEVEL: options.logLevel ?? "info",
     ...options.env,
@@ -109,18 +118,24 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const connectorSpec = async (provider: string): Promise<Spec> => {
     const index = connectorIndex++;
     const grpcPort = await pick(SERVICE_PORTS.connector.grpc + index);
+    const name = `connector-${provider}${index === 0 ? "" : `-${index}`}`;
+    const socket = socketOf(name);
     return {
-      name: `connector-${provider}${index === 0 ? "" : `-${index}`}`,
+      name,
       service: "connector",
       grpcPort,
       opsPort: await pick(SERVICE_PORTS.connector.ops + index),
-      env: { PROVIDER: provider, GRPC_PORT: String(grpcPort) },
+      env: { PROVIDER: provider, GRPC_PORT: String(grpcPort), ...(socket ? { GRPC_SOCKET: socket } : {}) },
     };
   };
+  const grpcEnv = (name: string, port: number): Record<string, string> => {
+    const socket = socketOf(name);
+    return { GRPC_PORT: String(port), ...(socket ? { GRPC_SOCKET: socket } : {}) };
+  };
   const backends: Spec[] = [
-    { name: "policy", service: "policy", grpcPort: grpc.policy, opsPort: await pick(SERVICE_PORTS.policy.ops), env: { GRPC_PORT: String(grpc.policy) } },
-    { name: "cache", service: "cache", grpcPort: grpc.cache, opsPort: await pick(SERVICE_PORTS.cache.ops), env: { GRPC_PORT: String(grpc.cache) } },
-    { name: "router", service: "router", grpcPort: grpc.router, opsPort: await pick(SERVICE_PORTS.router.ops), env: { GRPC_PORT: String(grpc.router) } },
+    { name: "policy", service: "policy", grpcPort: grpc.policy, opsPort: await pick(SERVICE_PORTS.policy.ops), env: grpcEnv("policy", grpc.policy) },
+    { name: "cache", service: "cache", grpcPort: grpc.cache, opsPort: await pick(SERVICE_PORTS.cache.ops), env: grpcEnv("cache", grpc.cache) },
+    { name: "router", service: "router", grpcPort: grpc.router, opsPort: await pick(SERVICE_PORTS.router.ops), env: grpcEnv("router", grpc.router) },
     { name: "budget", service: "budget", opsPort: await pick(SERVICE_PORTS.budget.ops), env: {} },
     { name: "logger", service: "logger", opsPort: await pick(SERVICE_PORTS.logger.ops), env: {} },
   ];
@@ -225,6 +240,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     if (ingressProc) await stopProcess("ingress");
     await Promise.all(processes.map((p) => p.name).map((name) => stopProcess(name)));
     await Promise.all(files.map((f) => new Promise((r) => f.end(r))));
+    if (socketDir) rmSync(socketDir, { recursive: true, force: true });
   };
 
   try {

@@ -21,6 +21,7 @@ await runService("cache", SERVICE_PORTS.cache.ops, async ({ env, config, logger 
     portOf(env.GRPC_PORT, SERVICE_PORTS.cache.grpc),
     (s) => s.add(CacheService, cacheHandlers(cache, logger)),
     (error, method) => logger.error({ err: error, method }, "handler failed"),
+    env.GRPC_SOCKET,
   );
   return {
     readiness: () => (redis.status === "ready" ? [] : [`redis is ${redis.status}`]),

@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     provider,
     host: env.GRPC_HOST,
     port: portOf(env.GRPC_PORT, SERVICE_PORTS.connector.grpc),
+    ...(env.GRPC_SOCKET ? { socketPath: env.GRPC_SOCKET } : {}),
     logger: log,
     registry,
   });
@@ -65,7 +66,8 @@ async function main(): Promise<void> {
   natsUp = true;
   void trackNats(nats, (up) => (natsUp = up));
 
-  const address = `${advertiseHost(env.CONNECTOR_ADVERTISE_HOST, env.GRPC_HOST)}:${server.port}`;
+  // On a Unix socket only callers on this host can reach us; the launcher sets it for local meshes.
+  const address = env.GRPC_SOCKET ? `unix://${env.GRPC_SOCKET}` : `${advertiseHost(env.CONNECTOR_ADVERTISE_HOST, env.GRPC_HOST)}:${server.port}`;
   const id = `${provider.name}-${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   if (!stopping) announcement = announceConnector(nats, { id, provider: provider.name, address });
   log.info({ id, address, grpc_port: server.port, ops_port: ops.port }, "connector ready");

@@ -12,6 +12,8 @@ export interface ConnectorServerOptions {
   host: string;
   /** 0 picks a free port; the bound one is in `port`. */
   port: number;
+  /** Also serve on this Unix socket (same-host callers). */
+  socketPath?: string;
   logger: Logger;
   registry: Registry;
   /** Replaces the adapter the provider's kind selects (tests). */
@@ -42,6 +44,7 @@ export async function startConnectorServer(options: ConnectorServerOptions): Pro
       options.port,
       (server) => server.add(ConnectorService, { generate }),
       (error, method) => logger.error({ err: error, method }, "grpc handler failed"),
+      options.socketPath,
     );
   } catch (error) {
     await adapter.close?.();

@@ -12,6 +12,7 @@ await runService("policy", SERVICE_PORTS.policy.ops, async ({ env, config, logge
     portOf(env.GRPC_PORT, SERVICE_PORTS.policy.grpc),
     (s) => s.add(PolicyService, policyHandlers(() => keys)),
     (error, method) => logger.error({ err: error, method }, "handler failed"),
+    env.GRPC_SOCKET,
   );
   return {
     readiness: () => [],

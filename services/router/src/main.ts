@@ -12,6 +12,7 @@ await runService("router", SERVICE_PORTS.router.ops, async ({ env, config, logge
     portOf(env.GRPC_PORT, SERVICE_PORTS.router.grpc),
     (s) => s.add(RouterService, routerHandlers(() => planner)),
     (error, method) => logger.error({ err: error, method }, "handler failed"),
+    env.GRPC_SOCKET,
   );
   return {
     readiness: () => [],
