@@ -45,7 +45,7 @@ export interface MeshOptions {
   readyTimeoutMs?: number;
   /**
    * Services talk over Unix sockets instead of loopback TCP (all processes share this host).
-   * Default: on for a loopback host.
+   * Off by default until an intermittent readiness timeout seen once in CI with it on is explained.
    */
   unixSockets?: boolean;
   onUnexpectedExit?: (name: string, code: number | null) => void;
@@ -98,7 +98,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     router: await pick(SERVICE_PORTS.router.grpc),
   };
   const ingressPort = await pick(options.ingressPort ?? SERVICE_PORTS.ingress.http);
-  const socketDir = (options.unixSockets ?? isLoopback(host)) ? mkdtempSync(join(tmpdir(), "switchyard-sock-")) : undefined;
+  const socketDir = options.unixSockets && isLoopback(host) ? mkdtempSync(join(tmpdir(), "switchyard-sock-")) : undefined;
   const socketOf = (name: string) => (socketDir ? join(socketDir, `${name}.sock`) : undefined);
   const addressOf = (name: string, port: number) => (socketDir ? `unix://${socketOf(name)}` : `${host}:${port}`);
   const common: Record<string, string> = {
@@ -212,7 +212,11 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
       },
       readyTimeout,
       `${proc.name} to be ready`,
-    );
+    ).catch(async (error: Error) => {
+      // Say why: the last readiness answer names the dependency that was missing.
+      const last = await fetch(`${proc.opsUrl}/readyz`).then((r) => r.text(), (e: Error) => e.message);
+      throw new Error(`${error.message}; last /readyz: ${last}\n${recentLogs(proc.name)}`);
+    });
   };
   const recentLogs = (name?: string) =>
     [...buffers.entries()]
