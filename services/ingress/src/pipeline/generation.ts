@@ -2,7 +2,9 @@ import { GatewayError, toHttpError } from "@switchyard/errors";
 import { type GenerateResponse, Operation, type TokenUsage } from "@switchyard/proto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { MeshClients } from "../mesh/clients.js";
+import type { ChatCompletionRequest } from "../schemas/chat-completions.js";
 import type { AnswerFormat, StreamFormatter, UsageJson } from "./answer-format.js";
+import { requiredCapabilities } from "./capabilities.js";
 import { cachedCall } from "../mesh/decision-cache.js";
 import { apiKeyFrom } from "./api-key.js";
 import { AttemptsExhausted, attemptsHeader, type OpenedAttempt, openFirstAttempt } from "./attempts.js";
@@ -35,6 +37,28 @@ export interface Generation {
 }
 
 const decoder = new TextDecoder();
+
+/**
+ * A chat generation from a request already in (or translated to) the chat shape: every chat
+ * endpoint differs only in its path, its answer format and whether the client's bytes can go on as they are.
+ */
+export function chatGeneration(
+  endpoint: string,
+  body: ChatCompletionRequest,
+  format: AnswerFormat,
+  bodyBytes?: Uint8Array,
+): Generation {
+  return {
+    endpoint,
+    model: body.model,
+    operation: Operation.CHAT,
+    stream: body.stream === true,
+    body,
+    ...(bodyBytes ? { bodyBytes } : {}),
+    requiredCapabilities: requiredCapabilities(body),
+    format,
+  };
+}
 
 /**
  * Serves one generation: authorize, plan and look up the cache concurrently, then answer from

@@ -1,10 +1,8 @@
 import { anthropicErrorBody, toHttpError } from "@switchyard/errors";
-import { Operation } from "@switchyard/proto";
 import type { FastifyInstance } from "fastify";
 import { anthropicMessagesFormat } from "../formats/anthropic-messages.js";
 import type { MeshClients } from "../mesh/clients.js";
-import { requiredCapabilities } from "../pipeline/capabilities.js";
-import { type GenerationSettings, serveGeneration } from "../pipeline/generation.js";
+import { chatGeneration, type GenerationSettings, serveGeneration } from "../pipeline/generation.js";
 import { toGatewayError } from "../plugins/error-handler.js";
 import type { ChatCompletionRequest } from "../schemas/chat-completions.js";
 import { anthropicToChat, anthropicValidationError, validateAnthropicRequest } from "../translate/index.js";
@@ -29,15 +27,7 @@ export function messagesRoute(app: FastifyInstance, mesh: MeshClients, settings:
       const validation = validateAnthropicRequest(request.body);
       if (!validation.ok) throw anthropicValidationError(validation.error);
       const chat = anthropicToChat(validation.value) as unknown as ChatCompletionRequest;
-      await serveGeneration(mesh, settings, request, reply, {
-        endpoint: "/v1/messages",
-        model: validation.value.model,
-        operation: Operation.CHAT,
-        stream: validation.value.stream === true,
-        body: chat,
-        requiredCapabilities: requiredCapabilities(chat),
-        format: anthropicMessagesFormat(validation.value.model),
-      });
+      await serveGeneration(mesh, settings, request, reply, chatGeneration("/v1/messages", chat, anthropicMessagesFormat(validation.value.model)));
     },
   );
 }

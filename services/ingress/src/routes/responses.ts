@@ -1,9 +1,7 @@
-import { Operation } from "@switchyard/proto";
 import type { FastifyInstance } from "fastify";
 import { openAIResponsesFormat } from "../formats/openai-responses.js";
 import type { MeshClients } from "../mesh/clients.js";
-import { requiredCapabilities } from "../pipeline/capabilities.js";
-import { type GenerationSettings, serveGeneration } from "../pipeline/generation.js";
+import { chatGeneration, type GenerationSettings, serveGeneration } from "../pipeline/generation.js";
 import type { ChatCompletionRequest } from "../schemas/chat-completions.js";
 import { responsesToChat, responsesValidationError, validateResponsesRequest } from "../translate/index.js";
 
@@ -13,14 +11,6 @@ export function responsesRoute(app: FastifyInstance, mesh: MeshClients, settings
     const validation = validateResponsesRequest(request.body);
     if (!validation.ok) throw responsesValidationError(validation.error);
     const chat = responsesToChat(validation.value) as unknown as ChatCompletionRequest;
-    await serveGeneration(mesh, settings, request, reply, {
-      endpoint: "/v1/responses",
-      model: validation.value.model,
-      operation: Operation.CHAT,
-      stream: validation.value.stream === true,
-      body: chat,
-      requiredCapabilities: requiredCapabilities(chat),
-      format: openAIResponsesFormat(validation.value),
-    });
+    await serveGeneration(mesh, settings, request, reply, chatGeneration("/v1/responses", chat, openAIResponsesFormat(validation.value)));
   });
 }

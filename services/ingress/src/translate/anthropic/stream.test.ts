@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ChatChunkChoice, ChatCompletion, ChatCompletionChunk } from "../chat-types.js";
+import type { ChatCompletion, ChatCompletionChunk } from "../chat-types.js";
 import { encodeSseEvent, serializeEvents } from "../common.js";
-import { fixture, wire } from "../fixtures.js";
+import { chunk, fixture, toolDelta, wire } from "../fixtures.js";
 import { accumulateAnthropic as accumulate } from "../sdk-emulation.js";
 import { anthropicMessageId, chatToAnthropicMessage } from "./response.js";
 import { AnthropicStreamTranslator } from "./stream.js";
@@ -16,26 +16,10 @@ function run(chunks: ChatCompletionChunk[], options: { id?: string; model?: stri
   return events;
 }
 
-const chunk = (delta: NonNullable<ChatChunkChoice["delta"]>, finish_reason: string | null = null): ChatCompletionChunk => ({
-  id: "chatcmpl-123",
-  object: "chat.completion.chunk",
-  created: 1694268190,
-  model: "gpt-4o-mini",
-  choices: [{ index: 0, delta, finish_reason }],
-});
 const usageChunk = (prompt: number, completion: number): ChatCompletionChunk => ({
   id: "chatcmpl-123",
   choices: [],
   usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
-});
-const toolDelta = (index: number, fields: { id?: string; name?: string; args?: string }) => ({
-  tool_calls: [
-    {
-      index,
-      ...(fields.id ? { id: fields.id, type: "function" as const } : {}),
-      function: { ...(fields.name ? { name: fields.name } : {}), ...(fields.args !== undefined ? { arguments: fields.args } : {}) },
-    },
-  ],
 });
 
 describe("AnthropicStreamTranslator", () => {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ChatChunkChoice, ChatCompletion, ChatCompletionChunk } from "../chat-types.js";
+import type { ChatCompletion, ChatCompletionChunk } from "../chat-types.js";
 import { encodeSseEvent } from "../common.js";
-import { fixture, wire } from "../fixtures.js";
+import { chunk, fixture, toolDelta, wire } from "../fixtures.js";
 import { accumulateResponses, outputText } from "../sdk-emulation.js";
 import { chatToResponse, responseIdFrom } from "./response.js";
 import { ResponsesStreamTranslator } from "./stream.js";
@@ -18,22 +18,6 @@ function run(chunks: ChatCompletionChunk[], options: { request?: ResponsesReques
   return events;
 }
 
-const chunk = (delta: NonNullable<ChatChunkChoice["delta"]>, finish_reason: string | null = null): ChatCompletionChunk => ({
-  id: "chatcmpl-123",
-  object: "chat.completion.chunk",
-  created: 1694268190,
-  model: "gpt-4o-mini",
-  choices: [{ index: 0, delta, finish_reason }],
-});
-const toolDelta = (index: number, fields: { id?: string; name?: string; args?: string }) => ({
-  tool_calls: [
-    {
-      index,
-      ...(fields.id ? { id: fields.id, type: "function" as const } : {}),
-      function: { ...(fields.name ? { name: fields.name } : {}), ...(fields.args !== undefined ? { arguments: fields.args } : {}) },
-    },
-  ],
-});
 const types = (events: ResponsesStreamEvent[]) => events.map((e) => e.event);
 
 describe("ResponsesStreamTranslator", () => {
