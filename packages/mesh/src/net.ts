@@ -1,16 +1,37 @@
+import { readFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 
-/** A port nobody listens on right now (the OS picks it). */
-export function freePort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * The lowest port the OS hands to outgoing connections. A port picked for a server must lie
+ * below it: between being picked and being bound (a service takes a second to start), a port
+ * from that range can be taken by any client socket, which made starts fail with EADDRINUSE.
+ */
+function ephemeralFloor(): number {
+  try {
+    return Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+const FLOOR = 10_000;
+const CEILING = Math.max(FLOOR + 1_000, ephemeralFloor());
+
+function canListen(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
+}
+
+/** A port nobody listens on right now, outside the range the OS uses for outgoing connections. */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  for (let tries = 0; tries < 100; tries++) {
+    const port = FLOOR + Math.floor(Math.random() * (CEILING - FLOOR));
+    if (await canListen(port, host)) return port;
+  }
+  throw new Error(`no free port between ${FLOOR} and ${CEILING} on ${host}`);
 }
 
 /** True when something accepts TCP connections at host:port within `timeoutMs`. */
