@@ -1,7 +1,8 @@
-import type { DescMessage, DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import { create, type DescMessage, type DescService, fromBinary, type MessageInitShape, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
 import { serviceDefinition } from "./definition.js";
+import { MuxChannel, muxServerStream, muxUnary } from "./mux-client.js";
 import { channelOptions } from "./options.js";
 
 export interface CallOptions {
@@ -39,40 +40,46 @@ export interface ClientHandle {
 
 export type ServiceClient<M extends GenServiceMethods> = ServiceMethods<M> & ClientHandle;
 
-/** A typed client over one long-lived channel to `address` (host:port). */
-export function createClient<M extends GenServiceMethods>(service: GenService<M>, address: string): ServiceClient<M> {
+export interface ClientOptions {
+  /**
+   * Send small calls over one shared `Multiplexer.Open` stream instead of a gRPC call each
+   * (default true). Every Switchyard server accepts both.
+   */
+  multiplex?: boolean;
+}
+
+/** Requests larger than this get a gRPC call of their own, so one big body never holds up the shared stream. */
+export const MUX_MAX_REQUEST_BYTES = 64 * 1024;
+
+/** A typed client over one long-lived channel to `address` (host:port or unix:///path). */
+export function createClient<M extends GenServiceMethods>(service: GenService<M>, address: string, options: ClientOptions = {}): ServiceClient<M> {
   const desc = service as DescService;
   const Constructor = grpc.makeGenericClientConstructor(serviceDefinition(desc), desc.typeName);
   const client = new Constructor(address, grpc.credentials.createInsecure(), channelOptions);
+  const mux = options.multiplex === false ? undefined : new MuxChannel(client);
   const methods: Record<string, unknown> = {};
 
   for (const method of desc.methods) {
     const path = `/${desc.typeName}/${method.name}`;
-    const definition = serviceDefinition(desc)[method.localName]!;
+    const { input, output } = method;
+    const encode = (request: unknown) => toBinary(input, create(input, request as never));
+    const decode = (bytes: Uint8Array) => fromBinary(output, bytes);
     if (method.methodKind === "unary") {
-      methods[method.localName] = (request: unknown, options: CallOptions = {}) =>
-        new Promise((resolve, reject) => {
-          const call = client.makeUnaryRequest(
-            path,
-            definition.requestSerialize,
-            definition.responseDeserialize,
-            request,
-            new grpc.Metadata(),
-            callOptions(options),
-            (error, response) => (error ? reject(error) : resolve(response)),
+      methods[method.localName] = (request: unknown, options: CallOptions = {}) => {
+        const bytes = encode(request);
+        if (mux && bytes.byteLength <= MUX_MAX_REQUEST_BYTES) return muxUnary(mux, path, bytes, decode, options);
+        return new Promise((resolve, reject) => {
+          const call = client.makeUnaryRequest(path, asBuffer, decode, bytes, new grpc.Metadata(), callOptions(options), (error, response) =>
+            error ? reject(error) : resolve(response),
           );
           bindSignal(options.signal, () => call.cancel());
         });
+      };
     } else if (method.methodKind === "server_streaming") {
       methods[method.localName] = (request: unknown, options: CallOptions = {}) => {
-        const call = client.makeServerStreamRequest(
-          path,
-          definition.requestSerialize,
-          definition.responseDeserialize,
-          request,
-          new grpc.Metadata(),
-          callOptions(options),
-        );
+        const bytes = encode(request);
+        if (mux && bytes.byteLength <= MUX_MAX_REQUEST_BYTES) return muxServerStream(mux, path, bytes, decode, options);
+        const call = client.makeServerStreamRequest(path, asBuffer, decode, bytes, new grpc.Metadata(), callOptions(options));
         bindSignal(options.signal, () => call.cancel());
         return call;
       };
@@ -86,9 +93,16 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
       new Promise((resolve, reject) =>
         client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(error) : resolve())),
       ),
-    close: () => client.close(),
+    close: () => {
+      mux?.close();
+      client.close();
+    },
   };
   return Object.assign(methods, handle) as ServiceClient<M>;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function callOptions(options: CallOptions): grpc.CallOptions {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConnectorService, Operation, PolicyService } from "@switchyard/proto";
-import { createClient, GrpcStatus, GrpcStatusError, isUnavailable, startGrpcServer, type RunningServer } from "./index.js";
+import { createClient, GrpcStatus, GrpcStatusError, isUnavailable, MUX_MAX_REQUEST_BYTES, startGrpcServer, type RunningServer } from "./index.js";
 
-describe("grpc adapter over protobuf-es descriptors", () => {
+for (const multiplex of [true, false]) describe(`grpc adapter over protobuf-es descriptors (${multiplex ? "multiplexed stream" : "a call each"})`, () => {
   let server: RunningServer;
   let cancelled: Promise<void>;
   let markCancelled: () => void;
@@ -41,7 +41,7 @@ describe("grpc adapter over protobuf-es descriptors", () => {
   after(() => server.shutdown(1_000));
 
   it("serves and calls a unary method with typed messages", async () => {
-    const client = createClient(PolicyService, `127.0.0.1:${server.port}`);
+    const client = createClient(PolicyService, `127.0.0.1:${server.port}`, { multiplex });
     const response = await client.authorize({ apiKey: "k1", model: "m" });
     assert.equal(response.allowed, true);
     assert.equal(response.keyName, "key-of-k1");
@@ -51,7 +51,7 @@ describe("grpc adapter over protobuf-es descriptors", () => {
   });
 
   it("hides internal error details from callers but reports them locally", async () => {
-    const client = createClient(PolicyService, `127.0.0.1:${server.port}`);
+    const client = createClient(PolicyService, `127.0.0.1:${server.port}`, { multiplex });
     await assert.rejects(client.authorize({ apiKey: "explode" }), (error: { code: number; details: string }) => error.code === GrpcStatus.INTERNAL && !error.details.includes("secret"));
     assert.ok(errors.some((e) => e.includes("secret internals")));
     await assert.rejects(client.authorize({ apiKey: "status" }), (error: { code: number }) => error.code === GrpcStatus.PERMISSION_DENIED);
@@ -59,7 +59,7 @@ describe("grpc adapter over protobuf-es descriptors", () => {
   });
 
   it("streams server messages in order", async () => {
-    const client = createClient(ConnectorService, `127.0.0.1:${server.port}`);
+    const client = createClient(ConnectorService, `127.0.0.1:${server.port}`, { multiplex });
     const events = [];
     for await (const event of client.generate({ requestId: "r", operation: Operation.CHAT })) events.push(event.event);
     assert.deepEqual(
@@ -70,7 +70,7 @@ describe("grpc adapter over protobuf-es descriptors", () => {
   });
 
   it("cancels the server's work when the caller aborts", async () => {
-    const client = createClient(ConnectorService, `127.0.0.1:${server.port}`);
+    const client = createClient(ConnectorService, `127.0.0.1:${server.port}`, { multiplex });
     const controller = new AbortController();
     const seen: string[] = [];
     await assert.rejects(
@@ -88,8 +88,84 @@ describe("grpc adapter over protobuf-es descriptors", () => {
   });
 
   it("reports an unreachable peer as unavailable", async () => {
-    const client = createClient(PolicyService, "127.0.0.1:1");
+    const client = createClient(PolicyService, "127.0.0.1:1", { multiplex });
     await assert.rejects(client.authorize({}, { timeoutMs: 2_000 }), (error) => isUnavailable(error));
+    client.close();
+  });
+});
+
+describe("multiplexed calls", () => {
+  const slowStarted: string[] = [];
+  let release: () => void = () => {};
+  const startServer = () =>
+    startGrpcServer("127.0.0.1", 0, (s) => {
+      s.add(PolicyService, {
+        async authorize(request) {
+          if (request.apiKey.startsWith("slow")) {
+            slowStarted.push(request.apiKey);
+            await new Promise<void>((resolve) => (release = resolve));
+          }
+          return { allowed: true, keyName: request.apiKey.slice(0, 16) };
+        },
+      });
+    });
+
+  it("sends requests above the size limit as calls of their own, and both kinds work", async () => {
+    const server = await startServer();
+    const client = createClient(PolicyService, `127.0.0.1:${server.port}`);
+    const big = "k".repeat(MUX_MAX_REQUEST_BYTES + 1);
+    const [small, large] = await Promise.all([client.authorize({ apiKey: "small" }), client.authorize({ apiKey: big })]);
+    assert.equal(small.keyName, "small");
+    assert.equal(large.keyName, big.slice(0, 16));
+    client.close();
+    await server.shutdown(1_000);
+  });
+
+  it("keeps many concurrent calls apart on one stream", async () => {
+    const server = await startServer();
+    const client = createClient(PolicyService, `127.0.0.1:${server.port}`);
+    const names = Array.from({ length: 500 }, (_, i) => `key-${i}`);
+    const answers = await Promise.all(names.map((apiKey) => client.authorize({ apiKey })));
+    assert.deepEqual(
+      answers.map((a) => a.keyName),
+      names,
+    );
+    client.close();
+    await server.shutdown(1_000);
+  });
+
+  it("gives up a call at its deadline", async () => {
+    const server = await startServer();
+    const client = createClient(PolicyService, `127.0.0.1:${server.port}`);
+    await assert.rejects(client.authorize({ apiKey: "slow-deadline" }, { timeoutMs: 50 }), (error: { code: number }) => error.code === GrpcStatus.DEADLINE_EXCEEDED);
+    release();
+    client.close();
+    await server.shutdown(1_000);
+  });
+
+  it("finishes calls in flight when the server drains, refuses new ones, then reconnects to a new server", async () => {
+    const server = await startServer();
+    const address = `127.0.0.1:${server.port}`;
+    const client = createClient(PolicyService, address);
+    const inFlight = client.authorize({ apiKey: "slow-drain" });
+    while (!slowStarted.includes("slow-drain")) await new Promise((resolve) => setTimeout(resolve, 5));
+    const stopped = server.shutdown(5_000);
+    await assert.rejects(client.authorize({ apiKey: "late" }), (error) => isUnavailable(error));
+    release();
+    assert.equal((await inFlight).keyName, "slow-drain");
+    await stopped;
+    assert.equal(server.inFlight(), 0);
+    client.close();
+  });
+
+  it("fails the calls on a stream that breaks as unavailable", async () => {
+    const server = await startServer();
+    const client = createClient(PolicyService, `127.0.0.1:${server.port}`);
+    const inFlight = client.authorize({ apiKey: "slow-break" });
+    while (!slowStarted.includes("slow-break")) await new Promise((resolve) => setTimeout(resolve, 5));
+    await server.shutdown(0);
+    await assert.rejects(inFlight, (error) => isUnavailable(error));
+    release();
     client.close();
   });
 });

@@ -3,7 +3,9 @@ import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2
 import * as grpc from "@grpc/grpc-js";
 import { once } from "node:events";
 import { rmSync } from "node:fs";
+import { Multiplexer } from "@switchyard/proto";
 import { serviceDefinition } from "./definition.js";
+import { type MuxMethod, MuxServer } from "./mux-server.js";
 import { channelOptions } from "./options.js";
 
 /** What a handler knows of its call besides the request. */
@@ -76,11 +78,24 @@ export async function startGrpcServer(
     }
   };
 
+  const muxMethods = new Map<string, MuxMethod>();
   register({
     add(service, handlers) {
-      server.addService(serviceDefinition(service as DescService), implementation(service as DescService, handlers, track, reportError));
+      const desc = service as DescService;
+      server.addService(serviceDefinition(desc), implementation(desc, handlers, track, reportError));
+      for (const [path, method] of muxMethodsOf(desc, handlers)) muxMethods.set(path, method);
     },
   });
+  const mux = new MuxServer(muxMethods, {
+    track,
+    cancelReason: CALL_CANCELLED,
+    statusOf: (error, method) => {
+      reportError(error, method);
+      const status = toServiceError(error);
+      return { code: status.code ?? grpc.status.INTERNAL, details: status.details ?? "" };
+    },
+  });
+  server.addService(serviceDefinition(Multiplexer as DescService), { open: mux.open as grpc.handleBidiStreamingCall<unknown, unknown> });
 
   const bind = (address: string) =>
     new Promise<number>((resolve, reject) =>
@@ -103,6 +118,7 @@ export async function startGrpcServer(
           resolve();
         }, graceMs);
         force.unref();
+        mux.drain();
         server.tryShutdown(() => {
           clearTimeout(force);
           resolve();
@@ -159,6 +175,30 @@ function implementation(
   }
   return impl;
 }
+
+/** The same handlers, runnable for calls that arrive over a `Multiplexer.Open` stream. */
+function muxMethodsOf(service: DescService, handlers: Record<string, unknown>): [string, MuxMethod][] {
+  return service.methods.flatMap((method): [string, MuxMethod][] => {
+    const handler = handlers[method.localName] as (request: unknown, context: CallContext) => unknown;
+    const path = `/${service.typeName}/${method.name}`;
+    const base = { input: method.input, output: method.output };
+    if (method.methodKind === "unary") {
+      return [[path, { ...base, kind: "unary", run: async (request, signal, emit) => emit(await handler(request, { signal, metadata: NO_METADATA })) }]];
+    }
+    if (method.methodKind === "server_streaming") {
+      const run: MuxMethod["run"] = async (request, signal, emit) => {
+        for await (const message of handler(request, { signal, metadata: NO_METADATA }) as AsyncIterable<unknown>) {
+          if (signal.aborted) return;
+          emit(message);
+        }
+      };
+      return [[path, { ...base, kind: "server_streaming", run }]];
+    }
+    return [];
+  });
+}
+
+const NO_METADATA = new grpc.Metadata();
 
 /**
  * Given as the abort reason so no DOMException (with its stack trace) is built per call: grpc-js

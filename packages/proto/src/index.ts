@@ -6,3 +6,4 @@ export * from "./gen/switchyard/v1/cache_pb.js";
 export * from "./gen/switchyard/v1/router_pb.js";
 export * from "./gen/switchyard/v1/connector_pb.js";
 export * from "./gen/switchyard/v1/usage_pb.js";
+export * from "./gen/switchyard/v1/mux_pb.js";

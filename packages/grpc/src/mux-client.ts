@@ -1,0 +1,211 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { Multiplexer, type MuxBatch, MuxBatchSchema, type MuxFrame, MuxFrameSchema } from "@switchyard/proto";
+
+const OPEN_PATH = `/${Multiplexer.typeName}/${Multiplexer.method.open.name}`;
+const serializeBatch = (batch: MuxBatch) => asBuffer(toBinary(MuxBatchSchema, batch));
+const deserializeBatch = (bytes: Buffer) => fromBinary(MuxBatchSchema, bytes);
+const NO_METADATA = new grpc.Metadata();
+
+/** Shaped like grpc-js's ServiceError, so callers check `code` the same way for both transports. */
+export class MuxCallError extends Error {
+  constructor(
+    readonly code: grpc.status,
+    readonly details: string,
+  ) {
+    super(`${code} ${grpc.status[code]}: ${details}`);
+  }
+}
+
+/** What the stream delivers to one call. */
+export interface MuxCallSink {
+  message(bytes: Uint8Array): void;
+  /** The call is over: OK, a status from the server, or a local one (deadline, cancel, broken stream). */
+  end(code: grpc.status, details: string): void;
+}
+
+/** One open `Multiplexer.Open` stream and the calls riding on it. */
+class Session {
+  readonly calls = new Map<number, MuxCallSink>();
+  private outbox: MuxFrame[] = [];
+  private flushScheduled = false;
+  closed = false;
+
+  constructor(
+    readonly stream: grpc.ClientDuplexStream<MuxBatch, MuxBatch>,
+    onClosed: (session: Session) => void,
+  ) {
+    stream.on("data", (batch: MuxBatch) => {
+      for (const frame of batch.frames) this.receive(frame);
+    });
+    // grpc-js reports the end of a stream as `status` (always) and `error` (when not OK).
+    stream.on("error", () => {});
+    stream.on("status", (status: grpc.StatusObject) => {
+      this.closed = true;
+      onClosed(this);
+      // However the stream ended, its calls did not finish: to the caller the peer went away.
+      const details = `the multiplexed stream ended (${grpc.status[status.code]}: ${status.details})`;
+      for (const sink of this.calls.values()) sink.end(grpc.status.UNAVAILABLE, details);
+      this.calls.clear();
+    });
+  }
+
+  send(frame: MuxFrame): void {
+    this.outbox.push(frame);
+    // Frames queued in the same turn of the event loop leave as one gRPC message.
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this.closed || this.outbox.length === 0) return;
+      const frames = this.outbox;
+      this.outbox = [];
+      this.stream.write(create(MuxBatchSchema, { frames }));
+    });
+  }
+
+  private receive(frame: MuxFrame): void {
+    const sink = this.calls.get(frame.callId);
+    if (!sink) return; // cancelled or timed out here already
+    if (frame.kind.case === "message") sink.message(frame.kind.value);
+    else if (frame.kind.case === "end") {
+      this.calls.delete(frame.callId);
+      sink.end(frame.kind.value.code, frame.kind.value.details);
+    }
+  }
+}
+
+/**
+ * Calls over one long-lived `Multiplexer.Open` stream on a grpc-js client's channel. The stream
+ * opens on first use and again on the next call after it breaks; a break ends every call on it
+ * as UNAVAILABLE, which callers treat like an unreachable peer.
+ */
+export class MuxChannel {
+  private session: Session | undefined;
+  private nextId = 1;
+
+  constructor(private readonly client: grpc.Client) {}
+
+  /** Starts a call; the returned function cancels it (locally at once, and on the server). */
+  start(method: string, request: Uint8Array, sink: MuxCallSink): (code: grpc.status, details: string) => void {
+    const session = (this.session ??= this.open());
+    const id = this.nextId;
+    this.nextId = id >= 0xffff_fff0 ? 1 : id + 1;
+    session.calls.set(id, sink);
+    session.send(create(MuxFrameSchema, { callId: id, kind: { case: "start", value: { method, request } } }));
+    return (code, details) => {
+      if (!session.calls.delete(id)) return;
+      if (!session.closed) session.send(create(MuxFrameSchema, { callId: id, kind: { case: "cancel", value: true } }));
+      sink.end(code, details);
+    };
+  }
+
+  close(): void {
+    this.session?.stream.end();
+    this.session = undefined;
+  }
+
+  private open(): Session {
+    const stream = this.client.makeBidiStreamRequest(OPEN_PATH, serializeBatch, deserializeBatch, NO_METADATA, {});
+    return new Session(stream, (closed) => {
+      if (this.session === closed) this.session = undefined;
+    });
+  }
+}
+
+interface CallLimits {
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** Arms the deadline and the abort signal of one call; returns what disarms them. */
+function guard(limits: CallLimits, cancel: (code: grpc.status, details: string) => void): () => void {
+  const timer = limits.timeoutMs ? setTimeout(() => cancel(grpc.status.DEADLINE_EXCEEDED, "Deadline exceeded"), limits.timeoutMs) : undefined;
+  const onAbort = () => cancel(grpc.status.CANCELLED, "Cancelled on client");
+  if (limits.signal?.aborted) queueMicrotask(onAbort);
+  else limits.signal?.addEventListener("abort", onAbort, { once: true });
+  return () => {
+    if (timer) clearTimeout(timer);
+    limits.signal?.removeEventListener("abort", onAbort);
+  };
+}
+
+export function muxUnary<O>(channel: MuxChannel, method: string, request: Uint8Array, decode: (bytes: Uint8Array) => O, limits: CallLimits): Promise<O> {
+  return new Promise((resolve, reject) => {
+    let response: O | undefined;
+    let disarm = () => {};
+    const cancel = channel.start(method, request, {
+      message(bytes) {
+        response ??= decode(bytes);
+      },
+      end(code, details) {
+        disarm();
+        if (code !== grpc.status.OK) reject(new MuxCallError(code, details));
+        else if (response === undefined) reject(new MuxCallError(grpc.status.INTERNAL, "the server sent no response"));
+        else resolve(response);
+      },
+    });
+    disarm = guard(limits, cancel);
+  });
+}
+
+/**
+ * A server-streaming call as an async iterable. Messages that arrive before the caller asks for
+ * them wait in memory: model answers arrive at the pace of tokens, so the queue stays small.
+ */
+export function muxServerStream<O>(
+  channel: MuxChannel,
+  method: string,
+  request: Uint8Array,
+  decode: (bytes: Uint8Array) => O,
+  limits: CallLimits,
+): AsyncIterable<O> {
+  const queue: O[] = [];
+  let ended: { code: grpc.status; details: string } | undefined;
+  let waiting: { resolve: (result: IteratorResult<O>) => void; reject: (error: Error) => void } | undefined;
+  let disarm = () => {};
+
+  const settle = () => {
+    if (!waiting) return;
+    const { resolve, reject } = waiting;
+    if (queue.length > 0) resolve({ value: queue.shift()!, done: false });
+    else if (!ended) return;
+    else if (ended.code === grpc.status.OK) resolve({ value: undefined, done: true });
+    else reject(new MuxCallError(ended.code, ended.details));
+    waiting = undefined;
+  };
+  const cancel = channel.start(method, request, {
+    message(bytes) {
+      queue.push(decode(bytes));
+      settle();
+    },
+    end(code, details) {
+      disarm();
+      ended = { code, details };
+      settle();
+    },
+  });
+  // A caller that gives up hears it at once, not after the messages still queued.
+  const giveUp = (code: grpc.status, details: string) => {
+    queue.length = 0;
+    cancel(code, details);
+  };
+  disarm = guard(limits, giveUp);
+
+  const iterator: AsyncIterator<O> = {
+    next: () =>
+      new Promise((resolve, reject) => {
+        waiting = { resolve, reject };
+        settle();
+      }),
+    return: () => {
+      giveUp(grpc.status.CANCELLED, "Cancelled on client");
+      return Promise.resolve({ value: undefined, done: true });
+    },
+  };
+  return { [Symbol.asyncIterator]: () => iterator };
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

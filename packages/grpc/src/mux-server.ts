@@ -1,0 +1,150 @@
+import { create, type DescMessage, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { type MuxBatch, MuxBatchSchema, type MuxFrame, MuxFrameSchema } from "@switchyard/proto";
+
+/** A method the server can run for a multiplexed call: the same handler its own gRPC method uses. */
+export interface MuxMethod {
+  kind: "unary" | "server_streaming";
+  input: DescMessage;
+  output: DescMessage;
+  /** Runs the handler; each response message goes to `emit`. Throws what the handler throws. */
+  run(request: unknown, signal: AbortSignal, emit: (message: unknown) => void): Promise<void>;
+}
+
+export interface MuxServerHooks {
+  /** Wraps every call, so in-flight counts and graceful drains include multiplexed calls. */
+  track(work: () => Promise<void>): Promise<void>;
+  /** The status for an error a handler threw (and the report of it). */
+  statusOf(error: unknown, method: string): { code: grpc.status; details: string };
+  /** The reason given to a handler's signal when its caller cancels. */
+  cancelReason: Error;
+}
+
+/**
+ * Serves `Multiplexer.Open` streams: each start frame runs the named method's handler, its
+ * messages and final status go back as frames. While draining, new calls are refused as
+ * UNAVAILABLE (the caller tries another replica) and idle streams are closed.
+ */
+export class MuxServer {
+  private readonly sessions = new Set<ServerSession>();
+  private draining = false;
+
+  constructor(
+    private readonly methods: ReadonlyMap<string, MuxMethod>,
+    private readonly hooks: MuxServerHooks,
+  ) {}
+
+  readonly open = (stream: grpc.ServerDuplexStream<MuxBatch, MuxBatch>): void => {
+    const session = new ServerSession(stream, this);
+    this.sessions.add(session);
+    const forget = () => this.sessions.delete(session);
+    for (const event of ["close", "cancelled", "error"]) stream.once(event, forget);
+  };
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /** Refuses new calls from now on; streams close as their last call ends. */
+  drain(): void {
+    this.draining = true;
+    for (const session of this.sessions) session.closeWhenIdle();
+  }
+
+  /** @internal */
+  method(path: string): MuxMethod | undefined {
+    return this.methods.get(path);
+  }
+
+  /** @internal */
+  get hooksOf(): MuxServerHooks {
+    return this.hooks;
+  }
+}
+
+class ServerSession {
+  private readonly calls = new Map<number, AbortController>();
+  private outbox: MuxFrame[] = [];
+  private flushScheduled = false;
+  private closed = false;
+
+  constructor(
+    private readonly stream: grpc.ServerDuplexStream<MuxBatch, MuxBatch>,
+    private readonly server: MuxServer,
+  ) {
+    stream.on("data", (batch: MuxBatch) => {
+      for (const frame of batch.frames) {
+        if (frame.kind.case === "start") this.start(frame.callId, frame.kind.value.method, frame.kind.value.request);
+        else if (frame.kind.case === "cancel") this.calls.get(frame.callId)?.abort(server.hooksOf.cancelReason);
+      }
+    });
+    const abandon = () => {
+      this.closed = true;
+      for (const controller of this.calls.values()) controller.abort(server.hooksOf.cancelReason);
+      this.calls.clear();
+    };
+    stream.once("cancelled", abandon);
+    stream.once("error", abandon);
+    // The client half-closed: it will send no more calls; finish the ones in hand, then end.
+    stream.once("end", () => this.closeWhenIdle());
+  }
+
+  closeWhenIdle(): void {
+    if (this.calls.size > 0 || this.closed) return;
+    this.closed = true;
+    this.flush();
+    this.stream.end();
+  }
+
+  private start(callId: number, path: string, requestBytes: Uint8Array): void {
+    const { hooksOf: hooks } = this.server;
+    const method = this.server.method(path);
+    if (!method) return this.end(callId, grpc.status.UNIMPLEMENTED, `${path} is not served here`);
+    if (this.server.isDraining) return this.end(callId, grpc.status.UNAVAILABLE, "the server is shutting down");
+    let request: unknown;
+    try {
+      request = fromBinary(method.input, requestBytes);
+    } catch {
+      return this.end(callId, grpc.status.INTERNAL, "the request could not be decoded");
+    }
+    const controller = new AbortController();
+    this.calls.set(callId, controller);
+    const emit = (message: unknown) => {
+      if (!controller.signal.aborted) this.send(callId, { case: "message", value: toBinary(method.output, create(method.output, message as never)) });
+    };
+    void hooks.track(async () => {
+      try {
+        await method.run(request, controller.signal, emit);
+        if (!controller.signal.aborted) this.end(callId, grpc.status.OK, "");
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        const status = hooks.statusOf(error, path);
+        this.end(callId, status.code, status.details);
+      } finally {
+        this.calls.delete(callId);
+        if (this.server.isDraining) this.closeWhenIdle();
+      }
+    });
+  }
+
+  private end(callId: number, code: grpc.status, details: string): void {
+    this.send(callId, { case: "end", value: { code, details } });
+  }
+
+  private send(callId: number, kind: MessageInitShape<typeof MuxFrameSchema>["kind"]): void {
+    if (this.closed) return;
+    this.outbox.push(create(MuxFrameSchema, { callId, kind }));
+    // Answers finished in the same turn of the event loop leave as one gRPC message.
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.outbox.length === 0) return;
+    const frames = this.outbox;
+    this.outbox = [];
+    this.stream.write(create(MuxBatchSchema, { frames }));
+  }
+}
