@@ -95,19 +95,19 @@ function pathDefs(): PathDef[] {
     { name: "baseline", description: "the upstream directly, no gateway", target: "upstream", stream: false, request: { path: CHAT, headers: {}, body: chatBody("bench-upstream") } },
     {
       name: "full",
-      description: "gateway, `x-switchyard-cache: bypass`: key check, routing, connector, upstream, usage event",
-      target: "gateway",
-      stream: false,
-      baseline: "baseline",
-      request: { path: CHAT, headers: gatewayHeaders(true), body: chatBody(MODEL) },
-    },
-    {
-      name: "miss",
-      description: "gateway, a new body every request: the full path plus a cache lookup that misses and a cache store",
+      description: "gateway, a new body every request: key check, a cache lookup that misses, routing, connector, upstream, usage event (and the cache store after the answer)",
       target: "gateway",
       stream: false,
       baseline: "baseline",
       request: { path: CHAT, headers: gatewayHeaders(false), body: chatBody(MODEL, { nonce: true }), unique: true },
+    },
+    {
+      name: "bypass",
+      description: "gateway, `x-switchyard-cache: bypass`: the full path without the cache lookup and store",
+      target: "gateway",
+      stream: false,
+      baseline: "baseline",
+      request: { path: CHAT, headers: gatewayHeaders(true), body: chatBody(MODEL) },
     },
     {
       name: "hit",
@@ -535,7 +535,7 @@ class Bench {
     await this.startMesh("profile", config, { ingress: args, connector: args, policy: args, cache: args, router: args });
     this.sampler.setPhase("profile");
     const pids = new Map(this.mesh!.processes.map((p) => [p.child.pid!, p.name]));
-    const base = { origin: this.gateway, requests: [{ path: CHAT, headers: gatewayHeaders(true), body: chatBody(MODEL) }] };
+    const base = { origin: this.gateway, requests: [{ path: CHAT, headers: gatewayHeaders(false), body: chatBody(MODEL, { nonce: true }), unique: true }] };
     log(`profile: full path at saturation for ${s.profileS} s with --cpu-prof on ingress, connector, policy, cache, router`);
     await this.measure({ ...base, label: "profile warm-up", mode: "closed", concurrency: 8, durationS: s.warmupS });
     const fromUs = Number(process.hrtime.bigint() / 1000n);

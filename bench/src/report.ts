@@ -227,7 +227,7 @@ export function renderMarkdown(r: BenchResult): string {
   if (r.scaling.length > 0) {
     out.push("## Keys and deployments");
     out.push(
-      "Full path (cache bypass), `Authorization` rotating over up to 1,000 keys spread over the whole key list. Each config on a freshly started mesh: warm-up, a short saturation probe, one at a time, then open loop at a fixed rate. " +
+      "The bypass path (`x-switchyard-cache: bypass`), `Authorization` rotating over up to 1,000 keys spread over the whole key list. Each config on a freshly started mesh: warm-up, a short saturation probe, one at a time, then open loop at a fixed rate. " +
         "Gateway CPU per request (all services + NATS + Redis, at the fixed rate) is the figure least disturbed by other load on the machine.",
     );
     const first = r.scaling[0]!;
@@ -293,7 +293,7 @@ export function renderMarkdown(r: BenchResult): string {
   if (prof) {
     out.push("## Where the time goes (CPU profile)");
     out.push(
-      `Full path at saturation for ${prof.durationS} s with \`node --cpu-prof\` on ingress, connector, policy, cache and router (${int(prof.run.achievedRps)} req/s while profiled). Profiles: \`bench/${prof.dir}/\` (open in Chrome DevTools or speedscope).`,
+      `Full path (cache miss) at saturation for ${prof.durationS} s with \`node --cpu-prof\` on ingress, connector, policy, cache and router (${int(prof.run.achievedRps)} req/s while profiled). Profiles: \`bench/${prof.dir}/\` (open in Chrome DevTools or speedscope).`,
     );
     const idle = processOrder(Object.keys(prof.summaries)).filter((n) => prof.summaries[n]!.busyMs < 0.02 * prof.summaries[n]!.wallMs);
     if (idle.length > 0) out.push(`Idle during this run (under 2% busy, not shown): ${idle.join(", ")}.`);
