@@ -1,6 +1,7 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { Multiplexer, type MuxBatch, MuxBatchSchema, type MuxFrame, MuxFrameSchema } from "@switchyard/proto";
+import { Multiplexer, type MuxBatch, MuxBatchSchema, type MuxFrame } from "@switchyard/proto";
+import { batchOf, cancelFrame, startFrame } from "./mux-frames.js";
 
 const OPEN_PATH = `/${Multiplexer.typeName}/${Multiplexer.method.open.name}`;
 const serializeBatch = (batch: MuxBatch) => asBuffer(toBinary(MuxBatchSchema, batch));
@@ -60,7 +61,7 @@ class Session {
       if (this.closed || this.outbox.length === 0) return;
       const frames = this.outbox;
       this.outbox = [];
-      this.stream.write(create(MuxBatchSchema, { frames }));
+      this.stream.write(batchOf(frames));
     });
   }
 
@@ -92,10 +93,10 @@ export class MuxChannel {
     const id = this.nextId;
     this.nextId = id >= 0xffff_fff0 ? 1 : id + 1;
     session.calls.set(id, sink);
-    session.send(create(MuxFrameSchema, { callId: id, kind: { case: "start", value: { method, request } } }));
+    session.send(startFrame(id, method, request));
     return (code, details) => {
       if (!session.calls.delete(id)) return;
-      if (!session.closed) session.send(create(MuxFrameSchema, { callId: id, kind: { case: "cancel", value: true } }));
+      if (!session.closed) session.send(cancelFrame(id));
       sink.end(code, details);
     };
   }

@@ -1,6 +1,7 @@
-import { create, type DescMessage, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import { create, type DescMessage, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { type MuxBatch, MuxBatchSchema, type MuxFrame, MuxFrameSchema } from "@switchyard/proto";
+import type { MuxBatch, MuxFrame } from "@switchyard/proto";
+import { batchOf, endFrame, messageFrame } from "./mux-frames.js";
 
 /** A method the server can run for a multiplexed call: the same handler its own gRPC method uses. */
 export interface MuxMethod {
@@ -110,7 +111,7 @@ class ServerSession {
     const controller = new AbortController();
     this.calls.set(callId, controller);
     const emit = (message: unknown) => {
-      if (!controller.signal.aborted) this.send(callId, { case: "message", value: toBinary(method.output, create(method.output, message as never)) });
+      if (!controller.signal.aborted) this.send(messageFrame(callId, toBinary(method.output, create(method.output, message as never))));
     };
     void hooks.track(async () => {
       try {
@@ -128,12 +129,12 @@ class ServerSession {
   }
 
   private end(callId: number, code: grpc.status, details: string): void {
-    this.send(callId, { case: "end", value: { code, details } });
+    this.send(endFrame(callId, code, details));
   }
 
-  private send(callId: number, kind: MessageInitShape<typeof MuxFrameSchema>["kind"]): void {
+  private send(frame: MuxFrame): void {
     if (this.closed) return;
-    this.outbox.push(create(MuxFrameSchema, { callId, kind }));
+    this.outbox.push(frame);
     // Answers finished in the same turn of the event loop leave as one gRPC message.
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -145,6 +146,6 @@ class ServerSession {
     if (this.outbox.length === 0) return;
     const frames = this.outbox;
     this.outbox = [];
-    this.stream.write(create(MuxBatchSchema, { frames }));
+    this.stream.write(batchOf(frames));
   }
 }

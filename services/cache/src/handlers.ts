@@ -1,7 +1,7 @@
 import type { Logger } from "@switchyard/telemetry";
 import type { HandlersOf } from "@switchyard/grpc";
 import type { CacheService } from "@switchyard/proto";
-import type { ResponseCache } from "./response-cache.js";
+import type { ResponseCache } from "@switchyard/response-cache";
 
 export function cacheHandlers(cache: ResponseCache, logger: Logger): HandlersOf<typeof CacheService> {
   return {

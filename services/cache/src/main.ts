@@ -2,14 +2,11 @@ import { SERVICE_PORTS, portOf } from "@switchyard/config";
 import { startGrpcServer } from "@switchyard/grpc";
 import { CacheService } from "@switchyard/proto";
 import { runService } from "@switchyard/service-kit";
-import { Redis } from "ioredis";
 import { cacheHandlers } from "./handlers.js";
-import { ResponseCache } from "./response-cache.js";
+import { connectCacheRedis, ResponseCache } from "@switchyard/response-cache";
 
 await runService("cache", SERVICE_PORTS.cache.ops, async ({ env, config, logger }) => {
-  // Fail fast while Redis is away: a lookup that cannot answer quickly is a miss.
-  const redis = new Redis(env.REDIS_URL, { enableOfflineQueue: false, commandTimeout: 250, maxRetriesPerRequest: 1, enableAutoPipelining: true });
-  redis.on("error", (error: Error) => logger.warn({ err: error.message }, "redis error"));
+  const redis = connectCacheRedis(env.REDIS_URL, (error) => logger.warn({ err: error.message }, "redis error"));
   const cache = new ResponseCache(redis, {
     enabled: config.cache.enabled,
     defaultTtlS: config.cache.ttl_s,

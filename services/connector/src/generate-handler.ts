@@ -69,6 +69,7 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
         get logger() {
           return log();
         },
+        debug: logger.isLevelEnabled("debug"),
       };
 
       if (operation === "embeddings") {

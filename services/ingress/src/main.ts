@@ -12,7 +12,7 @@ try {
   if (exposure) throw Object.assign(new Error(exposure), { name: "ConfigError" });
 
   const registry = createRegistry("ingress");
-  const mesh = await connectMesh(env, logger);
+  const mesh = await connectMesh(env, config, logger);
   const app = buildApp({ config, mesh, logger, registry });
   await app.listen({ host: env.SWITCHYARD_HOST, port: Number(env.SWITCHYARD_PORT) });
   logger.info({ url: `http://${env.SWITCHYARD_HOST}:${env.SWITCHYARD_PORT}/v1` }, "ingress listening");

@@ -81,7 +81,10 @@ export interface AdapterContext {
   readonly provider: ProviderConfig;
   /** Aborted when the caller cancels, the attempt's deadline passes, or the handler stops reading. */
   readonly signal: AbortSignal;
+  /** This call's logger (made on first use: a pino child with redaction costs more than a mock call). */
   readonly logger: Logger;
+  /** Whether debug lines are wanted; check it before touching `logger` for one. */
+  readonly debug: boolean;
 }
 
 /**

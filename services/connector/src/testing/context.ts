@@ -12,6 +12,7 @@ export function adapterContext(model: string, options: { signal?: AbortSignal; p
     provider: options.provider ?? { name: "mock", kind: "mock", enabled: true },
     signal: options.signal ?? new AbortController().signal,
     logger: silentLogger,
+    debug: false,
   };
 }
 

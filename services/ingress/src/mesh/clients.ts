@@ -1,7 +1,8 @@
 import { CONTROL_INVALIDATE_SUBJECT, connectBus, ensureUsageStream, type NatsConnection, UsagePublisher } from "@switchyard/bus";
-import type { Env } from "@switchyard/config";
+import type { Env, GatewayConfig } from "@switchyard/config";
 import { type ClientOf, createClient } from "@switchyard/grpc";
-import { type AuthorizeResponse, CacheService, type PlanResponse, PolicyService, RouterService } from "@switchyard/proto";
+import { type AuthorizeResponse, type PlanResponse, PolicyService, RouterService } from "@switchyard/proto";
+import { connectCacheRedis, ResponseCache } from "@switchyard/response-cache";
 import type { Logger } from "@switchyard/telemetry";
 import { ConnectorPool } from "./connector-pool.js";
 import { DecisionCache } from "./decision-cache.js";
@@ -19,7 +20,8 @@ export function createDecisions(): Decisions {
 /** Everything the ingress talks to. Tests substitute their own. */
 export interface MeshClients {
   policy: ClientOf<typeof PolicyService>;
-  cache: ClientOf<typeof CacheService>;
+  /** Exact-match answers, read and written in Redis directly: a lookup is one Redis round trip, not a service hop. */
+  cache: Pick<ResponseCache, "lookup" | "store">;
   router: ClientOf<typeof RouterService>;
   connectors: Pick<ConnectorPool, "pick" | "providers">;
   usage: Pick<UsagePublisher, "publish">;
@@ -29,10 +31,16 @@ export interface MeshClients {
   close(): Promise<void>;
 }
 
-export async function connectMesh(env: Env, logger: Logger): Promise<MeshClients & { publisher: UsagePublisher }> {
+export async function connectMesh(env: Env, config: GatewayConfig, logger: Logger): Promise<MeshClients & { publisher: UsagePublisher }> {
   const policy = createClient(PolicyService, env.SWITCHYARD_POLICY_ADDR);
-  const cache = createClient(CacheService, env.SWITCHYARD_CACHE_ADDR);
   const router = createClient(RouterService, env.SWITCHYARD_ROUTER_ADDR);
+  const redis = connectCacheRedis(env.REDIS_URL, (error) => logger.warn({ err: error.message }, "cache redis error"));
+  const cache = new ResponseCache(redis, {
+    enabled: config.cache.enabled,
+    defaultTtlS: config.cache.ttl_s,
+    maxEntryBytes: config.cache.max_entry_bytes,
+    prefix: env.SWITCHYARD_REDIS_PREFIX,
+  });
   const nats: NatsConnection = await connectBus(env.NATS_URL, "switchyard-ingress", logger);
   await ensureUsageStream(nats);
   const publisher = new UsagePublisher(nats, logger);
@@ -46,7 +54,7 @@ export async function connectMesh(env: Env, logger: Logger): Promise<MeshClients
     },
   });
   // Open the channels now so the first request does not pay for connecting.
-  for (const client of [policy, cache, router]) client.waitForReady(5_000).catch(() => {});
+  for (const client of [policy, router]) client.waitForReady(5_000).catch(() => {});
   return {
     policy,
     cache,
@@ -58,14 +66,14 @@ export async function connectMesh(env: Env, logger: Logger): Promise<MeshClients
     readiness: () => [
       ...(policy.isReady() ? [] : [`policy unreachable at ${policy.address}`]),
       ...(router.isReady() ? [] : [`router unreachable at ${router.address}`]),
-      ...(cache.isReady() ? [] : [`cache unreachable at ${cache.address}`]),
       ...(nats.isClosed() ? ["nats connection closed"] : []),
     ],
     close: async () => {
       await publisher.flush();
       invalidations.unsubscribe();
       connectors.close();
-      for (const client of [policy, cache, router]) client.close();
+      for (const client of [policy, router]) client.close();
+      redis.disconnect();
       await nats.drain();
     },
   };

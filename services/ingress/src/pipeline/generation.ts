@@ -99,7 +99,8 @@ export async function serveGeneration(
       cachedCall(mesh.decisions.plans, `${model}\u0000${operation}\u0000${generation.requiredCapabilities.join(",")}`, () =>
         mesh.router.plan({ model, requestId: request.id, requiredCapabilities: generation.requiredCapabilities, operation }, control),
       ).catch(unavailable("router")),
-      cacheKey && directive === "use" ? mesh.cache.lookup({ key: cacheKey, model }, control).catch(() => undefined) : undefined,
+      // Redis away or slow is a miss, never an error for the client.
+      cacheKey && directive === "use" ? mesh.cache.lookup(model, cacheKey).catch(() => undefined) : undefined,
     ]);
     if (!auth.allowed) throw auth.failure ? GatewayError.fromFailure(auth.failure) : new GatewayError("invalid_api_key", "Invalid API key.");
     record.keyName = auth.keyName;
@@ -114,7 +115,7 @@ export async function serveGeneration(
       "x-switchyard-route": `${plan.strategy}; ${plan.reason}`,
     };
 
-    if (hit?.hit) {
+    if (hit) {
       record.cache = "hit";
       Object.assign(headers, { "x-switchyard-cache": "hit", "x-switchyard-deployment": hit.deploymentId, "x-switchyard-attempts": "", "x-switchyard-cost": "0" });
       const completion = JSON.parse(decoder.decode(hit.body)) as Record<string, unknown>;
@@ -162,7 +163,7 @@ export async function serveGeneration(
     const store = (completion: Uint8Array) => {
       if (!cacheKey) return;
       mesh.cache
-        .store({ key: cacheKey, model, body: completion, deploymentId: opened.deployment.id, ttlS: cacheTtlFrom(request.headers["x-switchyard-cache-ttl"]) }, control)
+        .store(model, cacheKey, completion, opened.deployment.id, cacheTtlFrom(request.headers["x-switchyard-cache-ttl"]))
         .catch((error: unknown) => request.log.warn({ err: error }, "cache store failed"));
     };
 

@@ -13,7 +13,7 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
 
   /** POSTs and returns a 2xx response; other statuses and transport failures become GatewayErrors. */
   const send = async (path: string, body: unknown, ctx: AdapterContext, accept: string): Promise<UpstreamResponse> => {
-    ctx.logger.debug({ url: api.urlOf(path), model: ctx.deployment.model }, "upstream request");
+    if (ctx.debug) ctx.logger.debug({ url: api.urlOf(path), model: ctx.deployment.model }, "upstream request");
     let response: UpstreamResponse;
     try {
       response = await api.post(path, body, { signal: ctx.signal, accept });

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import { Redis } from "ioredis";
 import { decodeEntry, encodeEntry } from "./entry-codec.js";
 
 export interface CacheSettings {
@@ -15,6 +15,16 @@ export interface CacheHit {
 }
 
 export type StoreResult = "stored" | "disabled" | "too_large";
+
+/**
+ * A Redis client for cache traffic: it fails fast while Redis is away (a lookup that cannot
+ * answer within a quarter second is a miss) and sends the commands of one turn together.
+ */
+export function connectCacheRedis(url: string, onError: (error: Error) => void): Redis {
+  const redis = new Redis(url, { enableOfflineQueue: false, commandTimeout: 250, maxRetriesPerRequest: 1, enableAutoPipelining: true });
+  redis.on("error", onError);
+  return redis;
+}
 
 /** Exact-match response cache over Redis. A Redis failure is a miss, never an error for the client. */
 export class ResponseCache {
