@@ -1,6 +1,5 @@
 import { toJsonString } from "@bufbuild/protobuf";
-import { jetstream } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { createInbox, headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { type UsageEvent, UsageEventSchema } from "@switchyard/proto";
 import type { Logger } from "@switchyard/telemetry";
 import { type UsageOutcome, usageSubject } from "./subjects.js";
@@ -8,7 +7,18 @@ import { type UsageOutcome, usageSubject } from "./subjects.js";
 export interface UsagePublisherOptions {
   /** Events kept in memory while NATS is unreachable; beyond it the oldest are dropped and counted. */
   maxBuffered?: number;
+  /** Events sent and not yet acknowledged by JetStream. */
   maxInFlight?: number;
+  /**
+   * How long an event may wait for others before it is sent (ms). Every send wakes nats-server and,
+   * through it, each consumer; sending a few milliseconds' worth of events together is what makes
+   * the whole usage pipeline cheap per event. Events are off the request path, so the wait costs nobody.
+   */
+  lingerMs?: number;
+  /** Events waiting that trigger a send at once, without lingering. */
+  maxBatch?: number;
+  /** An event JetStream has not acknowledged after this long is sent again, with the same message id. */
+  ackTimeoutMs?: number;
 }
 
 export interface PublisherStats {
@@ -18,30 +28,62 @@ export interface PublisherStats {
   pending: number;
 }
 
+interface QueuedEvent {
+  subject: string;
+  id: string;
+  data: Uint8Array;
+  tries: number;
+}
+
+interface SentEvent {
+  event: QueuedEvent;
+  sentAt: number;
+}
+
+const encoder = new TextEncoder();
+const MSG_ID_HEADER = "Nats-Msg-Id";
+
 /**
- * Publishes usage events to JetStream off the request path: `publish` returns at once, acks are
- * awaited in the background, failures are retried with the same message id (so JetStream stores
- * each request once), and `flush` waits for everything before shutdown.
+ * Publishes usage events to JetStream off the request path: `publish` returns at once; events leave
+ * in bursts (one socket write for all events of a few milliseconds) as plain NATS messages with a
+ * `Nats-Msg-Id` header and a reply subject on one inbox, where JetStream's acks are collected. An
+ * event that is not acknowledged in time, or that JetStream refuses, is sent again with the same
+ * message id (so JetStream stores each request once); `flush` waits for everything before shutdown.
+ *
+ * Why not `jetstream().publish`: it is a request per event, with its own timer, promise and an
+ * eagerly built error (stack trace included) — most of the publisher's CPU per event.
  */
 export class UsagePublisher {
-  private readonly js;
-  private readonly queue: { subject: string; id: string; data: string; tries: number }[] = [];
-  private inFlight = 0;
-  private scheduled = false;
+  private readonly queue: QueuedEvent[] = [];
+  /** By reply token, in the order sent (so the oldest are first when looking for timeouts). */
+  private readonly inFlight = new Map<string, SentEvent>();
+  private readonly inbox: string;
+  private nextToken = 0;
+  private connected = true;
+  private lingerTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
   private readonly idle: (() => void)[] = [];
   readonly stats: PublisherStats = { published: 0, failed: 0, dropped: 0, pending: 0 };
   private readonly maxBuffered: number;
   private readonly maxInFlight: number;
+  private readonly lingerMs: number;
+  private readonly maxBatch: number;
+  private readonly ackTimeoutMs: number;
 
   constructor(
-    connection: NatsConnection,
+    private readonly connection: NatsConnection,
     private readonly logger: Logger,
     options: UsagePublisherOptions = {},
   ) {
-    this.js = jetstream(connection, { timeout: 5_000 });
     this.maxBuffered = options.maxBuffered ?? 100_000;
-    this.maxInFlight = options.maxInFlight ?? 1_024;
+    this.maxInFlight = options.maxInFlight ?? 4_096;
+    this.lingerMs = options.lingerMs ?? 50;
+    this.maxBatch = options.maxBatch ?? 512;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
+    this.inbox = createInbox();
+    connection.subscribe(`${this.inbox}.*`, { callback: (_error, reply) => this.acknowledged(reply) });
+    void this.followConnection();
   }
 
   publish(outcome: UsageOutcome, event: UsageEvent): void {
@@ -49,21 +91,15 @@ export class UsagePublisher {
       this.queue.shift();
       this.stats.dropped++;
     }
-    this.queue.push({ subject: usageSubject(outcome), id: event.requestId, data: toJsonString(UsageEventSchema, event), tries: 0 });
-    // Publishing on the next turn of the event loop lets every event of this turn leave in one
-    // socket write (the NATS client coalesces what is sent within a microtask).
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        this.pump();
-      });
-    }
+    this.queue.push({ subject: usageSubject(outcome), id: event.requestId, data: encoder.encode(toJsonString(UsageEventSchema, event)), tries: 0 });
+    this.countPending();
+    if (this.queue.length >= this.maxBatch) this.pump();
+    else this.lingerTimer ??= setTimeout(() => this.pump(), this.lingerMs);
   }
 
   /** Resolves when every queued event is acknowledged (or `timeoutMs` passes). */
   async flush(timeoutMs = 5_000): Promise<void> {
-    if (this.queue.length === 0 && this.inFlight === 0) return;
+    if (this.queue.length === 0 && this.inFlight.size === 0) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       this.idle.push(() => {
@@ -75,35 +111,100 @@ export class UsagePublisher {
   }
 
   private pump(): void {
-    this.stats.pending = this.queue.length + this.inFlight;
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0 && !this.retryTimer) {
-      const item = this.queue.shift()!;
-      this.inFlight++;
-      this.js.publish(item.subject, item.data, { msgID: item.id, timeout: 5_000 }).then(
-        () => {
-          this.stats.published++;
-          this.settle();
-        },
-        (error: unknown) => {
-          item.tries++;
-          this.stats.failed++;
-          if (item.tries === 1) this.logger.warn({ err: error, requestId: item.id }, "usage publish failed, retrying");
-          this.queue.unshift(item);
-          this.retryTimer ??= setTimeout(() => {
-            this.retryTimer = undefined;
-            this.pump();
-          }, Math.min(2_000, 100 * 2 ** Math.min(item.tries, 5)));
-          this.settle();
-        },
-      );
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    // While NATS is unreachable, or after a failure, events wait here rather than pile up in the
+    // client's reconnect buffer; `followConnection` and the retry timer resume sending.
+    if (this.retryTimer || !this.connected) return;
+    const now = Date.now();
+    while (this.inFlight.size < this.maxInFlight && this.queue.length > 0) {
+      const event = this.queue.shift()!;
+      const token = (this.nextToken++).toString(36);
+      const header = headers();
+      header.set(MSG_ID_HEADER, event.id);
+      try {
+        this.connection.publish(event.subject, event.data, { headers: header, reply: `${this.inbox}.${token}` });
+      } catch (error) {
+        this.queue.unshift(event);
+        this.retryLater([event], error);
+        break;
+      }
+      this.inFlight.set(token, { event, sentAt: now });
     }
-    this.stats.pending = this.queue.length + this.inFlight;
+    if (this.inFlight.size > 0 && !this.sweepTimer) {
+      this.sweepTimer = setTimeout(() => this.sweep(), this.ackTimeoutMs / 4);
+      this.sweepTimer.unref();
+    }
+    this.countPending();
   }
 
-  private settle(): void {
-    this.inFlight--;
-    this.pump();
-    if (this.queue.length === 0 && this.inFlight === 0) this.idle.splice(0).forEach((wake) => wake());
+  /** JetStream's answer: `{"stream":…,"seq":…}` when stored (or already stored), `{"error":…}` or a status message when not. */
+  private acknowledged(reply: Msg): void {
+    const token = reply.subject.slice(this.inbox.length + 1);
+    const sent = this.inFlight.get(token);
+    if (!sent) return; // answered after it timed out: the resend with the same id gets its own answer
+    this.inFlight.delete(token);
+    const status = reply.headers?.code ?? 0;
+    const body = status === 0 ? reply.string() : "";
+    if (status !== 0 || body.includes('"error"')) {
+      // e.g. 503 no responders: the stream is not there (yet) or JetStream is not ready.
+      this.queue.unshift(sent.event);
+      this.retryLater([sent.event], new Error(status !== 0 ? `status ${status} ${reply.headers?.description ?? ""}` : body));
+      return;
+    }
+    this.stats.published++;
+    this.countPending();
+    if (this.queue.length > 0) this.pump();
+    else if (this.inFlight.size === 0) this.idle.splice(0).forEach((wake) => wake());
+  }
+
+  /** Events sent longer than the ack timeout ago go back to the head of the queue, to be sent again. */
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    const expired = Date.now() - this.ackTimeoutMs;
+    const timedOut: QueuedEvent[] = [];
+    for (const [token, sent] of this.inFlight) {
+      if (sent.sentAt > expired) break; // the rest were sent later
+      this.inFlight.delete(token);
+      timedOut.push(sent.event);
+    }
+    if (timedOut.length > 0) {
+      this.queue.unshift(...timedOut);
+      this.retryLater(timedOut, new Error(`no ack from JetStream within ${this.ackTimeoutMs} ms`));
+    }
+    if (this.inFlight.size > 0) {
+      this.sweepTimer = setTimeout(() => this.sweep(), this.ackTimeoutMs / 4);
+      this.sweepTimer.unref();
+    }
+  }
+
+  /** Counts the failure of events already put back in the queue, and pauses sending for a growing while. */
+  private retryLater(events: QueuedEvent[], error: unknown): void {
+    let tries = 0;
+    for (const event of events) tries = Math.max(tries, ++event.tries);
+    this.stats.failed += events.length;
+    if (events.some((event) => event.tries === 1)) this.logger.warn({ err: error, requestId: events[0]!.id, events: events.length }, "usage publish failed, retrying");
+    this.retryTimer ??= setTimeout(
+      () => {
+        this.retryTimer = undefined;
+        this.pump();
+      },
+      Math.min(2_000, 100 * 2 ** Math.min(tries, 5)),
+    );
+  }
+
+  private countPending(): void {
+    this.stats.pending = this.queue.length + this.inFlight.size;
+  }
+
+  private async followConnection(): Promise<void> {
+    for await (const status of this.connection.status()) {
+      if (status.type === "disconnect") this.connected = false;
+      if (status.type === "reconnect") {
+        this.connected = true;
+        this.pump();
+      }
+    }
   }
 }
 

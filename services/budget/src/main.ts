@@ -9,13 +9,20 @@ import { SpendLedger } from "./spend-ledger.js";
 const DURABLE = "budget";
 
 await runService("budget", SERVICE_PORTS.budget.ops, async ({ env, logger, registry }) => {
-  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+  // One Redis call per batch already: auto-pipelining would only add a tick per call.
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 });
   redis.on("error", (error: Error) => logger.warn({ err: error.message }, "redis error"));
   const ledger = new SpendLedger(redis, env.SWITCHYARD_REDIS_PREFIX);
-  const counted = new Counter({ name: "switchyard_budget_events_total", help: "Usage events seen by budget", labelNames: ["result"], registers: [registry] });
+  const handled = new Counter({ name: "switchyard_budget_events_total", help: "Usage events seen by budget", labelNames: ["result"], registers: [registry] });
   const nats = await connectBus(env.NATS_URL, "switchyard-budget", logger);
-  const consumer = await consumeUsage(nats, DURABLE, logger, async (event) => {
-    counted.inc({ result: (await ledger.record(event)) ? "counted" : "duplicate" });
+  const consumer = await consumeUsage(nats, {
+    durable: DURABLE,
+    logger,
+    handleBatch: async (records) => {
+      const applied = await ledger.recordAll(records);
+      handled.inc({ result: "counted" }, applied);
+      if (applied < records.length) handled.inc({ result: "duplicate" }, records.length - applied);
+    },
   });
   return {
     readiness: () => [

@@ -1,4 +1,4 @@
-import type { UsageEvent } from "@switchyard/proto";
+import type { UsageFacts } from "@switchyard/bus";
 
 /** The periods spend is kept for: a day and a month (UTC), and all time. */
 export function periodsOf(time: Date): string[] {
@@ -7,8 +7,9 @@ export function periodsOf(time: Date): string[] {
 }
 
 /** Every Redis hash one event adds to: per key, per team (when it has one), per model, per period. */
-export function spendKeys(event: UsageEvent, prefix: string, time: Date): string[] {
+export function spendKeys(event: Pick<UsageFacts, "keyName" | "model" | "team">, prefix: string, time: Date): string[] {
   const scopes = [`key:${event.keyName || "anonymous"}`, `model:${event.model || "unknown"}`];
   if (event.team) scopes.push(`team:${event.team}`);
-  return scopes.flatMap((scope) => periodsOf(time).map((period) => `${prefix}spend:${scope}:${period}`));
+  const periods = periodsOf(time);
+  return scopes.flatMap((scope) => periods.map((period) => `${prefix}spend:${scope}:${period}`));
 }

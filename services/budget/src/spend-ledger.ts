@@ -1,24 +1,60 @@
-import { timestampDate } from "@bufbuild/protobuf/wkt";
-import type { UsageEvent } from "@switchyard/proto";
+import type { UsageFacts } from "@switchyard/bus";
 import type { Redis } from "ioredis";
 import { spendKeys } from "./spend-keys.js";
 
-// KEYS[1] marks the request as counted; the rest are spend hashes. Atomic, so a redelivered event
-// is counted once and a crash between the mark and the sums cannot happen.
+// KEYS: one "counted" marker per event, then every spend hash of the batch (each once).
+// ARGV: marker TTL, event count, then per event: cost, prompt tokens, completion tokens, how many
+// hashes it adds to, and their positions among the hashes.
+// An event whose marker already exists was counted before (a redelivery) and adds nothing. The
+// sums of the new events are added with four commands per hash rather than four per event and
+// hash. One script, so a batch is counted whole or not at all, and never twice.
 const RECORD_ONCE = `
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
-for i = 2, #KEYS do
-  redis.call('HINCRBYFLOAT', KEYS[i], 'cost_usd', ARGV[2])
-  redis.call('HINCRBY', KEYS[i], 'requests', 1)
-  redis.call('HINCRBY', KEYS[i], 'prompt_tokens', ARGV[3])
-  redis.call('HINCRBY', KEYS[i], 'completion_tokens', ARGV[4])
+-- The shortest decimal that reads back as the same double (what JavaScript would print).
+local function decimal(x)
+  for digits = 15, 16 do
+    local text = string.format('%.' .. digits .. 'g', x)
+    if tonumber(text) == x then return text end
+  end
+  return string.format('%.17g', x)
 end
-return 1
+local ttl, events = ARGV[1], tonumber(ARGV[2])
+local sums, counted, at = {}, 0, 3
+for i = 1, events do
+  local hashes = tonumber(ARGV[at + 3])
+  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ttl) then
+    counted = counted + 1
+    local cost, prompt, completion = tonumber(ARGV[at]), tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+    for j = 1, hashes do
+      local hash = tonumber(ARGV[at + 3 + j])
+      local sum = sums[hash]
+      if not sum then
+        sum = { 0, 0, 0, 0 }
+        sums[hash] = sum
+      end
+      sum[1] = sum[1] + cost
+      sum[2] = sum[2] + 1
+      sum[3] = sum[3] + prompt
+      sum[4] = sum[4] + completion
+    end
+  end
+  at = at + 4 + hashes
+end
+for hash, sum in pairs(sums) do
+  local key = KEYS[events + hash]
+  redis.call('HINCRBYFLOAT', key, 'cost_usd', decimal(sum[1]))
+  redis.call('HINCRBY', key, 'requests', string.format('%d', sum[2]))
+  redis.call('HINCRBY', key, 'prompt_tokens', string.format('%d', sum[3]))
+  redis.call('HINCRBY', key, 'completion_tokens', string.format('%d', sum[4]))
+end
+return counted
 `;
 
 /** How long a counted request id is remembered: well past JetStream's redelivery horizon. */
 const SEEN_TTL_S = 8 * 24 * 3600;
 
+export type SpendEntry = Pick<UsageFacts, "requestId" | "timeMs" | "keyName" | "team" | "model" | "costUsd" | "promptTokens" | "completionTokens">;
+
+/** Spend per key, team and model per period, in Redis hashes; each request id counted once. */
 export class SpendLedger {
   constructor(
     private readonly redis: Redis,
@@ -27,19 +63,33 @@ export class SpendLedger {
     redis.defineCommand("recordSpendOnce", { lua: RECORD_ONCE });
   }
 
-  /** Adds the event's cost and tokens to every spend hash; returns false when it was already counted. */
-  async record(event: UsageEvent): Promise<boolean> {
-    const time = event.time ? timestampDate(event.time) : new Date();
-    const keys = [`${this.prefix}spend:seen:${event.requestId}`, ...spendKeys(event, this.prefix, time)];
-    const result = await (this.redis as unknown as RecordCommand).recordSpendOnce(
-      keys.length,
-      ...keys,
+  /** Adds each event's cost and tokens to its spend hashes in one call; returns how many were new (not counted before). */
+  async recordAll(entries: readonly SpendEntry[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    const markers: string[] = [];
+    const hashes = new Map<string, number>();
+    const perEvent: (string | number)[] = [];
+    for (const entry of entries) {
+      markers.push(`${this.prefix}spend:seen:${entry.requestId}`);
+      const keys = spendKeys(entry, this.prefix, entry.timeMs === undefined ? new Date() : new Date(entry.timeMs));
+      perEvent.push(entry.costUsd, entry.promptTokens, entry.completionTokens, keys.length);
+      for (const key of keys) {
+        let position = hashes.get(key);
+        if (position === undefined) {
+          position = hashes.size + 1;
+          hashes.set(key, position);
+        }
+        perEvent.push(position);
+      }
+    }
+    return (this.redis as unknown as RecordCommand).recordSpendOnce(
+      markers.length + hashes.size,
+      ...markers,
+      ...hashes.keys(),
       SEEN_TTL_S,
-      event.costUsd,
-      event.usage?.promptTokens ?? 0,
-      event.usage?.completionTokens ?? 0,
+      entries.length,
+      ...perEvent,
     );
-    return result === 1;
   }
 }
 
