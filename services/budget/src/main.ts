@@ -1,39 +1,13 @@
-import { consumeUsage, connectBus } from "@switchyard/bus";
 import { SERVICE_PORTS } from "@switchyard/config";
-import { runService } from "@switchyard/service-kit";
-import { Counter } from "@switchyard/telemetry";
-import { Redis } from "ioredis";
+import { runUsageConsumer } from "@switchyard/usage-service";
 import { SpendLedger } from "./spend-ledger.js";
 
-/** Durable consumer name on SWITCHYARD_USAGE; replicas share it and split the work. */
-const DURABLE = "budget";
-
-await runService("budget", SERVICE_PORTS.budget.ops, async ({ env, logger, registry }) => {
-  // One Redis call per batch already: auto-pipelining would only add a tick per call.
-  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 });
-  redis.on("error", (error: Error) => logger.warn({ err: error.message }, "redis error"));
-  const ledger = new SpendLedger(redis, env.SWITCHYARD_REDIS_PREFIX);
-  const handled = new Counter({ name: "switchyard_budget_events_total", help: "Usage events seen by budget", labelNames: ["result"], registers: [registry] });
-  const nats = await connectBus(env.NATS_URL, "switchyard-budget", logger);
-  const consumer = await consumeUsage(nats, {
-    durable: DURABLE,
-    logger,
-    handleBatch: async (records) => {
-      const applied = await ledger.recordAll(records);
-      handled.inc({ result: "counted" }, applied);
-      if (applied < records.length) handled.inc({ result: "duplicate" }, records.length - applied);
-    },
-  });
-  return {
-    readiness: () => [
-      ...(redis.status === "ready" ? [] : [`redis is ${redis.status}`]),
-      ...(nats.isClosed() ? ["nats connection closed"] : []),
-    ],
-    shutdown: [
-      ["consumer", () => consumer.stop()],
-      ["nats", () => nats.drain()],
-      ["redis", () => redis.quit()],
-    ],
-    details: { durable: DURABLE },
-  };
+await runUsageConsumer({
+  name: "budget",
+  defaultOpsPort: SERVICE_PORTS.budget.ops,
+  metric: { name: "switchyard_budget_events_total", help: "Usage events seen by budget", applied: "counted" },
+  createHandler: ({ redis, env }) => {
+    const ledger = new SpendLedger(redis, env.SWITCHYARD_REDIS_PREFIX);
+    return (records) => ledger.recordAll(records);
+  },
 });
