@@ -16,8 +16,10 @@ describe("ResponseCache on a real Redis", () => {
     const hit = await cache.lookup("m", "k1");
     assert.equal(hit?.deploymentId, "mock/echo");
     assert.deepEqual([...hit!.body], [...body]);
-    assert.ok(hit!.ttlRemainingS > 0 && hit!.ttlRemainingS <= 60);
-    assert.equal(await redisServer.client.ttl("t:cache:exact:m:k1"), hit!.ttlRemainingS);
+    const remaining = await cache.remainingTtlS("m", "k1");
+    assert.ok(remaining > 0 && remaining <= 60);
+    assert.equal(await redisServer.client.ttl("t:cache:exact:m:k1"), remaining);
+    assert.equal(await cache.remainingTtlS("m", "never-stored"), 0);
   });
 
   it("scopes entries per model and honours a per-request TTL", async () => {

@@ -11,7 +11,6 @@ export interface CacheSettings {
 export interface CacheHit {
   body: Uint8Array;
   deploymentId: string;
-  ttlRemainingS: number;
 }
 
 export type StoreResult = "stored" | "disabled" | "too_large";
@@ -37,15 +36,16 @@ export class ResponseCache {
     return `${this.settings.prefix}cache:exact:${model}:${key}`;
   }
 
+  /** The stored answer, or undefined: one GET, since most lookups on the request path miss. */
   async lookup(model: string, key: string): Promise<CacheHit | undefined> {
     if (!this.settings.enabled) return undefined;
-    const redisKey = this.keyOf(model, key);
-    // Sent together (auto-pipelined): one round trip, no transaction needed for a read.
-    const [value, ttl] = await Promise.all([this.redis.getBuffer(redisKey), this.redis.ttl(redisKey)]);
-    if (!value) return undefined;
-    const entry = decodeEntry(value);
-    if (!entry) return undefined;
-    return { ...entry, ttlRemainingS: Math.max(0, ttl) };
+    const value = await this.redis.getBuffer(this.keyOf(model, key));
+    return value ? decodeEntry(value) : undefined;
+  }
+
+  /** Seconds the entry has left (0 when it is gone or never expires). */
+  async remainingTtlS(model: string, key: string): Promise<number> {
+    return Math.max(0, await this.redis.ttl(this.keyOf(model, key)));
   }
 
   async store(model: string, key: string, body: Uint8Array, deploymentId: string, ttlS: number): Promise<StoreResult> {

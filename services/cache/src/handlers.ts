@@ -9,7 +9,7 @@ export function cacheHandlers(cache: ResponseCache, logger: Logger): HandlersOf<
       try {
         const hit = await cache.lookup(request.model, request.key);
         if (!hit) return { hit: false };
-        return { hit: true, body: hit.body, deploymentId: hit.deploymentId, ttlRemainingS: hit.ttlRemainingS };
+        return { hit: true, body: hit.body, deploymentId: hit.deploymentId, ttlRemainingS: await cache.remainingTtlS(request.model, request.key) };
       } catch (error) {
         logger.warn({ err: error }, "cache lookup failed, answering miss");
         return { hit: false };
