@@ -9,6 +9,11 @@ export interface Settings {
   phases: Phase[];
   /** Unmeasured closed-loop warm-up before each path, seconds. */
   warmupS: number;
+  /**
+   * Unmeasured mixed traffic right after each mesh starts, seconds: V8 needs a few thousand
+   * requests before the hot paths are optimised, and a gateway runs for days, not seconds.
+   */
+  meshWarmupS: number;
   /** One-request-at-a-time samples per path. */
   serialCount: number;
   /** Fixed request rates (open loop), requests/s; a rate above the measured saturation is skipped. */
@@ -65,6 +70,7 @@ Environment overrides (seconds unless noted):
   BENCH_SOAK_RPS        soak rate, requests/s (300, or half the full path's saturation if lower)
   BENCH_SOAK_SAMPLE_S   RSS sample interval during the soak (full 5, quick 2)
   BENCH_RUN_S           each fixed-rate run (full 8, quick 1.5)
+  BENCH_MESH_WARMUP_S   mixed unmeasured traffic after each mesh starts (full 15, quick 6)
   BENCH_RATES           fixed rates, comma-separated (100,500,1000,2000)
   BENCH_SATURATION_S    each saturation run (full 10, quick 2)
   BENCH_CONCURRENCY     connections for saturation runs (64)
@@ -104,6 +110,7 @@ export function readSettings(argv: readonly string[]): Settings {
     quick,
     phases,
     warmupS: q(2, 0.5),
+    meshWarmupS: num("BENCH_MESH_WARMUP_S", q(15, 6)),
     serialCount: num("BENCH_SERIAL", q(2000, 150)),
     rates,
     runS: num("BENCH_RUN_S", q(8, 1.5)),
