@@ -267,6 +267,8 @@ class Bench {
       .filter((def) => def.target === "gateway")
       .map((def) => def.request);
     await this.measure({ origin: this.gateway, requests, label: "mesh warm-up", mode: "closed", concurrency: 8, durationS: this.settings.meshWarmupS });
+    await this.counter.settle(this.eventsAtStart + this.gatewaySent, 15_000, 2_000);
+    await this.counter.drained();
   }
 
   /** CPU each process uses with no traffic (timers, metrics, heartbeats), in ms per second. */
@@ -341,6 +343,7 @@ class Bench {
         await sleep(300);
       }
       await this.measure({ ...base, label: `${def.name} warm-up`, mode: "closed", concurrency: 8, durationS: s.warmupS });
+      if (def.target === "gateway") await this.counter.drained();
       const result: PathResult = { name: def.name, description: def.description, target: def.target, stream: def.stream, rates: {} };
       if (def.baseline) result.baseline = def.baseline;
       result.serial = await this.measure({ ...base, label: `${def.name} serial`, mode: "serial", count: s.serialCount });
@@ -356,6 +359,7 @@ class Bench {
         result.events = { sent: result.saturation.sent, responses: result.saturation.responses, events: after - eventsBefore, lost: result.saturation.sent - (after - eventsBefore) };
         this.result.usageEvents.saturation[def.name] = result.events;
         log(`  usage events: ${result.events.events} for ${result.events.sent} requests (${result.events.lost} missing)`);
+        log(`  budget and logger worked off the backlog in ${((await this.counter.drained()) / 1000).toFixed(1)} s`);
       }
       for (const rate of s.rates) {
         if (rate > REACHABLE * result.saturation.achievedRps) {

@@ -43,6 +43,25 @@ export class UsageCounter {
     return last;
   }
 
+  /**
+   * Waits until every durable consumer of the stream (budget, logger) has handled what the stream
+   * holds, so a backlog left by a saturation run is not still being worked off while the next,
+   * quieter run is measured. Returns the milliseconds it took.
+   */
+  async drained(timeoutMs = 30_000): Promise<number> {
+    const began = Date.now();
+    while (Date.now() - began < timeoutMs) {
+      try {
+        const busy = (await this.jsm.consumers.list(USAGE_STREAM).next()).some((c) => c.num_pending > 0 || c.num_ack_pending > 0);
+        if (!busy) break;
+      } catch {
+        break; // no stream yet: nothing to drain
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return Date.now() - began;
+  }
+
   close(): Promise<void> {
     return this.nc.close();
   }
