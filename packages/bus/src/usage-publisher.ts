@@ -115,7 +115,7 @@ export class UsagePublisher {
     this.lingerTimer = undefined;
     // While NATS is unreachable, or after a failure, events wait here rather than pile up in the
     // client's reconnect buffer; `followConnection` and the retry timer resume sending.
-    if (this.retryTimer || !this.connected) return;
+    if (this.retryTimer || !this.connected || this.connection.isClosed()) return;
     const now = Date.now();
     while (this.inFlight.size < this.maxInFlight && this.queue.length > 0) {
       const event = this.queue.shift()!;
@@ -154,8 +154,10 @@ export class UsagePublisher {
     }
     this.stats.published++;
     this.countPending();
-    if (this.queue.length > 0) this.pump();
-    else if (this.inFlight.size === 0) this.idle.splice(0).forEach((wake) => wake());
+    // Events queued meanwhile keep lingering, unless they wait only because too many were in flight.
+    if (this.queue.length > 0) {
+      if (this.inFlight.size === this.maxInFlight - 1) this.pump();
+    } else if (this.inFlight.size === 0) this.idle.splice(0).forEach((wake) => wake());
   }
 
   /** Events sent longer than the ack timeout ago go back to the head of the queue, to be sent again. */
@@ -184,6 +186,7 @@ export class UsagePublisher {
     for (const event of events) tries = Math.max(tries, ++event.tries);
     this.stats.failed += events.length;
     if (events.some((event) => event.tries === 1)) this.logger.warn({ err: error, requestId: events[0]!.id, events: events.length }, "usage publish failed, retrying");
+    if (this.connection.isClosed()) return; // nothing can be sent any more; flush() will time out
     this.retryTimer ??= setTimeout(
       () => {
         this.retryTimer = undefined;
