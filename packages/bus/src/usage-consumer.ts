@@ -38,10 +38,11 @@ const ACK_WAIT_NS = 30 * 1e9;
 const REDELIVER_FAILED_AFTER_MS = 1_000;
 
 /**
- * Runs a durable JetStream consumer over every usage event, in batches: what has arrived by the
- * time the previous batch is done goes to `handleBatch` together (one Redis round trip for all of
- * them), and each event is acked once its batch is stored — at-least-once delivery, exactly-once
- * effects with an idempotent handler. Nothing is lost while Redis is down: failed batches come back.
+ * Runs a durable JetStream consumer over every usage event, in batches: the events that arrive
+ * within `lingerMs` of the first one (or while the previous batch is being stored) go to
+ * `handleBatch` together — one Redis round trip for all of them — and each event is acked once its
+ * batch is stored: at-least-once delivery, exactly-once effects with an idempotent handler.
+ * Nothing is lost while Redis is down: failed batches come back.
  *
  * Acks stay explicit, one per event (they leave in one socket write): AckPolicy.All would let one
  * replica's ack cover events another replica of the same durable has not stored yet.
