@@ -37,4 +37,33 @@ describe("ResponseCache on a real Redis", () => {
     assert.equal(await off.store("m", "k3", body, "d", 0), "disabled");
     assert.equal(await redisServer.client.exists("t:cache:exact:m:k3"), 0);
   });
+
+  it("stores in the background in batches, and flush writes them at once", async () => {
+    const errors: unknown[] = [];
+    const cache = new ResponseCache(redisServer.client, settings, (error) => errors.push(error));
+    assert.equal(cache.storeSoon("m", "soon-1", body, "d1", 0), "stored");
+    assert.equal(cache.storeSoon("m", "soon-2", body, "d2", 7), "stored");
+    assert.equal(cache.storeSoon("m", "soon-big", new Uint8Array(2048), "d", 0), "too_large");
+    assert.equal((await cache.lookup("m", "soon-1"))?.deploymentId, "d1", "answered from the batch before it is written");
+    assert.equal(await redisServer.client.exists("t:cache:exact:m:soon-1"), 0);
+    await cache.flush();
+    assert.equal((await cache.lookup("m", "soon-1"))?.deploymentId, "d1");
+    assert.equal((await cache.lookup("m", "soon-2"))?.deploymentId, "d2");
+    assert.ok((await redisServer.client.ttl("t:cache:exact:m:soon-2")) <= 7);
+    assert.equal(await cache.lookup("m", "soon-big"), undefined);
+    assert.deepEqual(errors, []);
+  });
+
+  it("keeps the first answer for a key unless told to replace it", async () => {
+    const cache = new ResponseCache(redisServer.client, settings);
+    cache.storeSoon("m", "first-wins", body, "first", 0);
+    cache.storeSoon("m", "first-wins", body, "second", 0);
+    await cache.flush();
+    cache.storeSoon("m", "first-wins", body, "third", 0);
+    await cache.flush();
+    assert.equal((await cache.lookup("m", "first-wins"))?.deploymentId, "first");
+    cache.storeSoon("m", "first-wins", body, "refreshed", 0, { replace: true });
+    await cache.flush();
+    assert.equal((await cache.lookup("m", "first-wins"))?.deploymentId, "refreshed");
+  });
 });

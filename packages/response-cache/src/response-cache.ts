@@ -15,6 +15,17 @@ export interface CacheHit {
 
 export type StoreResult = "stored" | "disabled" | "too_large";
 
+interface PendingStore {
+  value: Buffer;
+  ttlS: number;
+  /** Overwrite an entry already in Redis (a refresh); otherwise the first answer stored wins. */
+  replace: boolean;
+}
+
+/** How long an answer may wait for others before the batch goes to Redis, and how many make a batch. */
+const STORE_LINGER_MS = 20;
+const STORE_BATCH = 256;
+
 /**
  * A Redis client for cache traffic: it fails fast while Redis is away (a lookup that cannot
  * answer within a quarter second is a miss) and sends the commands of one turn together.
@@ -27,9 +38,16 @@ export function connectCacheRedis(url: string, onError: (error: Error) => void):
 
 /** Exact-match response cache over Redis. A Redis failure is a miss, never an error for the client. */
 export class ResponseCache {
+  /** Answers waiting for the next batch, by Redis key; lookups see them too. */
+  private pending = new Map<string, PendingStore>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly redis: Redis,
     private readonly settings: CacheSettings,
+    /** Where failures of `storeSoon` go (nobody awaits them). */
+    private readonly onStoreError: (error: unknown) => void = () => {},
   ) {}
 
   private keyOf(model: string, key: string): string {
@@ -39,7 +57,10 @@ export class ResponseCache {
   /** The stored answer, or undefined: one GET, since most lookups on the request path miss. */
   async lookup(model: string, key: string): Promise<CacheHit | undefined> {
     if (!this.settings.enabled) return undefined;
-    const value = await this.redis.getBuffer(this.keyOf(model, key));
+    const redisKey = this.keyOf(model, key);
+    const waiting = this.pending.get(redisKey);
+    if (waiting) return decodeEntry(waiting.value);
+    const value = await this.redis.getBuffer(redisKey);
     return value ? decodeEntry(value) : undefined;
   }
 
@@ -53,5 +74,45 @@ export class ResponseCache {
     if (body.byteLength > this.settings.maxEntryBytes) return "too_large";
     await this.redis.set(this.keyOf(model, key), encodeEntry(deploymentId, body), "EX", ttlS > 0 ? ttlS : this.settings.defaultTtlS);
     return "stored";
+  }
+
+  /**
+   * Stores an answer in the background, together with the others of the next few milliseconds:
+   * one Redis write for many answers instead of waking Redis once per request. Until the batch is
+   * written, `lookup` answers from it, so a repeated request does not go upstream again.
+   */
+  storeSoon(model: string, key: string, body: Uint8Array, deploymentId: string, ttlS: number, options: { replace?: boolean } = {}): StoreResult {
+    if (!this.settings.enabled) return "disabled";
+    if (body.byteLength > this.settings.maxEntryBytes) return "too_large";
+    const redisKey = this.keyOf(model, key);
+    const replace = options.replace === true;
+    if (this.pending.has(redisKey) && !replace) return "stored";
+    this.pending.set(redisKey, { value: encodeEntry(deploymentId, body), ttlS: ttlS > 0 ? ttlS : this.settings.defaultTtlS, replace });
+    if (this.pending.size >= STORE_BATCH) void this.flush();
+    else this.flushTimer ??= setTimeout(() => void this.flush(), STORE_LINGER_MS);
+    return "stored";
+  }
+
+  /** Writes what `storeSoon` holds; resolves when Redis has answered (or failed). */
+  flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const batch = this.pending;
+    this.pending = new Map();
+    if (batch.size > 0) {
+      const pipeline = this.redis.pipeline();
+      for (const [redisKey, entry] of batch) {
+        if (entry.replace) pipeline.set(redisKey, entry.value, "EX", entry.ttlS);
+        else pipeline.set(redisKey, entry.value, "EX", entry.ttlS, "NX");
+      }
+      this.writing = pipeline.exec().then(
+        (results) => {
+          const failed = results?.find(([error]) => error);
+          if (failed) this.onStoreError(failed[0]);
+        },
+        (error: unknown) => this.onStoreError(error),
+      );
+    }
+    return this.writing;
   }
 }

@@ -26,7 +26,7 @@ function deadMesh(published: string[]): MeshClients {
   return {
     policy: { authorize: unavailable },
     router: { plan: () => Promise.resolve(create(PlanResponseSchema, { strategy: "failover", reason: "config order", attempts: [] })), listModels: unavailable },
-    cache: { lookup: unavailable, store: unavailable },
+    cache: { lookup: unavailable, storeSoon: () => "stored" },
     connectors: { pick: () => undefined, providers: () => [] },
     usage: { publish: (outcome: string) => void published.push(outcome) },
     decisions: createDecisions(),

@@ -21,7 +21,7 @@ export function createDecisions(): Decisions {
 export interface MeshClients {
   policy: ClientOf<typeof PolicyService>;
   /** Exact-match answers, read and written in Redis directly: a lookup is one Redis round trip, not a service hop. */
-  cache: Pick<ResponseCache, "lookup" | "store">;
+  cache: Pick<ResponseCache, "lookup" | "storeSoon">;
   router: ClientOf<typeof RouterService>;
   connectors: Pick<ConnectorPool, "pick" | "providers">;
   usage: Pick<UsagePublisher, "publish">;
@@ -35,12 +35,16 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
   const policy = createClient(PolicyService, env.SWITCHYARD_POLICY_ADDR);
   const router = createClient(RouterService, env.SWITCHYARD_ROUTER_ADDR);
   const redis = connectCacheRedis(env.REDIS_URL, (error) => logger.warn({ err: error.message }, "cache redis error"));
-  const cache = new ResponseCache(redis, {
-    enabled: config.cache.enabled,
-    defaultTtlS: config.cache.ttl_s,
-    maxEntryBytes: config.cache.max_entry_bytes,
-    prefix: env.SWITCHYARD_REDIS_PREFIX,
-  });
+  const cache = new ResponseCache(
+    redis,
+    {
+      enabled: config.cache.enabled,
+      defaultTtlS: config.cache.ttl_s,
+      maxEntryBytes: config.cache.max_entry_bytes,
+      prefix: env.SWITCHYARD_REDIS_PREFIX,
+    },
+    (error) => logger.warn({ err: error }, "cache store failed"),
+  );
   const nats: NatsConnection = await connectBus(env.NATS_URL, "switchyard-ingress", logger);
   await ensureUsageStream(nats);
   const publisher = new UsagePublisher(nats, logger);
@@ -69,7 +73,7 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
       ...(nats.isClosed() ? ["nats connection closed"] : []),
     ],
     close: async () => {
-      await publisher.flush();
+      await Promise.all([publisher.flush(), cache.flush()]);
       invalidations.unsubscribe();
       connectors.close();
       for (const client of [policy, router]) client.close();

@@ -161,10 +161,7 @@ export async function serveGeneration(
     record.deployment = opened.deployment;
     Object.assign(headers, { "x-switchyard-deployment": opened.deployment.id, "x-switchyard-attempts": attemptsHeader(record.attempts) });
     const store = (completion: Uint8Array) => {
-      if (!cacheKey) return;
-      mesh.cache
-        .store(model, cacheKey, completion, opened.deployment.id, cacheTtlFrom(request.headers["x-switchyard-cache-ttl"]))
-        .catch((error: unknown) => request.log.warn({ err: error }, "cache store failed"));
+      if (cacheKey) mesh.cache.storeSoon(model, cacheKey, completion, opened.deployment.id, cacheTtlFrom(request.headers["x-switchyard-cache-ttl"]), { replace: directive === "refresh" });
     };
 
     if (sse) await streamAnswer(opened, record, sse, headers, format.stream(), store);
