@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError } from "./errors.js";
 import { exposureProblem } from "./guards.js";
-import { parseConfig } from "./load.js";
+import { loadConfig, parseConfig, withoutTopLevelSection } from "./load.js";
 import { readEnv } from "./env.js";
 import { sha256Hex } from "./resolve.js";
 
@@ -131,5 +133,50 @@ describe("readEnv", () => {
   });
   it("names a bad variable", () => {
     assert.throws(() => readEnv({ SWITCHYARD_PORT: "eighty" }), (error: unknown) => error instanceof ConfigError && error.issues[0]?.path === "SWITCHYARD_PORT");
+  });
+});
+
+describe("loadConfig without keys", () => {
+  const write = (text: string) => {
+    const dir = mkdtempSync(join(tmpdir(), "switchyard-config-"));
+    const path = join(dir, "switchyard.yaml");
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it("leaves a block-style keys list out and keeps the rest", () => {
+    const path = write(minimal("cache: { ttl_s: 60 }\n"));
+    const full = loadConfig(path, {});
+    const light = loadConfig(path, {}, { withoutKeys: true });
+    assert.equal(full.keys.length, 1);
+    assert.deepEqual(light.keys, []);
+    assert.deepEqual(light.models, full.models);
+    assert.equal(light.cache.ttl_s, 60);
+  });
+
+  it("treats sequence items at column 0 as part of the list, and keeps error line numbers", () => {
+    const text = "keys:\n- { name: a, key: sk-aaaaaaaaaaaaaaaa }\n# a comment\n- { name: b, key: sk-bbbbbbbbbbbbbbbb }\nproviders:\n  mock: { kind: mock }\n";
+    const stripped = withoutTopLevelSection(text, "keys");
+    assert.equal(stripped.split("\n").length, text.split("\n").length);
+    assert.match(stripped, /^keys: \[\]\n\n\n\nproviders:/);
+  });
+
+  it("reads the whole file when something outside the list needs it", () => {
+    const text = `
+keys:
+  - { name: &owner dev, key: sk-switchyard-dev, role: admin }
+providers:
+  mock: { kind: mock, headers: { x-owner: *owner } }
+models:
+  m: { deployments: [{ provider: mock, model: echo }] }
+`;
+    // Without the list the alias has nothing to point at, so the loader reads the whole file.
+    const config = loadConfig(write(text), {}, { withoutKeys: true });
+    assert.equal(config.providers.mock?.headers?.["x-owner"], "dev");
+  });
+
+  it("returns a flow-style file unchanged", () => {
+    const text = "{ providers: { mock: { kind: mock } }, keys: [] }";
+    assert.equal(withoutTopLevelSection(text, "keys"), text);
   });
 });

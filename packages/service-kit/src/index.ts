@@ -31,16 +31,22 @@ export interface StartedService {
  * /readyz and /metrics on OPS_PORT, and stop it gracefully on a signal. A start failure is
  * logged (a config problem without a stack trace) and exits non-zero.
  */
+export interface ServiceOptions {
+  /** The service reads `config.keys`; the others get an empty list and skip parsing it (see `loadConfig`). */
+  needsKeys?: boolean;
+}
+
 export async function runService(
   name: string,
   defaultOpsPort: number,
   start: (context: ServiceContext) => Promise<StartedService>,
+  options: ServiceOptions = {},
 ): Promise<void> {
   let logger = createLogger(name);
   try {
     const env = readEnv();
     logger = createLogger(name, env.LOG_LEVEL);
-    const config = loadConfig(env.SWITCHYARD_CONFIG);
+    const config = loadConfig(env.SWITCHYARD_CONFIG, process.env, { withoutKeys: options.needsKeys !== true });
     const registry = createRegistry(name);
     const service = await start({ env, config, logger, registry });
     const ops = await startOpsServer({

@@ -19,7 +19,8 @@ try {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig(env.SWITCHYARD_CONFIG);
+  // Keys are policy's business: skipping them keeps a config with many keys cheap to load here.
+  const config = loadConfig(env.SWITCHYARD_CONFIG, process.env, { withoutKeys: true });
   const provider = selectProvider(config, env.PROVIDER);
   const log = logger.child({ provider: provider.name, kind: provider.kind });
   const registry = createRegistry("connector");

@@ -19,4 +19,4 @@ await runService("policy", SERVICE_PORTS.policy.ops, async ({ env, config, logge
     shutdown: [["grpc server", () => server.shutdown()]],
     details: { grpcPort: server.port, keys: config.keys.length },
   };
-});
+}, { needsKeys: true });
