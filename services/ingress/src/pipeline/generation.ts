@@ -108,8 +108,9 @@ export async function serveGeneration(
     if (plan.failure) throw GatewayError.fromFailure(plan.failure);
     record.strategy = plan.strategy;
     const headers: Record<string, string> = {
-      // Headers set by hooks (route-specific ones included) must survive a hijacked stream.
-      ...headersOf(reply),
+      // Headers set by hooks (route-specific ones included) must survive a hijacked stream; a
+      // plain reply keeps them by itself.
+      ...(stream ? headersOf(reply) : undefined),
       "x-request-id": request.id,
       "x-switchyard-cache": record.cache,
       "x-switchyard-route": `${plan.strategy}; ${plan.reason}`,
@@ -205,7 +206,7 @@ async function sendAnswer(
   record.markFirstToken();
   store(completion);
   reply
-    .headers({ ...headers, "x-switchyard-cost": formatCost(record.costUsd) })
+    .headers(Object.assign(headers, { "x-switchyard-cost": formatCost(record.costUsd) }))
     .type("application/json")
     .send(asBody(format.complete(completion)));
 }
