@@ -1,7 +1,7 @@
 import { create, type DescMessage, type DescService, fromBinary, type MessageInitShape, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
-import { serviceDefinition } from "./definition.js";
+import { asBuffer, serviceDefinition } from "./definition.js";
 import { MuxChannel, muxServerStream, muxUnary } from "./mux-client.js";
 import { channelOptions } from "./options.js";
 
@@ -99,10 +99,6 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
     },
   };
   return Object.assign(methods, handle) as ServiceClient<M>;
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function callOptions(options: CallOptions): grpc.CallOptions {

@@ -29,6 +29,7 @@ export function serviceDefinition(service: DescService): ServiceDefinition {
   return definition;
 }
 
-function asBuffer(bytes: Uint8Array): Buffer {
+/** The same bytes as a Buffer, without a copy (grpc-js writes Buffers). */
+export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

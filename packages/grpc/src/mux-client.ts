@@ -1,6 +1,7 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { Multiplexer, type MuxBatch, MuxBatchSchema, type MuxFrame } from "@switchyard/proto";
+import { asBuffer } from "./definition.js";
 import { batchOf, cancelFrame, startFrame } from "./mux-frames.js";
 
 const OPEN_PATH = `/${Multiplexer.typeName}/${Multiplexer.method.open.name}`;
@@ -205,8 +206,4 @@ export function muxServerStream<O>(
     },
   };
   return { [Symbol.asyncIterator]: () => iterator };
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -1,16 +1,10 @@
-import { create, type DescMessage, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import type { MuxBatch, MuxFrame } from "@switchyard/proto";
 import { batchOf, endFrame, messageFrame } from "./mux-frames.js";
+import type { MethodRunner } from "./server.js";
 
-/** A method the server can run for a multiplexed call: the same handler its own gRPC method uses. */
-export interface MuxMethod {
-  kind: "unary" | "server_streaming";
-  input: DescMessage;
-  output: DescMessage;
-  /** Runs the handler; each response message goes to `emit`. Throws what the handler throws. */
-  run(request: unknown, signal: AbortSignal, emit: (message: unknown) => void): Promise<void>;
-}
+const NO_METADATA = new grpc.Metadata();
 
 export interface MuxServerHooks {
   /** Wraps every call, so in-flight counts and graceful drains include multiplexed calls. */
@@ -31,7 +25,7 @@ export class MuxServer {
   private draining = false;
 
   constructor(
-    private readonly methods: ReadonlyMap<string, MuxMethod>,
+    private readonly methods: ReadonlyMap<string, MethodRunner>,
     private readonly hooks: MuxServerHooks,
   ) {}
 
@@ -53,7 +47,7 @@ export class MuxServer {
   }
 
   /** @internal */
-  method(path: string): MuxMethod | undefined {
+  method(path: string): MethodRunner | undefined {
     return this.methods.get(path);
   }
 
@@ -115,7 +109,7 @@ class ServerSession {
     };
     void hooks.track(async () => {
       try {
-        await method.run(request, controller.signal, emit);
+        await method.run(request, { signal: controller.signal, metadata: NO_METADATA }, emit);
         if (!controller.signal.aborted) this.end(callId, grpc.status.OK, "");
       } catch (error) {
         if (controller.signal.aborted) return;

@@ -5,7 +5,7 @@ import { once } from "node:events";
 import { rmSync } from "node:fs";
 import { Multiplexer } from "@switchyard/proto";
 import { serviceDefinition } from "./definition.js";
-import { type MuxMethod, MuxServer } from "./mux-server.js";
+import { MuxServer } from "./mux-server.js";
 import { channelOptions } from "./options.js";
 
 /** What a handler knows of its call besides the request. */
@@ -78,15 +78,16 @@ export async function startGrpcServer(
     }
   };
 
-  const muxMethods = new Map<string, MuxMethod>();
+  const allRunners = new Map<string, MethodRunner>();
   register({
     add(service, handlers) {
       const desc = service as DescService;
-      server.addService(serviceDefinition(desc), implementation(desc, handlers, track, reportError));
-      for (const [path, method] of muxMethodsOf(desc, handlers)) muxMethods.set(path, method);
+      const runners = runnersOf(desc, handlers);
+      server.addService(serviceDefinition(desc), implementation(desc, runners, track, reportError));
+      for (const [path, runner] of runners) allRunners.set(path, runner);
     },
   });
-  const mux = new MuxServer(muxMethods, {
+  const mux = new MuxServer(allRunners, {
     track,
     cancelReason: CALL_CANCELLED,
     statusOf: (error, method) => {
@@ -129,38 +130,77 @@ export async function startGrpcServer(
 
 type Tracker = (work: () => Promise<void>) => Promise<void>;
 
+/**
+ * A method's handler adapted once for both transports (its own gRPC method and multiplexed
+ * calls): each response message goes to `emit`, which a transport may make wait for room.
+ */
+export interface MethodRunner {
+  input: DescMessage;
+  output: DescMessage;
+  kind: "unary" | "server_streaming";
+  /** Runs the handler to its end, or until the signal aborts. Throws what the handler throws. */
+  run(request: unknown, context: CallContext, emit: (message: unknown) => void | Promise<void>): Promise<void>;
+}
+
+/** The runners of a service's methods, by full gRPC path ("/pkg.Service/Method"). */
+function runnersOf(service: DescService, handlers: Record<string, unknown>): Map<string, MethodRunner> {
+  const runners = new Map<string, MethodRunner>();
+  for (const method of service.methods) {
+    const handler = handlers[method.localName];
+    if (typeof handler !== "function") throw new Error(`no handler for ${service.typeName}.${method.name}`);
+    const path = `/${service.typeName}/${method.name}`;
+    const base = { input: method.input, output: method.output };
+    if (method.methodKind === "unary") {
+      runners.set(path, { ...base, kind: "unary", run: async (request, context, emit) => emit(await handler(request, context)) });
+    } else if (method.methodKind === "server_streaming") {
+      const run: MethodRunner["run"] = async (request, context, emit) => {
+        for await (const message of handler(request, context) as AsyncIterable<unknown>) {
+          if (context.signal.aborted) return;
+          await emit(message);
+        }
+      };
+      runners.set(path, { ...base, kind: "server_streaming", run });
+    } else {
+      throw new Error(`${path}: ${method.methodKind} calls are not supported`);
+    }
+  }
+  return runners;
+}
+
+/** The runners as grpc-js method implementations: one gRPC call per request. */
 function implementation(
   service: DescService,
-  handlers: Record<string, unknown>,
+  runners: ReadonlyMap<string, MethodRunner>,
   track: Tracker,
   reportError: ErrorReporter,
 ): grpc.UntypedServiceImplementation {
   const impl: grpc.UntypedServiceImplementation = {};
   for (const method of service.methods) {
-    const handler = handlers[method.localName];
-    if (typeof handler !== "function") throw new Error(`no handler for ${service.typeName}.${method.name}`);
-    const path = `${service.typeName}/${method.name}`;
-    if (method.methodKind === "unary") {
+    const path = `/${service.typeName}/${method.name}`;
+    const runner = runners.get(path)!;
+    if (runner.kind === "unary") {
       impl[method.localName] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const context = contextOf(call);
         void track(async () => {
           try {
-            callback(null, await handler(call.request, context));
+            let response: unknown;
+            await runner.run(call.request, context, (message) => void (response = message));
+            callback(null, response);
           } catch (error) {
             reportError(error, path);
             callback(toServiceError(error));
           }
         });
       };
-    } else if (method.methodKind === "server_streaming") {
+    } else {
       impl[method.localName] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
         const context = contextOf(call);
+        const emit = async (message: unknown) => {
+          if (!call.write(message)) await once(call, "drain", { signal: context.signal });
+        };
         void track(async () => {
           try {
-            for await (const message of handler(call.request, context) as AsyncIterable<unknown>) {
-              if (context.signal.aborted) break;
-              if (!call.write(message)) await once(call, "drain", { signal: context.signal });
-            }
+            await runner.run(call.request, context, emit);
             if (!context.signal.aborted) call.end();
           } catch (error) {
             if (context.signal.aborted) return;
@@ -169,36 +209,10 @@ function implementation(
           }
         });
       };
-    } else {
-      throw new Error(`${path}: ${method.methodKind} calls are not supported`);
     }
   }
   return impl;
 }
-
-/** The same handlers, runnable for calls that arrive over a `Multiplexer.Open` stream. */
-function muxMethodsOf(service: DescService, handlers: Record<string, unknown>): [string, MuxMethod][] {
-  return service.methods.flatMap((method): [string, MuxMethod][] => {
-    const handler = handlers[method.localName] as (request: unknown, context: CallContext) => unknown;
-    const path = `/${service.typeName}/${method.name}`;
-    const base = { input: method.input, output: method.output };
-    if (method.methodKind === "unary") {
-      return [[path, { ...base, kind: "unary", run: async (request, signal, emit) => emit(await handler(request, { signal, metadata: NO_METADATA })) }]];
-    }
-    if (method.methodKind === "server_streaming") {
-      const run: MuxMethod["run"] = async (request, signal, emit) => {
-        for await (const message of handler(request, { signal, metadata: NO_METADATA }) as AsyncIterable<unknown>) {
-          if (signal.aborted) return;
-          emit(message);
-        }
-      };
-      return [[path, { ...base, kind: "server_streaming", run }]];
-    }
-    return [];
-  });
-}
-
-const NO_METADATA = new grpc.Metadata();
 
 /**
  * Given as the abort reason so no DOMException (with its stack trace) is built per call: grpc-js
