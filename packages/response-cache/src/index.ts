@@ -1,5 +1,5 @@
 // The exact-match response cache in Redis: one key scheme and one entry format for every
 // process that reads or writes it (the ingress on the request path, the cache service for others).
-export { ResponseCache, connectCacheRedis } from "./response-cache.js";
+export { ResponseCache, cacheSettingsFrom, connectCacheRedis } from "./response-cache.js";
 export type { CacheHit, CacheSettings, StoreResult } from "./response-cache.js";
 export { decodeEntry, encodeEntry } from "./entry-codec.js";

@@ -8,6 +8,11 @@ export interface CacheSettings {
   prefix: string;
 }
 
+/** The settings from the config file's `cache` section and the Redis key prefix. */
+export function cacheSettingsFrom(cache: { enabled: boolean; ttl_s: number; max_entry_bytes: number }, prefix: string): CacheSettings {
+  return { enabled: cache.enabled, defaultTtlS: cache.ttl_s, maxEntryBytes: cache.max_entry_bytes, prefix };
+}
+
 export interface CacheHit {
   body: Uint8Array;
   deploymentId: string;
@@ -69,10 +74,17 @@ export class ResponseCache {
     return Math.max(0, await this.redis.ttl(this.keyOf(model, key)));
   }
 
-  async store(model: string, key: string, body: Uint8Array, deploymentId: string, ttlS: number): Promise<StoreResult> {
+  /** The Redis value and TTL for an answer, or why it is not stored. */
+  private entryOf(body: Uint8Array, deploymentId: string, ttlS: number): { value: Buffer; ttlS: number } | Exclude<StoreResult, "stored"> {
     if (!this.settings.enabled) return "disabled";
     if (body.byteLength > this.settings.maxEntryBytes) return "too_large";
-    await this.redis.set(this.keyOf(model, key), encodeEntry(deploymentId, body), "EX", ttlS > 0 ? ttlS : this.settings.defaultTtlS);
+    return { value: encodeEntry(deploymentId, body), ttlS: ttlS > 0 ? ttlS : this.settings.defaultTtlS };
+  }
+
+  async store(model: string, key: string, body: Uint8Array, deploymentId: string, ttlS: number): Promise<StoreResult> {
+    const entry = this.entryOf(body, deploymentId, ttlS);
+    if (typeof entry === "string") return entry;
+    await this.redis.set(this.keyOf(model, key), entry.value, "EX", entry.ttlS);
     return "stored";
   }
 
@@ -82,12 +94,12 @@ export class ResponseCache {
    * written, `lookup` answers from it, so a repeated request does not go upstream again.
    */
   storeSoon(model: string, key: string, body: Uint8Array, deploymentId: string, ttlS: number, options: { replace?: boolean } = {}): StoreResult {
-    if (!this.settings.enabled) return "disabled";
-    if (body.byteLength > this.settings.maxEntryBytes) return "too_large";
+    const entry = this.entryOf(body, deploymentId, ttlS);
+    if (typeof entry === "string") return entry;
     const redisKey = this.keyOf(model, key);
     const replace = options.replace === true;
     if (this.pending.has(redisKey) && !replace) return "stored";
-    this.pending.set(redisKey, { value: encodeEntry(deploymentId, body), ttlS: ttlS > 0 ? ttlS : this.settings.defaultTtlS, replace });
+    this.pending.set(redisKey, { ...entry, replace });
     if (this.pending.size >= STORE_BATCH) void this.flush();
     else this.flushTimer ??= setTimeout(() => void this.flush(), STORE_LINGER_MS);
     return "stored";

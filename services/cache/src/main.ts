@@ -2,17 +2,12 @@ import { SERVICE_PORTS, portOf } from "@switchyard/config";
 import { startGrpcServer } from "@switchyard/grpc";
 import { CacheService } from "@switchyard/proto";
 import { runService } from "@switchyard/service-kit";
+import { cacheSettingsFrom, connectCacheRedis, ResponseCache } from "@switchyard/response-cache";
 import { cacheHandlers } from "./handlers.js";
-import { connectCacheRedis, ResponseCache } from "@switchyard/response-cache";
 
 await runService("cache", SERVICE_PORTS.cache.ops, async ({ env, config, logger }) => {
   const redis = connectCacheRedis(env.REDIS_URL, (error) => logger.warn({ err: error.message }, "redis error"));
-  const cache = new ResponseCache(redis, {
-    enabled: config.cache.enabled,
-    defaultTtlS: config.cache.ttl_s,
-    maxEntryBytes: config.cache.max_entry_bytes,
-    prefix: env.SWITCHYARD_REDIS_PREFIX,
-  });
+  const cache = new ResponseCache(redis, cacheSettingsFrom(config.cache, env.SWITCHYARD_REDIS_PREFIX));
   const server = await startGrpcServer(
     env.GRPC_HOST,
     portOf(env.GRPC_PORT, SERVICE_PORTS.cache.grpc),

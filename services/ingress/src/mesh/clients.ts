@@ -2,7 +2,7 @@ import { CONTROL_INVALIDATE_SUBJECT, connectBus, ensureUsageStream, type NatsCon
 import type { Env, GatewayConfig } from "@switchyard/config";
 import { type ClientOf, createClient } from "@switchyard/grpc";
 import { type AuthorizeResponse, type PlanResponse, PolicyService, RouterService } from "@switchyard/proto";
-import { connectCacheRedis, ResponseCache } from "@switchyard/response-cache";
+import { cacheSettingsFrom, connectCacheRedis, ResponseCache } from "@switchyard/response-cache";
 import type { Logger } from "@switchyard/telemetry";
 import { ConnectorPool } from "./connector-pool.js";
 import { DecisionCache } from "./decision-cache.js";
@@ -37,12 +37,7 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
   const redis = connectCacheRedis(env.REDIS_URL, (error) => logger.warn({ err: error.message }, "cache redis error"));
   const cache = new ResponseCache(
     redis,
-    {
-      enabled: config.cache.enabled,
-      defaultTtlS: config.cache.ttl_s,
-      maxEntryBytes: config.cache.max_entry_bytes,
-      prefix: env.SWITCHYARD_REDIS_PREFIX,
-    },
+    cacheSettingsFrom(config.cache, env.SWITCHYARD_REDIS_PREFIX),
     (error) => logger.warn({ err: error }, "cache store failed"),
   );
   const nats: NatsConnection = await connectBus(env.NATS_URL, "switchyard-ingress", logger);
