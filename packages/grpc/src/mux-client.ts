@@ -2,7 +2,7 @@ import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { Multiplexer, type MuxBatch, MuxBatchSchema, type MuxFrame } from "@switchyard/proto";
 import { asBuffer } from "./definition.js";
-import { batchOf, cancelFrame, startFrame } from "./mux-frames.js";
+import { cancelFrame, FrameOutbox, startFrame } from "./mux-frames.js";
 
 const OPEN_PATH = `/${Multiplexer.typeName}/${Multiplexer.method.open.name}`;
 const serializeBatch = (batch: MuxBatch) => asBuffer(toBinary(MuxBatchSchema, batch));
@@ -29,8 +29,9 @@ export interface MuxCallSink {
 /** One open `Multiplexer.Open` stream and the calls riding on it. */
 class Session {
   readonly calls = new Map<number, MuxCallSink>();
-  private outbox: MuxFrame[] = [];
-  private flushScheduled = false;
+  private readonly outbox = new FrameOutbox((batch) => {
+    if (!this.closed) this.stream.write(batch);
+  });
   closed = false;
 
   constructor(
@@ -54,16 +55,6 @@ class Session {
 
   send(frame: MuxFrame): void {
     this.outbox.push(frame);
-    // Frames queued in the same turn of the event loop leave as one gRPC message.
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      if (this.closed || this.outbox.length === 0) return;
-      const frames = this.outbox;
-      this.outbox = [];
-      this.stream.write(batchOf(frames));
-    });
   }
 
   private receive(frame: MuxFrame): void {

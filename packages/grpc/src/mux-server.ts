@@ -1,7 +1,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import type { MuxBatch, MuxFrame } from "@switchyard/proto";
-import { batchOf, endFrame, messageFrame } from "./mux-frames.js";
+import { endFrame, FrameOutbox, messageFrame } from "./mux-frames.js";
 import type { MethodRunner } from "./server.js";
 
 const NO_METADATA = new grpc.Metadata();
@@ -59,8 +59,7 @@ export class MuxServer {
 
 class ServerSession {
   private readonly calls = new Map<number, AbortController>();
-  private outbox: MuxFrame[] = [];
-  private flushScheduled = false;
+  private readonly outbox = new FrameOutbox((batch) => this.stream.write(batch));
   private closed = false;
 
   constructor(
@@ -87,7 +86,7 @@ class ServerSession {
   closeWhenIdle(): void {
     if (this.calls.size > 0 || this.closed) return;
     this.closed = true;
-    this.flush();
+    this.outbox.flush();
     this.stream.end();
   }
 
@@ -127,19 +126,7 @@ class ServerSession {
   }
 
   private send(frame: MuxFrame): void {
-    if (this.closed) return;
-    this.outbox.push(frame);
     // Answers finished in the same turn of the event loop leave as one gRPC message.
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flush());
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.outbox.length === 0) return;
-    const frames = this.outbox;
-    this.outbox = [];
-    this.stream.write(batchOf(frames));
+    if (!this.closed) this.outbox.push(frame);
   }
 }
