@@ -40,7 +40,6 @@ interface SentEvent {
   sentAt: number;
 }
 
-const encoder = new TextEncoder();
 const MSG_ID_HEADER = "Nats-Msg-Id";
 
 /**
@@ -91,7 +90,7 @@ export class UsagePublisher {
       this.queue.shift();
       this.stats.dropped++;
     }
-    this.queue.push({ subject: usageSubject(outcome), id: event.requestId, data: encoder.encode(toJsonString(UsageEventSchema, event)), tries: 0 });
+    this.queue.push({ subject: usageSubject(outcome), id: event.requestId, data: Buffer.from(toJsonString(UsageEventSchema, event)), tries: 0 });
     this.countPending();
     if (this.queue.length >= this.maxBatch) this.pump();
     else this.lingerTimer ??= setTimeout(() => this.pump(), this.lingerMs);
