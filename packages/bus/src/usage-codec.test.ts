@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { create, equals, fromJsonString, toJsonString } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { ErrorClass, UsageEventSchema } from "@switchyard/proto";
-import { decodeUsageEvent, factsOf, isPlainProtoJson } from "./usage-codec.js";
+import { decodeUsageEvent, encodeUsageEvent, factsOf, isPlainProtoJson, type UsageEventInit } from "./usage-codec.js";
 
 /** An event with every field of UsageEvent set, nested messages and the enum included. */
 const everyField = create(UsageEventSchema, {
@@ -89,5 +89,50 @@ describe("isPlainProtoJson", () => {
     assert.equal(isPlainProtoJson({ failure: { class: "NOT_A_CLASS" } }, UsageEventSchema), false);
     assert.equal(isPlainProtoJson({ attempts: [{ status: "200" }] }, UsageEventSchema), false);
     assert.equal(isPlainProtoJson(null, UsageEventSchema), false);
+  });
+});
+
+describe("encodeUsageEvent", () => {
+  const sameAsProtobuf = (init: UsageEventInit, label: string) =>
+    assert.equal(encodeUsageEvent(init), toJsonString(UsageEventSchema, create(UsageEventSchema, init)), label);
+
+  it("writes exactly what protobuf-es writes, for every field, defaults and a created message alike", () => {
+    sameAsProtobuf(everyField, "every field (a created message)");
+    const { $typeName: _, ...plainInit } = everyField;
+    sameAsProtobuf(plainInit, "every field (an init object)");
+    sameAsProtobuf({}, "nothing set");
+    sameAsProtobuf({ requestId: "r", status: 0, stream: false, costUsd: 0, attempts: [], usage: { promptTokens: 0 } }, "defaults are left out, a set message is kept");
+    sameAsProtobuf({ requestId: "r", costUsd: Number.NaN, latencyMs: Number.POSITIVE_INFINITY, ttftMs: Number.NEGATIVE_INFINITY }, "non-finite doubles");
+    sameAsProtobuf({ requestId: "\u2028\"quoted\"\n", keyName: "ключ", team: "😀" }, "strings that JSON escapes");
+    sameAsProtobuf({ failure: { class: ErrorClass.CLIENT, code: "invalid_request", param: "messages" } }, "an enum by name");
+  });
+
+  it("writes timestamps with 0, 3, 6 or 9 fraction digits as protobuf-es does", () => {
+    for (const [seconds, nanos] of [[0n, 0], [1_795_000_000n, 0], [1_795_000_000n, 304_000_000], [1_795_000_000n, 304_500_000], [1_795_000_000n, 1], [-62_135_596_800n, 0], [253_402_300_799n, 999_999_999]] as const) {
+      sameAsProtobuf({ requestId: "t", time: { seconds, nanos } }, `${seconds}s ${nanos}ns`);
+    }
+  });
+
+  it("matches protobuf-es for a spread of generated events", () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 48271) % 0x7fffffff);
+    const pick = <T>(items: readonly T[]) => items[next() % items.length]!;
+    for (let i = 0; i < 500; i++) {
+      const init: UsageEventInit = {
+        requestId: `req_${next().toString(36)}`,
+        time: { seconds: BigInt(1_700_000_000 + (next() % 100_000_000)), nanos: pick([0, 1_000_000 * (next() % 1000), next() % 1_000_000_000]) },
+        outcome: pick(["success", "cache_hit", "rejected", "failed", "cancelled", ""]),
+        status: pick([0, 200, 400, 429, 502]),
+        stream: pick([true, false]),
+        costUsd: pick([0, next() / 1e9, 1e-12, 123456.789]),
+        latencyMs: next() / 1000,
+        ttftMs: pick([0, next() / 7]),
+        usage: pick([undefined, { promptTokens: next() % 5000, completionTokens: next() % 300, totalTokens: next() % 5300 }]),
+        attempts: Array.from({ length: next() % 3 }, () => ({ deploymentId: pick(["a", "b/c"]), provider: "p", status: pick([0, 200, 503]), latencyMs: next() / 3, errorCode: pick(["", "upstream_timeout"]) })),
+        failure: pick([undefined, { class: pick([ErrorClass.RETRYABLE, ErrorClass.FINAL, ErrorClass.CLIENT]), code: "x", message: "m", upstreamStatus: pick([0, 503]), retryAfterS: pick([0, 2]) }]),
+        strategy: pick(["", "failover", "simple-shuffle"]),
+      };
+      sameAsProtobuf(init, JSON.stringify(init, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v)));
+    }
   });
 });

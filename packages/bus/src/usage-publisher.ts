@@ -1,8 +1,7 @@
-import { toJsonString } from "@bufbuild/protobuf";
 import { createInbox, headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
-import { type UsageEvent, UsageEventSchema } from "@switchyard/proto";
 import type { Logger } from "@switchyard/telemetry";
 import { type UsageOutcome, usageSubject } from "./subjects.js";
+import { encodeUsageEvent, type UsageEventInit } from "./usage-codec.js";
 
 export interface UsagePublisherOptions {
   /** Events kept in memory while NATS is unreachable; beyond it the oldest are dropped and counted. */
@@ -85,12 +84,12 @@ export class UsagePublisher {
     void this.followConnection();
   }
 
-  publish(outcome: UsageOutcome, event: UsageEvent): void {
+  publish(outcome: UsageOutcome, event: UsageEventInit): void {
     if (this.queue.length >= this.maxBuffered) {
       this.queue.shift();
       this.stats.dropped++;
     }
-    this.queue.push({ subject: usageSubject(outcome), id: event.requestId, data: Buffer.from(toJsonString(UsageEventSchema, event)), tries: 0 });
+    this.queue.push({ subject: usageSubject(outcome), id: event.requestId ?? "", data: Buffer.from(encodeUsageEvent(event)), tries: 0 });
     this.countPending();
     if (this.queue.length >= this.maxBatch) this.pump();
     else this.lingerTimer ??= setTimeout(() => this.pump(), this.lingerMs);

@@ -1,8 +1,7 @@
-import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import type { UsageOutcome } from "@switchyard/bus";
+import type { UsageEventInit, UsageOutcome } from "@switchyard/bus";
 import { type GatewayError, specOf } from "@switchyard/errors";
-import { type Attempt, type Deployment, ErrorClass, type TokenUsage, type UsageEvent, UsageEventSchema } from "@switchyard/proto";
+import { type Attempt, type Deployment, ErrorClass, type TokenUsage } from "@switchyard/proto";
 import { costOf } from "./cost.js";
 
 export type CacheStatus = "hit" | "semantic-hit" | "miss" | "bypass" | "refresh";
@@ -44,8 +43,9 @@ export class RequestRecord {
     return this.cache === "hit" || this.cache === "semantic-hit" ? "cache_hit" : "success";
   }
 
-  toEvent(status: number): UsageEvent {
-    return create(UsageEventSchema, {
+  /** The UsageEvent's fields: the publisher encodes them straight to JSON, without a message object. */
+  toEvent(status: number): UsageEventInit {
+    return {
       requestId: this.requestId,
       time: timestampFromMs(this.startedAt),
       outcome: this.outcome(status),
@@ -66,6 +66,6 @@ export class RequestRecord {
       attempts: this.attempts,
       strategy: this.strategy,
       failure: this.error?.toFailure(),
-    });
+    };
   }
 }
