@@ -52,7 +52,7 @@ export interface GatewayConfig {
   providers: Record<string, ProviderConfig>;
   models: Record<string, ModelConfig>;
   keys: KeyConfig[];
-  cache: { enabled: boolean; ttl_s: number; max_entry_bytes: number };
+  cache: { enabled: boolean; ttl_s: number; max_entry_bytes: number; index_max_entries: number };
   limits: { max_request_bytes: number };
   streaming: { heartbeat_ms: number };
 }
@@ -164,6 +164,7 @@ export function resolveConfig(
         enabled: file.cache?.enabled ?? true,
         ttl_s: file.cache?.ttl_s ?? 3600,
         max_entry_bytes: file.cache?.max_entry_bytes ?? 1024 * 1024,
+        index_max_entries: file.cache?.index_max_entries ?? 1_000_000,
       },
       limits: { max_request_bytes: file.limits?.max_request_bytes ?? 16 * 1024 * 1024 },
       streaming: { heartbeat_ms: file.streaming?.heartbeat_ms ?? 15_000 },

@@ -70,6 +70,9 @@ export const CacheSchema = T.Object(
     enabled: T.Optional(T.Boolean()),
     ttl_s: T.Optional(PositiveInt),
     max_entry_bytes: T.Optional(PositiveInt),
+    index_max_entries: T.Optional(
+      T.Integer({ minimum: 0, description: "keys each ingress tracks so a lookup for an answer never stored skips Redis; 0 turns this off" }),
+    ),
   },
   { additionalProperties: false },
 );

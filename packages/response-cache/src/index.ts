@@ -3,3 +3,5 @@
 export { ResponseCache, cacheSettingsFrom, connectCacheRedis } from "./response-cache.js";
 export type { CacheHit, CacheSettings, StoreResult } from "./response-cache.js";
 export { decodeEntry, encodeEntry } from "./entry-codec.js";
+export { PresenceIndex, connectPresenceSubscriber, storedChannel } from "./presence-index.js";
+export type { PresenceEvent, PresenceIndexOptions } from "./presence-index.js";

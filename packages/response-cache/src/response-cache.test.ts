@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { useTestRedis } from "@switchyard/mesh/testing";
 import { ResponseCache } from "./response-cache.js";
 
-const settings = { enabled: true, defaultTtlS: 60, maxEntryBytes: 1024, prefix: "t:" };
+const settings = { enabled: true, defaultTtlS: 60, maxEntryBytes: 1024, prefix: "t:", indexMaxEntries: 0 };
 const body = new TextEncoder().encode('{"object":"chat.completion"}');
 
 describe("ResponseCache on a real Redis", () => {

@@ -1,16 +1,19 @@
 import { Redis } from "ioredis";
 import { decodeEntry, encodeEntry } from "./entry-codec.js";
+import { encodeStoredKeys, type PresenceIndex, storedChannel } from "./presence-index.js";
 
 export interface CacheSettings {
   enabled: boolean;
   defaultTtlS: number;
   maxEntryBytes: number;
   prefix: string;
+  /** Most keys a PresenceIndex follows; 0: none (every lookup reads Redis). */
+  indexMaxEntries: number;
 }
 
 /** The settings from the config file's `cache` section and the Redis key prefix. */
-export function cacheSettingsFrom(cache: { enabled: boolean; ttl_s: number; max_entry_bytes: number }, prefix: string): CacheSettings {
-  return { enabled: cache.enabled, defaultTtlS: cache.ttl_s, maxEntryBytes: cache.max_entry_bytes, prefix };
+export function cacheSettingsFrom(cache: { enabled: boolean; ttl_s: number; max_entry_bytes: number; index_max_entries: number }, prefix: string): CacheSettings {
+  return { enabled: cache.enabled, defaultTtlS: cache.ttl_s, maxEntryBytes: cache.max_entry_bytes, prefix, indexMaxEntries: cache.index_max_entries };
 }
 
 export interface CacheHit {
@@ -42,30 +45,39 @@ export function connectCacheRedis(url: string, onError: (error: Error) => void):
   return redis;
 }
 
-/** Exact-match response cache over Redis. A Redis failure is a miss, never an error for the client. */
+/**
+ * Exact-match response cache over Redis. A Redis failure is a miss, never an error for the client.
+ * Every write also announces its keys on `storedChannel`, which a `PresenceIndex` follows.
+ */
 export class ResponseCache {
   /** Answers waiting for the next batch, by Redis key; lookups see them too. */
   private pending = new Map<string, PendingStore>();
   private flushTimer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  private readonly channel: string;
 
   constructor(
     private readonly redis: Redis,
     private readonly settings: CacheSettings,
     /** Where failures of `storeSoon` go (nobody awaits them). */
     private readonly onStoreError: (error: unknown) => void = () => {},
-  ) {}
+    /** When given, lookups for keys it knows are absent answer "miss" without Redis. */
+    private readonly presence?: PresenceIndex,
+  ) {
+    this.channel = storedChannel(settings.prefix);
+  }
 
   private keyOf(model: string, key: string): string {
     return `${this.settings.prefix}cache:exact:${model}:${key}`;
   }
 
-  /** The stored answer, or undefined: one GET, since most lookups on the request path miss. */
+  /** The stored answer, or undefined: one GET at most, none when the presence index knows the key is absent. */
   async lookup(model: string, key: string): Promise<CacheHit | undefined> {
     if (!this.settings.enabled) return undefined;
     const redisKey = this.keyOf(model, key);
     const waiting = this.pending.get(redisKey);
     if (waiting) return decodeEntry(waiting.value);
+    if (this.presence && !this.presence.mayContain(redisKey)) return undefined;
     const value = await this.redis.getBuffer(redisKey);
     return value ? decodeEntry(value) : undefined;
   }
@@ -85,7 +97,11 @@ export class ResponseCache {
   async store(model: string, key: string, body: Uint8Array, deploymentId: string, ttlS: number): Promise<StoreResult> {
     const entry = this.entryOf(body, deploymentId, ttlS);
     if (typeof entry === "string") return entry;
-    await this.redis.set(this.keyOf(model, key), entry.value, "EX", entry.ttlS);
+    const redisKey = this.keyOf(model, key);
+    this.presence?.add(redisKey, entry.ttlS);
+    const results = await this.redis.pipeline().set(redisKey, entry.value, "EX", entry.ttlS).publish(this.channel, encodeStoredKeys([[redisKey, entry.ttlS]])).exec();
+    const failed = results?.find(([error]) => error);
+    if (failed) throw failed[0];
     return "stored";
   }
 
@@ -114,10 +130,15 @@ export class ResponseCache {
     this.pending = new Map();
     if (batch.size > 0) {
       const pipeline = this.redis.pipeline();
+      const announced: [string, number][] = [];
       for (const [redisKey, entry] of batch) {
         if (entry.replace) pipeline.set(redisKey, entry.value, "EX", entry.ttlS);
         else pipeline.set(redisKey, entry.value, "EX", entry.ttlS, "NX");
+        // Known here at once: a repeat of this request must not look absent before the announcement returns.
+        this.presence?.add(redisKey, entry.ttlS);
+        announced.push([redisKey, entry.ttlS]);
       }
+      pipeline.publish(this.channel, encodeStoredKeys(announced));
       this.writing = pipeline.exec().then(
         (results) => {
           const failed = results?.find(([error]) => error);

@@ -2,7 +2,7 @@ import { CONTROL_INVALIDATE_SUBJECT, connectBus, ensureUsageStream, type NatsCon
 import type { Env, GatewayConfig } from "@switchyard/config";
 import { type ClientOf, createClient } from "@switchyard/grpc";
 import { type AuthorizeResponse, type PlanResponse, PolicyService, RouterService } from "@switchyard/proto";
-import { cacheSettingsFrom, connectCacheRedis, ResponseCache } from "@switchyard/response-cache";
+import { type CacheSettings, cacheSettingsFrom, connectCacheRedis, connectPresenceSubscriber, PresenceIndex, ResponseCache } from "@switchyard/response-cache";
 import type { Logger } from "@switchyard/telemetry";
 import { ConnectorPool } from "./connector-pool.js";
 import { DecisionCache } from "./decision-cache.js";
@@ -35,11 +35,9 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
   const policy = createClient(PolicyService, env.SWITCHYARD_POLICY_ADDR);
   const router = createClient(RouterService, env.SWITCHYARD_ROUTER_ADDR);
   const redis = connectCacheRedis(env.REDIS_URL, (error) => logger.warn({ err: error.message }, "cache redis error"));
-  const cache = new ResponseCache(
-    redis,
-    cacheSettingsFrom(config.cache, env.SWITCHYARD_REDIS_PREFIX),
-    (error) => logger.warn({ err: error }, "cache store failed"),
-  );
+  const cacheSettings = cacheSettingsFrom(config.cache, env.SWITCHYARD_REDIS_PREFIX);
+  const presence = followCacheKeys(env.REDIS_URL, redis, cacheSettings, logger);
+  const cache = new ResponseCache(redis, cacheSettings, (error) => logger.warn({ err: error }, "cache store failed"), presence);
   const nats: NatsConnection = await connectBus(env.NATS_URL, "switchyard-ingress", logger);
   await ensureUsageStream(nats);
   const publisher = new UsagePublisher(nats, logger);
@@ -72,8 +70,25 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
       invalidations.unsubscribe();
       connectors.close();
       for (const client of [policy, router]) client.close();
+      presence?.close();
       redis.disconnect();
       await nats.drain();
     },
   };
+}
+
+/** The index of stored cache keys that lets a cache miss skip Redis; none when the cache or the index is off. */
+function followCacheKeys(url: string, redis: ReturnType<typeof connectCacheRedis>, settings: CacheSettings, logger: Logger): PresenceIndex | undefined {
+  if (!settings.enabled || settings.indexMaxEntries === 0) return undefined;
+  const subscriber = connectPresenceSubscriber(url, (error) => logger.warn({ err: error.message }, "cache index redis error"));
+  return new PresenceIndex(redis, subscriber, {
+    prefix: settings.prefix,
+    maxEntries: settings.indexMaxEntries,
+    onEvent: (event) => {
+      if (event.kind === "synced") logger.info({ entries: event.entries, ms: event.ms }, "cache index ready: lookups for keys never stored skip Redis");
+      else if (event.kind === "lost") logger.warn("cache index lost its subscription; every lookup reads Redis until it has scanned again");
+      else if (event.kind === "scan_failed") logger.warn({ err: event.error }, "cache index scan failed; retrying");
+      else logger.warn({ max_entries: event.maxEntries }, "cache index holds more keys than cache.index_max_entries allows and is off; every lookup reads Redis");
+    },
+  });
 }

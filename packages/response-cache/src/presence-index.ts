@@ -1,0 +1,220 @@
+import { Redis } from "ioredis";
+
+/** Where every store announces the keys it wrote, so each ingress knows which keys exist. */
+export const storedChannel = (prefix: string) => `${prefix}cache:stored`;
+
+/** The glob that matches every exact-match cache key under `prefix`. */
+export const exactKeysPattern = (prefix: string) => `${prefix.replace(/[*?[\]\\]/g, "\\$&")}cache:exact:*`;
+
+/** One announcement: `[[redisKey, ttlS], …]`; a TTL of 0 means the entry does not expire. */
+export function encodeStoredKeys(keys: Iterable<readonly [string, number]>): string {
+  return JSON.stringify([...keys]);
+}
+
+export type PresenceEvent =
+  | { kind: "synced"; entries: number; ms: number }
+  | { kind: "lost" }
+  | { kind: "scan_failed"; error: unknown }
+  | { kind: "overflow"; maxEntries: number };
+
+export interface PresenceIndexOptions {
+  /** The cache's Redis key prefix (`SWITCHYARD_REDIS_PREFIX`). */
+  prefix: string;
+  /** Beyond this many entries the index gives up and every lookup reads Redis again. */
+  maxEntries: number;
+  onEvent?: (event: PresenceEvent) => void;
+}
+
+/** Seconds are counted from the index's creation so expiries stay small integers (V8 Smis). */
+const NEVER = 2 ** 30;
+const SCAN_COUNT = 1_000;
+const RETRY_MS = 1_000;
+const SWEEP_EVERY_MS = 250;
+const SWEEP_CHUNK = 5_000;
+
+/**
+ * Which exact-match cache keys exist in Redis, so a lookup for an answer nobody stored costs no
+ * round trip. It is built by scanning the keys once subscribed to the stores' announcements
+ * (`storedChannel`), then kept current by them. It only ever errs towards "may exist": keys are
+ * kept by a 32-bit fingerprint (a collision means one extra GET), an entry deleted or evicted in
+ * Redis before its TTL also costs a GET that misses, and until the first scan ends, and again
+ * whenever the subscription breaks until the next scan ends, every key "may exist".
+ *
+ * A key stored by another replica a moment ago can still look absent here until its announcement
+ * arrives: that request goes upstream, as it would have if it had come a moment earlier.
+ */
+export class PresenceIndex {
+  private entries = new Map<number, number>();
+  /** The next generation of entries while a scan runs; announcements go to both. */
+  private building: Map<number, number> | undefined;
+  private synced = false;
+  private disabled = false;
+  private generation = 0;
+  private closed = false;
+  private readonly startedS = Math.floor(Date.now() / 1000);
+  private sweepCursor: Iterator<[number, number]> | undefined;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly channel: string;
+
+  constructor(
+    /** The cache's command connection: SCAN and PTTL go here. */
+    private readonly redis: Redis,
+    /** A connection of its own, since a subscribed connection runs no other commands. */
+    private readonly subscriber: Redis,
+    private readonly options: PresenceIndexOptions,
+  ) {
+    this.channel = storedChannel(options.prefix);
+    subscriber.on("message", (channel: string, message: string) => {
+      if (channel === this.channel) this.announced(message);
+    });
+    subscriber.on("ready", () => void this.resync());
+    for (const lost of ["close", "reconnecting", "end"]) subscriber.on(lost, () => this.lose());
+    if (subscriber.status === "ready") void this.resync();
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_EVERY_MS);
+    this.sweepTimer.unref();
+  }
+
+  /** False only when the key is surely not in Redis. */
+  mayContain(redisKey: string): boolean {
+    if (!this.synced) return true;
+    const expires = this.entries.get(fingerprintOf(redisKey));
+    return expires !== undefined && expires > this.nowS();
+  }
+
+  /** Records a key this process is writing (its own announcement comes back later). */
+  add(redisKey: string, ttlS: number): void {
+    if (this.disabled) return;
+    const fingerprint = fingerprintOf(redisKey);
+    const expires = ttlS > 0 ? this.nowS() + ttlS : NEVER;
+    this.entries.set(fingerprint, Math.max(expires, this.entries.get(fingerprint) ?? 0));
+    this.building?.set(fingerprint, Math.max(expires, this.building.get(fingerprint) ?? 0));
+    if (this.entries.size > this.options.maxEntries) this.overflow();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** True while lookups may skip Redis. */
+  get isSynced(): boolean {
+    return this.synced;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.synced = false; // quietly: shutting down is not a lost subscription
+    this.building = undefined;
+    this.generation++;
+    clearInterval(this.sweepTimer);
+    this.subscriber.disconnect();
+  }
+
+  private nowS(): number {
+    return Math.floor(Date.now() / 1000) - this.startedS;
+  }
+
+  private announced(message: string): void {
+    let keys: unknown;
+    try {
+      keys = JSON.parse(message);
+    } catch {
+      return;
+    }
+    if (!Array.isArray(keys)) return;
+    for (const entry of keys) {
+      if (Array.isArray(entry) && typeof entry[0] === "string" && typeof entry[1] === "number") this.add(entry[0], entry[1]);
+    }
+  }
+
+  private lose(): void {
+    if (this.synced) this.options.onEvent?.({ kind: "lost" });
+    this.synced = false;
+    this.building = undefined;
+    this.generation++;
+  }
+
+  /** Subscribes (again), then scans every key; announcements that arrive meanwhile count too. */
+  private async resync(): Promise<void> {
+    if (this.disabled || this.closed) return;
+    const generation = ++this.generation;
+    const started = performance.now();
+    const next = new Map<number, number>();
+    this.building = next;
+    try {
+      // Subscribed before the scan starts, so no key stored during the scan is missed by both.
+      await this.subscriber.subscribe(this.channel);
+      const pattern = exactKeysPattern(this.options.prefix);
+      let cursor = "0";
+      do {
+        const [nextCursor, keys] = await this.redis.scan(cursor, "MATCH", pattern, "COUNT", SCAN_COUNT);
+        if (generation !== this.generation) return;
+        if (keys.length > 0) {
+          const pipeline = this.redis.pipeline();
+          for (const key of keys) pipeline.pttl(key);
+          const ttls = (await pipeline.exec()) ?? [];
+          if (generation !== this.generation) return;
+          const now = this.nowS();
+          keys.forEach((key, i) => {
+            const [error, ms] = ttls[i] ?? [];
+            if (error || typeof ms !== "number" || ms === -2) return; // gone meanwhile
+            const fingerprint = fingerprintOf(key);
+            next.set(fingerprint, Math.max(ms === -1 ? NEVER : now + Math.ceil(ms / 1000), next.get(fingerprint) ?? 0));
+          });
+          if (next.size > this.options.maxEntries) return this.overflow();
+        }
+        cursor = nextCursor;
+      } while (cursor !== "0");
+    } catch (error) {
+      if (generation !== this.generation || this.closed) return;
+      this.building = undefined;
+      this.options.onEvent?.({ kind: "scan_failed", error });
+      setTimeout(() => {
+        if (generation === this.generation && this.subscriber.status === "ready") void this.resync();
+      }, RETRY_MS).unref();
+      return;
+    }
+    this.entries = next;
+    this.building = undefined;
+    this.sweepCursor = undefined;
+    this.synced = true;
+    this.options.onEvent?.({ kind: "synced", entries: next.size, ms: Math.round(performance.now() - started) });
+  }
+
+  private overflow(): void {
+    this.disabled = true;
+    this.synced = false;
+    this.building = undefined;
+    this.generation++;
+    this.entries = new Map();
+    this.options.onEvent?.({ kind: "overflow", maxEntries: this.options.maxEntries });
+  }
+
+  /** Drops expired entries a chunk at a time, so a large index never stalls a request. */
+  private sweep(): void {
+    if (this.entries.size === 0) return;
+    this.sweepCursor ??= this.entries.entries();
+    const now = this.nowS();
+    for (let i = 0; i < SWEEP_CHUNK; i++) {
+      const next = this.sweepCursor.next();
+      if (next.done) {
+        this.sweepCursor = undefined;
+        return;
+      }
+      if (next.value[1] <= now) this.entries.delete(next.value[0]);
+    }
+  }
+}
+
+/** FNV-1a over the key's UTF-16 code units, as a signed 32-bit integer (a Smi, so the map stays cheap). */
+export function fingerprintOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return hash | 0;
+}
+
+/** The subscriber connection for a PresenceIndex: retries forever, like the cache's own client. */
+export function connectPresenceSubscriber(url: string, onError: (error: Error) => void): Redis {
+  const subscriber = new Redis(url, { enableOfflineQueue: true, maxRetriesPerRequest: null });
+  subscriber.on("error", onError);
+  return subscriber;
+}
