@@ -1,6 +1,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import type { MuxBatch, MuxFrame } from "@switchyard/proto";
+import { CallCancellation } from "./call-context.js";
 import { endFrame, FrameOutbox, messageFrame } from "./mux-frames.js";
 import type { MethodRunner } from "./server.js";
 
@@ -11,8 +12,6 @@ export interface MuxServerHooks {
   track(work: () => Promise<void>): Promise<void>;
   /** The status for an error a handler threw (and the report of it). */
   statusOf(error: unknown, method: string): { code: grpc.status; details: string };
-  /** The reason given to a handler's signal when its caller cancels. */
-  cancelReason: Error;
 }
 
 /**
@@ -58,7 +57,7 @@ export class MuxServer {
 }
 
 class ServerSession {
-  private readonly calls = new Map<number, AbortController>();
+  private readonly calls = new Map<number, CallCancellation>();
   private readonly outbox = new FrameOutbox((batch) => this.stream.write(batch));
   private closed = false;
 
@@ -69,12 +68,12 @@ class ServerSession {
     stream.on("data", (batch: MuxBatch) => {
       for (const frame of batch.frames) {
         if (frame.kind.case === "start") this.start(frame.callId, frame.kind.value.method, frame.kind.value.request);
-        else if (frame.kind.case === "cancel") this.calls.get(frame.callId)?.abort(server.hooksOf.cancelReason);
+        else if (frame.kind.case === "cancel") this.calls.get(frame.callId)?.cancel();
       }
     });
     const abandon = () => {
       this.closed = true;
-      for (const controller of this.calls.values()) controller.abort(server.hooksOf.cancelReason);
+      for (const call of this.calls.values()) call.cancel();
       this.calls.clear();
     };
     stream.once("cancelled", abandon);
@@ -101,17 +100,17 @@ class ServerSession {
     } catch {
       return this.end(callId, grpc.status.INTERNAL, "the request could not be decoded");
     }
-    const controller = new AbortController();
-    this.calls.set(callId, controller);
+    const call = new CallCancellation(NO_METADATA);
+    this.calls.set(callId, call);
     const emit = (message: unknown) => {
-      if (!controller.signal.aborted) this.send(messageFrame(callId, toBinary(method.output, create(method.output, message as never))));
+      if (!call.cancelled) this.send(messageFrame(callId, toBinary(method.output, create(method.output, message as never))));
     };
     void hooks.track(async () => {
       try {
-        await method.run(request, { signal: controller.signal, metadata: NO_METADATA }, emit);
-        if (!controller.signal.aborted) this.end(callId, grpc.status.OK, "");
+        await method.run(request, call, emit);
+        if (!call.cancelled) this.end(callId, grpc.status.OK, "");
       } catch (error) {
-        if (controller.signal.aborted) return;
+        if (call.cancelled) return;
         const status = hooks.statusOf(error, path);
         this.end(callId, status.code, status.details);
       } finally {

@@ -8,12 +8,9 @@ import { serviceDefinition } from "./definition.js";
 import { MuxServer } from "./mux-server.js";
 import { channelOptions } from "./options.js";
 
-/** What a handler knows of its call besides the request. */
-export interface CallContext {
-  /** Aborted when the caller cancels or its deadline passes. */
-  readonly signal: AbortSignal;
-  readonly metadata: grpc.Metadata;
-}
+import { CallCancellation, type CallContext } from "./call-context.js";
+
+export type { CallContext };
 
 type UnaryHandler<I extends DescMessage, O extends DescMessage> = (
   request: MessageShape<I>,
@@ -89,7 +86,6 @@ export async function startGrpcServer(
   });
   const mux = new MuxServer(allRunners, {
     track,
-    cancelReason: CALL_CANCELLED,
     statusOf: (error, method) => {
       reportError(error, method);
       const status = toServiceError(error);
@@ -155,7 +151,7 @@ function runnersOf(service: DescService, handlers: Record<string, unknown>): Map
     } else if (method.methodKind === "server_streaming") {
       const run: MethodRunner["run"] = async (request, context, emit) => {
         for await (const message of handler(request, context) as AsyncIterable<unknown>) {
-          if (context.signal.aborted) return;
+          if (context.cancelled) return;
           await emit(message);
         }
       };
@@ -201,9 +197,9 @@ function implementation(
         void track(async () => {
           try {
             await runner.run(call.request, context, emit);
-            if (!context.signal.aborted) call.end();
+            if (!context.cancelled) call.end();
           } catch (error) {
-            if (context.signal.aborted) return;
+            if (context.cancelled) return;
             reportError(error, path);
             call.destroy(toServiceError(error) as Error);
           }
@@ -214,16 +210,10 @@ function implementation(
   return impl;
 }
 
-/**
- * Given as the abort reason so no DOMException (with its stack trace) is built per call: grpc-js
- * reports "cancelled" for many calls, and that construction showed up in profiles.
- */
-export const CALL_CANCELLED: Error = Object.freeze(Object.assign(new Error("the call was cancelled"), { name: "CallCancelled" }));
-
 function contextOf(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): CallContext {
-  const controller = new AbortController();
-  call.once("cancelled", () => controller.abort(CALL_CANCELLED));
-  return { signal: controller.signal, metadata: call.metadata };
+  const context = new CallCancellation(call.metadata);
+  call.once("cancelled", () => context.cancel());
+  return context;
 }
 
 function toServiceError(error: unknown): Partial<grpc.StatusObject> {

@@ -4,7 +4,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import type { ProviderConfig } from "@switchyard/config";
 import { GatewayError } from "@switchyard/errors";
-import type { CallContext } from "@switchyard/grpc";
+import { CallCancellation, type CallContext } from "@switchyard/grpc";
 import { ErrorClass, GenerateRequestSchema, type GenerateResponseSchema, Operation } from "@switchyard/proto";
 import { Registry } from "@switchyard/telemetry";
 import { once } from "node:events";
@@ -25,7 +25,7 @@ function handler(adapter: ProviderAdapter = createMockAdapter(mockProvider), pro
 }
 
 function call(controller = new AbortController()): CallContext {
-  return { signal: controller.signal, metadata: {} as CallContext["metadata"] };
+  return CallCancellation.following(controller.signal);
 }
 
 function generateRequest(model: string, body: unknown, options: { stream?: boolean; timeoutMs?: number; provider?: string; operation?: Operation } = {}) {

@@ -53,8 +53,7 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
       timedOut = true;
       stop.abort(CALL_CANCELLED);
     }, timeoutMs);
-    const onCancel = () => stop.abort(CALL_CANCELLED);
-    call.signal.addEventListener("abort", onCancel, { once: true });
+    const stopOnCancel = call.onCancel(() => stop.abort(CALL_CANCELLED));
     const signal = stop.signal;
     let firstEventAt: number | undefined;
     let outcome: string | undefined;
@@ -99,7 +98,7 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
       }
       outcome = "success";
     } catch (error) {
-      if (call.signal.aborted) return;
+      if (call.cancelled) return;
       const failure = timedOut
         ? new GatewayError("upstream_timeout", `${provider.name} did not finish within ${timeoutMs} ms`)
         : asGatewayError(error);
@@ -109,7 +108,7 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
       yield { event: { case: "failure", value: failure.toFailure() } };
     } finally {
       clearTimeout(timer);
-      call.signal.removeEventListener("abort", onCancel);
+      stopOnCancel();
       // A call stopped while an event was on its way (client gone) ends here without a catch.
       outcome ??= "cancelled";
       // Stopped early: end whatever the adapter still has open. (A finished call leaves its
