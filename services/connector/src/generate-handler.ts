@@ -24,7 +24,6 @@ export interface GenerateHandlerOptions {
   metrics: ConnectorMetrics;
 }
 
-const decoder = new TextDecoder();
 // Buffer.from takes small strings from Node's shared pool; TextEncoder gives each its own
 // ArrayBuffer, and freeing thousands of those is a visible part of every scavenge.
 const json = (value: unknown): Uint8Array => Buffer.from(JSON.stringify(value));
@@ -135,7 +134,8 @@ function prepare(request: GenerateRequest, provider: ProviderConfig): { deployme
   }
   let body: unknown;
   try {
-    body = JSON.parse(decoder.decode(request.body));
+    // Buffer's UTF-8 decoder: about twice as fast as TextDecoder on a large (image-carrying) body.
+    body = JSON.parse(Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength).toString("utf8"));
   } catch {
     throw new GatewayError("invalid_json", "the request body is not JSON");
   }
