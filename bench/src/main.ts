@@ -7,6 +7,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Infra, type Mesh, REPO_ROOT, startIsolatedInfra, startMesh } from "@switchyard/mesh";
+import { measureChain } from "./relay-chain.js";
 import { ADMIN_KEY, type GeneratedConfig, MODEL, writeConfig } from "./config-gen.js";
 import { LoadGen, Upstream } from "./helpers.js";
 import type { Job, RequestSpec, RunResult } from "./loadgen-protocol.js";
@@ -202,6 +203,11 @@ class Bench {
   }
 
   async setUp(): Promise<void> {
+    // Before anything else runs: what process hops alone cost on this machine.
+    const direct = await measureChain(0, HOP_FLOOR_REQUESTS);
+    const twoRelays = await measureChain(2, HOP_FLOOR_REQUESTS);
+    this.result.meta.hopFloor = { direct: direct.latency, twoRelays: twoRelays.latency };
+    log(`process hops alone (trivial Node relays, one at a time): direct p50 ${fmt(direct.latency.p50)} / p99 ${fmt(direct.latency.p99)} ms, through 2 relays p50 ${fmt(twoRelays.latency.p50)} / p99 ${fmt(twoRelays.latency.p99)} ms`);
     log("starting nats-server and redis-server (private, loopback)…");
     this.infra = await startIsolatedInfra();
     this.upstream = await Upstream.start();
@@ -665,6 +671,8 @@ function niceRate(rate: number): number {
   if (rate >= 20) return Math.floor(rate / 10) * 10;
   return Math.max(1, Math.floor(rate));
 }
+
+const HOP_FLOOR_REQUESTS = 5_000;
 
 /** A few microbenchmarks, so runs on differently loaded machines can be compared. */
 function calibrate(): BenchResult["meta"]["calibration"] {

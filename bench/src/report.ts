@@ -50,6 +50,14 @@ export function renderMarkdown(r: BenchResult): string {
     `Machine check at start: JSON.parse of a 0.6 KB completion ${m.calibration.jsonParseUs} µs, SHA-256 of it ${m.calibration.sha256Us} µs, load average ${m.calibration.loadAvg1m}. ` +
       `Other processes used ${m.otherLoad.meanCores} cores on average (max ${m.otherLoad.maxCores}) during measured runs.`,
   );
+  if (m.hopFloor) {
+    const { direct, twoRelays } = m.hopFloor;
+    out.push(
+      `Process hops alone on this machine (trivial Node relays passing 512 bytes, one at a time): client → echo p50 ${ms(direct.p50)} / p99 ${ms(direct.p99)} ms; ` +
+        `through two relays, the process hops of the full path, p50 ${ms(twoRelays.p50)} / p99 ${ms(twoRelays.p99)} ms. ` +
+        `The difference (${signed(twoRelays.p50 - direct.p50)} / ${signed(twoRelays.p99 - direct.p99)} ms) is what separate processes cost before any gateway work.`,
+    );
+  }
   for (const note of m.notes) out.push(`> ${note}`);
 
   out.push("## Targets");

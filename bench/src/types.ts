@@ -147,6 +147,11 @@ export interface BenchResult {
     notes: string[];
     /** Microbenchmarks of this machine at the start (compare runs across machines and days). */
     calibration: { jsonParseUs: number; sha256Us: number; loadAvg1m: number };
+    /**
+     * One request at a time through trivial Node processes (`relay-chain.ts`): client → echo, and
+     * client → relay → relay → echo (the process hops of the full path). Absent in older results.
+     */
+    hopFloor?: { direct: Summary; twoRelays: Summary };
     /** CPU used by processes outside the bench during measured runs, in cores. */
     otherLoad: { meanCores: number; maxCores: number };
     /** Fingerprint of the compiled services at each mesh start (the tree is shared: a rebuild mid-run shows here). */

@@ -1,0 +1,98 @@
+// What this machine charges for process hops, with no gateway code at all: one request at a
+// time through a chain of trivial Node relays (a TCP socket in, the same bytes out to the next
+// process, the answer back), ending at an echo process. `relays: 0` is client → echo, the shape of
+// the bench's baseline; `relays: 2` has the process hops of the gateway's full path
+// (client → ingress → connector → upstream). The difference is the floor under "added latency"
+// that no gateway made of separate processes can go below on this machine.
+//
+//   node bench/dist/relay-chain.js [requests] [max relays]
+import { type ChildProcess, fork } from "node:child_process";
+import { once } from "node:events";
+import { connect, createServer, type Socket } from "node:net";
+import { fileURLToPath } from "node:url";
+import { type Summary, summarize } from "./stats.js";
+
+export interface ChainResult {
+  relays: number;
+  latency: Summary;
+  /** Share of round trips slower than 1 ms. */
+  over1ms: number;
+}
+
+const MESSAGE = Buffer.alloc(512, 120);
+
+/** Runs in each child: `echo`, or `relay <next port>`; prints its port on IPC. */
+async function child(role: string, nextPort?: number): Promise<void> {
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    if (role === "echo") {
+      socket.on("data", (data) => socket.write(data));
+      return;
+    }
+    const next = connect(nextPort!, "127.0.0.1");
+    next.setNoDelay(true);
+    socket.on("data", (data) => next.write(data));
+    next.on("data", (data) => socket.write(data));
+    socket.on("close", () => next.destroy());
+  });
+  server.listen(0, "127.0.0.1", () => process.send!({ port: (server.address() as { port: number }).port }));
+  process.on("disconnect", () => process.exit(0));
+}
+
+async function start(args: string[]): Promise<{ process: ChildProcess; port: number }> {
+  const proc = fork(fileURLToPath(import.meta.url), args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const [message] = (await once(proc, "message")) as [{ port: number }];
+  return { process: proc, port: message.port };
+}
+
+/** One request at a time, `count` of them after a warm-up, through `relays` relays. */
+export async function measureChain(relays: number, count: number): Promise<ChainResult> {
+  const started: ChildProcess[] = [];
+  try {
+    let hop = await start(["echo"]);
+    started.push(hop.process);
+    for (let i = 0; i < relays; i++) {
+      hop = await start(["relay", String(hop.port)]);
+      started.push(hop.process);
+    }
+    const socket: Socket = connect(hop.port, "127.0.0.1");
+    socket.setNoDelay(true);
+    await once(socket, "connect");
+    const roundTrip = () =>
+      new Promise<number>((resolve) => {
+        let received = 0;
+        const t0 = performance.now();
+        const onData = (data: Buffer) => {
+          received += data.length;
+          if (received < MESSAGE.length) return;
+          socket.off("data", onData);
+          resolve(performance.now() - t0);
+        };
+        socket.on("data", onData);
+        socket.write(MESSAGE);
+      });
+    for (let i = 0; i < Math.min(2_000, count); i++) await roundTrip();
+    const samples = new Float64Array(count);
+    for (let i = 0; i < count; i++) samples[i] = await roundTrip();
+    socket.destroy();
+    const over = samples.reduce((n, ms) => n + (ms > 1 ? 1 : 0), 0);
+    return { relays, latency: summarize(samples.sort()), over1ms: over / count };
+  } finally {
+    for (const proc of started) proc.kill();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [role, arg] = process.argv.slice(2);
+  if (role === "echo" || role === "relay") await child(role, Number(arg));
+  else {
+    const count = Number(role ?? 5_000);
+    const maxRelays = Number(arg ?? 2);
+    for (let relays = 0; relays <= maxRelays; relays++) {
+      const { latency: l, over1ms } = await measureChain(relays, count);
+      console.log(
+        `${relays} relay${relays === 1 ? " " : "s"}: p50 ${l.p50.toFixed(3)}  p90 ${l.p90.toFixed(3)}  p99 ${l.p99.toFixed(3)}  p99.9 ${l.p999.toFixed(3)} ms; over 1 ms: ${(over1ms * 100).toFixed(2)}%`,
+      );
+    }
+  }
+}
