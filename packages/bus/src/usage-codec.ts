@@ -270,11 +270,23 @@ function timestampJson(value: { seconds?: bigint; nanos?: number }): string | un
   const seconds = Number(value.seconds ?? 0n);
   const nanos = value.nanos ?? 0;
   if (!Number.isSafeInteger(seconds) || !Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) return undefined;
-  const iso = new Date(seconds * 1000).toISOString();
-  if (iso.length !== 24) return undefined; // outside years 0000–9999: protobuf-es's checks apply
-  if (nanos === 0) return `${iso.slice(0, 19)}Z`;
+  const whole = wholeSecondsJson(seconds);
+  if (whole === undefined) return undefined;
+  if (nanos === 0) return `${whole}Z`;
   let digits = String(nanos + 1_000_000_000).slice(1);
   if (digits.endsWith("000000")) digits = digits.slice(0, 3);
   else if (digits.endsWith("000")) digits = digits.slice(0, 6);
-  return `${iso.slice(0, 19)}.${digits}Z`;
+  return `${whole}.${digits}Z`;
+}
+
+/** "YYYY-MM-DDTHH:MM:SS" of a Unix second; the last one is kept, since events of one second follow each other. */
+let lastSecond = Number.NaN;
+let lastSecondJson: string | undefined;
+function wholeSecondsJson(seconds: number): string | undefined {
+  if (seconds !== lastSecond) {
+    const iso = new Date(seconds * 1000).toISOString();
+    lastSecond = seconds;
+    lastSecondJson = iso.length === 24 ? iso.slice(0, 19) : undefined; // outside years 0000–9999: protobuf-es's checks apply
+  }
+  return lastSecondJson;
 }
