@@ -22,7 +22,7 @@ export function parseConfig(text: string, source: string, env: Record<string, st
 
 export interface LoadOptions {
   /**
-   * Leave the `keys` list out. Only policy and the ingress use keys; with 100,000 of them the list
+   * Leave the `keys` list out. Only policy uses keys (the ingress asks it); with 100,000 of them the list
    * is nearly all of the file, and parsing it cost every other service seconds and ~700 MB.
    */
   withoutKeys?: boolean;

@@ -1,18 +1,22 @@
-import { exposureProblem, loadConfig, readEnv } from "@switchyard/config";
+import { isLoopback, loadConfig, readEnv } from "@switchyard/config";
 import { createLogger, createRegistry, exitOnStartFailure, onShutdown } from "@switchyard/telemetry";
 import { buildApp } from "./app.js";
 import { connectMesh } from "./mesh/clients.js";
+import { devKeyExposure } from "./mesh/dev-key-check.js";
 
 const bootLogger = createLogger("ingress");
 try {
   const env = readEnv();
   const logger = createLogger("ingress", env.LOG_LEVEL);
-  const config = loadConfig(env.SWITCHYARD_CONFIG);
-  const exposure = exposureProblem(config, env.SWITCHYARD_HOST);
-  if (exposure) throw Object.assign(new Error(exposure), { name: "ConfigError" });
+  // The key list is policy's business; the ingress asks policy about the one key it must refuse.
+  const config = loadConfig(env.SWITCHYARD_CONFIG, process.env, { withoutKeys: true });
 
   const registry = createRegistry("ingress");
   const mesh = await connectMesh(env, config, logger);
+  if (!isLoopback(env.SWITCHYARD_HOST)) {
+    const exposure = await devKeyExposure(mesh.policy, env.SWITCHYARD_HOST, env.SWITCHYARD_CONFIG, logger);
+    if (exposure) throw Object.assign(new Error(exposure), { name: "ConfigError" });
+  }
   const app = buildApp({ config, mesh, logger, registry });
   await app.listen({ host: env.SWITCHYARD_HOST, port: Number(env.SWITCHYARD_PORT) });
   logger.info({ url: `http://${env.SWITCHYARD_HOST}:${env.SWITCHYARD_PORT}/v1` }, "ingress listening");
