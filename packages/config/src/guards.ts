@@ -16,5 +16,11 @@ export function exposureProblem(config: GatewayConfig, host: string): string | u
   const devKey = sha256Hex(DEV_ADMIN_KEY);
   const offender = config.keys.find((k) => k.key_sha256 === devKey);
   if (!offender) return undefined;
-  return `key "${offender.name}" is the public development key ${DEV_ADMIN_KEY}; refusing to listen on ${host}. Replace it in ${config.source} or bind to 127.0.0.1.`;
+  return devKeyRefusal(offender.name, host, config.source);
+}
+
+/** Why the gateway will not listen on `host`: the key named `keyName` is the development key. */
+export function devKeyRefusal(keyName: string | undefined, host: string, configSource: string): string {
+  const key = keyName ? `key "${keyName}"` : "a key";
+  return `${key} is the public development key ${DEV_ADMIN_KEY}; refusing to listen on ${host}. Replace it in ${configSource} or bind to 127.0.0.1.`;
 }

@@ -8,4 +8,4 @@ export type { GatewayConfig, ProviderConfig, ModelConfig, DeploymentConfig, KeyC
 export { parseConfig, loadConfig } from "./load.js";
 export { EnvSchema, readEnv, portOf, SERVICE_PORTS } from "./env.js";
 export type { Env } from "./env.js";
-export { DEV_ADMIN_KEY, isLoopback, exposureProblem } from "./guards.js";
+export { DEV_ADMIN_KEY, devKeyRefusal, isLoopback, exposureProblem } from "./guards.js";

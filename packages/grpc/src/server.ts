@@ -7,10 +7,7 @@ import { Multiplexer } from "@switchyard/proto";
 import { serviceDefinition } from "./definition.js";
 import { MuxServer } from "./mux-server.js";
 import { channelOptions } from "./options.js";
-
 import { CallCancellation, type CallContext } from "./call-context.js";
-
-export type { CallContext };
 
 type UnaryHandler<I extends DescMessage, O extends DescMessage> = (
   request: MessageShape<I>,

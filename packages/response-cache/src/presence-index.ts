@@ -86,13 +86,9 @@ export class PresenceIndex {
     if (this.disabled) return;
     const fingerprint = fingerprintOf(redisKey);
     const expires = ttlS > 0 ? this.nowS() + ttlS : NEVER;
-    this.entries.set(fingerprint, Math.max(expires, this.entries.get(fingerprint) ?? 0));
-    this.building?.set(fingerprint, Math.max(expires, this.building.get(fingerprint) ?? 0));
+    keepLater(this.entries, fingerprint, expires);
+    if (this.building) keepLater(this.building, fingerprint, expires);
     if (this.entries.size > this.options.maxEntries) this.overflow();
-  }
-
-  get size(): number {
-    return this.entries.size;
   }
 
   /** True while lookups may skip Redis. */
@@ -102,9 +98,7 @@ export class PresenceIndex {
 
   close(): void {
     this.closed = true;
-    this.synced = false; // quietly: shutting down is not a lost subscription
-    this.building = undefined;
-    this.generation++;
+    this.stopTrusting(); // quietly: shutting down is not a lost subscription
     clearInterval(this.sweepTimer);
     this.subscriber.disconnect();
   }
@@ -128,6 +122,11 @@ export class PresenceIndex {
 
   private lose(): void {
     if (this.synced) this.options.onEvent?.({ kind: "lost" });
+    this.stopTrusting();
+  }
+
+  /** Every key "may exist" from now on, and a scan under way is abandoned. */
+  private stopTrusting(): void {
     this.synced = false;
     this.building = undefined;
     this.generation++;
@@ -157,8 +156,7 @@ export class PresenceIndex {
           keys.forEach((key, i) => {
             const [error, ms] = ttls[i] ?? [];
             if (error || typeof ms !== "number" || ms === -2) return; // gone meanwhile
-            const fingerprint = fingerprintOf(key);
-            next.set(fingerprint, Math.max(ms === -1 ? NEVER : now + Math.ceil(ms / 1000), next.get(fingerprint) ?? 0));
+            keepLater(next, fingerprintOf(key), ms === -1 ? NEVER : now + Math.ceil(ms / 1000));
           });
           if (next.size > this.options.maxEntries) return this.overflow();
         }
@@ -182,9 +180,7 @@ export class PresenceIndex {
 
   private overflow(): void {
     this.disabled = true;
-    this.synced = false;
-    this.building = undefined;
-    this.generation++;
+    this.stopTrusting();
     this.entries = new Map();
     this.options.onEvent?.({ kind: "overflow", maxEntries: this.options.maxEntries });
   }
@@ -203,6 +199,12 @@ export class PresenceIndex {
       if (next.value[1] <= now) this.entries.delete(next.value[0]);
     }
   }
+}
+
+/** Records `expires` for `fingerprint` unless a later expiry is already there (two keys may share a fingerprint). */
+function keepLater(entries: Map<number, number>, fingerprint: number, expires: number): void {
+  const known = entries.get(fingerprint);
+  if (known === undefined || known < expires) entries.set(fingerprint, expires);
 }
 
 /** FNV-1a over the key's UTF-16 code units, as a signed 32-bit integer (a Smi, so the map stays cheap). */

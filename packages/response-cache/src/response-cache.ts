@@ -97,11 +97,8 @@ export class ResponseCache {
   async store(model: string, key: string, body: Uint8Array, deploymentId: string, ttlS: number): Promise<StoreResult> {
     const entry = this.entryOf(body, deploymentId, ttlS);
     if (typeof entry === "string") return entry;
-    const redisKey = this.keyOf(model, key);
-    this.presence?.add(redisKey, entry.ttlS);
-    const results = await this.redis.pipeline().set(redisKey, entry.value, "EX", entry.ttlS).publish(this.channel, encodeStoredKeys([[redisKey, entry.ttlS]])).exec();
-    const failed = results?.find(([error]) => error);
-    if (failed) throw failed[0];
+    const failure = await this.write([[this.keyOf(model, key), { ...entry, replace: true }]]);
+    if (failure) throw failure;
     return "stored";
   }
 
@@ -129,24 +126,33 @@ export class ResponseCache {
     const batch = this.pending;
     this.pending = new Map();
     if (batch.size > 0) {
-      const pipeline = this.redis.pipeline();
-      const announced: [string, number][] = [];
-      for (const [redisKey, entry] of batch) {
-        if (entry.replace) pipeline.set(redisKey, entry.value, "EX", entry.ttlS);
-        else pipeline.set(redisKey, entry.value, "EX", entry.ttlS, "NX");
-        // Known here at once: a repeat of this request must not look absent before the announcement returns.
-        this.presence?.add(redisKey, entry.ttlS);
-        announced.push([redisKey, entry.ttlS]);
-      }
-      pipeline.publish(this.channel, encodeStoredKeys(announced));
-      this.writing = pipeline.exec().then(
-        (results) => {
-          const failed = results?.find(([error]) => error);
-          if (failed) this.onStoreError(failed[0]);
-        },
-        (error: unknown) => this.onStoreError(error),
-      );
+      this.writing = this.write(batch).then((failure) => {
+        if (failure) this.onStoreError(failure);
+      });
     }
     return this.writing;
+  }
+
+  /**
+   * Writes entries in one pipeline and announces their keys on the same round trip. Resolves with
+   * the first failure (a command's or the connection's), or undefined when all went through.
+   */
+  private async write(entries: Iterable<[string, PendingStore]>): Promise<unknown> {
+    const pipeline = this.redis.pipeline();
+    const announced: [string, number][] = [];
+    for (const [redisKey, entry] of entries) {
+      if (entry.replace) pipeline.set(redisKey, entry.value, "EX", entry.ttlS);
+      else pipeline.set(redisKey, entry.value, "EX", entry.ttlS, "NX");
+      // Known here at once: a repeat of this request must not look absent before the announcement returns.
+      this.presence?.add(redisKey, entry.ttlS);
+      announced.push([redisKey, entry.ttlS]);
+    }
+    pipeline.publish(this.channel, encodeStoredKeys(announced));
+    try {
+      const results = await pipeline.exec();
+      return results?.find(([error]) => error)?.[0];
+    } catch (error) {
+      return error;
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { DEV_ADMIN_KEY } from "@switchyard/config";
+import { DEV_ADMIN_KEY, devKeyRefusal } from "@switchyard/config";
 import type { Logger } from "@switchyard/telemetry";
 import type { MeshClients } from "./clients.js";
 
@@ -23,8 +23,7 @@ export async function devKeyExposure(policy: Pick<MeshClients["policy"], "author
     try {
       const answer = await policy.authorize({ apiKey: DEV_ADMIN_KEY, model: "", requestId: "ingress-start-dev-key-check" }, { timeoutMs: 2_000 });
       if (!answer.allowed && answer.failure?.code === "invalid_api_key") return undefined;
-      const name = answer.keyName ? `key "${answer.keyName}"` : "a key";
-      return `${name} is the public development key ${DEV_ADMIN_KEY}; refusing to listen on ${host}. Replace it in ${configPath} or bind to 127.0.0.1.`;
+      return devKeyRefusal(answer.keyName, host, configPath);
     } catch (error) {
       if (Date.now() - started >= giveUpMs) {
         throw new Error(`policy did not answer within ${Math.round(giveUpMs / 1000)} s, so the ingress cannot check that the development key is not configured; not listening on ${host}`, { cause: error });
