@@ -30,7 +30,9 @@ export interface PublisherStats {
 interface QueuedEvent {
   subject: string;
   id: string;
-  data: Uint8Array;
+  /** The event until it is encoded, on the next send: encoding it in the request's own turn would delay the answer. */
+  init: UsageEventInit | undefined;
+  data: Uint8Array | undefined;
   tries: number;
 }
 
@@ -84,12 +86,13 @@ export class UsagePublisher {
     void this.followConnection();
   }
 
+  /** Queues `event`, which must not change afterwards: it is encoded later, off the request's path. */
   publish(outcome: UsageOutcome, event: UsageEventInit): void {
     if (this.queue.length >= this.maxBuffered) {
       this.queue.shift();
       this.stats.dropped++;
     }
-    this.queue.push({ subject: usageSubject(outcome), id: event.requestId ?? "", data: Buffer.from(encodeUsageEvent(event)), tries: 0 });
+    this.queue.push({ subject: usageSubject(outcome), id: event.requestId ?? "", init: event, data: undefined, tries: 0 });
     this.countPending();
     if (this.queue.length >= this.maxBatch) this.pump();
     else this.lingerTimer ??= setTimeout(() => this.pump(), this.lingerMs);
@@ -111,6 +114,7 @@ export class UsagePublisher {
   private pump(): void {
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
+    this.encodeQueued();
     // While NATS is unreachable, or after a failure, events wait here rather than pile up in the
     // client's reconnect buffer; `followConnection` and the retry timer resume sending.
     if (this.retryTimer || !this.connected || this.connection.isClosed()) return;
@@ -121,7 +125,7 @@ export class UsagePublisher {
       const header = headers();
       header.set(MSG_ID_HEADER, event.id);
       try {
-        this.connection.publish(event.subject, event.data, { headers: header, reply: `${this.inbox}.${token}` });
+        this.connection.publish(event.subject, event.data!, { headers: header, reply: `${this.inbox}.${token}` });
       } catch (error) {
         this.queue.unshift(event);
         this.retryLater([event], error);
@@ -134,6 +138,20 @@ export class UsagePublisher {
       this.sweepTimer.unref();
     }
     this.countPending();
+  }
+
+  /**
+   * Encodes the events queued since the last send, all at once. They are always the tail of the
+   * queue (events put back for a retry go to its head, already encoded), so events kept while NATS
+   * is away are held as bytes after one linger, not as objects.
+   */
+  private encodeQueued(): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const event = this.queue[i]!;
+      if (!event.init) break;
+      event.data = Buffer.from(encodeUsageEvent(event.init));
+      event.init = undefined;
+    }
   }
 
   /** JetStream's answer: `{"stream":…,"seq":…}` when stored (or already stored), `{"error":…}` or a status message when not. */

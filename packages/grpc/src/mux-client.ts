@@ -1,12 +1,8 @@
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { Multiplexer, type MuxBatch, MuxBatchSchema, type MuxFrame } from "@switchyard/proto";
-import { asBuffer } from "./definition.js";
+import type { MuxBatch, MuxFrame } from "@switchyard/proto";
+import { muxOpenDefinition as open } from "./mux-codec.js";
 import { cancelFrame, FrameOutbox, startFrame } from "./mux-frames.js";
 
-const OPEN_PATH = `/${Multiplexer.typeName}/${Multiplexer.method.open.name}`;
-const serializeBatch = (batch: MuxBatch) => asBuffer(toBinary(MuxBatchSchema, batch));
-const deserializeBatch = (bytes: Buffer) => fromBinary(MuxBatchSchema, bytes);
 const NO_METADATA = new grpc.Metadata();
 
 /** Shaped like grpc-js's ServiceError, so callers check `code` the same way for both transports. */
@@ -99,7 +95,7 @@ export class MuxChannel {
   }
 
   private open(): Session {
-    const stream = this.client.makeBidiStreamRequest(OPEN_PATH, serializeBatch, deserializeBatch, NO_METADATA, {});
+    const stream = this.client.makeBidiStreamRequest(open.path, open.requestSerialize, open.responseDeserialize, NO_METADATA, {});
     return new Session(stream, (closed) => {
       if (this.session === closed) this.session = undefined;
     });

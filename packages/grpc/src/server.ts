@@ -3,7 +3,7 @@ import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2
 import * as grpc from "@grpc/grpc-js";
 import { once } from "node:events";
 import { rmSync } from "node:fs";
-import { Multiplexer } from "@switchyard/proto";
+import { muxOpenDefinition } from "./mux-codec.js";
 import { serviceDefinition } from "./definition.js";
 import { MuxServer } from "./mux-server.js";
 import { channelOptions } from "./options.js";
@@ -89,7 +89,7 @@ export async function startGrpcServer(
       return { code: status.code ?? grpc.status.INTERNAL, details: status.details ?? "" };
     },
   });
-  server.addService(serviceDefinition(Multiplexer as DescService), { open: mux.open as grpc.handleBidiStreamingCall<unknown, unknown> });
+  server.addService({ open: muxOpenDefinition } as grpc.ServiceDefinition, { open: mux.open as grpc.handleBidiStreamingCall<unknown, unknown> });
 
   const bind = (address: string) =>
     new Promise<number>((resolve, reject) =>
