@@ -17,32 +17,30 @@ export interface CallContext {
  */
 export const CALL_CANCELLED: Error = Object.freeze(Object.assign(new Error("the call was cancelled"), { name: "CallCancelled" }));
 
+const NO_METADATA = {} as grpc.Metadata;
+
+/** What can cancel a call: a caller's request going away, a handler's call being cancelled. */
+export interface Cancellable {
+  readonly cancelled: boolean;
+  /** Runs `listener` once when cancelled (soon, if already cancelled); returns what removes it. */
+  onCancel(listener: () => void): () => void;
+}
+
 /**
- * A call's cancellation as a flag and a list of listeners. An AbortController (an EventTarget,
- * several objects and a listener map) is made only when a handler asks for `signal`: most calls
- * end without being cancelled, and a connector call made two of them before.
+ * A cancellation as a flag and a list of listeners. An AbortController is an EventTarget with
+ * several objects and a listener map, and most calls and requests end without being cancelled:
+ * making one for each showed up in the ingress's and the connector's profiles.
  */
-export class CallCancellation implements CallContext {
+export class Cancellation implements Cancellable {
   cancelled = false;
-  private controller: AbortController | undefined;
   private listeners: (() => void)[] | undefined;
 
-  constructor(readonly metadata: grpc.Metadata) {}
-
-  /** A context cancelled when `signal` aborts (tests, and callers that already hold a signal). */
-  static following(signal: AbortSignal, metadata = {} as grpc.Metadata): CallCancellation {
-    const context = new CallCancellation(metadata);
-    if (signal.aborted) context.cancel();
-    else signal.addEventListener("abort", () => context.cancel(), { once: true });
-    return context;
-  }
-
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.cancelled) this.controller.abort(CALL_CANCELLED);
-    }
-    return this.controller.signal;
+  /** A cancellation that follows `signal` (tests, and callers that already hold a signal). */
+  static following<C extends Cancellation>(this: new () => C, signal: AbortSignal): C {
+    const cancellation = new this();
+    if (signal.aborted) cancellation.cancel();
+    else signal.addEventListener("abort", () => cancellation.cancel(), { once: true });
+    return cancellation;
   }
 
   onCancel(listener: () => void): () => void {
@@ -60,9 +58,26 @@ export class CallCancellation implements CallContext {
   cancel(): void {
     if (this.cancelled) return;
     this.cancelled = true;
-    this.controller?.abort(CALL_CANCELLED);
     const listeners = this.listeners;
     this.listeners = undefined;
     listeners?.forEach((listener) => listener());
+  }
+}
+
+/** A served call's cancellation; its AbortSignal is made only when a handler asks for `signal`. */
+export class CallCancellation extends Cancellation implements CallContext {
+  private controller: AbortController | undefined;
+
+  constructor(readonly metadata: grpc.Metadata = NO_METADATA) {
+    super();
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.cancelled) this.controller.abort(CALL_CANCELLED);
+      else this.onCancel(() => this.controller!.abort(CALL_CANCELLED));
+    }
+    return this.controller.signal;
   }
 }

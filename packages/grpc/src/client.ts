@@ -1,15 +1,17 @@
-import { create, type DescMessage, type DescService, fromBinary, type MessageInitShape, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import { type DescMessage, type DescService, fromBinary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
+import type { Cancellable } from "./call-context.js";
 import { asBuffer, serviceDefinition } from "./definition.js";
+import { messageEncoder } from "./message-encoder.js";
 import { MuxChannel, muxServerStream, muxUnary } from "./mux-client.js";
 import { channelOptions } from "./options.js";
 
 export interface CallOptions {
   /** Deadline for the whole call, streams included. */
   timeoutMs?: number;
-  /** Cancels the call on the server too. */
-  signal?: AbortSignal;
+  /** Cancels the call, on the server too. */
+  cancellation?: Cancellable;
 }
 
 type UnaryMethod<I extends DescMessage, O extends DescMessage> = (
@@ -62,7 +64,7 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
   for (const method of desc.methods) {
     const path = `/${desc.typeName}/${method.name}`;
     const { input, output } = method;
-    const encode = (request: unknown) => toBinary(input, create(input, request as never));
+    const encode = messageEncoder(input) as (request: unknown) => Uint8Array;
     const decode = (bytes: Uint8Array) => fromBinary(output, bytes);
     if (method.methodKind === "unary") {
       methods[method.localName] = (request: unknown, options: CallOptions = {}) => {
@@ -72,7 +74,7 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
           const call = client.makeUnaryRequest(path, asBuffer, decode, bytes, new grpc.Metadata(), callOptions(options), (error, response) =>
             error ? reject(error) : resolve(response),
           );
-          bindSignal(options.signal, () => call.cancel());
+          options.cancellation?.onCancel(() => call.cancel());
         });
       };
     } else if (method.methodKind === "server_streaming") {
@@ -80,7 +82,7 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
         const bytes = encode(request);
         if (mux && bytes.byteLength <= MUX_MAX_REQUEST_BYTES) return muxServerStream(mux, path, bytes, decode, options);
         const call = client.makeServerStreamRequest(path, asBuffer, decode, bytes, new grpc.Metadata(), callOptions(options));
-        bindSignal(options.signal, () => call.cancel());
+        options.cancellation?.onCancel(() => call.cancel());
         return call;
       };
     }
@@ -103,12 +105,6 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
 
 function callOptions(options: CallOptions): grpc.CallOptions {
   return options.timeoutMs ? { deadline: Date.now() + options.timeoutMs } : {};
-}
-
-function bindSignal(signal: AbortSignal | undefined, cancel: () => void): void {
-  if (!signal) return;
-  if (signal.aborted) cancel();
-  else signal.addEventListener("abort", cancel, { once: true });
 }
 
 /** True for errors that mean "the peer could not be reached or gave up", which another replica may not. */

@@ -1,12 +1,13 @@
 import type { DescService } from "@bufbuild/protobuf";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
+import { messageEncoder } from "./message-encoder.js";
 
 const definitions = new WeakMap<DescService, ServiceDefinition>();
 
 /**
  * Builds the grpc-js service definition for a protobuf-es service descriptor: grpc-js carries the
- * bytes, protobuf-es encodes them (binary on the wire, no JSON pass).
+ * bytes, binary protobuf (no JSON pass): `messageEncoder` writes them, protobuf-es reads them.
  */
 export function serviceDefinition(service: DescService): ServiceDefinition {
   const known = definitions.get(service);
@@ -19,9 +20,9 @@ export function serviceDefinition(service: DescService): ServiceDefinition {
       originalName: method.name,
       requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
       responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
-      requestSerialize: (message: object) => asBuffer(toBinary(input, create(input, message as never))),
+      requestSerialize: messageEncoder(input) as (message: object) => Buffer,
       requestDeserialize: (bytes: Buffer) => fromBinary(input, bytes),
-      responseSerialize: (message: object) => asBuffer(toBinary(output, create(output, message as never))),
+      responseSerialize: messageEncoder(output) as (message: object) => Buffer,
       responseDeserialize: (bytes: Buffer) => fromBinary(output, bytes),
     };
   }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConnectorService, Operation, PolicyService } from "@switchyard/proto";
-import { createClient, GrpcStatus, GrpcStatusError, isUnavailable, MUX_MAX_REQUEST_BYTES, startGrpcServer, type RunningServer } from "./index.js";
+import { Cancellation, createClient, GrpcStatus, GrpcStatusError, isUnavailable, MUX_MAX_REQUEST_BYTES, startGrpcServer, type RunningServer } from "./index.js";
 
 for (const multiplex of [true, false]) describe(`grpc adapter over protobuf-es descriptors (${multiplex ? "multiplexed stream" : "a call each"})`, () => {
   let server: RunningServer;
@@ -75,7 +75,7 @@ for (const multiplex of [true, false]) describe(`grpc adapter over protobuf-es d
     const seen: string[] = [];
     await assert.rejects(
       (async () => {
-        for await (const event of client.generate({ requestId: "c", stream: true }, { signal: controller.signal })) {
+        for await (const event of client.generate({ requestId: "c", stream: true }, { cancellation: Cancellation.following(controller.signal) })) {
           if (event.event.case === "chunk") seen.push(new TextDecoder().decode(event.event.value));
           if (seen.length === 3) controller.abort();
         }

@@ -1,8 +1,8 @@
 export { serviceDefinition } from "./definition.js";
 export { MAX_MESSAGE_BYTES } from "./options.js";
 export { startGrpcServer, GrpcStatusError } from "./server.js";
-export { CALL_CANCELLED, CallCancellation } from "./call-context.js";
-export type { CallContext } from "./call-context.js";
+export { CALL_CANCELLED, CallCancellation, Cancellation } from "./call-context.js";
+export type { CallContext, Cancellable } from "./call-context.js";
 export type { ServiceHandlers, HandlersOf, ServerRegistration, RunningServer } from "./server.js";
 export { createClient, isUnavailable, GrpcStatus, MUX_MAX_REQUEST_BYTES } from "./client.js";
 export { MuxCallError } from "./mux-client.js";

@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import type { MuxBatch, MuxFrame } from "@switchyard/proto";
+import type { Cancellable } from "./call-context.js";
 import { muxOpenDefinition as open } from "./mux-codec.js";
 import { cancelFrame, FrameOutbox, startFrame } from "./mux-frames.js";
 
@@ -104,18 +105,16 @@ export class MuxChannel {
 
 interface CallLimits {
   timeoutMs?: number | undefined;
-  signal?: AbortSignal | undefined;
+  cancellation?: Cancellable | undefined;
 }
 
-/** Arms the deadline and the abort signal of one call; returns what disarms them. */
+/** Arms the deadline and the cancellation of one call; returns what disarms them. */
 function guard(limits: CallLimits, cancel: (code: grpc.status, details: string) => void): () => void {
   const timer = limits.timeoutMs ? setTimeout(() => cancel(grpc.status.DEADLINE_EXCEEDED, "Deadline exceeded"), limits.timeoutMs) : undefined;
-  const onAbort = () => cancel(grpc.status.CANCELLED, "Cancelled on client");
-  if (limits.signal?.aborted) queueMicrotask(onAbort);
-  else limits.signal?.addEventListener("abort", onAbort, { once: true });
+  const stopListening = limits.cancellation?.onCancel(() => cancel(grpc.status.CANCELLED, "Cancelled on client"));
   return () => {
     if (timer) clearTimeout(timer);
-    limits.signal?.removeEventListener("abort", onAbort);
+    stopListening?.();
   };
 }
 

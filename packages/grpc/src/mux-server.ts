@@ -1,4 +1,4 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import type { MuxBatch, MuxFrame } from "@switchyard/proto";
 import { CallCancellation } from "./call-context.js";
@@ -103,7 +103,7 @@ class ServerSession {
     const call = new CallCancellation(NO_METADATA);
     this.calls.set(callId, call);
     const emit = (message: unknown) => {
-      if (!call.cancelled) this.send(messageFrame(callId, toBinary(method.output, create(method.output, message as never))));
+      if (!call.cancelled) this.send(messageFrame(callId, method.encode(message)));
     };
     void hooks.track(async () => {
       try {

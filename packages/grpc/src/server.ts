@@ -5,6 +5,7 @@ import { once } from "node:events";
 import { rmSync } from "node:fs";
 import { muxOpenDefinition } from "./mux-codec.js";
 import { serviceDefinition } from "./definition.js";
+import { messageEncoder } from "./message-encoder.js";
 import { MuxServer } from "./mux-server.js";
 import { channelOptions } from "./options.js";
 import { CallCancellation, type CallContext } from "./call-context.js";
@@ -130,6 +131,8 @@ type Tracker = (work: () => Promise<void>) => Promise<void>;
 export interface MethodRunner {
   input: DescMessage;
   output: DescMessage;
+  /** The binary encoding of a response message (or init). */
+  encode: (message: unknown) => Uint8Array;
   kind: "unary" | "server_streaming";
   /** Runs the handler to its end, or until the signal aborts. Throws what the handler throws. */
   run(request: unknown, context: CallContext, emit: (message: unknown) => void | Promise<void>): Promise<void>;
@@ -142,7 +145,7 @@ function runnersOf(service: DescService, handlers: Record<string, unknown>): Map
     const handler = handlers[method.localName];
     if (typeof handler !== "function") throw new Error(`no handler for ${service.typeName}.${method.name}`);
     const path = `/${service.typeName}/${method.name}`;
-    const base = { input: method.input, output: method.output };
+    const base = { input: method.input, output: method.output, encode: messageEncoder(method.output) as (message: unknown) => Uint8Array };
     if (method.methodKind === "unary") {
       runners.set(path, { ...base, kind: "unary", run: async (request, context, emit) => emit(await handler(request, context)) });
     } else if (method.methodKind === "server_streaming") {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { ProviderConfig } from "@switchyard/config";
-import { createClient, type ServiceClient } from "@switchyard/grpc";
+import { Cancellation, createClient, type ServiceClient } from "@switchyard/grpc";
 import { ConnectorService, ErrorClass, type GenerateResponse, Operation } from "@switchyard/proto";
 import { Registry } from "@switchyard/telemetry";
 import { readJsonFixture } from "./providers/openai/fixtures.js";
@@ -149,13 +149,13 @@ describe("connector over gRPC with an OpenAI-compatible upstream", () => {
 
   it("closes the upstream request when the caller cancels mid-stream", async () => {
     const seen = upstream.nextRequest();
-    const controller = new AbortController();
+    const caller = new Cancellation();
     const received: string[] = [];
     await assert.rejects(
       (async () => {
-        for await (const message of connector.client.generate(request("hang", {}, true), { signal: controller.signal })) {
+        for await (const message of connector.client.generate(request("hang", {}, true), { cancellation: caller })) {
           received.push(message.event.case ?? "");
-          controller.abort();
+          caller.cancel();
         }
       })(),
       (error: unknown) => (error as { code?: number }).code === 1, // grpc CANCELLED

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { GatewayError, specOf } from "@switchyard/errors";
-import { GrpcStatus } from "@switchyard/grpc";
+import { type Cancellable, GrpcStatus } from "@switchyard/grpc";
 import {
   type Attempt,
   AttemptSchema,
@@ -21,7 +21,8 @@ export interface AttemptRequest {
   stream: boolean;
   body: Uint8Array;
   deadline: number;
-  signal: AbortSignal;
+  /** Cancelled when the client goes away. */
+  cancellation: Cancellable;
 }
 
 /** An attempt whose first event was good: the caller streams the rest to the client. */
@@ -53,7 +54,7 @@ export async function openFirstAttempt(
 ): Promise<OpenedAttempt> {
   let lastError: GatewayError | undefined;
   for (const deployment of plan) {
-    if (request.signal.aborted) throw new GatewayError("request_cancelled", "The client closed the connection.");
+    if (request.cancellation.cancelled) throw new GatewayError("request_cancelled", "The client closed the connection.");
     const remaining = request.deadline - Date.now();
     if (remaining <= 0) {
       lastError = new GatewayError("upstream_timeout", "The request's time budget ran out before a deployment answered.");
@@ -88,8 +89,8 @@ export async function openFirstAttempt(
         body: request.body,
         timeoutMs,
       },
-      // The request's own signal: a client that leaves cancels the attempt in flight.
-      { signal: request.signal, timeoutMs: timeoutMs + 1_000 },
+      // A client that leaves cancels the attempt in flight.
+      { cancellation: request.cancellation, timeoutMs: timeoutMs + 1_000 },
     );
     const iterator = call[Symbol.asyncIterator]();
     const cancel = () => void iterator.return?.();
@@ -99,7 +100,7 @@ export async function openFirstAttempt(
       first = await iterator.next();
     } catch (error) {
       cancel();
-      if (request.signal.aborted) throw new GatewayError("request_cancelled", "The client closed the connection.");
+      if (request.cancellation.cancelled) throw new GatewayError("request_cancelled", "The client closed the connection.");
       lastError = fromTransportError(error, deployment);
       record(0, lastError.code);
       continue;

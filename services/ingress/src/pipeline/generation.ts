@@ -1,4 +1,5 @@
 import { GatewayError, toHttpError } from "@switchyard/errors";
+import { Cancellation } from "@switchyard/grpc";
 import { type GenerateResponse, Operation, type TokenUsage } from "@switchyard/proto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { MeshClients } from "../mesh/clients.js";
@@ -74,11 +75,11 @@ export async function serveGeneration(
 ): Promise<void> {
   const { stream, model, format } = generation;
   const record = new RequestRecord(request.id, generation.endpoint, model, stream);
-  const abort = new AbortController();
+  const clientGone = new Cancellation();
   reply.raw.once("close", () => {
     if (!reply.raw.writableEnded) {
       record.cancelled = true;
-      abort.abort();
+      clientGone.cancel();
     }
     mesh.usage.publish(record.outcome(reply.raw.statusCode), record.toEvent(reply.raw.statusCode));
   });
@@ -154,7 +155,7 @@ export async function serveGeneration(
         stream,
         body: generation.bodyBytes ?? Buffer.from(JSON.stringify(generation.body)),
         deadline: Date.now() + (plan.timeoutMs || 60_000),
-        signal: abort.signal,
+        cancellation: clientGone,
       },
       mesh.connectors,
       record.attempts,
