@@ -175,6 +175,38 @@ describe("connector over gRPC with an OpenAI-compatible upstream", () => {
     assert.equal((await (await seen).closed).finished, false);
   });
 
+  it("turns a passed deadline into upstream_timeout and closes the upstream request, not streamed", async () => {
+    const seen = upstream.nextRequest();
+    const failure = failureOf(await events(connector.client.generate({ ...request("hang", {}, false), timeoutMs: 50 })));
+    assert.equal(failure.code, "upstream_timeout");
+    assert.equal((await (await seen).closed).finished, false);
+  });
+
+  it("closes the upstream request when the caller cancels before the answer is complete", async () => {
+    const seen = upstream.nextRequest();
+    const caller = new Cancellation();
+    const call = events(connector.client.generate(request("hang", {}, false), { cancellation: caller }));
+    await seen;
+    caller.cancel();
+    await assert.rejects(call, (error: unknown) => (error as { code?: number }).code === 1); // grpc CANCELLED
+    assert.equal((await (await seen).closed).finished, false);
+  });
+
+  it("reports an answer cut off by a connection reset as an upstream error", async () => {
+    const failure = failureOf(await events(connector.client.generate(request("cut-off", {}, false))));
+    assert.equal(failure.code, "upstream_error");
+    assert.equal(failure.class, ErrorClass.RETRYABLE);
+  });
+
+  it("reads no more of an error body than it needs, and says what it read", async () => {
+    const seen = upstream.nextRequest();
+    const failure = failureOf(await events(connector.client.generate(request("huge-error", {}, false))));
+    assert.equal(failure.upstreamStatus, 502);
+    assert.match(failure.message, /^bad gateway x+…$/);
+    assert.ok(failure.message.length < 1_000, `message of ${failure.message.length} characters`);
+    assert.equal((await (await seen).closed).finished, false, "the rest of the body was not read");
+  });
+
   it("passes embeddings through with the upstream model", async () => {
     const seen = upstream.nextRequest();
     const list = await events(

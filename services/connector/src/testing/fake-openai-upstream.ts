@@ -8,7 +8,9 @@ import { readFixture } from "../providers/openai/fixtures.js";
  * request's `model` picks the behaviour:
  *   anything     a completion, or a stream replaying the SSE fixture (usage only if asked for)
  *   status-<n>   an OpenAI error body with that status (`retry-after: 7` on 429)
- *   hang         streams two chunks and then never finishes
+ *   hang         streams two chunks (not streamed: half the completion) and then never finishes
+ *   cut-off      half the completion, then the connection is reset
+ *   huge-error   a 502 whose body (not JSON) is far larger than anyone should read
  */
 export interface RecordedRequest {
   method: string;
@@ -81,9 +83,20 @@ function respond(request: RecordedRequest, res: ServerResponse): void {
     res.end(readFixture("embeddings-response.json"));
     return;
   }
+  if (model === "huge-error") {
+    res.writeHead(502, { "content-type": "text/plain" });
+    void writeHugeBody(res, "bad gateway ", 16 * 1024 * 1024);
+    return;
+  }
   if (request.body.stream !== true) {
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(readFixture("chat-completion.json"));
+    const completion = readFixture("chat-completion.json");
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(completion) });
+    if (model === "hang" || model === "cut-off") {
+      res.write(completion.slice(0, completion.length / 2));
+      if (model === "cut-off") setTimeout(() => res.socket?.resetAndDestroy(), 20);
+      return;
+    }
+    res.end(completion);
     return;
   }
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
@@ -97,6 +110,19 @@ function respond(request: RecordedRequest, res: ServerResponse): void {
   // One write per event, as a real server flushes them.
   for (const event of events) res.write(event);
   res.end();
+}
+
+/**
+ * Far more than the socket buffers of both ends hold, written as the client reads it: the response
+ * only finishes (`closed.finished`) when the client read it all.
+ */
+async function writeHugeBody(res: ServerResponse, prefix: string, bytes: number): Promise<void> {
+  const block = Buffer.alloc(64 * 1024, "x");
+  res.write(prefix);
+  for (let sent = 0; sent < bytes && !res.destroyed; sent += block.byteLength) {
+    if (!res.write(block)) await Promise.race([once(res, "drain"), once(res, "close")]);
+  }
+  if (!res.destroyed) res.end();
 }
 
 /** The fixture's events; without include_usage, OpenAI sends no usage at all. */

@@ -205,11 +205,12 @@ async function sendAnswer(
   }
   if (!completion) throw new GatewayError("upstream_error", `Deployment ${opened.deployment.id} sent no completion.`);
   record.markFirstToken();
-  store(completion);
   reply
     .headers(Object.assign(headers, { "x-switchyard-cost": formatCost(record.costUsd) }))
     .type("application/json")
     .send(asBody(format.complete(completion)));
+  // Stored once the answer is written, so the client does not wait for the bookkeeping.
+  store(completion);
 }
 
 async function streamAnswer(

@@ -1,7 +1,7 @@
 import { GatewayError } from "@switchyard/errors";
 import type { AdapterContext, AdapterFactory, ChatRequestJson } from "../types.js";
 import { errorFromTransport } from "../upstream-errors.js";
-import { OpenAIApi, readErrorBody, releaseBody, type UpstreamResponse } from "./api.js";
+import { OpenAIApi, readErrorBody, releaseBody, type UpstreamResponse, type UpstreamText } from "./api.js";
 import { toUpstreamChatBody, toUpstreamEmbeddingsBody } from "./request.js";
 import { errorFromResponse, parseChatCompletion, parseEmbeddings } from "./response.js";
 import { readChatStream } from "./stream.js";
@@ -26,18 +26,22 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
     throw errorFromResponse(name, response.status, response.headers, text);
   };
 
-  const readText = async (response: UpstreamResponse, ctx: AdapterContext): Promise<string> => {
+  /** POSTs and returns the body of a 2xx answer, read whole; like `send` for what is not one. */
+  const sendForText = async (path: string, body: unknown, ctx: AdapterContext): Promise<string> => {
+    if (ctx.debug) ctx.logger.debug({ url: api.urlOf(path), model: ctx.deployment.model }, "upstream request");
+    let response: UpstreamText;
     try {
-      return await response.body.text();
+      response = await api.postForText(path, body, { signal: ctx.signal, accept: "application/json" });
     } catch (error) {
       throw ctx.signal.aborted ? error : errorFromTransport(name, error);
     }
+    if (response.status >= 200 && response.status < 300) return response.text;
+    throw errorFromResponse(name, response.status, response.headers, response.text);
   };
 
   return {
     async chat(request: ChatRequestJson, ctx) {
-      const response = await send("/chat/completions", toUpstreamChatBody(request, ctx.deployment.model, false), ctx, "application/json");
-      return parseChatCompletion(await readText(response, ctx), name);
+      return parseChatCompletion(await sendForText("/chat/completions", toUpstreamChatBody(request, ctx.deployment.model, false), ctx), name);
     },
 
     async *chatStream(request, ctx) {
@@ -62,8 +66,7 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
     },
 
     async embeddings(request, ctx) {
-      const response = await send("/embeddings", toUpstreamEmbeddingsBody(request, ctx.deployment.model), ctx, "application/json");
-      return parseEmbeddings(await readText(response, ctx), name);
+      return parseEmbeddings(await sendForText("/embeddings", toUpstreamEmbeddingsBody(request, ctx.deployment.model), ctx), name);
     },
 
     close: () => api.close(),
