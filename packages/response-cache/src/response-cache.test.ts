@@ -66,4 +66,25 @@ describe("ResponseCache on a real Redis", () => {
     await cache.flush();
     assert.equal((await cache.lookup("m", "first-wins"))?.deploymentId, "refreshed");
   });
+
+  it("announces what it stores, and keeps storing after Redis forgot its script (a restart)", async () => {
+    const listener = redisServer.client.duplicate();
+    const announcements: string[] = [];
+    listener.on("message", (_channel: string, message: string) => announcements.push(message));
+    await listener.subscribe("t:cache:stored");
+    try {
+      const cache = new ResponseCache(redisServer.client, settings);
+      assert.equal(await cache.store("m", "before-flush", body, "d", 30), "stored");
+      await redisServer.client.script("FLUSH");
+      assert.equal(await cache.store("m", "after-flush", body, "d", 0), "stored");
+      assert.equal((await cache.lookup("m", "after-flush"))?.deploymentId, "d");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(announcements.map((message) => JSON.parse(message) as unknown), [
+        [["t:cache:exact:m:before-flush", 30]],
+        [["t:cache:exact:m:after-flush", 60]],
+      ]);
+    } finally {
+      listener.disconnect();
+    }
+  });
 });
