@@ -147,6 +147,19 @@ describe("anthropic: streaming", () => {
     assert.equal(await stream.finalText(), "stream this reply word by word");
   });
 
+  it("streams the same events with the cache bypassed (nothing assembled for a cache entry)", async () => {
+    const deltas: string[] = [];
+    const stream = client.messages.stream(
+      { model: "mock-echo", max_tokens: 256, messages: [{ role: "user", content: "no cache for this one" }] },
+      { headers: { "x-switchyard-cache": "bypass" } },
+    );
+    stream.on("text", (delta) => deltas.push(delta));
+    const final = await stream.finalMessage();
+    assert.equal(deltas.join(""), "no cache for this one");
+    assert.equal(final.stop_reason, "end_turn");
+    assert.equal(stream.response?.headers.get("x-switchyard-cache"), "bypass");
+  });
+
   it("create({stream: true}) yields the documented event sequence", async () => {
     const stream = await client.messages.create({ model: "mock-echo", max_tokens: 256, stream: true, messages: [{ role: "user", content: "raw events please" }] });
     const events: RawMessageStreamEvent[] = [];

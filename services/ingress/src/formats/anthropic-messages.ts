@@ -23,7 +23,7 @@ export function anthropicMessagesFormat(requestedModel: string): AnswerFormat {
       const ensureStarted = startOnce((id) => translator.start({ model: requestedModel, id: anthropicMessageId(id) }));
       return {
         start: () => [],
-        chunk: (_bytes, chunk) => serializeEvents([...ensureStarted(chunk.id), ...translator.push(chunk as ChatCompletionChunk)]),
+        chunk: ({ view }) => serializeEvents([...ensureStarted(view.id), ...translator.push(view as ChatCompletionChunk)]),
         finish: (usage) => serializeEvents([...ensureStarted(), ...translator.finish(usage)]),
         fail: (error) => {
           const body = anthropicErrorBody(error);

@@ -8,7 +8,7 @@ export const openAIChatFormat: AnswerFormat = {
   complete: (completion) => completion,
   stream: () => ({
     start: () => [],
-    chunk: (bytes) => [{ data: bytes }],
+    chunk: ({ bytes }) => [{ data: bytes }],
     finish: () => [DONE],
     // OpenAI clients raise the error object of a data frame; no [DONE] follows a failure.
     fail: (error) => [{ data: JSON.stringify(openAIErrorBody(error)) }],

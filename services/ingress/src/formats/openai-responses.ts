@@ -24,7 +24,7 @@ export function openAIResponsesFormat(request: ResponsesRequest): AnswerFormat {
       const ensureStarted = startOnce((id) => translator.start({ id: responseIdFrom(id) }));
       return {
         start: () => [],
-        chunk: (_bytes, chunk) => serializeEvents([...ensureStarted(chunk.id), ...translator.push(chunk as ChatCompletionChunk)]),
+        chunk: ({ view }) => serializeEvents([...ensureStarted(view.id), ...translator.push(view as ChatCompletionChunk)]),
         finish: (usage) => serializeEvents([...ensureStarted(), ...translator.finish(usage)]),
         fail: (error) => serializeEvents([...ensureStarted(), ...translator.fail(responsesFailure(error))]),
       };

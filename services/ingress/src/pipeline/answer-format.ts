@@ -13,11 +13,27 @@ export interface UsageJson {
   total_tokens: number;
 }
 
+const decoder = new TextDecoder();
+
+/**
+ * One streamed OpenAI chunk as the connector sent it, parsed on first use: an OpenAI client gets
+ * the bytes as they are, and when nothing is cached either, the ingress never parses them.
+ */
+export class StreamChunk {
+  constructor(
+    readonly bytes: Uint8Array,
+    private parsed?: ChunkView,
+  ) {}
+
+  get view(): ChunkView {
+    return (this.parsed ??= JSON.parse(decoder.decode(this.bytes)) as ChunkView);
+  }
+}
+
 /** Writes one streamed answer in a client API's event format; one instance per request. */
 export interface StreamFormatter {
   start(): SseFrame[];
-  /** `bytes` is the OpenAI chunk as the connector sent it, `chunk` the same parsed. */
-  chunk(bytes: Uint8Array, chunk: ChunkView): SseFrame[];
+  chunk(chunk: StreamChunk): SseFrame[];
   finish(usage: UsageJson): SseFrame[];
   fail(error: GatewayError): SseFrame[];
 }

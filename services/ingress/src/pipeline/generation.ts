@@ -4,7 +4,7 @@ import { type GenerateResponse, Operation, type TokenUsage } from "@switchyard/p
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { MeshClients } from "../mesh/clients.js";
 import type { ChatCompletionRequest } from "../schemas/chat-completions.js";
-import type { AnswerFormat, StreamFormatter, UsageJson } from "./answer-format.js";
+import { type AnswerFormat, StreamChunk, type StreamFormatter, type UsageJson } from "./answer-format.js";
 import { requiredCapabilities } from "./capabilities.js";
 import { cachedCall } from "../mesh/decision-cache.js";
 import { apiKeyFrom } from "./api-key.js";
@@ -133,7 +133,7 @@ export async function serveGeneration(
       const formatter = format.stream();
       await sse.frames(formatter.start());
       for (const chunk of completionToChunks(completion, includeUsage(generation.body))) {
-        await sse.frames(formatter.chunk(Buffer.from(JSON.stringify(chunk)), chunk as ChunkView));
+        await sse.frames(formatter.chunk(new StreamChunk(Buffer.from(JSON.stringify(chunk)), chunk as ChunkView)));
       }
       await sse.frames(formatter.finish(usageJson(record.usage)));
       sse.end();
@@ -162,9 +162,10 @@ export async function serveGeneration(
     );
     record.deployment = opened.deployment;
     Object.assign(headers, { "x-switchyard-deployment": opened.deployment.id, "x-switchyard-attempts": attemptsHeader(record.attempts) });
-    const store = (completion: Uint8Array) => {
-      if (cacheKey) mesh.cache.storeSoon(model, cacheKey, completion, opened.deployment.id, cacheTtlFrom(request.headers["x-switchyard-cache-ttl"]), { replace: directive === "refresh" });
-    };
+    const store = cacheKey
+      ? (completion: Uint8Array) =>
+          mesh.cache.storeSoon(model, cacheKey, completion, opened.deployment.id, cacheTtlFrom(request.headers["x-switchyard-cache-ttl"]), { replace: directive === "refresh" })
+      : undefined;
 
     if (sse) await streamAnswer(opened, record, sse, headers, format.stream(), store);
     else await sendAnswer(opened, record, reply, headers, format, store);
@@ -195,7 +196,7 @@ async function sendAnswer(
   reply: FastifyReply,
   headers: Record<string, string>,
   format: AnswerFormat,
-  store: (completion: Uint8Array) => void,
+  store: ((completion: Uint8Array) => void) | undefined,
 ): Promise<void> {
   let completion: Uint8Array | undefined;
   for (let event: GenerateResponse | undefined = opened.first; event; event = await nextEvent(opened)) {
@@ -210,7 +211,7 @@ async function sendAnswer(
     .type("application/json")
     .send(asBody(format.complete(completion)));
   // Stored once the answer is written, so the client does not wait for the bookkeeping.
-  store(completion);
+  store?.(completion);
 }
 
 async function streamAnswer(
@@ -219,20 +220,21 @@ async function streamAnswer(
   sse: SseWriter,
   headers: Record<string, string>,
   formatter: StreamFormatter,
-  store: (completion: Uint8Array) => void,
+  /** Absent when the answer is not cached: then nothing needs the chunks assembled. */
+  store: ((completion: Uint8Array) => void) | undefined,
 ): Promise<void> {
   sse.open(headers);
   sse.onClose(() => opened.cancel());
   await sse.frames(formatter.start());
-  const assembler = new StreamAssembler();
+  const assembler = store ? new StreamAssembler() : undefined;
   try {
     for (let event: GenerateResponse | undefined = opened.first; event; event = await nextEvent(opened)) {
       switch (event.event.case) {
         case "chunk": {
           record.markFirstToken();
-          const view = JSON.parse(decoder.decode(event.event.value)) as ChunkView;
-          assembler.add(view);
-          await sse.frames(formatter.chunk(event.event.value, view));
+          const chunk = new StreamChunk(event.event.value);
+          assembler?.add(chunk.view);
+          await sse.frames(formatter.chunk(chunk));
           break;
         }
         case "usage":
@@ -253,8 +255,8 @@ async function streamAnswer(
   const usage = usageJson(record.usage);
   await sse.frames(formatter.finish(usage));
   sse.end();
-  const completion = assembler.completion(usage);
-  if (completion) store(Buffer.from(JSON.stringify(completion)));
+  const completion = assembler?.completion(usage);
+  if (completion) store?.(Buffer.from(JSON.stringify(completion)));
 }
 
 async function nextEvent(opened: OpenedAttempt): Promise<GenerateResponse | undefined> {
