@@ -62,6 +62,10 @@ describe("PresenceIndex on a real Redis", () => {
       await a.cache.store("m", "from-a", body, "da", 0);
       assert.equal((await a.cache.lookup("m", "from-a"))?.deploymentId, "da", "no wait for its own announcement");
       await until(() => b.index.mayContain(`${prefix}cache:exact:m:from-a`), "a's announcement at b");
+      // An announcement under a's own origin is a's own write coming back: a skips it.
+      await redisServer.client.publish(`${prefix}cache:stored`, `${a.index.origin}\n${JSON.stringify([[`${prefix}cache:exact:m:echo`, 60]])}`);
+      await until(() => b.index.mayContain(`${prefix}cache:exact:m:echo`), "the echo at b");
+      assert.equal(a.index.mayContain(`${prefix}cache:exact:m:echo`), false, "a skipped its own announcement");
     } finally {
       a.close();
       b.close();

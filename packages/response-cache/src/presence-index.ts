@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 
 /** Where every store announces the keys it wrote, so each ingress knows which keys exist. */
@@ -6,9 +7,13 @@ export const storedChannel = (prefix: string) => `${prefix}cache:stored`;
 /** The glob that matches every exact-match cache key under `prefix`. */
 export const exactKeysPattern = (prefix: string) => `${prefix.replace(/[*?[\]\\]/g, "\\$&")}cache:exact:*`;
 
-/** One announcement: `[[redisKey, ttlS], …]`; a TTL of 0 means the entry does not expire. */
-export function encodeStoredKeys(keys: Iterable<readonly [string, number]>): string {
-  return JSON.stringify([...keys]);
+/**
+ * One announcement: the sender's origin and a newline (when it has an index of its own), then
+ * `[[redisKey, ttlS], …]`; a TTL of 0 means the entry does not expire.
+ */
+export function encodeStoredKeys(keys: Iterable<readonly [string, number]>, origin = ""): string {
+  const json = JSON.stringify([...keys]);
+  return origin ? `${origin}\n${json}` : json;
 }
 
 export type PresenceEvent =
@@ -44,6 +49,8 @@ const SWEEP_CHUNK = 5_000;
  * arrives: that request goes upstream, as it would have if it had come a moment earlier.
  */
 export class PresenceIndex {
+  /** Marks this process's announcements: it added those keys when it wrote them, and skips them when they come back. */
+  readonly origin = randomUUID();
   private entries = new Map<number, number>();
   /** The next generation of entries while a scan runs; announcements go to both. */
   private building: Map<number, number> | undefined;
@@ -108,6 +115,11 @@ export class PresenceIndex {
   }
 
   private announced(message: string): void {
+    const newline = message.indexOf("\n");
+    if (newline >= 0) {
+      if (newline === this.origin.length && message.startsWith(this.origin)) return;
+      message = message.slice(newline + 1);
+    }
     let keys: unknown;
     try {
       keys = JSON.parse(message);

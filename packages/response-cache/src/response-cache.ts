@@ -170,7 +170,7 @@ export class ResponseCache {
       this.presence?.add(redisKey, entry.ttlS);
       announced.push([redisKey, entry.ttlS]);
     }
-    args.push(this.channel, encodeStoredKeys(announced));
+    args.push(this.channel, encodeStoredKeys(announced, this.presence?.origin));
     try {
       await (this.redis as unknown as StoreAllCommand).switchyardStoreAll(keys.length, ...keys, ...args);
       return undefined;
