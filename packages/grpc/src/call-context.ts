@@ -1,4 +1,4 @@
-import type * as grpc from "@grpc/grpc-js";
+import * as grpc from "@grpc/grpc-js";
 
 /** What a handler knows of its call besides the request. */
 export interface CallContext {
@@ -17,7 +17,8 @@ export interface CallContext {
  */
 export const CALL_CANCELLED: Error = Object.freeze(Object.assign(new Error("the call was cancelled"), { name: "CallCancelled" }));
 
-const NO_METADATA = {} as grpc.Metadata;
+/** Multiplexed calls carry no metadata of their own; one shared empty set stands for it. */
+const NO_METADATA = new grpc.Metadata();
 
 /** What can cancel a call: a caller's request going away, a handler's call being cancelled. */
 export interface Cancellable {

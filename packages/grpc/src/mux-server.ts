@@ -5,8 +5,6 @@ import { CallCancellation } from "./call-context.js";
 import { endFrame, FrameOutbox, messageFrame } from "./mux-frames.js";
 import type { MethodRunner } from "./server.js";
 
-const NO_METADATA = new grpc.Metadata();
-
 export interface MuxServerHooks {
   /** Wraps every call, so in-flight counts and graceful drains include multiplexed calls. */
   track(work: () => Promise<void>): Promise<void>;
@@ -100,7 +98,7 @@ class ServerSession {
     } catch {
       return this.end(callId, grpc.status.INTERNAL, "the request could not be decoded");
     }
-    const call = new CallCancellation(NO_METADATA);
+    const call = new CallCancellation();
     this.calls.set(callId, call);
     const emit = (message: unknown) => {
       if (!call.cancelled) this.send(messageFrame(callId, method.encode(message)));

@@ -105,6 +105,11 @@ class TextCollector implements Dispatcher.DispatchHandler {
     private readonly reject: (error: unknown) => void,
   ) {}
 
+  /** Anything but a 2xx: its body is read only up to MAX_ERROR_BODY_BYTES. */
+  private get isError(): boolean {
+    return this.status < 200 || this.status >= 300;
+  }
+
   onRequestStart(controller: Dispatcher.DispatchController): void {
     if (this.controller) return;
     this.controller = controller;
@@ -121,8 +126,7 @@ class TextCollector implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.chunks.push(chunk);
     this.size += chunk.byteLength;
-    const isError = this.status < 200 || this.status >= 300;
-    if (isError && this.size >= MAX_ERROR_BODY_BYTES) {
+    if (this.isError && this.size >= MAX_ERROR_BODY_BYTES) {
       // Enough to say what went wrong; the rest is dropped with the connection.
       this.finish();
       controller.abort(new Error("error body over the read limit"));
@@ -145,8 +149,7 @@ class TextCollector implements Dispatcher.DispatchHandler {
     this.settled = true;
     this.signal.removeEventListener("abort", this.onAbort);
     const bytes = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    const isError = this.status < 200 || this.status >= 300;
-    const text = (isError ? bytes.subarray(0, MAX_ERROR_BODY_BYTES) : bytes).toString("utf8");
+    const text = (this.isError ? bytes.subarray(0, MAX_ERROR_BODY_BYTES) : bytes).toString("utf8");
     this.resolve({ status: this.status, headers: this.headers, text });
   }
 }

@@ -11,9 +11,13 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
   const api = new OpenAIApi(provider);
   const name = provider.name;
 
+  const logRequest = (path: string, ctx: AdapterContext) => {
+    if (ctx.debug) ctx.logger.debug({ url: api.urlOf(path), model: ctx.deployment.model }, "upstream request");
+  };
+
   /** POSTs and returns a 2xx response; other statuses and transport failures become GatewayErrors. */
   const send = async (path: string, body: unknown, ctx: AdapterContext, accept: string): Promise<UpstreamResponse> => {
-    if (ctx.debug) ctx.logger.debug({ url: api.urlOf(path), model: ctx.deployment.model }, "upstream request");
+    logRequest(path, ctx);
     let response: UpstreamResponse;
     try {
       response = await api.post(path, body, { signal: ctx.signal, accept });
@@ -28,7 +32,7 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
 
   /** POSTs and returns the body of a 2xx answer, read whole; like `send` for what is not one. */
   const sendForText = async (path: string, body: unknown, ctx: AdapterContext): Promise<string> => {
-    if (ctx.debug) ctx.logger.debug({ url: api.urlOf(path), model: ctx.deployment.model }, "upstream request");
+    logRequest(path, ctx);
     let response: UpstreamText;
     try {
       response = await api.postForText(path, body, { signal: ctx.signal, accept: "application/json" });
