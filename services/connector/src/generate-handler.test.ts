@@ -49,6 +49,8 @@ const failureOf = (events: Event[]) => {
 };
 
 async function counterValue(registry: Registry, labels: Record<string, string>): Promise<number> {
+  // A call is counted once its answer is written, on the next turn of the event loop.
+  await new Promise((resolve) => setImmediate(resolve));
   const metric = await registry.getSingleMetric("switchyard_connector_generate_total")!.get();
   return metric.values.find((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value))?.value ?? 0;
 }

@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { DEFAULT_MODEL_TIMEOUT_MS, type ProviderConfig } from "@switchyard/config";
 import { GatewayError } from "@switchyard/errors";
-import { CALL_CANCELLED, type CallContext } from "@switchyard/grpc";
+import { type CallContext, Cancellation } from "@switchyard/grpc";
 import { type GenerateRequest, type GenerateResponseSchema, Operation } from "@switchyard/proto";
 import type { Logger } from "@switchyard/telemetry";
 import type { ConnectorMetrics } from "./metrics.js";
@@ -13,6 +13,7 @@ import type {
   ProviderAdapter,
   UsageJson,
 } from "./providers/types.js";
+import { upstreamBytesOf } from "./providers/types.js";
 import { chunkForClient, toTokenUsage, wantsUsageChunk } from "./stream-usage.js";
 
 type GenerateEvent = MessageInitShape<typeof GenerateResponseSchema>;
@@ -27,6 +28,7 @@ export interface GenerateHandlerOptions {
 // Buffer.from takes small strings from Node's shared pool; TextEncoder gives each its own
 // ArrayBuffer, and freeing thousands of those is a visible part of every scavenge.
 const json = (value: unknown): Uint8Array => Buffer.from(JSON.stringify(value));
+const answerBytes = (answer: object): Uint8Array => upstreamBytesOf(answer) ?? json(answer);
 const usageEvent = (usage: UsageJson | null | undefined): GenerateEvent => ({ event: { case: "usage", value: toTokenUsage(usage) } });
 
 /**
@@ -44,16 +46,15 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
     let child: Logger | undefined;
     const log = () => (child ??= logger.child({ request_id: request.requestId, deployment: request.deployment?.id, operation }));
     const timeoutMs = request.timeoutMs || request.deployment?.timeoutMs || provider.timeout_ms || DEFAULT_MODEL_TIMEOUT_MS;
-    // One signal ends the adapter's work: the caller cancelled, the deadline passed, or the handler
-    // stopped before the call finished. (AbortSignal.any is slow and leaky on Node 20.)
-    const stop = new AbortController();
+    // One cancellation ends the adapter's work: the caller cancelled, the deadline passed, or the
+    // handler stopped before the call finished. (Not an AbortController: see `Cancellation`.)
+    const stop = new Cancellation();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      stop.abort(CALL_CANCELLED);
+      stop.cancel();
     }, timeoutMs);
-    const stopOnCancel = call.onCancel(() => stop.abort(CALL_CANCELLED));
-    const signal = stop.signal;
+    const stopOnCancel = call.onCancel(() => stop.cancel());
     let firstEventAt: number | undefined;
     let outcome: string | undefined;
     const first = () => (firstEventAt ??= performance.now());
@@ -64,7 +65,10 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
         requestId: request.requestId,
         deployment,
         provider,
-        signal,
+        cancellation: stop,
+        get signal() {
+          return stop.signal;
+        },
         get logger() {
           return log();
         },
@@ -75,12 +79,12 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
         if (!adapter.embeddings) throw new GatewayError("invalid_request", `provider "${provider.name}" (${provider.kind}) does not serve embeddings`);
         const response = await adapter.embeddings(body as EmbeddingsRequestJson, ctx);
         first();
-        yield { event: { case: "completion", value: json(response) } };
+        yield { event: { case: "completion", value: answerBytes(response) } };
         yield usageEvent(response.usage);
       } else if (!request.stream) {
         const completion = await adapter.chat(body as ChatRequestJson, ctx);
         first();
-        yield { event: { case: "completion", value: json(completion) } };
+        yield { event: { case: "completion", value: answerBytes(completion) } };
         yield usageEvent(completion.usage);
       } else {
         const includeUsage = wantsUsageChunk(body as ChatRequestJson);
@@ -112,16 +116,29 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
       outcome ??= "cancelled";
       // Stopped early: end whatever the adapter still has open. (A finished call leaves its
       // connection alone, so it can go back to the pool.)
-      if (outcome !== "success") stop.abort(CALL_CANCELLED);
-      metrics.calls.inc({ provider: provider.name, operation, outcome });
-      if (outcome === "success") {
-        const end = performance.now();
-        metrics.upstreamLatency.observe({ provider: provider.name, phase: "first_event" }, ((firstEventAt ?? end) - started) / 1000);
-        metrics.upstreamLatency.observe({ provider: provider.name, phase: "total" }, (end - started) / 1000);
-      }
-      if (logger.isLevelEnabled("debug")) log().debug({ outcome, ms: Math.round(performance.now() - started) }, "generate done");
+      if (outcome !== "success") stop.cancel();
+      // After this tick's frames are written (their flush was scheduled first): the caller's answer
+      // does not wait for the bookkeeping.
+      setImmediate(recordCall, { operation, outcome, started, firstEventAt, ended: performance.now() }, logger.isLevelEnabled("debug") ? log() : undefined);
     }
   };
+
+  function recordCall(call: CallRecord, debugLogger: Logger | undefined): void {
+    metrics.calls.inc({ provider: provider.name, operation: call.operation, outcome: call.outcome });
+    if (call.outcome === "success") {
+      metrics.upstreamLatency.observe({ provider: provider.name, phase: "first_event" }, ((call.firstEventAt ?? call.ended) - call.started) / 1000);
+      metrics.upstreamLatency.observe({ provider: provider.name, phase: "total" }, (call.ended - call.started) / 1000);
+    }
+    debugLogger?.debug({ outcome: call.outcome, ms: Math.round(call.ended - call.started) }, "generate done");
+  }
+}
+
+interface CallRecord {
+  operation: string;
+  outcome: string;
+  started: number;
+  firstEventAt: number | undefined;
+  ended: number;
 }
 
 /** The deployment and the parsed body, or a GatewayError saying what is wrong with the request. */

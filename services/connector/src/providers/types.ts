@@ -1,3 +1,4 @@
+import type { Cancellable } from "@switchyard/grpc";
 import type { ProviderConfig } from "@switchyard/config";
 import type { Logger } from "@switchyard/telemetry";
 
@@ -73,13 +74,32 @@ export interface EmbeddingsResponseJson {
   [key: string]: unknown;
 }
 
+/**
+ * An answer an adapter returns exactly as the upstream sent it can carry the upstream's bytes
+ * (`withUpstreamBytes`): the handler forwards them instead of serializing the object again, a JSON
+ * pass per answer (for embeddings, thousands of floats). Non-enumerable, so a changed copy made
+ * with a spread does not carry stale bytes.
+ */
+const UPSTREAM_BYTES = Symbol("switchyard.upstreamBytes");
+
+export function withUpstreamBytes<T extends object>(answer: T, bytes: Uint8Array): T {
+  Object.defineProperty(answer, UPSTREAM_BYTES, { value: bytes });
+  return answer;
+}
+
+export function upstreamBytesOf(answer: object): Uint8Array | undefined {
+  return (answer as { [UPSTREAM_BYTES]?: Uint8Array })[UPSTREAM_BYTES];
+}
+
 /** What an adapter knows of one call besides the request. */
 export interface AdapterContext {
   readonly requestId: string;
   /** The deployment being served; `model` is the name the upstream knows. */
   readonly deployment: { readonly id: string; readonly model: string };
   readonly provider: ProviderConfig;
-  /** Aborted when the caller cancels, the attempt's deadline passes, or the handler stops reading. */
+  /** Cancelled when the caller cancels, the attempt's deadline passes, or the handler stops reading. */
+  readonly cancellation: Cancellable;
+  /** The same as an AbortSignal, for APIs that take one; made on first use (see `Cancellation`). */
   readonly signal: AbortSignal;
   /** This call's logger (made on first use: a pino child with redaction costs more than a mock call). */
   readonly logger: Logger;

@@ -1,4 +1,5 @@
 import type { ProviderConfig } from "@switchyard/config";
+import { Cancellation } from "@switchyard/grpc";
 import { createLogger } from "@switchyard/telemetry";
 import type { AdapterContext } from "../providers/types.js";
 
@@ -10,10 +11,15 @@ export function adapterContext(model: string, options: { signal?: AbortSignal; p
     requestId: options.requestId ?? "req-1",
     deployment: { id: `test/${model}`, model },
     provider: options.provider ?? { name: "mock", kind: "mock", enabled: true },
-    signal: options.signal ?? new AbortController().signal,
+    ...cancellationFields(options.signal),
     logger: silentLogger,
     debug: false,
   };
+}
+
+function cancellationFields(signal: AbortSignal | undefined): Pick<AdapterContext, "cancellation" | "signal"> {
+  const cancellation = signal ? Cancellation.following(signal) : new Cancellation();
+  return { cancellation, signal: signal ?? cancellation.signal };
 }
 
 export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {

@@ -1,5 +1,5 @@
 import { GatewayError } from "@switchyard/errors";
-import type { AdapterContext, AdapterFactory, ChatRequestJson } from "../types.js";
+import { type AdapterContext, type AdapterFactory, type ChatRequestJson, withUpstreamBytes } from "../types.js";
 import { errorFromTransport } from "../upstream-errors.js";
 import { OpenAIApi, readErrorBody, releaseBody, type UpstreamResponse, type UpstreamText } from "./api.js";
 import { toUpstreamChatBody, toUpstreamEmbeddingsBody } from "./request.js";
@@ -22,7 +22,7 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
     try {
       response = await api.post(path, body, { signal: ctx.signal, accept });
     } catch (error) {
-      throw ctx.signal.aborted ? error : errorFromTransport(name, error);
+      throw ctx.cancellation.cancelled ? error : errorFromTransport(name, error);
     }
     if (response.status >= 200 && response.status < 300) return response;
     const text = await readErrorBody(response.body);
@@ -30,22 +30,24 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
     throw errorFromResponse(name, response.status, response.headers, text);
   };
 
-  /** POSTs and returns the body of a 2xx answer, read whole; like `send` for what is not one. */
-  const sendForText = async (path: string, body: unknown, ctx: AdapterContext): Promise<string> => {
+  /** POSTs and returns a 2xx answer, read whole; like `send` for what is not one. */
+  const sendForText = async (path: string, body: unknown, ctx: AdapterContext): Promise<UpstreamText> => {
     logRequest(path, ctx);
     let response: UpstreamText;
     try {
-      response = await api.postForText(path, body, { signal: ctx.signal, accept: "application/json" });
+      response = await api.postForText(path, body, { cancellation: ctx.cancellation, accept: "application/json" });
     } catch (error) {
-      throw ctx.signal.aborted ? error : errorFromTransport(name, error);
+      throw ctx.cancellation.cancelled ? error : errorFromTransport(name, error);
     }
-    if (response.status >= 200 && response.status < 300) return response.text;
+    if (response.status >= 200 && response.status < 300) return response;
     throw errorFromResponse(name, response.status, response.headers, response.text);
   };
 
   return {
     async chat(request: ChatRequestJson, ctx) {
-      return parseChatCompletion(await sendForText("/chat/completions", toUpstreamChatBody(request, ctx.deployment.model, false), ctx), name);
+      const answer = await sendForText("/chat/completions", toUpstreamChatBody(request, ctx.deployment.model, false), ctx);
+      // OpenAI's answer is already the gateway's: parsed to check it and read its usage, sent on as it came.
+      return withUpstreamBytes(parseChatCompletion(answer.text, name), answer.bytes);
     },
 
     async *chatStream(request, ctx) {
@@ -60,7 +62,7 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
         yield* readChatStream(response.body.iterator({ destroyOnReturn: false }), name);
         complete = true;
       } catch (error) {
-        throw ctx.signal.aborted || error instanceof GatewayError ? error : errorFromTransport(name, error);
+        throw ctx.cancellation.cancelled || error instanceof GatewayError ? error : errorFromTransport(name, error);
       } finally {
         // After `[DONE]` the rest of the body is only its end: read it and keep the connection.
         // Stopped early (failed, cancelled, or the consumer went away): close it now.
@@ -70,7 +72,8 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
     },
 
     async embeddings(request, ctx) {
-      return parseEmbeddings(await sendForText("/embeddings", toUpstreamEmbeddingsBody(request, ctx.deployment.model), ctx), name);
+      const answer = await sendForText("/embeddings", toUpstreamEmbeddingsBody(request, ctx.deployment.model), ctx);
+      return withUpstreamBytes(parseEmbeddings(answer.text, name), answer.bytes);
     },
 
     close: () => api.close(),
