@@ -147,6 +147,12 @@ describe("connector over gRPC with an OpenAI-compatible upstream", () => {
     assert.equal(failure.message, "fake upstream says 400");
   });
 
+  it("reports an error status answering a streamed request with the provider's message", async () => {
+    const failure = failureOf(await events(connector.client.generate(request("status-429", {}, true))));
+    assert.equal(failure.code, "upstream_rate_limited");
+    assert.match(failure.message, /rate limit/i);
+  });
+
   it("closes the upstream request when the caller cancels mid-stream", async () => {
     const seen = upstream.nextRequest();
     const caller = new Cancellation();
@@ -243,7 +249,7 @@ describe("connector over gRPC with an OpenAI-compatible upstream", () => {
     const text = await connector.registry.getSingleMetricAsString("switchyard_connector_generate_total");
     assert.match(text, /provider="openai-test",operation="chat",outcome="success"\} [1-9]/);
     assert.match(text, /outcome="upstream_unavailable"\} 2/);
-    assert.match(text, /outcome="upstream_rate_limited"\} 1/);
+    assert.match(text, /outcome="upstream_rate_limited"\} 2/);
     const latency = await connector.registry.getSingleMetricAsString("switchyard_connector_upstream_latency_seconds");
     assert.match(latency, /phase="total"/);
   });

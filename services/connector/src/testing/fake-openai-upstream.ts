@@ -100,6 +100,10 @@ function respond(request: RecordedRequest, res: ServerResponse): void {
     return;
   }
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
+  if (model === "long-stream") {
+    void writeLongStream(res, LONG_STREAM_CHUNKS);
+    return;
+  }
   const events = sseEvents(request.body);
   if (model === "hang") {
     // Two chunks, then silence until the client goes away.
@@ -123,6 +127,23 @@ async function writeHugeBody(res: ServerResponse, prefix: string, bytes: number)
     if (!res.write(block)) await Promise.race([once(res, "drain"), once(res, "close")]);
   }
   if (!res.destroyed) res.end();
+}
+
+/** Content chunks of the `long-stream` model: about 2 MB of events, far above what a reader buffers. */
+export const LONG_STREAM_CHUNKS = 2_000;
+
+/** The content of chunk `index` of the `long-stream` model. */
+export const longStreamContent = (index: number) => `${index}:${"x".repeat(1_000)}`;
+
+async function writeLongStream(res: ServerResponse, chunks: number): Promise<void> {
+  const event = (delta: object, finish: string | null) =>
+    `data: ${JSON.stringify({ id: "chatcmpl-long", object: "chat.completion.chunk", created: 1, model: "long-stream", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  for (let i = 0; i < chunks && !res.destroyed; i++) {
+    if (!res.write(event({ content: longStreamContent(i) }, null))) await Promise.race([once(res, "drain"), once(res, "close")]);
+  }
+  if (res.destroyed) return;
+  res.write(event({}, "stop"));
+  res.end("data: [DONE]\n\n");
 }
 
 /** The fixture's events; without include_usage, OpenAI sends no usage at all. */

@@ -8,27 +8,36 @@ export const DEFAULT_OPENAI_BASE = "https://api.openai.com/v1";
 /** Error bodies are read up to this size; the rest is dropped. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
-export interface UpstreamResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData["body"];
-}
+/** Unread body bytes above which a streamed answer is paused until its reader catches up. */
+const STREAM_HIGH_WATER_BYTES = 256 * 1024;
+
+type Headers = Record<string, string | string[] | undefined>;
 
 /** A whole answer, read at once: the body of a 2xx, at most MAX_ERROR_BODY_BYTES of anything else. */
 export interface UpstreamText {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: Headers;
   text: string;
   /** `text` as it arrived. */
   bytes: Buffer;
 }
 
-interface PostOptions {
-  signal: AbortSignal;
-  accept: string;
+/** A 2xx answer whose body is read as it arrives. */
+export interface UpstreamStream {
+  status: number;
+  headers: Headers;
+  body: StreamedBody;
 }
 
-interface PostForTextOptions {
+/** The body of a streamed answer, chunk by chunk; once done with it, `release` or `destroy` it. */
+export interface StreamedBody extends AsyncIterable<Buffer> {
+  /** Drops whatever else arrives and lets the answer end by itself, so its connection is kept. */
+  release(): void;
+  /** Ends the answer now, and its connection. */
+  destroy(): void;
+}
+
+interface PostOptions {
   cancellation: Cancellable;
   accept: string;
 }
@@ -65,10 +74,16 @@ export class OpenAIApi {
     return `${this.origin}${this.basePath}${path}${this.query}`;
   }
 
-  /** POSTs and returns the answer with its body as a stream (streamed answers). */
-  async post(path: string, body: unknown, options: PostOptions): Promise<UpstreamResponse> {
-    const response = await this.pool.request({ ...this.requestOf(path, body, options), signal: options.signal });
-    return { status: response.statusCode, headers: response.headers, body: response.body };
+  /**
+   * POSTs and returns a 2xx answer as soon as its headers arrive, its body read as it comes;
+   * anything else is read whole (up to MAX_ERROR_BODY_BYTES), like `postForText`. Through
+   * `dispatch` too: no body stream and no AbortSignal per answer.
+   */
+  postForStream(path: string, body: unknown, options: PostOptions): Promise<UpstreamStream | UpstreamText> {
+    return new Promise((resolve, reject) => {
+      if (options.cancellation.cancelled) return reject(CALL_CANCELLED);
+      this.pool.dispatch(this.requestOf(path, body, options), new StreamReader(options.cancellation, resolve, reject));
+    });
   }
 
   /**
@@ -76,7 +91,7 @@ export class OpenAIApi {
    * as they arrive: `request()` makes a body stream per answer, and reading a small JSON answer
    * through it cost about a fifth more client CPU per call (`/tmp` benchmark, 16 in flight).
    */
-  postForText(path: string, body: unknown, options: PostForTextOptions): Promise<UpstreamText> {
+  postForText(path: string, body: unknown, options: PostOptions): Promise<UpstreamText> {
     return new Promise((resolve, reject) => {
       if (options.cancellation.cancelled) return reject(CALL_CANCELLED);
       this.pool.dispatch(this.requestOf(path, body, options), new TextCollector(options.cancellation, resolve, reject));
@@ -162,24 +177,138 @@ class TextCollector implements Dispatcher.DispatchHandler {
   }
 }
 
-/** Reads at most MAX_ERROR_BODY_BYTES of a body (then drops the connection if more was coming). */
-export async function readErrorBody(body: UpstreamResponse["body"]): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const part of body as AsyncIterable<Buffer>) {
-      parts.push(part);
-      size += part.byteLength;
-      if (size >= MAX_ERROR_BODY_BYTES) break;
-    }
-  } catch {
-    // A body that breaks while we read the error still leaves us the status.
-  }
-  return Buffer.concat(parts).subarray(0, MAX_ERROR_BODY_BYTES).toString("utf8");
-}
+/**
+ * Reads one streamed answer for `postForStream`: hands a 2xx over at its headers and queues its
+ * chunks for the reader (pausing the socket while too much is unread); reads any other status
+ * whole. Aborts the answer when the call is cancelled.
+ */
+class StreamReader implements Dispatcher.DispatchHandler, StreamedBody, AsyncIterator<Buffer> {
+  private controller: Dispatcher.DispatchController | undefined;
+  private status = 0;
+  private headers: IncomingHttpHeaders = {};
+  /** Chunks not yet read; for an error status, the error body so far. */
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private answered = false;
+  private ended = false;
+  private failure: Error | undefined;
+  private released = false;
+  private paused = false;
+  private wake: (() => void) | undefined;
+  private stopFollowing: (() => void) | undefined;
 
-/** Lets a body that was read to its end finish in the background, so its connection is kept alive. */
-export function releaseBody(body: UpstreamResponse["body"]): void {
-  body.on("error", () => {});
-  body.resume();
+  constructor(
+    private readonly cancellation: Cancellable,
+    private readonly resolve: (answer: UpstreamStream | UpstreamText) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  private get isError(): boolean {
+    return this.status < 200 || this.status >= 300;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.controller) return;
+    this.controller = controller;
+    if (this.cancellation.cancelled) controller.abort(CALL_CANCELLED);
+    else this.stopFollowing = this.cancellation.onCancel(() => controller.abort(CALL_CANCELLED));
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    this.status = statusCode;
+    this.headers = headers;
+    if (this.isError) return;
+    this.answered = true;
+    this.resolve({ status: statusCode, headers, body: this });
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.released || this.failure) return;
+    this.chunks.push(chunk);
+    this.size += chunk.byteLength;
+    if (this.isError) {
+      if (this.size >= MAX_ERROR_BODY_BYTES) {
+        this.answerError();
+        controller.abort(new Error("error body over the read limit"));
+      }
+      return;
+    }
+    if (this.size > STREAM_HIGH_WATER_BYTES && !this.paused) {
+      this.paused = true;
+      controller.pause();
+    }
+    this.wakeReader();
+  }
+
+  onResponseEnd(): void {
+    this.ended = true;
+    this.stopFollowing?.();
+    if (this.isError) this.answerError();
+    else this.wakeReader();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.stopFollowing?.();
+    if (this.ended || this.failure) return;
+    this.failure = error;
+    if (!this.answered) {
+      this.answered = true;
+      this.reject(error);
+    } else this.wakeReader();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<Buffer>> {
+    for (;;) {
+      const chunk = this.chunks.shift();
+      if (chunk) {
+        this.size -= chunk.byteLength;
+        if (this.paused && this.size <= STREAM_HIGH_WATER_BYTES / 2) {
+          this.paused = false;
+          this.controller?.resume();
+        }
+        return { value: chunk, done: false };
+      }
+      if (this.failure) throw this.failure;
+      if (this.ended) return { value: undefined, done: true };
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  /** A reader that stops early leaves the answer as it is: `release` or `destroy` says what becomes of it. */
+  async return(): Promise<IteratorResult<Buffer>> {
+    return { value: undefined, done: true };
+  }
+
+  release(): void {
+    this.released = true;
+    this.chunks.length = 0;
+    this.size = 0;
+    if (this.paused) {
+      this.paused = false;
+      this.controller?.resume();
+    }
+  }
+
+  destroy(): void {
+    this.stopFollowing?.();
+    this.release();
+    if (!this.ended && !this.failure) this.controller?.abort(CALL_CANCELLED);
+  }
+
+  private wakeReader(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private answerError(): void {
+    if (this.answered) return;
+    this.answered = true;
+    const bytes = Buffer.concat(this.chunks).subarray(0, MAX_ERROR_BODY_BYTES);
+    this.resolve({ status: this.status, headers: this.headers, text: bytes.toString("utf8"), bytes });
+  }
 }

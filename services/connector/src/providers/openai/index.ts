@@ -1,7 +1,7 @@
 import { GatewayError } from "@switchyard/errors";
 import { type AdapterContext, type AdapterFactory, type ChatRequestJson, withUpstreamBytes } from "../types.js";
 import { errorFromTransport } from "../upstream-errors.js";
-import { OpenAIApi, readErrorBody, releaseBody, type UpstreamResponse, type UpstreamText } from "./api.js";
+import { OpenAIApi, type UpstreamStream, type UpstreamText } from "./api.js";
 import { toUpstreamChatBody, toUpstreamEmbeddingsBody } from "./request.js";
 import { errorFromResponse, parseChatCompletion, parseEmbeddings } from "./response.js";
 import { readChatStream } from "./stream.js";
@@ -15,22 +15,20 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
     if (ctx.debug) ctx.logger.debug({ url: api.urlOf(path), model: ctx.deployment.model }, "upstream request");
   };
 
-  /** POSTs and returns a 2xx response; other statuses and transport failures become GatewayErrors. */
-  const send = async (path: string, body: unknown, ctx: AdapterContext, accept: string): Promise<UpstreamResponse> => {
+  /** POSTs and returns a 2xx answer as its body arrives; other statuses and transport failures become GatewayErrors. */
+  const sendForStream = async (path: string, body: unknown, ctx: AdapterContext): Promise<UpstreamStream> => {
     logRequest(path, ctx);
-    let response: UpstreamResponse;
+    let response: UpstreamStream | UpstreamText;
     try {
-      response = await api.post(path, body, { signal: ctx.signal, accept });
+      response = await api.postForStream(path, body, { cancellation: ctx.cancellation, accept: "text/event-stream" });
     } catch (error) {
       throw ctx.cancellation.cancelled ? error : errorFromTransport(name, error);
     }
-    if (response.status >= 200 && response.status < 300) return response;
-    const text = await readErrorBody(response.body);
-    response.body.destroy();
-    throw errorFromResponse(name, response.status, response.headers, text);
+    if ("body" in response) return response;
+    throw errorFromResponse(name, response.status, response.headers, response.text);
   };
 
-  /** POSTs and returns a 2xx answer, read whole; like `send` for what is not one. */
+  /** POSTs and returns a 2xx answer, read whole; like `sendForStream` for what is not one. */
   const sendForText = async (path: string, body: unknown, ctx: AdapterContext): Promise<UpstreamText> => {
     logRequest(path, ctx);
     let response: UpstreamText;
@@ -51,7 +49,7 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
     },
 
     async *chatStream(request, ctx) {
-      const response = await send("/chat/completions", toUpstreamChatBody(request, ctx.deployment.model, true), ctx, "text/event-stream");
+      const response = await sendForStream("/chat/completions", toUpstreamChatBody(request, ctx.deployment.model, true), ctx);
       const type = String(response.headers["content-type"] ?? "");
       if (!type.includes("text/event-stream")) {
         response.body.destroy();
@@ -59,14 +57,14 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
       }
       let complete = false;
       try {
-        yield* readChatStream(response.body.iterator({ destroyOnReturn: false }), name);
+        yield* readChatStream(response.body, name);
         complete = true;
       } catch (error) {
         throw ctx.cancellation.cancelled || error instanceof GatewayError ? error : errorFromTransport(name, error);
       } finally {
         // After `[DONE]` the rest of the body is only its end: read it and keep the connection.
         // Stopped early (failed, cancelled, or the consumer went away): close it now.
-        if (complete) releaseBody(response.body);
+        if (complete) response.body.release();
         else response.body.destroy();
       }
     },
