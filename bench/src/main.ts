@@ -7,7 +7,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Infra, type Mesh, REPO_ROOT, startIsolatedInfra, startMesh } from "@switchyard/mesh";
-import { measureChain } from "./relay-chain.js";
+import { canPin, measureChain } from "./relay-chain.js";
 import { ADMIN_KEY, type GeneratedConfig, MODEL, writeConfig } from "./config-gen.js";
 import { LoadGen, Upstream } from "./helpers.js";
 import type { Job, RequestSpec, RunResult } from "./loadgen-protocol.js";
@@ -207,7 +207,12 @@ class Bench {
     const direct = await measureChain(0, HOP_FLOOR_REQUESTS);
     const twoRelays = await measureChain(2, HOP_FLOOR_REQUESTS);
     this.result.meta.hopFloor = { direct: direct.latency, twoRelays: twoRelays.latency };
-    log(`process hops alone (trivial Node relays, one at a time): direct p50 ${fmt(direct.latency.p50)} / p99 ${fmt(direct.latency.p99)} ms, through 2 relays p50 ${fmt(twoRelays.latency.p50)} / p99 ${fmt(twoRelays.latency.p99)} ms`);
+    if (canPin()) {
+      const oneCore = await measureChain(0, HOP_FLOOR_REQUESTS, "one-core");
+      const twoCores = await measureChain(0, HOP_FLOOR_REQUESTS, "alternate");
+      this.result.meta.hopFloor.pinned = { oneCore: oneCore.latency, twoCores: twoCores.latency };
+      log(`  client → echo pinned: both on one core p50 ${fmt(oneCore.latency.p50)} / p99 ${fmt(oneCore.latency.p99)} ms, each on its own core p50 ${fmt(twoCores.latency.p50)} / p99 ${fmt(twoCores.latency.p99)} ms`);
+    }
     log("starting nats-server and redis-server (private, loopback)…");
     this.infra = await startIsolatedInfra();
     this.upstream = await Upstream.start();

@@ -5,10 +5,16 @@
 // (client → ingress → connector → upstream). The difference is the floor under "added latency"
 // that no gateway made of separate processes can go below on this machine.
 //
+// `placement` says where the processes run: `any` (where the scheduler puts them), `one-core`
+// (all on CPU 0: every hand-over is a switch on one core) or `alternate` (neighbours on CPUs 0 and
+// 1: every hand-over wakes the other core). The last two need `taskset` (util-linux); their
+// difference is what waking the other core costs, which on some virtual machines is most of a hop.
+//
 //   node bench/dist/relay-chain.js [requests] [max relays]
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, execFileSync, fork } from "node:child_process";
 import { once } from "node:events";
 import { connect, createServer, type Socket } from "node:net";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { type Summary, summarize } from "./stats.js";
 
@@ -45,15 +51,55 @@ async function start(args: string[]): Promise<{ process: ChildProcess; port: num
   return { process: proc, port: message.port };
 }
 
+/** Whether `taskset` (util-linux) can pin processes here, on a machine with at least two CPUs. */
+export function canPin(): boolean {
+  if (availableParallelism() < 2) return false;
+  try {
+    execFileSync("taskset", ["-p", String(process.pid)], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type Placement = "any" | "one-core" | "alternate";
+
+/** Pins every thread of `pid` to one CPU. */
+function pin(pid: number, cpu: number): void {
+  execFileSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
+}
+
+/** Runs `work` with this process's main thread on CPU 0 (children forked meanwhile inherit it), then gives it back the CPUs it had. */
+async function onCpu0<T>(work: () => Promise<T>): Promise<T> {
+  const mask = /:\s*([0-9a-f,]+)\s*$/i.exec(execFileSync("taskset", ["-p", String(process.pid)], { encoding: "utf8" }))?.[1];
+  execFileSync("taskset", ["-p", "-c", "0", String(process.pid)], { stdio: "ignore" });
+  try {
+    return await work();
+  } finally {
+    if (mask) execFileSync("taskset", ["-p", mask, String(process.pid)], { stdio: "ignore" });
+  }
+}
+
 /** One request at a time, `count` of them after a warm-up, through `relays` relays. */
-export async function measureChain(relays: number, count: number): Promise<ChainResult> {
+export async function measureChain(relays: number, count: number, placement: Placement = "any"): Promise<ChainResult> {
+  if (placement !== "any") return onCpu0(() => runChain(relays, count, placement));
+  return runChain(relays, count, placement);
+}
+
+async function runChain(relays: number, count: number, placement: Placement): Promise<ChainResult> {
   const started: ChildProcess[] = [];
+  // Position in the chain counted from this process (0): the echo is last, relays come before it.
+  const place = (child: ChildProcess, position: number) => {
+    if (placement === "alternate") pin(child.pid!, position % 2);
+  };
   try {
     let hop = await start(["echo"]);
     started.push(hop.process);
+    place(hop.process, relays + 1);
     for (let i = 0; i < relays; i++) {
       hop = await start(["relay", String(hop.port)]);
       started.push(hop.process);
+      place(hop.process, relays - i);
     }
     const socket: Socket = connect(hop.port, "127.0.0.1");
     socket.setNoDelay(true);
@@ -88,11 +134,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   else {
     const count = Number(role ?? 5_000);
     const maxRelays = Number(arg ?? 2);
-    for (let relays = 0; relays <= maxRelays; relays++) {
-      const { latency: l, over1ms } = await measureChain(relays, count);
-      console.log(
-        `${relays} relay${relays === 1 ? " " : "s"}: p50 ${l.p50.toFixed(3)}  p90 ${l.p90.toFixed(3)}  p99 ${l.p99.toFixed(3)}  p99.9 ${l.p999.toFixed(3)} ms; over 1 ms: ${(over1ms * 100).toFixed(2)}%`,
-      );
+    const placements: Placement[] = canPin() ? ["any", "one-core", "alternate"] : ["any"];
+    for (const placement of placements) {
+      for (let relays = 0; relays <= maxRelays; relays++) {
+        const { latency: l, over1ms } = await measureChain(relays, count, placement);
+        console.log(
+          `${placement.padEnd(10)} ${relays} relay${relays === 1 ? " " : "s"}: p50 ${l.p50.toFixed(3)}  p90 ${l.p90.toFixed(3)}  p99 ${l.p99.toFixed(3)}  p99.9 ${l.p999.toFixed(3)} ms; over 1 ms: ${(over1ms * 100).toFixed(2)}%`,
+        );
+      }
     }
   }
 }

@@ -57,6 +57,17 @@ export function renderMarkdown(r: BenchResult): string {
         `through two relays, the process hops of the full path, p50 ${ms(twoRelays.p50)} / p99 ${ms(twoRelays.p99)} ms. ` +
         `The difference (${signed(twoRelays.p50 - direct.p50)} / ${signed(twoRelays.p99 - direct.p99)} ms) is what separate processes cost before any gateway work.`,
     );
+    const pinned = m.hopFloor.pinned;
+    if (pinned) {
+      // A round trip is two hand-overs: client → echo and back.
+      const wakeUs = ((pinned.twoCores.p50 - pinned.oneCore.p50) / 2) * 1000;
+      out.push(
+        "",
+        `Pinned with taskset: client → echo both on one core p50 ${ms(pinned.oneCore.p50)} / p99 ${ms(pinned.oneCore.p99)} ms, each on its own core p50 ${ms(pinned.twoCores.p50)} / p99 ${ms(pinned.twoCores.p99)} ms: ` +
+          `a hand-over that wakes the other core costs about ${Math.round(wakeUs)} µs more than a switch on the same core. ` +
+          `The full path makes four hand-overs more than the baseline, and the scheduler, not the gateway, picks the core of each.`,
+      );
+    }
   }
   for (const note of m.notes) out.push(`> ${note}`);
 

@@ -151,7 +151,8 @@ export interface BenchResult {
      * One request at a time through trivial Node processes (`relay-chain.ts`): client → echo, and
      * client → relay → relay → echo (the process hops of the full path). Absent in older results.
      */
-    hopFloor?: { direct: Summary; twoRelays: Summary };
+    /** `pinned`: client → echo with both on CPU 0, and with each on its own CPU (absent where `taskset` is missing). */
+    hopFloor?: { direct: Summary; twoRelays: Summary; pinned?: { oneCore: Summary; twoCores: Summary } };
     /** CPU used by processes outside the bench during measured runs, in cores. */
     otherLoad: { meanCores: number; maxCores: number };
     /** Fingerprint of the compiled services at each mesh start (the tree is shared: a rebuild mid-run shows here). */
