@@ -62,7 +62,6 @@ export function renderMarkdown(r: BenchResult): string {
       // A round trip is two hand-overs: client → echo and back.
       const wakeUs = ((pinned.twoCores.p50 - pinned.oneCore.p50) / 2) * 1000;
       out.push(
-        "",
         `Pinned with taskset: client → echo both on one core p50 ${ms(pinned.oneCore.p50)} / p99 ${ms(pinned.oneCore.p99)} ms, each on its own core p50 ${ms(pinned.twoCores.p50)} / p99 ${ms(pinned.twoCores.p99)} ms: ` +
           `a hand-over that wakes the other core costs about ${Math.round(wakeUs)} µs more than a switch on the same core. ` +
           `The full path makes four hand-overs more than the baseline, and the scheduler, not the gateway, picks the core of each.`,
