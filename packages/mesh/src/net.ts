@@ -25,10 +25,19 @@ function canListen(port: number, host: string): Promise<boolean> {
   });
 }
 
-/** A port nobody listens on right now, outside the range the OS uses for outgoing connections. */
+/**
+ * Ports already handed out by this process. A picked port stays free until its service binds it,
+ * so without this two picks a moment apart (one mesh's services, or a mesh and its NATS) could
+ * draw the same number and one service would fail with EADDRINUSE (seen in CI).
+ */
+const handedOut = new Set<number>();
+
+/** A port nobody listens on right now, outside the range the OS uses for outgoing connections, never the same twice. */
 export async function freePort(host = "127.0.0.1"): Promise<number> {
   for (let tries = 0; tries < 100; tries++) {
     const port = FLOOR + Math.floor(Math.random() * (CEILING - FLOOR));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
     if (await canListen(port, host)) return port;
   }
   throw new Error(`no free port between ${FLOOR} and ${CEILING} on ${host}`);
