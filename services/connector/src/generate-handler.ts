@@ -65,6 +65,7 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
         requestId: request.requestId,
         deployment,
         provider,
+        requestBytes: request.body,
         cancellation: stop,
         get signal() {
           return stop.signal;

@@ -97,6 +97,8 @@ export interface AdapterContext {
   /** The deployment being served; `model` is the name the upstream knows. */
   readonly deployment: { readonly id: string; readonly model: string };
   readonly provider: ProviderConfig;
+  /** The request body as received: the JSON the request object was parsed from, for adapters that forward it with few changes. */
+  readonly requestBytes: Uint8Array;
   /** Cancelled when the caller cancels, the attempt's deadline passes, or the handler stops reading. */
   readonly cancellation: Cancellable;
   /** The same as an AbortSignal, for APIs that take one; made on first use (see `Cancellation`). */

@@ -2,7 +2,7 @@ import { GatewayError } from "@switchyard/errors";
 import { type AdapterContext, type AdapterFactory, type ChatRequestJson, withUpstreamBytes } from "../types.js";
 import { errorFromTransport } from "../upstream-errors.js";
 import { OpenAIApi, type UpstreamStream, type UpstreamText } from "./api.js";
-import { toUpstreamChatBody, toUpstreamEmbeddingsBody } from "./request.js";
+import { upstreamChatBytes, upstreamEmbeddingsBytes } from "./request.js";
 import { errorFromResponse, parseChatCompletion, parseEmbeddings } from "./response.js";
 import { readChatStream } from "./stream.js";
 
@@ -16,7 +16,7 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
   };
 
   /** POSTs and returns a 2xx answer as its body arrives; other statuses and transport failures become GatewayErrors. */
-  const sendForStream = async (path: string, body: unknown, ctx: AdapterContext): Promise<UpstreamStream> => {
+  const sendForStream = async (path: string, body: Buffer, ctx: AdapterContext): Promise<UpstreamStream> => {
     logRequest(path, ctx);
     let response: UpstreamStream | UpstreamText;
     try {
@@ -29,7 +29,7 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
   };
 
   /** POSTs and returns a 2xx answer, read whole; like `sendForStream` for what is not one. */
-  const sendForText = async (path: string, body: unknown, ctx: AdapterContext): Promise<UpstreamText> => {
+  const sendForText = async (path: string, body: Buffer, ctx: AdapterContext): Promise<UpstreamText> => {
     logRequest(path, ctx);
     let response: UpstreamText;
     try {
@@ -43,13 +43,13 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
 
   return {
     async chat(request: ChatRequestJson, ctx) {
-      const answer = await sendForText("/chat/completions", toUpstreamChatBody(request, ctx.deployment.model, false), ctx);
+      const answer = await sendForText("/chat/completions", upstreamChatBytes(request, ctx.requestBytes, ctx.deployment.model, false), ctx);
       // OpenAI's answer is already the gateway's: parsed to check it and read its usage, sent on as it came.
       return withUpstreamBytes(parseChatCompletion(answer.text, name), answer.bytes);
     },
 
     async *chatStream(request, ctx) {
-      const response = await sendForStream("/chat/completions", toUpstreamChatBody(request, ctx.deployment.model, true), ctx);
+      const response = await sendForStream("/chat/completions", upstreamChatBytes(request, ctx.requestBytes, ctx.deployment.model, true), ctx);
       const type = String(response.headers["content-type"] ?? "");
       if (!type.includes("text/event-stream")) {
         response.body.destroy();
@@ -70,7 +70,7 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
     },
 
     async embeddings(request, ctx) {
-      const answer = await sendForText("/embeddings", toUpstreamEmbeddingsBody(request, ctx.deployment.model), ctx);
+      const answer = await sendForText("/embeddings", upstreamEmbeddingsBytes(request, ctx.requestBytes, ctx.deployment.model), ctx);
       return withUpstreamBytes(parseEmbeddings(answer.text, name), answer.bytes);
     },
 

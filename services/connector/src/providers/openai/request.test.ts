@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ChatRequestJson } from "../types.js";
-import { readJsonFixture } from "./fixtures.js";
-import { toUpstreamChatBody, toUpstreamEmbeddingsBody } from "./request.js";
+import { readFixture, readJsonFixture } from "./fixtures.js";
+import { toUpstreamChatBody, toUpstreamEmbeddingsBody, upstreamChatBytes, upstreamEmbeddingsBytes } from "./request.js";
 
 describe("openai request translation", () => {
   const request = readJsonFixture<ChatRequestJson>("chat-request.json");
@@ -39,5 +39,24 @@ describe("openai request translation", () => {
       input: ["a"],
       dimensions: 256,
     });
+  });
+
+  it("sends the client's own bytes with only the changed fields rewritten, the same body as the object form", () => {
+    const bytes = Buffer.from(readFixture("chat-request.json"));
+    for (const stream of [false, true]) {
+      const input = { ...request, stream_options: { include_usage: false } };
+      const inputBytes = Buffer.from(JSON.stringify(input, null, 2));
+      assert.deepEqual(JSON.parse(upstreamChatBytes(input, inputBytes, "gpt-4.1", stream).toString()), toUpstreamChatBody(input, "gpt-4.1", stream));
+      assert.deepEqual(JSON.parse(upstreamChatBytes(request, bytes, "gpt-4.1", stream).toString()), toUpstreamChatBody(request, "gpt-4.1", stream));
+    }
+    const embeddings = { model: "embed", input: ["a"], dimensions: 256 };
+    const sent = upstreamEmbeddingsBytes(embeddings, Buffer.from(JSON.stringify(embeddings)), "text-embedding-3-small");
+    assert.equal(sent.toString(), '{"model":"text-embedding-3-small","input":["a"],"dimensions":256}');
+  });
+
+  it("serializes the request object when its bytes cannot be read as one object", () => {
+    for (const bytes of [new Uint8Array(), Buffer.from("[]")]) {
+      assert.deepEqual(JSON.parse(upstreamChatBytes(request, bytes, "gpt-4.1", false).toString()), toUpstreamChatBody(request, "gpt-4.1", false));
+    }
   });
 });
