@@ -102,8 +102,9 @@ function membersOf(bytes: Buffer): Member[] | undefined {
 
 /**
  * The object in `bytes` with each member named in `changes` set to its value (undefined: removed).
- * A changed member keeps the place of its first occurrence (later duplicates are dropped); a new
- * one goes last. Undefined when `bytes` is not a JSON object the scan understands.
+ * A changed member keeps its place; a new one goes last. Undefined when `bytes` is not a JSON
+ * object the scan understands, or names a top-level member twice: parsers disagree on which one
+ * counts, and the serialized object sends upstream the one the gateway validated.
  */
 export function rewriteTopLevel(bytes: Uint8Array, changes: Readonly<Record<string, unknown>>): Buffer | undefined {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -111,18 +112,15 @@ export function rewriteTopLevel(bytes: Uint8Array, changes: Readonly<Record<stri
   if (!members) return undefined;
   const changed = (key: string, value: unknown) => Buffer.from(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
   const parts: Buffer[] = [];
-  const written = new Set<string>();
+  const seen = new Set<string>();
   for (const member of members) {
-    if (!Object.hasOwn(changes, member.key)) {
-      parts.push(buffer.subarray(member.start, member.end));
-      continue;
-    }
-    if (written.has(member.key)) continue;
-    written.add(member.key);
-    if (changes[member.key] !== undefined) parts.push(changed(member.key, changes[member.key]));
+    if (seen.has(member.key)) return undefined;
+    seen.add(member.key);
+    if (!Object.hasOwn(changes, member.key)) parts.push(buffer.subarray(member.start, member.end));
+    else if (changes[member.key] !== undefined) parts.push(changed(member.key, changes[member.key]));
   }
   for (const [key, value] of Object.entries(changes)) {
-    if (!written.has(key) && value !== undefined) parts.push(changed(key, value));
+    if (!seen.has(key) && value !== undefined) parts.push(changed(key, value));
   }
   const pieces: Buffer[] = [OPEN_BYTES];
   parts.forEach((part, index) => {
