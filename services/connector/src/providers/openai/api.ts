@@ -112,24 +112,17 @@ export class OpenAIApi {
   }
 }
 
-/** Collects one answer for `postForText`, and aborts it when the call is cancelled. */
-class TextCollector implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | undefined;
-  private status = 0;
-  private headers: IncomingHttpHeaders = {};
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
-  private settled = false;
-  private stopFollowing: (() => void) | undefined;
+/** What both readers share: the call's cancellation aborts the answer; the status and headers. */
+abstract class AnswerHandler implements Dispatcher.DispatchHandler {
+  protected controller: Dispatcher.DispatchController | undefined;
+  protected status = 0;
+  protected headers: IncomingHttpHeaders = {};
+  protected stopFollowing: (() => void) | undefined;
 
-  constructor(
-    private readonly cancellation: Cancellable,
-    private readonly resolve: (answer: UpstreamText) => void,
-    private readonly reject: (error: unknown) => void,
-  ) {}
+  constructor(private readonly cancellation: Cancellable) {}
 
   /** Anything but a 2xx: its body is read only up to MAX_ERROR_BODY_BYTES. */
-  private get isError(): boolean {
+  protected get isError(): boolean {
     return this.status < 200 || this.status >= 300;
   }
 
@@ -143,6 +136,21 @@ class TextCollector implements Dispatcher.DispatchHandler {
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     this.status = statusCode;
     this.headers = headers;
+  }
+}
+
+/** Collects one answer for `postForText`, and aborts it when the call is cancelled. */
+class TextCollector extends AnswerHandler {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private settled = false;
+
+  constructor(
+    cancellation: Cancellable,
+    private readonly resolve: (answer: UpstreamText) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    super(cancellation);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -182,10 +190,7 @@ class TextCollector implements Dispatcher.DispatchHandler {
  * chunks for the reader (pausing the socket while too much is unread); reads any other status
  * whole. Aborts the answer when the call is cancelled.
  */
-class StreamReader implements Dispatcher.DispatchHandler, StreamedBody, AsyncIterator<Buffer> {
-  private controller: Dispatcher.DispatchController | undefined;
-  private status = 0;
-  private headers: IncomingHttpHeaders = {};
+class StreamReader extends AnswerHandler implements StreamedBody, AsyncIterator<Buffer> {
   /** Chunks not yet read; for an error status, the error body so far. */
   private readonly chunks: Buffer[] = [];
   private size = 0;
@@ -195,28 +200,17 @@ class StreamReader implements Dispatcher.DispatchHandler, StreamedBody, AsyncIte
   private released = false;
   private paused = false;
   private wake: (() => void) | undefined;
-  private stopFollowing: (() => void) | undefined;
 
   constructor(
-    private readonly cancellation: Cancellable,
+    cancellation: Cancellable,
     private readonly resolve: (answer: UpstreamStream | UpstreamText) => void,
     private readonly reject: (error: unknown) => void,
-  ) {}
-
-  private get isError(): boolean {
-    return this.status < 200 || this.status >= 300;
+  ) {
+    super(cancellation);
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    if (this.controller) return;
-    this.controller = controller;
-    if (this.cancellation.cancelled) controller.abort(CALL_CANCELLED);
-    else this.stopFollowing = this.cancellation.onCancel(() => controller.abort(CALL_CANCELLED));
-  }
-
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
-    this.status = statusCode;
-    this.headers = headers;
+  override onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    super.onResponseStart(controller, statusCode, headers);
     if (this.isError) return;
     this.answered = true;
     this.resolve({ status: statusCode, headers, body: this });
