@@ -5,15 +5,15 @@ import { type CallContext, Cancellation } from "@switchyard/grpc";
 import { type GenerateRequest, type GenerateResponseSchema, Operation } from "@switchyard/proto";
 import type { Logger } from "@switchyard/telemetry";
 import type { ConnectorMetrics } from "./metrics.js";
-import type {
-  AdapterContext,
-  ChatRequestJson,
-  EmbeddingsRequestJson,
-  JsonObject,
-  ProviderAdapter,
-  UsageJson,
+import {
+  type AdapterContext,
+  type ChatRequestJson,
+  type EmbeddingsRequestJson,
+  type JsonObject,
+  type ProviderAdapter,
+  type UsageJson,
+  upstreamBytesOf,
 } from "./providers/types.js";
-import { upstreamBytesOf } from "./providers/types.js";
 import { chunkForClient, toTokenUsage, wantsUsageChunk } from "./stream-usage.js";
 
 type GenerateEvent = MessageInitShape<typeof GenerateResponseSchema>;

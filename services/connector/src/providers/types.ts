@@ -1,5 +1,5 @@
-import type { Cancellable } from "@switchyard/grpc";
 import type { ProviderConfig } from "@switchyard/config";
+import type { Cancellable } from "@switchyard/grpc";
 import type { Logger } from "@switchyard/telemetry";
 
 /**
