@@ -204,6 +204,17 @@ describe("connector over gRPC with an OpenAI-compatible upstream", () => {
     assert.equal(failure.class, ErrorClass.RETRYABLE);
   });
 
+  it("ends a stream cut off by a connection reset with an upstream error after the chunks it got", async () => {
+    const list = await events(connector.client.generate(request("cut-off", {}, true)));
+    assert.deepEqual(
+      list.map((e) => e.case),
+      ["chunk", "chunk", "failure"],
+    );
+    const failure = list.at(-1)!.value as { code: string; class: ErrorClass };
+    assert.equal(failure.code, "upstream_error");
+    assert.equal(failure.class, ErrorClass.RETRYABLE);
+  });
+
   it("reads no more of an error body than it needs, and says what it read", async () => {
     const seen = upstream.nextRequest();
     const failure = failureOf(await events(connector.client.generate(request("huge-error", {}, false))));

@@ -105,10 +105,11 @@ function respond(request: RecordedRequest, res: ServerResponse): void {
     return;
   }
   const events = sseEvents(request.body);
-  if (model === "hang") {
-    // Two chunks, then silence until the client goes away.
+  if (model === "hang" || model === "cut-off") {
+    // Two chunks, then silence until the client goes away (or, cut-off, a connection reset).
     res.write(events[0]);
     res.write(events[1]);
+    if (model === "cut-off") setTimeout(() => res.socket?.resetAndDestroy(), 20);
     return;
   }
   // One write per event, as a real server flushes them.
