@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { MeshClients } from "./mesh/clients.js";
 import { requestIdFrom } from "./pipeline/request-id.js";
 import { installErrorHandling } from "./plugins/error-handler.js";
+import { lazyChildLogger } from "./plugins/lazy-request-logger.js";
 import { chatCompletionsRoute } from "./routes/chat-completions.js";
 import { embeddingsRoute } from "./routes/embeddings.js";
 import { messagesRoute } from "./routes/messages.js";
@@ -32,6 +33,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     loggerInstance: options.logger,
     // Per-request log lines cost more than the rest of the hot path; usage events record requests.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "requestId" }),
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: options.config.limits.max_request_bytes,
     requestIdHeader: false,
     genReqId: (request) => requestIdFrom(request.headers["x-request-id"]),
