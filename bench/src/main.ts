@@ -207,6 +207,7 @@ class Bench {
     const direct = await measureChain(0, HOP_FLOOR_REQUESTS);
     const twoRelays = await measureChain(2, HOP_FLOOR_REQUESTS);
     this.result.meta.hopFloor = { direct: direct.latency, twoRelays: twoRelays.latency };
+    log(`process hops alone (trivial Node relays, one at a time): direct p50 ${fmt(direct.latency.p50)} / p99 ${fmt(direct.latency.p99)} ms, through 2 relays p50 ${fmt(twoRelays.latency.p50)} / p99 ${fmt(twoRelays.latency.p99)} ms`);
     if (canPin()) {
       const oneCore = await measureChain(0, HOP_FLOOR_REQUESTS, "one-core");
       const twoCores = await measureChain(0, HOP_FLOOR_REQUESTS, "alternate");
