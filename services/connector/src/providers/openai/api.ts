@@ -112,18 +112,34 @@ export class OpenAIApi {
   }
 }
 
-/** What both readers share: the call's cancellation aborts the answer; the status and headers. */
+/**
+ * What both readers share: the call's cancellation aborts the answer; the status and headers; the
+ * chunks received, and the answer they make read whole (an error body cut at MAX_ERROR_BODY_BYTES).
+ */
 abstract class AnswerHandler implements Dispatcher.DispatchHandler {
   protected controller: Dispatcher.DispatchController | undefined;
   protected status = 0;
   protected headers: IncomingHttpHeaders = {};
   protected stopFollowing: (() => void) | undefined;
+  protected readonly chunks: Buffer[] = [];
+  protected size = 0;
 
   constructor(private readonly cancellation: Cancellable) {}
 
   /** Anything but a 2xx: its body is read only up to MAX_ERROR_BODY_BYTES. */
   protected get isError(): boolean {
     return this.status < 200 || this.status >= 300;
+  }
+
+  /** An error body that has reached MAX_ERROR_BODY_BYTES: enough to say what went wrong, the rest is dropped with the connection. */
+  protected get errorBodyFull(): boolean {
+    return this.isError && this.size >= MAX_ERROR_BODY_BYTES;
+  }
+
+  protected textAnswer(): UpstreamText {
+    const whole = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    const bytes = this.isError ? whole.subarray(0, MAX_ERROR_BODY_BYTES) : whole;
+    return { status: this.status, headers: this.headers, text: bytes.toString("utf8"), bytes };
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -141,8 +157,6 @@ abstract class AnswerHandler implements Dispatcher.DispatchHandler {
 
 /** Collects one answer for `postForText`, and aborts it when the call is cancelled. */
 class TextCollector extends AnswerHandler {
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
   private settled = false;
 
   constructor(
@@ -157,8 +171,7 @@ class TextCollector extends AnswerHandler {
     if (this.settled) return;
     this.chunks.push(chunk);
     this.size += chunk.byteLength;
-    if (this.isError && this.size >= MAX_ERROR_BODY_BYTES) {
-      // Enough to say what went wrong; the rest is dropped with the connection.
+    if (this.errorBodyFull) {
       this.finish();
       controller.abort(new Error("error body over the read limit"));
     }
@@ -179,9 +192,7 @@ class TextCollector extends AnswerHandler {
     if (this.settled) return;
     this.settled = true;
     this.stopFollowing?.();
-    const whole = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    const bytes = this.isError ? whole.subarray(0, MAX_ERROR_BODY_BYTES) : whole;
-    this.resolve({ status: this.status, headers: this.headers, text: bytes.toString("utf8"), bytes });
+    this.resolve(this.textAnswer());
   }
 }
 
@@ -191,9 +202,7 @@ class TextCollector extends AnswerHandler {
  * whole. Aborts the answer when the call is cancelled.
  */
 class StreamReader extends AnswerHandler implements StreamedBody, AsyncIterator<Buffer> {
-  /** Chunks not yet read; for an error status, the error body so far. */
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
+  // `chunks` holds what the reader has not taken yet; for an error status, the error body so far.
   private answered = false;
   private ended = false;
   private failure: Error | undefined;
@@ -220,13 +229,11 @@ class StreamReader extends AnswerHandler implements StreamedBody, AsyncIterator<
     if (this.released || this.failure) return;
     this.chunks.push(chunk);
     this.size += chunk.byteLength;
-    if (this.isError) {
-      if (this.size >= MAX_ERROR_BODY_BYTES) {
-        this.answerError();
-        controller.abort(new Error("error body over the read limit"));
-      }
-      return;
+    if (this.errorBodyFull) {
+      this.answerError();
+      controller.abort(new Error("error body over the read limit"));
     }
+    if (this.isError) return;
     if (this.size > STREAM_HIGH_WATER_BYTES && !this.paused) {
       this.paused = true;
       controller.pause();
@@ -302,7 +309,6 @@ class StreamReader extends AnswerHandler implements StreamedBody, AsyncIterator<
   private answerError(): void {
     if (this.answered) return;
     this.answered = true;
-    const bytes = Buffer.concat(this.chunks).subarray(0, MAX_ERROR_BODY_BYTES);
-    this.resolve({ status: this.status, headers: this.headers, text: bytes.toString("utf8"), bytes });
+    this.resolve(this.textAnswer());
   }
 }
