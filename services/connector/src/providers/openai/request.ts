@@ -31,12 +31,15 @@ export function toUpstreamEmbeddingsBody(request: EmbeddingsRequestJson, model: 
  * cannot be read that way.
  */
 export function upstreamChatBytes(request: ChatRequestJson, requestBytes: Uint8Array, model: string, stream: boolean): Buffer {
-  const changes = upstreamChatChanges(request, model, stream);
-  return rewriteTopLevel(requestBytes, changes) ?? Buffer.from(JSON.stringify(withChanges(request, changes)));
+  return bytesWithChanges(request, requestBytes, upstreamChatChanges(request, model, stream));
 }
 
 export function upstreamEmbeddingsBytes(request: EmbeddingsRequestJson, requestBytes: Uint8Array, model: string): Buffer {
-  return rewriteTopLevel(requestBytes, { model }) ?? Buffer.from(JSON.stringify(toUpstreamEmbeddingsBody(request, model)));
+  return bytesWithChanges(request, requestBytes, { model });
+}
+
+function bytesWithChanges(request: JsonObject, requestBytes: Uint8Array, changes: JsonObject): Buffer {
+  return rewriteTopLevel(requestBytes, changes) ?? Buffer.from(JSON.stringify(withChanges(request, changes)));
 }
 
 function withChanges(request: JsonObject, changes: JsonObject): JsonObject {
