@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { request as httpRequest, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type FakeOpenAI, startFakeOpenAI } from "@switchyard/connector/testing";
 import { ADMIN_KEY, postJson, readSse, startTestMesh, type TestMesh, userMessage } from "./harness.js";
 
@@ -26,6 +29,8 @@ models:
     deployments:
       - { id: limited, provider: up, model: status-429 }
       - { id: spare, provider: up, model: gpt-4o-mini }
+  gpt-long:
+    deployments: [{ provider: up, model: long-stream }]
   gpt-embed:
     operations: [embeddings]
     deployments: [{ provider: up, model: text-embedding-3-small }]
@@ -86,6 +91,49 @@ describe("an OpenAI-compatible upstream behind the gateway", () => {
     assert.ok(events.length >= 2);
     assert.ok((events as { object: string }[]).every((e) => e.object === "chat.completion.chunk"));
     assert.ok(!(events as { usage?: unknown }[]).some((e) => e.usage), "no usage chunk unless the client asked");
+  });
+
+  // A small request rides the connector's multiplexed stream; one above 64 KiB gets a gRPC call of its own.
+  const calls = [["a multiplexed call", "go on"], ["a call of its own", "go on ".repeat(12_000)]] as const;
+  for (const [kind, prompt] of calls) it(`holds a long stream back at the upstream while the client does not read, and ends it when the client leaves (${kind})`, async () => {
+    const CHUNKS = 100_000; // of 1 KB: 100 MB, more than every buffer on the way holds
+    const request = httpRequest(t.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json", "x-switchyard-cache": "bypass" },
+    });
+    const received = upstream.nextRequest();
+    request.end(JSON.stringify({ model: "gpt-long", stream: true, max_tokens: CHUNKS, messages: userMessage(prompt) }));
+    const [response] = (await once(request, "response")) as [IncomingMessage];
+    assert.equal(response.statusCode, 200);
+    const atUpstream = await received;
+
+    // Nobody reads the response: the upstream's writes stop once the buffers on the way are full.
+    // (Loopback sockets buffer a few MB at each of the three hops; without backpressure the whole
+    // answer would be read from the upstream into the ingress's memory.)
+    let written = -1;
+    while (atUpstream.chunksWritten !== written) {
+      written = atUpstream.chunksWritten;
+      await sleep(250);
+    }
+    assert.ok(written > 0 && written < CHUNKS / 4, `the upstream wrote ${written} of ${CHUNKS} chunks to a client that read none`);
+
+    // Reading lets it go on, in order.
+    let head = "";
+    let readBytes = 0;
+    for await (const part of response) {
+      if (head.length < 64 * 1024) head += (part as Buffer).toString("utf8");
+      readBytes += (part as Buffer).byteLength;
+      // Leaving the loop destroys the response: the client goes away.
+      if (atUpstream.chunksWritten > written + 1_000) break;
+    }
+    const contents = [...head.matchAll(/"content":"(\d+):x+"/g)].map((match) => Number(match[1]));
+    assert.ok(contents.length > 20);
+    assert.deepEqual(contents, Array.from({ length: contents.length }, (_, i) => i));
+    assert.ok(atUpstream.chunksWritten > written + 1_000, `the upstream went on once the client read (${readBytes} bytes read)`);
+
+    // The client left mid-stream: the gateway ends the upstream's answer instead of reading it on.
+    assert.deepEqual(await atUpstream.closed, { finished: false });
+    assert.ok(atUpstream.chunksWritten < CHUNKS);
   });
 
   it("fails over past an upstream that rate-limits", async () => {

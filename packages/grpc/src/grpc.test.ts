@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConnectorService, Operation, PolicyService } from "@switchyard/proto";
-import { Cancellation, createClient, GrpcStatus, GrpcStatusError, isUnavailable, MUX_MAX_REQUEST_BYTES, startGrpcServer, type RunningServer } from "./index.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Cancellation, createClient, GrpcStatus, GrpcStatusError, isUnavailable, MUX_MAX_REQUEST_BYTES, MUX_PAUSE_AT_BYTES, startGrpcServer, type RunningServer } from "./index.js";
 
 for (const multiplex of [true, false]) describe(`grpc adapter over protobuf-es descriptors (${multiplex ? "multiplexed stream" : "a call each"})`, () => {
   let server: RunningServer;
@@ -167,5 +168,53 @@ describe("multiplexed calls", () => {
     await assert.rejects(inFlight, (error) => isUnavailable(error));
     release();
     client.close();
+  });
+
+  it("holds back a streamed call whose caller reads slowly, and only that call", async (t) => {
+    const CHUNK = 1_024;
+    const TOTAL = 20_000; // 20 MB: far more than any buffer on the way holds
+    const produced = new Map<string, number>();
+    const server = await startGrpcServer("127.0.0.1", 0, (s) => {
+      s.add(ConnectorService, {
+        async *generate(request) {
+          for (let i = 0; i < TOTAL; i++) {
+            produced.set(request.requestId, i + 1);
+            yield { event: { case: "chunk", value: Buffer.alloc(CHUNK, i % 251) } };
+          }
+        },
+      });
+    });
+    const client = createClient(ConnectorService, `127.0.0.1:${server.port}`);
+    t.after(async () => {
+      client.close();
+      await server.shutdown(1_000);
+    });
+    const slow = client.generate({ requestId: "slow", stream: true })[Symbol.asyncIterator]();
+    assert.equal((await slow.next()).done, false);
+
+    // The producer stops soon after the caller holds MUX_PAUSE_AT_BYTES unread: the pause takes a
+    // few turns of the event loop to arrive (a dozen here, with both ends in one process), and the
+    // server yields every 64 KiB, so it stops well short of the 20 MB.
+    let last = -1;
+    while (produced.get("slow") !== last) {
+      last = produced.get("slow") ?? 0;
+      await sleep(100);
+    }
+    assert.ok(last * CHUNK > MUX_PAUSE_AT_BYTES && last * CHUNK < 2 * 1024 * 1024, `the server stopped after ${last} messages while the caller read one`);
+
+    // Another call on the same stream is not held up by the paused one.
+    let fast = 0;
+    for await (const event of client.generate({ requestId: "fast", stream: true })) if (event.event.case === "chunk") fast++;
+    assert.equal(fast, TOTAL);
+    assert.equal(produced.get("slow"), last);
+
+    // Reading on lets the held call go on, to the end and in order.
+    let read = 1;
+    for (let next = await slow.next(); !next.done; next = await slow.next()) {
+      const value = next.value.event.value as Uint8Array;
+      assert.equal(value[0], read % 251, `message ${read} out of order`);
+      read++;
+    }
+    assert.equal(read, TOTAL);
   });
 });

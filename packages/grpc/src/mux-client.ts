@@ -2,7 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { MuxBatch, MuxFrame } from "@switchyard/proto";
 import type { Cancellable } from "./call-context.js";
 import { muxOpenDefinition as open } from "./mux-codec.js";
-import { cancelFrame, FrameOutbox, startFrame } from "./mux-frames.js";
+import { cancelFrame, FrameOutbox, pauseFrame, resumeFrame, startFrame } from "./mux-frames.js";
 
 const NO_METADATA = new grpc.Metadata();
 
@@ -65,6 +65,35 @@ class Session {
   }
 }
 
+/** A call in flight on a stream, as its caller holds it. */
+export class MuxCall {
+  constructor(
+    private readonly session: Session,
+    private readonly id: number,
+    private readonly sink: MuxCallSink,
+  ) {}
+
+  /** Ends the call: here at once (the sink hears `code`), and on the server. */
+  cancel(code: grpc.status, details: string): void {
+    if (!this.session.calls.delete(this.id)) return;
+    if (!this.session.closed) this.session.send(cancelFrame(this.id));
+    this.sink.end(code, details);
+  }
+
+  /** Asks the server to send no more messages of this call until `resume`. */
+  pause(): void {
+    if (this.live) this.session.send(pauseFrame(this.id));
+  }
+
+  resume(): void {
+    if (this.live) this.session.send(resumeFrame(this.id));
+  }
+
+  private get live(): boolean {
+    return !this.session.closed && this.session.calls.has(this.id);
+  }
+}
+
 /**
  * Calls over one long-lived `Multiplexer.Open` stream on a grpc-js client's channel. The stream
  * opens on first use and again on the next call after it breaks; a break ends every call on it
@@ -76,18 +105,14 @@ export class MuxChannel {
 
   constructor(private readonly client: grpc.Client) {}
 
-  /** Starts a call; the returned function cancels it (locally at once, and on the server). */
-  start(method: string, request: Uint8Array, sink: MuxCallSink): (code: grpc.status, details: string) => void {
+  /** Starts a call; the returned handle cancels it, or holds back and lets go its messages. */
+  start(method: string, request: Uint8Array, sink: MuxCallSink): MuxCall {
     const session = (this.session ??= this.open());
     const id = this.nextId;
     this.nextId = id >= 0xffff_fff0 ? 1 : id + 1;
     session.calls.set(id, sink);
     session.send(startFrame(id, method, request));
-    return (code, details) => {
-      if (!session.calls.delete(id)) return;
-      if (!session.closed) session.send(cancelFrame(id));
-      sink.end(code, details);
-    };
+    return new MuxCall(session, id, sink);
   }
 
   close(): void {
@@ -109,9 +134,9 @@ interface CallLimits {
 }
 
 /** Arms the deadline and the cancellation of one call; returns what disarms them. */
-function guard(limits: CallLimits, cancel: (code: grpc.status, details: string) => void): () => void {
-  const timer = limits.timeoutMs ? setTimeout(() => cancel(grpc.status.DEADLINE_EXCEEDED, "Deadline exceeded"), limits.timeoutMs) : undefined;
-  const stopListening = limits.cancellation?.onCancel(() => cancel(grpc.status.CANCELLED, "Cancelled on client"));
+function guard(limits: CallLimits, call: Pick<MuxCall, "cancel">): () => void {
+  const timer = limits.timeoutMs ? setTimeout(() => call.cancel(grpc.status.DEADLINE_EXCEEDED, "Deadline exceeded"), limits.timeoutMs) : undefined;
+  const stopListening = limits.cancellation?.onCancel(() => call.cancel(grpc.status.CANCELLED, "Cancelled on client"));
   return () => {
     if (timer) clearTimeout(timer);
     stopListening?.();
@@ -122,7 +147,7 @@ export function muxUnary<O>(channel: MuxChannel, method: string, request: Uint8A
   return new Promise((resolve, reject) => {
     let response: O | undefined;
     let disarm = () => {};
-    const cancel = channel.start(method, request, {
+    const call = channel.start(method, request, {
       message(bytes) {
         response ??= decode(bytes);
       },
@@ -133,13 +158,20 @@ export function muxUnary<O>(channel: MuxChannel, method: string, request: Uint8A
         else resolve(response);
       },
     });
-    disarm = guard(limits, cancel);
+    disarm = guard(limits, call);
   });
 }
 
+/** Unread bytes of one streamed call at which the server is asked to pause it, and to resume. */
+export const MUX_PAUSE_AT_BYTES = 128 * 1024;
+export const MUX_RESUME_AT_BYTES = 32 * 1024;
+
 /**
  * A server-streaming call as an async iterable. Messages that arrive before the caller asks for
- * them wait in memory: model answers arrive at the pace of tokens, so the queue stays small.
+ * them wait in memory, up to about `MUX_PAUSE_AT_BYTES`: then the server holds the call back
+ * (and, in the connector, the upstream with it) until the caller has read all but
+ * `MUX_RESUME_AT_BYTES` of them. Model answers arrive at the pace of tokens and never get there;
+ * a long answer to a client that reads slowly does.
  */
 export function muxServerStream<O>(
   channel: MuxChannel,
@@ -149,6 +181,9 @@ export function muxServerStream<O>(
   limits: CallLimits,
 ): AsyncIterable<O> {
   const queue: O[] = [];
+  const sizes: number[] = [];
+  let unreadBytes = 0;
+  let paused = false;
   let ended: { code: grpc.status; details: string } | undefined;
   let waiting: { resolve: (result: IteratorResult<O>) => void; reject: (error: Error) => void } | undefined;
   let disarm = () => {};
@@ -156,16 +191,29 @@ export function muxServerStream<O>(
   const settle = () => {
     if (!waiting) return;
     const { resolve, reject } = waiting;
-    if (queue.length > 0) resolve({ value: queue.shift()!, done: false });
-    else if (!ended) return;
+    if (queue.length > 0) {
+      unreadBytes -= sizes.shift()!;
+      if (paused && unreadBytes <= MUX_RESUME_AT_BYTES) {
+        paused = false;
+        call.resume();
+      }
+      resolve({ value: queue.shift()!, done: false });
+    } else if (!ended) return;
     else if (ended.code === grpc.status.OK) resolve({ value: undefined, done: true });
     else reject(new MuxCallError(ended.code, ended.details));
     waiting = undefined;
   };
-  const cancel = channel.start(method, request, {
+  const call = channel.start(method, request, {
     message(bytes) {
       queue.push(decode(bytes));
+      sizes.push(bytes.byteLength);
+      unreadBytes += bytes.byteLength;
       settle();
+      // Checked after a waiting reader took its message: one big message is no reason to pause.
+      if (!paused && unreadBytes > MUX_PAUSE_AT_BYTES) {
+        paused = true;
+        call.pause();
+      }
     },
     end(code, details) {
       disarm();
@@ -174,9 +222,12 @@ export function muxServerStream<O>(
     },
   });
   // A caller that gives up hears it at once, not after the messages still queued.
-  const giveUp = (code: grpc.status, details: string) => {
-    queue.length = 0;
-    cancel(code, details);
+  const giveUp = {
+    cancel(code: grpc.status, details: string) {
+      queue.length = 0;
+      sizes.length = 0;
+      call.cancel(code, details);
+    },
   };
   disarm = guard(limits, giveUp);
 
@@ -187,7 +238,7 @@ export function muxServerStream<O>(
         settle();
       }),
     return: () => {
-      giveUp(grpc.status.CANCELLED, "Cancelled on client");
+      giveUp.cancel(grpc.status.CANCELLED, "Cancelled on client");
       return Promise.resolve({ value: undefined, done: true });
     },
   };

@@ -3,7 +3,7 @@ import { type MuxBatch, MuxBatchSchema, type MuxFrame } from "@switchyard/proto"
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { decodeMuxBatch, encodeMuxBatch } from "./mux-codec.js";
-import { batchOf, cancelFrame, endFrame, messageFrame, startFrame } from "./mux-frames.js";
+import { batchOf, cancelFrame, endFrame, messageFrame, pauseFrame, resumeFrame, startFrame } from "./mux-frames.js";
 
 const bytes = (length: number, seed = 7) => Uint8Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff);
 
@@ -20,6 +20,9 @@ const FRAMES: MuxFrame[] = [
   endFrame(2 ** 21, 2 ** 28, "x".repeat(200)),
   cancelFrame(5),
   { ...cancelFrame(6), kind: { case: "cancel", value: false } },
+  pauseFrame(7),
+  resumeFrame(2 ** 32 - 1),
+  { ...pauseFrame(8), kind: { case: "resume", value: false } },
   { $typeName: "switchyard.v1.MuxFrame", callId: 9, kind: { case: undefined } },
 ];
 
@@ -52,13 +55,17 @@ it("round-trips random batches", () => {
   for (let round = 0; round < 200; round++) {
     const frames = Array.from({ length: random(6) }, (): MuxFrame => {
       const id = random(4) === 0 ? 0 : random(2 ** 31);
-      switch (random(4)) {
+      switch (random(6)) {
         case 0:
           return startFrame(id, "/s.S/M".repeat(random(4)), bytes(random(3_000), round));
         case 1:
           return messageFrame(id, bytes(random(20_000), round));
         case 2:
           return endFrame(id, random(17), "détail".repeat(random(5)));
+        case 3:
+          return pauseFrame(id);
+        case 4:
+          return resumeFrame(id);
         default:
           return cancelFrame(id);
       }

@@ -5,7 +5,7 @@ import { batchOf } from "./mux-frames.js";
 // `MuxBatch` is the envelope of every multiplexed call, encoded and decoded once per turn of the
 // event loop on both sides of every connector call. protobuf-es walks the schema reflectively and
 // grows its writer chunk by chunk, which made the envelope a tenth of the ingress's CPU per
-// request; its five fields are written here directly instead. `mux-codec.test.ts` holds this to
+// request; its fields are written here directly instead. `mux-codec.test.ts` holds this to
 // protobuf-es byte for byte, both ways.
 
 const WIRE_VARINT = 0;
@@ -21,6 +21,8 @@ const FRAME_START = tag(2, WIRE_LEN);
 const FRAME_MESSAGE = tag(3, WIRE_LEN);
 const FRAME_END = tag(4, WIRE_LEN);
 const FRAME_CANCEL = tag(5, WIRE_VARINT);
+const FRAME_PAUSE = tag(6, WIRE_VARINT);
+const FRAME_RESUME = tag(7, WIRE_VARINT);
 const START_METHOD = tag(1, WIRE_LEN);
 const START_REQUEST = tag(2, WIRE_LEN);
 const END_CODE = tag(1, WIRE_VARINT);
@@ -69,6 +71,8 @@ function planFrame(frame: MuxFrame): FramePlan {
       break;
     }
     case "cancel":
+    case "pause":
+    case "resume":
       size += 2;
       break;
   }
@@ -152,6 +156,14 @@ export function encodeMuxBatch(batch: MuxBatch): Buffer {
         break;
       case "cancel":
         out.byte(FRAME_CANCEL);
+        out.byte(kind.value ? 1 : 0);
+        break;
+      case "pause":
+        out.byte(FRAME_PAUSE);
+        out.byte(kind.value ? 1 : 0);
+        break;
+      case "resume":
+        out.byte(FRAME_RESUME);
         out.byte(kind.value ? 1 : 0);
         break;
     }
@@ -261,6 +273,12 @@ function readFrame(reader: Reader): MuxFrame {
       }
       case FRAME_CANCEL:
         frame.kind = { case: "cancel", value: reader.varint() !== 0 };
+        break;
+      case FRAME_PAUSE:
+        frame.kind = { case: "pause", value: reader.varint() !== 0 };
+        break;
+      case FRAME_RESUME:
+        frame.kind = { case: "resume", value: reader.varint() !== 0 };
         break;
       default:
         reader.skip(key & 7);

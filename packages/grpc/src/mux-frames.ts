@@ -8,24 +8,44 @@ export const batchOf = (frames: MuxFrame[]): MuxBatch => ({ $typeName: "switchya
 /** Frames queued in one turn of the event loop, written as one gRPC message at its end. */
 export class FrameOutbox {
   private frames: MuxFrame[] = [];
+  private bytes = 0;
   private scheduled = false;
+  private flushed: (() => void)[] | undefined;
 
   constructor(private readonly write: (batch: MuxBatch) => void) {}
 
-  push(frame: MuxFrame): void {
+  /** `bytes`: the frame's payload, counted in `queuedBytes` until it is written. */
+  push(frame: MuxFrame, bytes = 0): void {
     this.frames.push(frame);
+    this.bytes += bytes;
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => this.flush());
   }
 
+  /** Payload bytes queued and not written yet. */
+  get queuedBytes(): number {
+    return this.bytes;
+  }
+
+  /** Settles once what is queued now is written. */
+  written(): Promise<void> {
+    if (this.frames.length === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.flushed ??= []).push(resolve));
+  }
+
   /** Writes what is queued now; also called directly before a stream ends. */
   flush(): void {
     this.scheduled = false;
-    if (this.frames.length === 0) return;
-    const frames = this.frames;
-    this.frames = [];
-    this.write(batchOf(frames));
+    const waiting = this.flushed;
+    this.flushed = undefined;
+    if (this.frames.length > 0) {
+      const frames = this.frames;
+      this.frames = [];
+      this.bytes = 0;
+      this.write(batchOf(frames));
+    }
+    waiting?.forEach((resolve) => resolve());
   }
 }
 
@@ -36,6 +56,10 @@ export const startFrame = (callId: number, method: string, request: Uint8Array):
 });
 
 export const cancelFrame = (callId: number): MuxFrame => ({ $typeName: "switchyard.v1.MuxFrame", callId, kind: { case: "cancel", value: true } });
+
+export const pauseFrame = (callId: number): MuxFrame => ({ $typeName: "switchyard.v1.MuxFrame", callId, kind: { case: "pause", value: true } });
+
+export const resumeFrame = (callId: number): MuxFrame => ({ $typeName: "switchyard.v1.MuxFrame", callId, kind: { case: "resume", value: true } });
 
 export const messageFrame = (callId: number, message: Uint8Array): MuxFrame => ({
   $typeName: "switchyard.v1.MuxFrame",

@@ -1,5 +1,6 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
+import { once } from "node:events";
 import type { MuxBatch, MuxFrame } from "@switchyard/proto";
 import { CallCancellation } from "./call-context.js";
 import { endFrame, FrameOutbox, messageFrame } from "./mux-frames.js";
@@ -14,7 +15,7 @@ export interface MuxServerHooks {
 
 /**
  * Serves `Multiplexer.Open` streams: each start frame runs the named method's handler, its
- * messages and final status go back as frames. While draining, new calls are refused as
+ * messages and final status go back as frames; pause and resume frames hold a call's handler. While draining, new calls are refused as
  * UNAVAILABLE (the caller tries another replica) and idle streams are closed.
  */
 export class MuxServer {
@@ -54,9 +55,56 @@ export class MuxServer {
   }
 }
 
+/**
+ * Message bytes queued on a stream at which a call's handler waits for them to be written: a
+ * handler that produces without waiting on anything would otherwise fill the outbox in one turn
+ * of the event loop, before a pause from the caller could even be read.
+ */
+const YIELD_AT_BYTES = 65536;
+
+/** A multiplexed call being served: cancellable, and held back while its caller asks for a pause. */
+class ServedCall extends CallCancellation {
+  paused = false;
+  private waiters: (() => void)[] | undefined;
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.release();
+  }
+
+  override cancel(): void {
+    super.cancel();
+    this.release();
+  }
+
+  /** Settles when the caller resumes the call, `ready` settles, or the call is cancelled. */
+  until(ready?: Promise<void>): Promise<void> {
+    if (this.cancelled) return Promise.resolve();
+    return new Promise((resolve) => {
+      (this.waiters ??= []).push(resolve);
+      void ready?.then(resolve);
+    });
+  }
+
+  private release(): void {
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    waiters?.forEach((resolve) => resolve());
+  }
+}
+
 class ServerSession {
-  private readonly calls = new Map<number, CallCancellation>();
-  private readonly outbox = new FrameOutbox((batch) => this.stream.write(batch));
+  private readonly calls = new Map<number, ServedCall>();
+  private readonly outbox = new FrameOutbox((batch) => {
+    // HTTP/2 flow control: the stream's reader is behind, so every call on it waits.
+    if (!this.stream.write(batch)) this.full ??= once(this.stream, "drain").then(() => (this.full = undefined), () => (this.full = undefined));
+  });
+  /** Set while the stream has no room; settles when it has. */
+  private full: Promise<unknown> | undefined;
   private closed = false;
 
   constructor(
@@ -67,6 +115,8 @@ class ServerSession {
       for (const frame of batch.frames) {
         if (frame.kind.case === "start") this.start(frame.callId, frame.kind.value.method, frame.kind.value.request);
         else if (frame.kind.case === "cancel") this.calls.get(frame.callId)?.cancel();
+        else if (frame.kind.case === "pause") this.calls.get(frame.callId)?.pause();
+        else if (frame.kind.case === "resume") this.calls.get(frame.callId)?.resume();
       }
     });
     const abandon = () => {
@@ -98,10 +148,18 @@ class ServerSession {
     } catch {
       return this.end(callId, grpc.status.INTERNAL, "the request could not be decoded");
     }
-    const call = new CallCancellation();
+    const call = new ServedCall();
     this.calls.set(callId, call);
-    const emit = (message: unknown) => {
-      if (!call.cancelled) this.send(messageFrame(callId, method.encode(message)));
+    // The runner waits for what this returns before it asks the handler for the next message,
+    // so a paused call's handler (and what it reads from) stops where it is.
+    const emit = (message: unknown): Promise<void> | undefined => {
+      if (call.cancelled) return undefined;
+      const bytes = method.encode(message);
+      this.send(messageFrame(callId, bytes), bytes.byteLength);
+      if (call.paused) return call.until();
+      if (this.outbox.queuedBytes >= YIELD_AT_BYTES) return call.until(this.outbox.written());
+      if (this.full) return call.until(this.full.then(() => {}));
+      return undefined;
     };
     void hooks.track(async () => {
       try {
@@ -122,8 +180,8 @@ class ServerSession {
     this.send(endFrame(callId, code, details));
   }
 
-  private send(frame: MuxFrame): void {
+  private send(frame: MuxFrame, bytes = 0): void {
     // Answers finished in the same turn of the event loop leave as one gRPC message.
-    if (!this.closed) this.outbox.push(frame);
+    if (!this.closed) this.outbox.push(frame, bytes);
   }
 }

@@ -11,6 +11,8 @@ import { readFixture } from "../providers/openai/fixtures.js";
  *   hang         streams two chunks (not streamed: half the completion) and then never finishes
  *   cut-off      half the completion, then the connection is reset
  *   huge-error   a 502 whose body (not JSON) is far larger than anyone should read
+ *   long-stream  streamed: LONG_STREAM_CHUNKS chunks of 1 KB (or `max_tokens` of them), written
+ *                as the client reads them
  */
 export interface RecordedRequest {
   method: string;
@@ -19,6 +21,8 @@ export interface RecordedRequest {
   body: Record<string, unknown>;
   /** Settles when the response closes; `finished` is false when the client hung up first. */
   closed: Promise<{ finished: boolean }>;
+  /** Chunks of a `long-stream` answer written so far. */
+  chunksWritten: number;
 }
 
 export interface FakeOpenAI {
@@ -45,7 +49,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     } catch {
       // Recorded as an empty body; the test decides whether that matters.
     }
-    const recorded: RecordedRequest = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, closed };
+    const recorded: RecordedRequest = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, closed, chunksWritten: 0 };
     requests.push(recorded);
     waiting.shift()?.(recorded);
     respond(recorded, res);
@@ -101,7 +105,8 @@ function respond(request: RecordedRequest, res: ServerResponse): void {
   }
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
   if (model === "long-stream") {
-    void writeLongStream(res, LONG_STREAM_CHUNKS);
+    const asked = request.body.max_tokens;
+    void writeLongStream(request, res, typeof asked === "number" ? asked : LONG_STREAM_CHUNKS);
     return;
   }
   const events = sseEvents(request.body);
@@ -130,17 +135,19 @@ async function writeHugeBody(res: ServerResponse, prefix: string, bytes: number)
   if (!res.destroyed) res.end();
 }
 
-/** Content chunks of the `long-stream` model: about 2 MB of events, far above what a reader buffers. */
+/** Content chunks of the `long-stream` model unless `max_tokens` says: about 2 MB of events, far above what a reader buffers. */
 export const LONG_STREAM_CHUNKS = 2_000;
 
 /** The content of chunk `index` of the `long-stream` model. */
 export const longStreamContent = (index: number) => `${index}:${"x".repeat(1_000)}`;
 
-async function writeLongStream(res: ServerResponse, chunks: number): Promise<void> {
+async function writeLongStream(request: RecordedRequest, res: ServerResponse, chunks: number): Promise<void> {
   const event = (delta: object, finish: string | null) =>
     `data: ${JSON.stringify({ id: "chatcmpl-long", object: "chat.completion.chunk", created: 1, model: "long-stream", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
   for (let i = 0; i < chunks && !res.destroyed; i++) {
-    if (!res.write(event({ content: longStreamContent(i) }, null))) await Promise.race([once(res, "drain"), once(res, "close")]);
+    const room = res.write(event({ content: longStreamContent(i) }, null));
+    request.chunksWritten = i + 1;
+    if (!room) await Promise.race([once(res, "drain"), once(res, "close")]);
   }
   if (res.destroyed) return;
   res.write(event({}, "stop"));

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/mux.proto.
  */
 export const file_switchyard_v1_mux: GenFile = /*@__PURE__*/
-  fileDesc("Chdzd2l0Y2h5YXJkL3YxL211eC5wcm90bxINc3dpdGNoeWFyZC52MSIzCghNdXhCYXRjaBInCgZmcmFtZXMYASADKAsyFy5zd2l0Y2h5YXJkLnYxLk11eEZyYW1lIpgBCghNdXhGcmFtZRIPCgdjYWxsX2lkGAEgASgNEigKBXN0YXJ0GAIgASgLMhcuc3dpdGNoeWFyZC52MS5NdXhTdGFydEgAEhEKB21lc3NhZ2UYAyABKAxIABIkCgNlbmQYBCABKAsyFS5zd2l0Y2h5YXJkLnYxLk11eEVuZEgAEhAKBmNhbmNlbBgFIAEoCEgAQgYKBGtpbmQiKwoITXV4U3RhcnQSDgoGbWV0aG9kGAEgASgJEg8KB3JlcXVlc3QYAiABKAwiJwoGTXV4RW5kEgwKBGNvZGUYASABKA0SDwoHZGV0YWlscxgCIAEoCTJLCgtNdWx0aXBsZXhlchI8CgRPcGVuEhcuc3dpdGNoeWFyZC52MS5NdXhCYXRjaBoXLnN3aXRjaHlhcmQudjEuTXV4QmF0Y2goATABYgZwcm90bzM");
+  fileDesc("Chdzd2l0Y2h5YXJkL3YxL211eC5wcm90bxINc3dpdGNoeWFyZC52MSIzCghNdXhCYXRjaBInCgZmcmFtZXMYASADKAsyFy5zd2l0Y2h5YXJkLnYxLk11eEZyYW1lIrsBCghNdXhGcmFtZRIPCgdjYWxsX2lkGAEgASgNEigKBXN0YXJ0GAIgASgLMhcuc3dpdGNoeWFyZC52MS5NdXhTdGFydEgAEhEKB21lc3NhZ2UYAyABKAxIABIkCgNlbmQYBCABKAsyFS5zd2l0Y2h5YXJkLnYxLk11eEVuZEgAEhAKBmNhbmNlbBgFIAEoCEgAEg8KBXBhdXNlGAYgASgISAASEAoGcmVzdW1lGAcgASgISABCBgoEa2luZCIrCghNdXhTdGFydBIOCgZtZXRob2QYASABKAkSDwoHcmVxdWVzdBgCIAEoDCInCgZNdXhFbmQSDAoEY29kZRgBIAEoDRIPCgdkZXRhaWxzGAIgASgJMksKC011bHRpcGxleGVyEjwKBE9wZW4SFy5zd2l0Y2h5YXJkLnYxLk11eEJhdGNoGhcuc3dpdGNoeWFyZC52MS5NdXhCYXRjaCgBMAFiBnByb3RvMw");
 
 /**
  * The frames one side had ready in one turn of its event loop.
@@ -77,6 +77,24 @@ export type MuxFrame = Message<"switchyard.v1.MuxFrame"> & {
      */
     value: boolean;
     case: "cancel";
+  } | {
+    /**
+     * Client to server: the caller holds many unread messages of this call; send no more until
+     * `resume`. Each call is held back on its own, so a slow reader never stalls the other calls
+     * that share the stream (HTTP/2's flow control would hold them all).
+     *
+     * @generated from field: bool pause = 6;
+     */
+    value: boolean;
+    case: "pause";
+  } | {
+    /**
+     * Client to server: the caller has read what it held; the call may send again.
+     *
+     * @generated from field: bool resume = 7;
+     */
+    value: boolean;
+    case: "resume";
   } | { case: undefined; value?: undefined };
 };
 
