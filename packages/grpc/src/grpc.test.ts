@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { connect as http2Connect } from "node:http2";
 import { after, before, describe, it } from "node:test";
 import { ConnectorService, Operation, PolicyService } from "@switchyard/proto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Cancellation, createClient, GrpcStatus, GrpcStatusError, isUnavailable, MUX_MAX_REQUEST_BYTES, MUX_PAUSE_AT_BYTES, startGrpcServer, type RunningServer } from "./index.js";
+import { FLOW_CONTROL_WINDOW_BYTES } from "./options.js";
 
 for (const multiplex of [true, false]) describe(`grpc adapter over protobuf-es descriptors (${multiplex ? "multiplexed stream" : "a call each"})`, () => {
   let server: RunningServer;
@@ -217,4 +220,19 @@ describe("multiplexed calls", () => {
     }
     assert.equal(read, TOTAL);
   });
+});
+
+it("gives callers a wide HTTP/2 receive window, per stream and per connection", async (t) => {
+  const server = await startGrpcServer("127.0.0.1", 0, (s) => s.add(PolicyService, { authorize: () => ({ allowed: true }) }));
+  const session = http2Connect(`http://127.0.0.1:${server.port}`);
+  t.after(async () => {
+    session.destroy();
+    await server.shutdown(1_000);
+  });
+  await once(session, "remoteSettings");
+  // The server's first SETTINGS carry Node's defaults; the wider windows follow at once.
+  const deadline = Date.now() + 5_000;
+  const windows = () => ({ stream: session.remoteSettings.initialWindowSize, connection: session.state.remoteWindowSize });
+  while (windows().connection !== FLOW_CONTROL_WINDOW_BYTES && Date.now() < deadline) await sleep(10);
+  assert.deepEqual(windows(), { stream: FLOW_CONTROL_WINDOW_BYTES, connection: FLOW_CONTROL_WINDOW_BYTES });
 });

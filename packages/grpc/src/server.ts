@@ -2,12 +2,13 @@ import type { DescMessage, DescService, MessageInitShape, MessageShape } from "@
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
 import { once } from "node:events";
+import type { Http2Server, ServerHttp2Session } from "node:http2";
 import { rmSync } from "node:fs";
 import { muxOpenDefinition } from "./mux-codec.js";
 import { serviceDefinition } from "./definition.js";
 import { messageEncoder } from "./message-encoder.js";
 import { MuxServer } from "./mux-server.js";
-import { channelOptions } from "./options.js";
+import { channelOptions, FLOW_CONTROL_WINDOW_BYTES } from "./options.js";
 import { CallCancellation, type CallContext } from "./call-context.js";
 
 type UnaryHandler<I extends DescMessage, O extends DescMessage> = (
@@ -102,6 +103,7 @@ export async function startGrpcServer(
     rmSync(socketPath, { force: true });
     await bind(`unix://${socketPath}`);
   }
+  widenReceiveWindows(server, FLOW_CONTROL_WINDOW_BYTES);
 
   return {
     port: boundPort,
@@ -123,6 +125,25 @@ export async function startGrpcServer(
 }
 
 type Tracker = (work: () => Promise<void>) => Promise<void>;
+
+/**
+ * Gives every HTTP/2 session of `server` a receive window of `bytes` per stream and per
+ * connection. grpc-js reads `grpc-node.flow_control_window` on its client side only (grpc-node
+ * PR #3058 would add the server side), so the window is set here on its HTTP/2 servers, which it
+ * keeps in a private field: returns false, leaving Node's 64 KiB, if a grpc-js version no longer
+ * has them there (`grpc.test.ts` checks that this one does).
+ */
+export function widenReceiveWindows(server: grpc.Server, bytes: number): boolean {
+  const http2Servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
+  if (!(http2Servers instanceof Map)) return false;
+  for (const http2Server of http2Servers.keys() as Iterable<Http2Server>) {
+    http2Server.on("session", (session: ServerHttp2Session) => {
+      session.settings({ initialWindowSize: bytes });
+      session.setLocalWindowSize(bytes);
+    });
+  }
+  return http2Servers.size > 0;
+}
 
 /**
  * A method's handler adapted once for both transports (its own gRPC method and multiplexed
