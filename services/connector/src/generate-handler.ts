@@ -5,15 +5,8 @@ import { type CallContext, Cancellation } from "@switchyard/grpc";
 import { type GenerateRequest, type GenerateResponseSchema, Operation } from "@switchyard/proto";
 import type { Logger } from "@switchyard/telemetry";
 import type { ConnectorMetrics } from "./metrics.js";
-import {
-  type AdapterContext,
-  type ChatRequestJson,
-  type EmbeddingsRequestJson,
-  type JsonObject,
-  type ProviderAdapter,
-  type UsageJson,
-  upstreamBytesOf,
-} from "./providers/types.js";
+import { RequestBody } from "./providers/request-body.js";
+import { type AdapterContext, type ChatRequestJson, type EmbeddingsRequestJson, type ProviderAdapter, type UsageJson, upstreamBytesOf } from "./providers/types.js";
 import { chunkForClient, toTokenUsage, wantsUsageChunk } from "./stream-usage.js";
 
 type GenerateEvent = MessageInitShape<typeof GenerateResponseSchema>;
@@ -65,7 +58,6 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
         requestId: request.requestId,
         deployment,
         provider,
-        requestBytes: request.body,
         cancellation: stop,
         get signal() {
           return stop.signal;
@@ -78,19 +70,19 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
 
       if (operation === "embeddings") {
         if (!adapter.embeddings) throw new GatewayError("invalid_request", `provider "${provider.name}" (${provider.kind}) does not serve embeddings`);
-        const response = await adapter.embeddings(body as EmbeddingsRequestJson, ctx);
+        const response = await adapter.embeddings(body as RequestBody<EmbeddingsRequestJson>, ctx);
         first();
         yield { event: { case: "completion", value: answerBytes(response) } };
         yield usageEvent(response.usage);
       } else if (!request.stream) {
-        const completion = await adapter.chat(body as ChatRequestJson, ctx);
+        const completion = await adapter.chat(body as RequestBody<ChatRequestJson>, ctx);
         first();
         yield { event: { case: "completion", value: answerBytes(completion) } };
         yield usageEvent(completion.usage);
       } else {
-        const includeUsage = wantsUsageChunk(body as ChatRequestJson);
+        const includeUsage = wantsUsageChunk(body.member("stream_options"));
         let usage: UsageJson | undefined;
-        for await (const chunk of adapter.chatStream(body as ChatRequestJson, ctx)) {
+        for await (const chunk of adapter.chatStream(body as RequestBody<ChatRequestJson>, ctx)) {
           if (chunk.usage) usage = chunk.usage;
           const forwarded = chunkForClient(chunk, includeUsage);
           if (!forwarded) continue;
@@ -142,25 +134,18 @@ interface CallRecord {
   ended: number;
 }
 
-/** The deployment and the parsed body, or a GatewayError saying what is wrong with the request. */
-function prepare(request: GenerateRequest, provider: ProviderConfig): { deployment: { id: string; model: string }; body: JsonObject } {
+/**
+ * The deployment and the body, or a GatewayError saying what is wrong with the request. The body
+ * is parsed when an adapter reads it: one that forwards it (OpenAI) never does.
+ */
+function prepare(request: GenerateRequest, provider: ProviderConfig): { deployment: { id: string; model: string }; body: RequestBody } {
   const deployment = request.deployment;
   if (!deployment || !deployment.model) throw new GatewayError("invalid_request", "the request names no deployment model");
   if (deployment.provider && deployment.provider !== provider.name) {
     // A stale registry entry (this address now serves another provider): another replica can answer.
     throw new GatewayError("service_unavailable", `this connector serves provider "${provider.name}", not "${deployment.provider}"`);
   }
-  let body: unknown;
-  try {
-    // Buffer's UTF-8 decoder: about twice as fast as TextDecoder on a large (image-carrying) body.
-    body = JSON.parse(Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength).toString("utf8"));
-  } catch {
-    throw new GatewayError("invalid_json", "the request body is not JSON");
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new GatewayError("invalid_request", "the request body must be a JSON object");
-  }
-  return { deployment: { id: deployment.id, model: deployment.model }, body: body as JsonObject };
+  return { deployment: { id: deployment.id, model: deployment.model }, body: new RequestBody(request.body) };
 }
 
 function asGatewayError(error: unknown): GatewayError {

@@ -2,9 +2,9 @@ import { create } from "@bufbuild/protobuf";
 import { type TokenUsage, TokenUsageSchema } from "@switchyard/proto";
 import type { ChatChunkJson, ChatRequestJson, UsageJson } from "./providers/types.js";
 
-/** True when the client asked for the usage chunk itself (`stream_options.include_usage`). */
-export function wantsUsageChunk(request: ChatRequestJson): boolean {
-  return request.stream_options?.include_usage === true;
+/** True when the client's `stream_options` ask for the usage chunk itself (`include_usage`). */
+export function wantsUsageChunk(streamOptions: unknown): boolean {
+  return (streamOptions as ChatRequestJson["stream_options"])?.include_usage === true;
 }
 
 /**

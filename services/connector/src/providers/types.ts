@@ -1,6 +1,7 @@
 import type { ProviderConfig } from "@switchyard/config";
 import type { Cancellable } from "@switchyard/grpc";
 import type { Logger } from "@switchyard/telemetry";
+import type { RequestBody } from "./request-body.js";
 
 /**
  * The internal wire format is OpenAI's: requests and responses are the Chat Completions (and
@@ -97,8 +98,6 @@ export interface AdapterContext {
   /** The deployment being served; `model` is the name the upstream knows. */
   readonly deployment: { readonly id: string; readonly model: string };
   readonly provider: ProviderConfig;
-  /** The request body as received: the JSON the request object was parsed from, for adapters that forward it with few changes. */
-  readonly requestBytes: Uint8Array;
   /** Cancelled when the caller cancels, the attempt's deadline passes, or the handler stops reading. */
   readonly cancellation: Cancellable;
   /** The same as an AbortSignal, for APIs that take one; made on first use (see `Cancellation`). */
@@ -110,18 +109,20 @@ export interface AdapterContext {
 }
 
 /**
- * One provider's translation to its wire format and back. Failures are thrown as GatewayError
+ * One provider's translation to its wire format and back. The request comes as the client's
+ * bytes, parsed when the adapter reads `request.json` (a translating adapter does; one that
+ * forwards the body with a few members changed need not). Failures are thrown as GatewayError
  * (see `upstream-errors.ts`); anything else thrown is treated as an internal error.
  */
 export interface ProviderAdapter {
-  chat(request: ChatRequestJson, ctx: AdapterContext): Promise<ChatCompletionJson>;
+  chat(request: RequestBody<ChatRequestJson>, ctx: AdapterContext): Promise<ChatCompletionJson>;
   /**
    * Yields OpenAI `chat.completion.chunk` objects. Adapters always report usage as OpenAI does with
    * `stream_options.include_usage`: a last chunk with empty `choices` and a `usage` object. The
    * handler decides what the client sees.
    */
-  chatStream(request: ChatRequestJson, ctx: AdapterContext): AsyncIterable<ChatChunkJson>;
-  embeddings?(request: EmbeddingsRequestJson, ctx: AdapterContext): Promise<EmbeddingsResponseJson>;
+  chatStream(request: RequestBody<ChatRequestJson>, ctx: AdapterContext): AsyncIterable<ChatChunkJson>;
+  embeddings?(request: RequestBody<EmbeddingsRequestJson>, ctx: AdapterContext): Promise<EmbeddingsResponseJson>;
   /** Releases connections; called once at shutdown. */
   close?(): Promise<void>;
 }

@@ -8,14 +8,12 @@ export const silentLogger = createLogger("connector-test", "silent");
 /** An adapter context for tests. */
 export function adapterContext(
   model: string,
-  options: { signal?: AbortSignal; provider?: ProviderConfig; requestId?: string; requestBytes?: Uint8Array } = {},
+  options: { signal?: AbortSignal; provider?: ProviderConfig; requestId?: string } = {},
 ): AdapterContext {
   return {
     requestId: options.requestId ?? "req-1",
     deployment: { id: `test/${model}`, model },
     provider: options.provider ?? { name: "mock", kind: "mock", enabled: true },
-    // Empty unless a test gives the bytes: adapters then serialize the request object.
-    requestBytes: options.requestBytes ?? new Uint8Array(),
     ...cancellationFields(options.signal),
     logger: silentLogger,
     debug: false,

@@ -1,5 +1,5 @@
 import { GatewayError } from "@switchyard/errors";
-import { type AdapterContext, type AdapterFactory, type ChatRequestJson, withUpstreamBytes } from "../types.js";
+import { type AdapterContext, type AdapterFactory, withUpstreamBytes } from "../types.js";
 import { errorFromTransport } from "../upstream-errors.js";
 import { OpenAIApi, type UpstreamStream, type UpstreamText } from "./api.js";
 import { upstreamChatBytes, upstreamEmbeddingsBytes } from "./request.js";
@@ -42,14 +42,14 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
   };
 
   return {
-    async chat(request: ChatRequestJson, ctx) {
-      const answer = await sendForText("/chat/completions", upstreamChatBytes(request, ctx.requestBytes, ctx.deployment.model, false), ctx);
+    async chat(request, ctx) {
+      const answer = await sendForText("/chat/completions", upstreamChatBytes(request, ctx.deployment.model, false), ctx);
       // OpenAI's answer is already the gateway's: parsed to check it and read its usage, sent on as it came.
       return withUpstreamBytes(parseChatCompletion(answer.text, name), answer.bytes);
     },
 
     async *chatStream(request, ctx) {
-      const response = await sendForStream("/chat/completions", upstreamChatBytes(request, ctx.requestBytes, ctx.deployment.model, true), ctx);
+      const response = await sendForStream("/chat/completions", upstreamChatBytes(request, ctx.deployment.model, true), ctx);
       const type = String(response.headers["content-type"] ?? "");
       if (!type.includes("text/event-stream")) {
         response.body.destroy();
@@ -70,7 +70,7 @@ export const createOpenAIAdapter: AdapterFactory = (provider) => {
     },
 
     async embeddings(request, ctx) {
-      const answer = await sendForText("/embeddings", upstreamEmbeddingsBytes(request, ctx.requestBytes, ctx.deployment.model), ctx);
+      const answer = await sendForText("/embeddings", upstreamEmbeddingsBytes(request, ctx.deployment.model), ctx);
       return withUpstreamBytes(parseEmbeddings(answer.text, name), answer.bytes);
     },
 

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { GatewayError } from "@switchyard/errors";
+import { RequestBody } from "../request-body.js";
 import type { ChatRequestJson } from "../types.js";
 import { readFixture, readJsonFixture } from "./fixtures.js";
 import { toUpstreamChatBody, toUpstreamEmbeddingsBody, upstreamChatBytes, upstreamEmbeddingsBytes } from "./request.js";
@@ -46,17 +48,38 @@ describe("openai request translation", () => {
     for (const stream of [false, true]) {
       const input = { ...request, stream_options: { include_usage: false } };
       const inputBytes = Buffer.from(JSON.stringify(input, null, 2));
-      assert.deepEqual(JSON.parse(upstreamChatBytes(input, inputBytes, "gpt-4.1", stream).toString()), toUpstreamChatBody(input, "gpt-4.1", stream));
-      assert.deepEqual(JSON.parse(upstreamChatBytes(request, bytes, "gpt-4.1", stream).toString()), toUpstreamChatBody(request, "gpt-4.1", stream));
+      assert.deepEqual(JSON.parse(upstreamChatBytes(new RequestBody(inputBytes), "gpt-4.1", stream).toString()), toUpstreamChatBody(input, "gpt-4.1", stream));
+      assert.deepEqual(JSON.parse(upstreamChatBytes(new RequestBody(bytes), "gpt-4.1", stream).toString()), toUpstreamChatBody(request, "gpt-4.1", stream));
     }
     const embeddings = { model: "embed", input: ["a"], dimensions: 256 };
-    const sent = upstreamEmbeddingsBytes(embeddings, Buffer.from(JSON.stringify(embeddings)), "text-embedding-3-small");
+    const sent = upstreamEmbeddingsBytes(new RequestBody(Buffer.from(JSON.stringify(embeddings))), "text-embedding-3-small");
     assert.equal(sent.toString(), '{"model":"text-embedding-3-small","input":["a"],"dimensions":256}');
   });
 
-  it("serializes the request object when its bytes cannot be read as one object", () => {
-    for (const bytes of [new Uint8Array(), Buffer.from("[]")]) {
-      assert.deepEqual(JSON.parse(upstreamChatBytes(request, bytes, "gpt-4.1", false).toString()), toUpstreamChatBody(request, "gpt-4.1", false));
+  it("parses none of the body to forward it, and only stream_options of a stream", () => {
+    // Not JSON past the top level: a parse would throw, so these bytes prove nothing parsed them.
+    const unparsed = '"messages":[1,,2],"image":"data:image/png;base64,iVBORw0KGgo="';
+    const plain = new RequestBody(Buffer.from(`{"model":"public",${unparsed}}`));
+    assert.equal(upstreamChatBytes(plain, "gpt-4.1", false).toString(), `{"model":"gpt-4.1",${unparsed},"stream":false}`);
+    const streamed = new RequestBody(Buffer.from(`{"model":"public",${unparsed},"stream_options":{"include_obfuscation":false}}`));
+    assert.equal(
+      upstreamChatBytes(streamed, "gpt-4.1", true).toString(),
+      `{"model":"gpt-4.1",${unparsed},"stream_options":{"include_obfuscation":false,"include_usage":true},"stream":true}`,
+    );
+    assert.throws(() => streamed.json, (error: unknown) => error instanceof GatewayError && error.code === "invalid_json");
+  });
+
+  it("serializes the parsed object when the bytes name a member twice, and refuses what is not a JSON object", () => {
+    const twice = new RequestBody<ChatRequestJson>(Buffer.from('{"model":"a","messages":[],"model":"b","stream_options":{"x":1},"stream_options":{"y":2}}'));
+    assert.deepEqual(twice.member("stream_options"), { y: 2 });
+    assert.deepEqual(JSON.parse(upstreamChatBytes(twice, "gpt-4.1", true).toString()), {
+      model: "gpt-4.1",
+      messages: [],
+      stream_options: { y: 2, include_usage: true },
+      stream: true,
+    });
+    for (const [bytes, code] of [["[]", "invalid_request"], ["", "invalid_json"], ['{"model":', "invalid_json"]] as const) {
+      assert.throws(() => upstreamChatBytes(new RequestBody(Buffer.from(bytes)), "gpt-4.1", false), (error: unknown) => error instanceof GatewayError && error.code === code, bytes);
     }
   });
 });

@@ -1,54 +1,41 @@
-import { rewriteTopLevel } from "../json-rewrite.js";
+import { applyChanges, type RequestBody } from "../request-body.js";
 import type { ChatRequestJson, EmbeddingsRequestJson, JsonObject } from "../types.js";
 
 /**
  * What changes in the client's request on its way upstream (undefined: removed): the upstream
  * model and the stream flag of the call; every other field (vendor fields too) goes as it came. A
  * streamed call always asks for usage, so the token counts are known; the handler hides that last
- * chunk from clients that did not ask.
+ * chunk from clients that did not ask. `streamOptions` is the client's `stream_options`.
  */
-export function upstreamChatChanges(request: ChatRequestJson, model: string, stream: boolean): JsonObject {
+export function upstreamChatChanges(streamOptions: unknown, model: string, stream: boolean): JsonObject {
   if (!stream) {
     // OpenAI rejects stream_options on a request that does not stream.
     return { model, stream, stream_options: undefined };
   }
-  const asked = isObject(request.stream_options) ? request.stream_options : {};
+  const asked = isObject(streamOptions) ? streamOptions : {};
   return { model, stream, stream_options: { ...asked, include_usage: true } };
 }
 
 /** The body sent upstream, as an object. */
 export function toUpstreamChatBody(request: ChatRequestJson, model: string, stream: boolean): JsonObject {
-  return withChanges(request, upstreamChatChanges(request, model, stream));
+  return applyChanges(request, upstreamChatChanges(request.stream_options, model, stream));
 }
 
 export function toUpstreamEmbeddingsBody(request: EmbeddingsRequestJson, model: string): JsonObject {
-  return withChanges(request, { model });
+  return applyChanges(request, { model });
 }
 
 /**
- * The body sent upstream, as bytes: the client's own bytes (`requestBytes`, which `request` was
- * parsed from) with only the changed members rewritten, or the object serialized when those bytes
- * cannot be read that way.
+ * The body sent upstream, as bytes: the client's own with only the changed members rewritten
+ * (`RequestBody.withChanges`). Only a stream reads one member, `stream_options`; nothing parses
+ * the rest.
  */
-export function upstreamChatBytes(request: ChatRequestJson, requestBytes: Uint8Array, model: string, stream: boolean): Buffer {
-  return bytesWithChanges(request, requestBytes, upstreamChatChanges(request, model, stream));
+export function upstreamChatBytes(request: RequestBody<ChatRequestJson>, model: string, stream: boolean): Buffer {
+  return request.withChanges(upstreamChatChanges(stream ? request.member("stream_options") : undefined, model, stream));
 }
 
-export function upstreamEmbeddingsBytes(request: EmbeddingsRequestJson, requestBytes: Uint8Array, model: string): Buffer {
-  return bytesWithChanges(request, requestBytes, { model });
-}
-
-function bytesWithChanges(request: JsonObject, requestBytes: Uint8Array, changes: JsonObject): Buffer {
-  return rewriteTopLevel(requestBytes, changes) ?? Buffer.from(JSON.stringify(withChanges(request, changes)));
-}
-
-function withChanges(request: JsonObject, changes: JsonObject): JsonObject {
-  const body: JsonObject = { ...request };
-  for (const [key, value] of Object.entries(changes)) {
-    if (value === undefined) delete body[key];
-    else body[key] = value;
-  }
-  return body;
+export function upstreamEmbeddingsBytes(request: RequestBody<EmbeddingsRequestJson>, model: string): Buffer {
+  return request.withChanges({ model });
 }
 
 function isObject(value: unknown): value is JsonObject {
