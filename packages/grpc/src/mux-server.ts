@@ -15,8 +15,9 @@ export interface MuxServerHooks {
 
 /**
  * Serves `Multiplexer.Open` streams: each start frame runs the named method's handler, its
- * messages and final status go back as frames; pause and resume frames hold a call's handler. While draining, new calls are refused as
- * UNAVAILABLE (the caller tries another replica) and idle streams are closed.
+ * messages and final status go back as frames; pause and resume frames hold a call's handler.
+ * While draining, new calls are refused as UNAVAILABLE (the caller tries another replica) and
+ * idle streams are closed.
  */
 export class MuxServer {
   private readonly sessions = new Set<ServerSession>();
@@ -60,7 +61,7 @@ export class MuxServer {
  * handler that produces without waiting on anything would otherwise fill the outbox in one turn
  * of the event loop, before a pause from the caller could even be read.
  */
-const YIELD_AT_BYTES = 65536;
+const YIELD_AT_BYTES = 64 * 1024;
 
 /** A multiplexed call being served: cancellable, and held back while its caller asks for a pause. */
 class ServedCall extends CallCancellation {
@@ -101,10 +102,13 @@ class ServerSession {
   private readonly calls = new Map<number, ServedCall>();
   private readonly outbox = new FrameOutbox((batch) => {
     // HTTP/2 flow control: the stream's reader is behind, so every call on it waits.
-    if (!this.stream.write(batch)) this.full ??= once(this.stream, "drain").then(() => (this.full = undefined), () => (this.full = undefined));
+    if (!this.stream.write(batch)) this.full ??= once(this.stream, "drain").then(this.roomAgain, this.roomAgain);
   });
   /** Set while the stream has no room; settles when it has. */
-  private full: Promise<unknown> | undefined;
+  private full: Promise<void> | undefined;
+  private readonly roomAgain = () => {
+    this.full = undefined;
+  };
   private closed = false;
 
   constructor(
@@ -158,7 +162,7 @@ class ServerSession {
       this.send(messageFrame(callId, bytes), bytes.byteLength);
       if (call.paused) return call.until();
       if (this.outbox.queuedBytes >= YIELD_AT_BYTES) return call.until(this.outbox.written());
-      if (this.full) return call.until(this.full.then(() => {}));
+      if (this.full) return call.until(this.full);
       return undefined;
     };
     void hooks.track(async () => {

@@ -130,19 +130,18 @@ type Tracker = (work: () => Promise<void>) => Promise<void>;
  * Gives every HTTP/2 session of `server` a receive window of `bytes` per stream and per
  * connection. grpc-js reads `grpc-node.flow_control_window` on its client side only (grpc-node
  * PR #3058 would add the server side), so the window is set here on its HTTP/2 servers, which it
- * keeps in a private field: returns false, leaving Node's 64 KiB, if a grpc-js version no longer
- * has them there (`grpc.test.ts` checks that this one does).
+ * keeps in a private field; a grpc-js version without that field leaves Node's 64 KiB, and
+ * `grpc.test.ts` fails.
  */
-export function widenReceiveWindows(server: grpc.Server, bytes: number): boolean {
+function widenReceiveWindows(server: grpc.Server, bytes: number): void {
   const http2Servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
-  if (!(http2Servers instanceof Map)) return false;
+  if (!(http2Servers instanceof Map)) return;
   for (const http2Server of http2Servers.keys() as Iterable<Http2Server>) {
     http2Server.on("session", (session: ServerHttp2Session) => {
       session.settings({ initialWindowSize: bytes });
       session.setLocalWindowSize(bytes);
     });
   }
-  return http2Servers.size > 0;
 }
 
 /**

@@ -29,16 +29,15 @@ export class RequestBody<T extends JsonObject = JsonObject> {
 
   /** One top-level member, parsed alone while the whole object is not. */
   member(key: string): unknown {
-    if (this.parsed) return this.parsed[key];
-    const members = this.members();
+    const members = this.parsed ? null : this.members();
+    if (!members) return this.json[key];
     let found: Member | undefined;
-    for (const member of members ?? []) {
+    for (const member of members) {
       if (member.key !== key) continue;
       // Named twice: parsers disagree on which counts; the parsed object decides, as everywhere else.
       if (found) return this.json[key];
       found = member;
     }
-    if (!members) return this.json[key];
     return found ? JSON.parse(asBuffer(this.bytes).toString("utf8", found.valueStart, found.end)) : undefined;
   }
 
