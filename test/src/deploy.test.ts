@@ -12,6 +12,7 @@ import {
   type GatewayConfig,
   parseConfig,
   readEnv,
+  SERVICE_NODE_FLAGS,
   SERVICE_PORTS,
 } from "@switchyard/config";
 import { parse, parseAllDocuments } from "yaml";
@@ -58,7 +59,10 @@ function lazy<T>(make: () => T): () => T {
 
 // ── shared knowledge about the code ─────────────────────────────────────────────────────────────
 
-/** `node services/<name>/dist/main.js` → `<name>`, after checking the entry point's source exists. */
+/**
+ * `node [flags] services/<name>/dist/main.js` → `<name>`, after checking the entry point's source
+ * exists and that the flags are the service's SERVICE_NODE_FLAGS, as the launcher passes them.
+ */
 function serviceOfCommand(command: Json, where: string): ServiceName {
   const argv = typeof command === "string" ? command.trim().split(/\s+/) : asArray(command, `${where} command`).map(String);
   assert.equal(argv[0], "node", `${where}: the command must run node, got ${JSON.stringify(argv)}`);
@@ -68,6 +72,8 @@ function serviceOfCommand(command: Json, where: string): ServiceName {
   const name = match[1]!;
   assert.ok(existsSync(join(ROOT, "services", name, "src", "main.ts")), `${where}: services/${name}/src/main.ts does not exist`);
   assert.ok(SERVICE_NAMES.includes(name as ServiceName), `${where}: services/${name} has no SERVICE_PORTS entry`);
+  const flags = argv.slice(1, argv.indexOf(entry!));
+  assert.deepEqual(flags, SERVICE_NODE_FLAGS[name as ServiceName] ?? [], `${where}: node's flags must be SERVICE_NODE_FLAGS.${name} (packages/config/src/env.ts)`);
   return name as ServiceName;
 }
 

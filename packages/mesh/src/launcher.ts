@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { isLoopback, loadConfig, SERVICE_PORTS } from "@switchyard/config";
+import { isLoopback, loadConfig, SERVICE_NODE_FLAGS, SERVICE_PORTS } from "@switchyard/config";
 import { colorFor, formatLogLine } from "./log-format.js";
 import { freePort, waitFor } from "./net.js";
 
@@ -40,7 +40,7 @@ export interface MeshOptions {
   /** Extra environment for every service, or per service name. */
   env?: Record<string, string>;
   serviceEnv?: Record<string, Record<string, string>>;
-  /** Extra arguments for node (e.g. --cpu-prof), per service name. */
+  /** Extra arguments for node (e.g. --cpu-prof), per service name, after the service's SERVICE_NODE_FLAGS. */
   nodeArgs?: Record<string, string[]>;
   readyTimeoutMs?: number;
   /**
@@ -157,7 +157,11 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
 
   const launch = (spec: Spec): ServiceProcess => {
     const entry = join(REPO_ROOT, "services", spec.service, "dist", "main.js");
-    const child = spawn(process.execPath, [...(options.nodeArgs?.[spec.name] ?? options.nodeArgs?.[spec.service] ?? []), entry], {
+    const nodeFlags = [
+      ...(SERVICE_NODE_FLAGS[spec.service as keyof typeof SERVICE_NODE_FLAGS] ?? []),
+      ...(options.nodeArgs?.[spec.name] ?? options.nodeArgs?.[spec.service] ?? []),
+    ];
+    const child = spawn(process.execPath, [...nodeFlags, entry], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...common, OPS_PORT: String(spec.opsPort), ...spec.env, ...options.serviceEnv?.[spec.service], ...options.serviceEnv?.[spec.name] },
       // The IPC channel is only a lifeline: the service exits when it closes (launcher gone).
