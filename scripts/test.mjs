@@ -11,6 +11,7 @@ build();
 
 const unitDirs = ["packages", "services"]
   .flatMap((group) => readdirSync(join(ROOT, group)).map((name) => join(group, name, "dist")))
+  .concat("bench/dist")
   .filter((dir) => existsSync(join(ROOT, dir)));
 const only = process.argv.slice(2);
 const testArgs = only.length > 0 ? only : [...unitDirs, "test/dist"];

@@ -282,7 +282,7 @@ export function renderMarkdown(r: BenchResult): string {
     out.push(`Mix, round-robin: ${soak.mix.join(", ")}. ${int(soak.run.responses)} responses, ${errorsOf(soak.run)} errors; p50 ${ms(soak.run.latency.p50)}, p99 ${ms(soak.run.latency.p99)}, p99.9 ${ms(soak.run.latency.p999)} ms. RSS sampled every ${m.settings.soakSampleS} s (${soak.samples.length} samples).`);
     out.push(
       table(
-        ["service", "start", "middle third floor¹", "last third floor¹", "end", "floor growth", "slope, 2nd half (MB/min)", ""],
+        ["service", "start", "middle third trough¹", "last third trough¹", "end", "trough growth", "slope, 2nd half (MB/min)", ""],
         ["l", "r", "r", "r", "r", "r", "r", "l"],
         soak.verdicts.map((v) => [
           v.name,
@@ -296,7 +296,7 @@ export function renderMarkdown(r: BenchResult): string {
         ]),
       ),
     );
-    out.push("¹ 25th percentile of the RSS samples in that third: the bottom of the GC sawtooth, which a leak raises. Flat: the floor grew by at most max(2 MB, 3%).");
+    out.push("¹ lowest RSS sample in that third: where memory comes back to after a full GC, which a leak raises. Flat: the trough grew by at most max(2 MB, 3%).");
     out.push(`**Verdict: ${soak.verdict}.**`);
     const others = Object.keys(soak.samples[0]?.rss ?? {}).filter((n) => !soak.verdicts.some((v) => v.name === n));
     if (others.length > 0) {

@@ -8,20 +8,19 @@ const MB = 1024 * 1024;
 export const MIN_SOAK_S = 120;
 
 /**
- * Per service: does RSS level off? A GC sawtooth puts spikes on top of the live heap, so each third
- * of the soak is summarised by its floor (25th percentile of its samples); a leak raises the floor.
- * Levels off: the last third's floor is at most max(2 MB, 3%) above the middle third's.
+ * Per service: does RSS level off? A GC sawtooth puts teeth on top of the live heap, so each third
+ * of the soak is summarised by its trough (lowest sample): where memory comes back to after a full
+ * GC, which a leak raises. Levels off: the last third's trough is at most max(2 MB, 3%) above the
+ * middle third's. (A 25th percentile, used before, moved with the teeth once they were longer than
+ * a few samples: the connector's 100 s sawtooth under its old-generation floor read as +9.6 MB.)
  */
 export function soakVerdicts(samples: SoakSample[], services: readonly string[]): SoakVerdict[] {
   const n = samples.length;
-  const floor = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.floor(0.25 * (sorted.length - 1))] ?? 0;
-  };
+  const trough = (values: number[]) => (values.length > 0 ? Math.min(...values) : 0);
   return services.map((name) => {
     const series = samples.map((s) => (s.rss[name] ?? 0) / MB);
-    const midMB = floor(series.slice(Math.floor(n / 3), Math.floor((2 * n) / 3)));
-    const lastMB = floor(series.slice(Math.floor((2 * n) / 3)));
+    const midMB = trough(series.slice(Math.floor(n / 3), Math.floor((2 * n) / 3)));
+    const lastMB = trough(series.slice(Math.floor((2 * n) / 3)));
     const half = samples.slice(Math.floor(n / 2));
     const growthMB = lastMB - midMB;
     const slopeMBPerMin = slope(half.map((s) => s.tS / 60), half.map((s) => (s.rss[name] ?? 0) / MB));
@@ -41,9 +40,9 @@ export function soakVerdicts(samples: SoakSample[], services: readonly string[])
 export function soakVerdictText(verdicts: readonly SoakVerdict[], durationS: number): string {
   const flat = verdicts.every((v) => v.levelsOff);
   if (durationS < MIN_SOAK_S) return `${flat ? "no growth seen" : "growth seen"}, but ${durationS} s is too short to judge (the full run soaks 600 s)`;
-  if (flat) return "memory levels off: no Switchyard service's RSS floor rose between the middle and the last third";
+  if (flat) return "memory levels off: no Switchyard service's RSS trough rose between the middle and the last third";
   return `memory still climbing in: ${verdicts
     .filter((v) => !v.levelsOff)
-    .map((v) => `${v.name} (floor +${v.growthMB.toFixed(1)} MB, ${v.slopeMBPerMin.toFixed(2)} MB/min)`)
+    .map((v) => `${v.name} (trough +${v.growthMB.toFixed(1)} MB, ${v.slopeMBPerMin.toFixed(2)} MB/min)`)
     .join(", ")}`;
 }

@@ -101,12 +101,12 @@ export interface SoakSample {
 export interface SoakVerdict {
   name: string;
   startMB: number;
-  /** Floor (25th percentile of the samples) of the middle third, MB. */
+  /** Trough (lowest sample) of the middle third, MB. */
   midMB: number;
-  /** Floor of the last third, MB. */
+  /** Trough of the last third, MB. */
   lastMB: number;
   endMB: number;
-  /** Last third's floor minus the middle third's, MB. */
+  /** Last third's trough minus the middle third's, MB. */
   growthMB: number;
   /** Least-squares slope over the second half, MB per minute. */
   slopeMBPerMin: number;
