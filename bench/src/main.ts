@@ -66,7 +66,7 @@ function imageBody(model: string, imageBytes: number, options: { nonce?: boolean
       {
         role: "user",
         content: [
-          { type: "text", text: `What is in this image? ${options.nonce ? "__NONCE__" : ""}` },
+          { type: "text", text: `What is in this image?${options.nonce ? " __NONCE__" : ""}` },
           { type: "image_url", image_url: { url: `data:image/png;base64,${b64}` } },
         ],
       },

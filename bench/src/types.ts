@@ -73,7 +73,7 @@ export interface ImagesResult {
   rate: number;
   baselineSerial: Measured;
   gatewaySerial: Measured;
-  /** The cache on (a new body each request): the default path, image digested for the cache key. Absent in results before 2026-12-02. */
+  /** The cache on (a new body each request): the default path, image digested for the cache key. Absent in results before the ninth session (2026-12-02). */
   gatewayCacheOnSerial?: Measured;
   baselineOpen: Measured;
   gatewayOpen: Measured;
