@@ -11,6 +11,7 @@ import { canPin, measureChain } from "./relay-chain.js";
 import { ADMIN_KEY, type GeneratedConfig, MODEL, writeConfig } from "./config-gen.js";
 import { LoadGen, Upstream } from "./helpers.js";
 import type { Job, RequestSpec, RunResult } from "./loadgen-protocol.js";
+import { heapTrough, type HeapTarget, streamCostBytes } from "./heap.js";
 import { childrenNamed, cpuDelta, cpuSnapshot, hwmNow, machineBusySeconds, RssSampler, rssNow, type Tracked } from "./proc.js";
 import { summarizeProfile } from "./profile.js";
 import { renderMarkdown } from "./report.js";
@@ -191,6 +192,12 @@ class Bench {
     } catch {
       // not a git checkout
     }
+  }
+
+  /** The ingress and every connector: the processes that hold an open stream. */
+  gatewayHeapTargets(): HeapTarget[] {
+    if (!this.mesh) throw new Error("no mesh is running");
+    return this.mesh.processes.filter((p) => p.name === "ingress" || p.name.startsWith("connector")).map((p) => ({ name: p.name, opsUrl: p.opsUrl }));
   }
 
   tracked(): Tracked[] {
@@ -448,7 +455,10 @@ class Bench {
     const tracked = this.tracked();
     // RSS moves with every GC: average a few samples on each side rather than trusting one.
     const before = await rssMean(tracked, 5, 500);
+    const heapTargets = this.gatewayHeapTargets();
+    const heapBefore = await heapTrough(heapTargets, 10, 200);
     let during: Record<string, number> | undefined;
+    let heapDuring: Record<string, number> = {};
     let holding: { open: number; failed: number; elapsedMs: number } | undefined;
     const run = await this.measure(
       {
@@ -466,12 +476,14 @@ class Bench {
           holding = info;
           await sleep(1_000);
           during = await rssMean(tracked, 4, 500);
+          heapDuring = await heapTrough(heapTargets, 10, 200);
         },
       },
     );
     if (!during || !holding) throw new Error("the open-streams run ended before memory was sampled");
     await sleep(2_000);
     const after = await rssMean(tracked, 4, 500);
+    const heapAfter = await heapTrough(heapTargets, 10, 200);
     // The baseline is the lower of before and after: a GC between "before" and "during" otherwise
     // hides the streams' memory (a run here once measured -49.8 KB per stream).
     const baseline = (name: string) => Math.min(before[name] ?? 0, after[name] ?? before[name] ?? 0);
@@ -480,6 +492,13 @@ class Bench {
     const gatewayDelta = Object.entries(during)
       .filter(([name]) => name === "ingress" || name.startsWith("connector"))
       .reduce((sum, [name, rss]) => sum + rss - baseline(name), 0);
+    const heapBaseline = (name: string) => Math.min(heapBefore[name] ?? Number.POSITIVE_INFINITY, heapAfter[name] ?? Number.POSITIVE_INFINITY);
+    const heapByService: Record<string, number> = {};
+    for (const [name, bytes] of Object.entries(heapDuring)) {
+      const base = heapBaseline(name);
+      if (Number.isFinite(base) && holding.open > 0) heapByService[name] = (bytes - base) / holding.open;
+    }
+    const heapPerStream = Object.keys(heapByService).length ? Object.values(heapByService).reduce((a, b) => a + b, 0) : undefined;
     const streams: StreamsResult = {
       requested: s.openStreams,
       rate,
@@ -494,10 +513,16 @@ class Bench {
       rssAfter: after,
       bytesPerStream: holding.open > 0 ? gatewayDelta / holding.open : 0,
       bytesPerStreamByService: byService,
+      heapBefore,
+      heapDuring,
+      heapAfter,
+      heapBytesPerStream: heapPerStream,
+      heapBytesPerStreamByService: heapByService,
       ttft: run.ttft,
       run,
     };
-    log(`  ${streams.open} open after ${(streams.openedInMs / 1000).toFixed(1)} s; ingress+connector ${(streams.bytesPerStream / 1024).toFixed(1)} KB per stream; ${streams.completed} completed`);
+    const heapNote = heapPerStream === undefined ? "" : ` (JS heap + buffers ${(heapPerStream / 1024).toFixed(1)} KB)`;
+    log(`  ${streams.open} open after ${(streams.openedInMs / 1000).toFixed(1)} s; ingress+connector ${(streams.bytesPerStream / 1024).toFixed(1)} KB RSS per stream${heapNote}; ${streams.completed} completed`);
     this.result.streams = streams;
   }
 
@@ -760,7 +785,7 @@ function targetChecks(r: BenchResult): BenchResult["targets"] {
   }
   check("full path saturation throughput", "", r.paths.full?.saturation?.achievedRps, 2500, "req/s", true);
   check("stream TTFT added p99, one at a time", "", o.stream?.ttftSerial?.p99, 2, "ms");
-  check("memory per open stream (1,000 open)", "", r.streams ? r.streams.bytesPerStream / 1024 : undefined, 50, "KB");
+  check("memory per open stream (1,000 open)", "", r.streams ? streamCostBytes(r.streams) / 1024 : undefined, 50, "KB");
   const sat = Object.values(r.usageEvents.saturation);
   out.push({
     name: "usage events lost at saturation",

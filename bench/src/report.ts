@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { RunResult } from "./loadgen-protocol.js";
+import { streamCostBytes } from "./heap.js";
 import { formatCallers } from "./profile.js";
 import type { BenchResult, Measured, Skipped } from "./types.js";
 
@@ -199,15 +200,30 @@ export function renderMarkdown(r: BenchResult): string {
         `TTFT while opening: p50 ${ms(s.ttft?.p50)}, p99 ${ms(s.ttft?.p99)} ms.`,
     );
     const names = processOrder(Object.keys(s.rssDuring));
+    const heap = (n: string, side: Record<string, number> | undefined) => (side?.[n] === undefined ? "" : mb(side[n]));
+    const kb = (bytes: number | undefined) => (bytes === undefined ? "" : (bytes / 1024).toFixed(1));
     out.push(
       table(
-        ["process", "RSS before (MB)", "RSS with streams open (MB)", "RSS after they ended (MB)", "KB per stream"],
-        ["l", "r", "r", "r", "r"],
-        names.map((n) => [n, mb(s.rssBefore[n]), mb(s.rssDuring[n]), mb(s.rssAfter[n]), ((s.bytesPerStreamByService[n] ?? 0) / 1024).toFixed(1)]),
+        ["process", "RSS before (MB)", "RSS with streams open (MB)", "RSS after they ended (MB)", "KB per stream (RSS)", "heap before (MB)", "heap with streams open (MB)", "heap after (MB)", "KB per stream (heap)"],
+        ["l", "r", "r", "r", "r", "r", "r", "r", "r"],
+        names.map((n) => [
+          n,
+          mb(s.rssBefore[n]),
+          mb(s.rssDuring[n]),
+          mb(s.rssAfter[n]),
+          kb(s.bytesPerStreamByService[n] ?? 0),
+          heap(n, s.heapBefore),
+          heap(n, s.heapDuring),
+          heap(n, s.heapAfter),
+          kb(s.heapBytesPerStreamByService?.[n]),
+        ]),
       ),
     );
+    const heapText = s.heapBytesPerStream === undefined ? "" : `, ${kb(s.heapBytesPerStream)} KB by the JS heap`;
     out.push(
-      `**Ingress + connector: ${(s.bytesPerStream / 1024).toFixed(1)} KB per open stream** (RSS means of several samples; a GC between samples moves RSS by megabytes, so a figure near zero or negative means "too small to see at this count", not free).`,
+      `**Ingress + connector: ${kb(streamCostBytes(s))} KB per open stream** (the larger of two measures: ${kb(s.bytesPerStream)} KB by RSS${heapText}). ` +
+        `RSS is the mean of several samples and sees native memory (sockets, HTTP/2 state), but a GC between samples moves it by megabytes, so near zero or negative means "too small to see at this count", not free. ` +
+        `The heap figure is the lowest JS heap in use + Buffer memory over 10 samples 200 ms apart (prom-client's gauges on /metrics): steady, since idle streams make little garbage, but blind to native memory.`,
     );
   }
 

@@ -63,6 +63,16 @@ export interface StreamsResult {
   /** (ingress + connector RSS with the streams open − before) / open streams, bytes. */
   bytesPerStream: number;
   bytesPerStreamByService: Record<string, number>;
+  /**
+   * Lowest JS heap in use + external (Buffer) memory over 10 samples, from each gateway process's
+   * /metrics, bytes. Absent in results before the tenth session (2026-12-03).
+   */
+  heapBefore?: Record<string, number>;
+  heapDuring?: Record<string, number>;
+  heapAfter?: Record<string, number>;
+  /** (ingress + connector heap trough with the streams open − the lower of before and after) / open streams, bytes. */
+  heapBytesPerStream?: number;
+  heapBytesPerStreamByService?: Record<string, number>;
   ttft: Summary | undefined;
   run: Measured;
 }
