@@ -8,6 +8,10 @@ import type { StreamsResult } from "./types.js";
 const HEAP_USED = "switchyard_nodejs_heap_size_used_bytes";
 const EXTERNAL = "switchyard_nodejs_external_memory_bytes";
 
+/** How many readings a trough takes, and how far apart: 2 s in all, a few scavenges' worth. */
+export const HEAP_SAMPLES = 10;
+export const HEAP_SAMPLE_EVERY_MS = 200;
+
 export interface HeapReading {
   heapUsed: number;
   /** Memory V8 tracks outside its heap: Buffers and other array buffers. */
@@ -37,7 +41,7 @@ export function parseHeapMetrics(text: string): HeapReading | undefined {
 }
 
 /** Per target, the lowest heapUsed + external over the samples, in bytes; a target that never answered is left out. */
-export async function heapTrough(targets: readonly HeapTarget[], samples: number, everyMs: number): Promise<Record<string, number>> {
+export async function heapTrough(targets: readonly HeapTarget[], samples = HEAP_SAMPLES, everyMs = HEAP_SAMPLE_EVERY_MS): Promise<Record<string, number>> {
   const lowest: Record<string, number> = {};
   for (let i = 0; i < samples; i++) {
     if (i > 0) await sleep(everyMs);

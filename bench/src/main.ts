@@ -197,7 +197,7 @@ class Bench {
   /** The ingress and every connector: the processes that hold an open stream. */
   gatewayHeapTargets(): HeapTarget[] {
     if (!this.mesh) throw new Error("no mesh is running");
-    return this.mesh.processes.filter((p) => p.name === "ingress" || p.name.startsWith("connector")).map((p) => ({ name: p.name, opsUrl: p.opsUrl }));
+    return this.mesh.processes.filter((p) => holdsStreams(p.name)).map((p) => ({ name: p.name, opsUrl: p.opsUrl }));
   }
 
   tracked(): Tracked[] {
@@ -456,7 +456,7 @@ class Bench {
     // RSS moves with every GC: average a few samples on each side rather than trusting one.
     const before = await rssMean(tracked, 5, 500);
     const heapTargets = this.gatewayHeapTargets();
-    const heapBefore = await heapTrough(heapTargets, 10, 200);
+    const heapBefore = await heapTrough(heapTargets);
     let during: Record<string, number> | undefined;
     let heapDuring: Record<string, number> = {};
     let holding: { open: number; failed: number; elapsedMs: number } | undefined;
@@ -476,21 +476,21 @@ class Bench {
           holding = info;
           await sleep(1_000);
           during = await rssMean(tracked, 4, 500);
-          heapDuring = await heapTrough(heapTargets, 10, 200);
+          heapDuring = await heapTrough(heapTargets);
         },
       },
     );
     if (!during || !holding) throw new Error("the open-streams run ended before memory was sampled");
     await sleep(2_000);
     const after = await rssMean(tracked, 4, 500);
-    const heapAfter = await heapTrough(heapTargets, 10, 200);
+    const heapAfter = await heapTrough(heapTargets);
     // The baseline is the lower of before and after: a GC between "before" and "during" otherwise
     // hides the streams' memory (a run here once measured -49.8 KB per stream).
     const baseline = (name: string) => Math.min(before[name] ?? 0, after[name] ?? before[name] ?? 0);
     const byService: Record<string, number> = {};
     for (const name of Object.keys(during)) byService[name] = holding.open > 0 ? ((during[name] ?? 0) - baseline(name)) / holding.open : 0;
     const gatewayDelta = Object.entries(during)
-      .filter(([name]) => name === "ingress" || name.startsWith("connector"))
+      .filter(([name]) => holdsStreams(name))
       .reduce((sum, [name, rss]) => sum + rss - baseline(name), 0);
     const heapBaseline = (name: string) => Math.min(heapBefore[name] ?? Number.POSITIVE_INFINITY, heapAfter[name] ?? Number.POSITIVE_INFINITY);
     const heapByService: Record<string, number> = {};
@@ -751,6 +751,9 @@ function buildFingerprint(): { fingerprint: string; newest: string } {
   }
   return { fingerprint: hash.digest("hex").slice(0, 12), newest: new Date(newest).toISOString() };
 }
+
+/** The ingress and the connectors: the processes an open stream passes through. */
+const holdsStreams = (name: string) => name === "ingress" || name.startsWith("connector");
 
 async function rssMean(tracked: readonly Tracked[], samples: number, everyMs: number): Promise<Record<string, number>> {
   const sums: Record<string, number> = {};

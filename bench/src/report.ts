@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { RunResult } from "./loadgen-protocol.js";
-import { streamCostBytes } from "./heap.js";
+import { HEAP_SAMPLE_EVERY_MS, HEAP_SAMPLES, streamCostBytes } from "./heap.js";
 import { formatCallers } from "./profile.js";
 import type { BenchResult, Measured, Skipped } from "./types.js";
 
@@ -223,7 +223,7 @@ export function renderMarkdown(r: BenchResult): string {
     out.push(
       `**Ingress + connector: ${kb(streamCostBytes(s))} KB per open stream** (the larger of two measures: ${kb(s.bytesPerStream)} KB by RSS${heapText}). ` +
         `RSS is the mean of several samples and sees native memory (sockets, HTTP/2 state), but a GC between samples moves it by megabytes, so near zero or negative means "too small to see at this count", not free. ` +
-        `The heap figure is the lowest JS heap in use + Buffer memory over 10 samples 200 ms apart (prom-client's gauges on /metrics): steady, since idle streams make little garbage, but blind to native memory.`,
+        `The heap figure is the lowest JS heap in use + Buffer memory over ${HEAP_SAMPLES} samples ${HEAP_SAMPLE_EVERY_MS} ms apart (prom-client's gauges on /metrics): steady, since idle streams make little garbage, but blind to native memory.`,
     );
   }
 
