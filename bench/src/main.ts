@@ -6,12 +6,12 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Infra, type Mesh, REPO_ROOT, startIsolatedInfra, startMesh } from "@switchyard/mesh";
+import { freePort, type Infra, type Mesh, REPO_ROOT, startIsolatedInfra, startMesh } from "@switchyard/mesh";
 import { canPin, measureChain } from "./relay-chain.js";
 import { ADMIN_KEY, type GeneratedConfig, MODEL, writeConfig } from "./config-gen.js";
 import { LoadGen, Upstream } from "./helpers.js";
 import type { Job, RequestSpec, RunResult } from "./loadgen-protocol.js";
-import { heapTrough, type HeapTarget, streamCostBytes } from "./heap.js";
+import { type InspectTarget, liveMemory, streamCostBytes } from "./heap.js";
 import { childrenNamed, cpuDelta, cpuSnapshot, hwmNow, machineBusySeconds, RssSampler, rssNow, type Tracked } from "./proc.js";
 import { summarizeProfile } from "./profile.js";
 import { renderMarkdown } from "./report.js";
@@ -149,6 +149,8 @@ class Bench {
   helpers: Tracked[] = [];
   mesh: Mesh | undefined;
   meshTracked: Tracked[] = [];
+  /** The running mesh's inspector ports by service (`--inspect-port`; off until live memory is read). */
+  inspectPorts: Record<string, number> = {};
   /** Requests sent to the current mesh's gateway, and the usage stream's size when it started. */
   gatewaySent = 0;
   gatewayResponses = 0;
@@ -194,10 +196,13 @@ class Bench {
     }
   }
 
-  /** The ingress and every connector: the processes that hold an open stream. */
-  gatewayHeapTargets(): HeapTarget[] {
+  /** The ingress and the connector, the processes that hold an open stream, where the mesh gave them an inspector port. */
+  gatewayHeapTargets(): InspectTarget[] {
     if (!this.mesh) throw new Error("no mesh is running");
-    return this.mesh.processes.filter((p) => holdsStreams(p.name)).map((p) => ({ name: p.name, opsUrl: p.opsUrl }));
+    return this.mesh.processes.flatMap((p) => {
+      const inspectPort = this.inspectPorts[p.service];
+      return holdsStreams(p.name) && inspectPort !== undefined && p.child.pid !== undefined ? [{ name: p.name, pid: p.child.pid, inspectPort }] : [];
+    });
   }
 
   tracked(): Tracked[] {
@@ -307,6 +312,7 @@ class Bench {
     this.mesh = undefined;
     await mesh.stop();
     this.meshTracked = [];
+    this.inspectPorts = {};
     const events = (await this.counter.settle(this.eventsAtStart + this.gatewaySent, 10_000, 2_000)) - this.eventsAtStart;
     return { sent: this.gatewaySent, responses: this.gatewayResponses, events, lost: this.gatewaySent - events };
   }
@@ -453,10 +459,13 @@ class Bench {
     this.result.chosen.streamHoldMs = holdMs;
     log(`${s.openStreams} concurrent open streams, opened at ${rate}/s (the upstream holds each ${(holdMs / 1000).toFixed(1)} s)`);
     const tracked = this.tracked();
-    // RSS moves with every GC: average a few samples on each side rather than trusting one.
-    const before = await rssMean(tracked, 5, 500);
+    // Each side's live memory is read first: its forced full GC leaves the gateway processes' RSS
+    // in the same state every time. RSS still moves with the allocator: a few samples are averaged.
     const heapTargets = this.gatewayHeapTargets();
-    const heapBefore = await heapTrough(heapTargets);
+    const heapBefore = await liveMemory(heapTargets);
+    const unread = heapTargets.filter((t) => heapBefore[t.name] === undefined).map((t) => t.name);
+    if (unread.length > 0 || heapTargets.length === 0) log(`  ! live memory not read (no inspector answered): ${unread.join(", ") || "no gateway process has an inspector port"}`);
+    const before = await rssMean(tracked, 5, 500);
     let during: Record<string, number> | undefined;
     let heapDuring: Record<string, number> = {};
     let holding: { open: number; failed: number; elapsedMs: number } | undefined;
@@ -475,15 +484,15 @@ class Bench {
         onHolding: async (info) => {
           holding = info;
           await sleep(1_000);
+          heapDuring = await liveMemory(heapTargets);
           during = await rssMean(tracked, 4, 500);
-          heapDuring = await heapTrough(heapTargets);
         },
       },
     );
     if (!during || !holding) throw new Error("the open-streams run ended before memory was sampled");
     await sleep(2_000);
+    const heapAfter = await liveMemory(heapTargets);
     const after = await rssMean(tracked, 4, 500);
-    const heapAfter = await heapTrough(heapTargets);
     // The baseline is the lower of before and after: a GC between "before" and "during" otherwise
     // hides the streams' memory (a run here once measured -49.8 KB per stream).
     const baseline = (name: string) => Math.min(before[name] ?? 0, after[name] ?? before[name] ?? 0);
@@ -618,7 +627,10 @@ class Bench {
     const mainConfig = this.config("main", s.keysSmall, s.deploymentsSmall);
     const needsMain = s.phases.some((p) => p !== "profile");
     if (needsMain) {
-      const startupS = await this.startMesh("main", mainConfig);
+      // The streams phase reads the gateway processes' live memory through their inspectors.
+      this.inspectPorts = { ingress: await freePort(), connector: await freePort() };
+      const inspectArgs = Object.fromEntries(Object.entries(this.inspectPorts).map(([service, port]) => [service, [`--inspect-port=127.0.0.1:${port}`]]));
+      const startupS = await this.startMesh("main", mainConfig, inspectArgs);
       this.result.mainConfig.startupS = startupS;
       await this.idleCpu();
       // The small config's scaling run goes first, while this mesh is as fresh as the others will be.

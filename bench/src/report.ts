@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { RunResult } from "./loadgen-protocol.js";
-import { HEAP_SAMPLE_EVERY_MS, HEAP_SAMPLES, streamCostBytes } from "./heap.js";
+import { streamCostBytes } from "./heap.js";
 import { formatCallers } from "./profile.js";
 import type { BenchResult, Measured, Skipped } from "./types.js";
 
@@ -204,7 +204,7 @@ export function renderMarkdown(r: BenchResult): string {
     const kb = (bytes: number | undefined) => (bytes === undefined ? "" : (bytes / 1024).toFixed(1));
     out.push(
       table(
-        ["process", "RSS before (MB)", "RSS with streams open (MB)", "RSS after they ended (MB)", "KB per stream (RSS)", "heap before (MB)", "heap with streams open (MB)", "heap after (MB)", "KB per stream (heap)"],
+        ["process", "RSS before (MB)", "RSS with streams open (MB)", "RSS after they ended (MB)", "KB per stream (RSS)", "live before (MB)", "live with streams open (MB)", "live after (MB)", "KB per stream (live)"],
         ["l", "r", "r", "r", "r", "r", "r", "r", "r"],
         names.map((n) => [
           n,
@@ -219,11 +219,11 @@ export function renderMarkdown(r: BenchResult): string {
         ]),
       ),
     );
-    const heapText = s.heapBytesPerStream === undefined ? "" : `, ${kb(s.heapBytesPerStream)} KB by the JS heap`;
+    const heapText = s.heapBytesPerStream === undefined ? "" : `, ${kb(s.heapBytesPerStream)} KB by live memory`;
     out.push(
       `**Ingress + connector: ${kb(streamCostBytes(s))} KB per open stream** (the larger of two measures: ${kb(s.bytesPerStream)} KB by RSS${heapText}). ` +
-        `RSS is the mean of several samples and sees native memory (sockets, HTTP/2 state), but a GC between samples moves it by megabytes, so near zero or negative means "too small to see at this count", not free. ` +
-        `The heap figure is the lowest JS heap in use + Buffer memory over ${HEAP_SAMPLES} samples ${HEAP_SAMPLE_EVERY_MS} ms apart (prom-client's gauges on /metrics): steady, since idle streams make little garbage, but blind to native memory.`,
+        `Live memory is each process's JS heap in use + Buffer memory right after two forced full GCs (through its inspector, switched on for this phase only): what JavaScript holds, none of its garbage, but blind to native memory. ` +
+        `RSS is the mean of several samples taken just after those GCs and sees native memory (sockets, HTTP/2 state), but the allocator moves it by megabytes, so near zero or negative means "too small to see at this count", not free.`,
     );
   }
 

@@ -64,13 +64,14 @@ export interface StreamsResult {
   bytesPerStream: number;
   bytesPerStreamByService: Record<string, number>;
   /**
-   * Lowest JS heap in use + external (Buffer) memory over 10 samples, from each gateway process's
-   * /metrics, bytes. Absent in results before the tenth session (2026-12-03).
+   * Live memory of each gateway process: JS heap in use + external (Buffer) memory after two forced
+   * full GCs, read through its inspector, bytes. In the tenth session's results (2026-12-03
+   * 09:37) the lowest of 10 samples of /metrics instead; absent before that.
    */
   heapBefore?: Record<string, number>;
   heapDuring?: Record<string, number>;
   heapAfter?: Record<string, number>;
-  /** (ingress + connector heap trough with the streams open − the lower of before and after) / open streams, bytes. */
+  /** (ingress + connector live memory with the streams open − the lower of before and after) / open streams, bytes. */
   heapBytesPerStream?: number;
   heapBytesPerStreamByService?: Record<string, number>;
   ttft: Summary | undefined;
