@@ -32,6 +32,7 @@ import type {
   StreamsResult,
 } from "./types.js";
 import { UsageCounter } from "./usage-events.js";
+import { measureWakeups } from "./wakeups.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BENCH_DIR = resolve(HERE, "..");
@@ -215,7 +216,12 @@ class Bench {
   }
 
   async setUp(): Promise<void> {
-    // Before anything else runs: what process hops alone cost on this machine.
+    // Before anything else runs: how late this machine wakes a sleeper, and what process hops alone cost.
+    const wakeups = measureWakeups();
+    this.result.meta.wakeups = wakeups;
+    log(
+      `wake-ups at idle: ${wakeups.sleeps} sleeps of ${wakeups.sleepMs} ms woke late by p50 ${fmt(wakeups.p50)} / p99.9 ${fmt(wakeups.p999)} / max ${fmt(wakeups.max)} ms; ${percent(wakeups.over1msShare)} more than 1 ms late`,
+    );
     const direct = await measureChain(0, HOP_FLOOR_REQUESTS);
     const twoRelays = await measureChain(2, HOP_FLOOR_REQUESTS);
     this.result.meta.hopFloor = { direct: direct.latency, twoRelays: twoRelays.latency };
@@ -738,6 +744,7 @@ function calibrate(): BenchResult["meta"]["calibration"] {
 }
 
 const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
+const percent = (share: number) => `${(share * 100).toFixed(2)}%`;
 const mb = (bytes: number | undefined) => (bytes === undefined ? "?" : (bytes / MB).toFixed(0));
 
 /** Identifies the compiled services and packages (paths, sizes, times), to notice a rebuild mid-run. */

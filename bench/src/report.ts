@@ -51,6 +51,15 @@ export function renderMarkdown(r: BenchResult): string {
     `Machine check at start: JSON.parse of a 0.6 KB completion ${m.calibration.jsonParseUs} µs, SHA-256 of it ${m.calibration.sha256Us} µs, load average ${m.calibration.loadAvg1m}. ` +
       `Other processes used ${m.otherLoad.meanCores} cores on average (max ${m.otherLoad.maxCores}) during measured runs.`,
   );
+  if (m.wakeups) {
+    const w = m.wakeups;
+    const pct = (share: number) => `${(share * 100).toFixed(2)}%`;
+    out.push(
+      `Wake-ups at idle: ${int(w.sleeps)} sleeps of ${w.sleepMs} ms woke late by p50 ${ms(w.p50)}, p99 ${ms(w.p99)}, p99.9 ${ms(w.p999)}, max ${ms(w.max)} ms; ` +
+        `${pct(w.over1msShare)} of them more than 1 ms late and ${pct(w.over2msShare)} more than 2 ms. ` +
+        `A gateway request is about six wake-ups (client, ingress, connector, upstream and back), so roughly ${pct(1 - (1 - w.over1msShare) ** 6)} of requests meet a 1 ms+ delay the machine adds at idle, before any load of its own.`,
+    );
+  }
   if (m.hopFloor) {
     const { direct, twoRelays } = m.hopFloor;
     out.push(

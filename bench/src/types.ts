@@ -2,6 +2,7 @@ import type { RunResult } from "./loadgen-protocol.js";
 import type { ProfileSummary } from "./profile.js";
 import type { Settings } from "./settings.js";
 import type { Summary } from "./stats.js";
+import type { WakeupLateness } from "./wakeups.js";
 
 export interface Measured extends RunResult {
   /** CPU seconds each process used during the run. */
@@ -166,6 +167,8 @@ export interface BenchResult {
      */
     /** `pinned`: client → echo with both on CPU 0, and with each on its own CPU (absent where `taskset` is missing). */
     hopFloor?: { direct: Summary; twoRelays: Summary; pinned?: { oneCore: Summary; twoCores: Summary } };
+    /** How late sleeps of 0.2 ms woke before anything else ran (`wakeups.ts`). Absent before 2026-12-03's eleventh session. */
+    wakeups?: WakeupLateness;
     /** CPU used by processes outside the bench during measured runs, in cores. */
     otherLoad: { meanCores: number; maxCores: number };
     /** Fingerprint of the compiled services at each mesh start (the tree is shared: a rebuild mid-run shows here). */

@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import { measureWakeups, summarizeLateness } from "./wakeups.js";
+
+it("summarises how late sleeps woke: percentiles, the worst, and the shares over 1 and 2 ms", () => {
+  const lateness = new Float64Array(1000).fill(0.05);
+  lateness[10] = 1.5;
+  lateness[20] = 2.5;
+  lateness[30] = 7;
+  const summary = summarizeLateness(lateness, 0.2);
+  assert.equal(summary.sleeps, 1000);
+  assert.equal(summary.p50, 0.05);
+  assert.equal(summary.p99, 0.05);
+  assert.equal(summary.p999, 2.5);
+  assert.equal(summary.max, 7);
+  assert.equal(summary.over1msShare, 0.003);
+  assert.equal(summary.over2msShare, 0.002);
+});
+
+it("times real sleeps on this machine", () => {
+  const started = performance.now();
+  const summary = measureWakeups(200, 0.2);
+  const elapsed = performance.now() - started;
+  assert.equal(summary.sleeps, 200);
+  assert.ok(summary.p50 >= 0 && summary.p50 <= summary.max);
+  // Every sleep lasted at least what it asked for.
+  assert.ok(elapsed >= 200 * 0.2, `200 sleeps of 0.2 ms took ${elapsed} ms`);
+});
