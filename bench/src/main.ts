@@ -22,6 +22,7 @@ import type {
   BenchResult,
   EventCheck,
   ImagesResult,
+  LiveReading,
   Measured,
   Overhead,
   PathResult,
@@ -197,12 +198,12 @@ class Bench {
     }
   }
 
-  /** The ingress and the connector, the processes that hold an open stream, where the mesh gave them an inspector port. */
-  gatewayHeapTargets(): InspectTarget[] {
+  /** The mesh's processes that have an inspector port, for reading live memory; `which` narrows them by process name. */
+  inspectTargets(which: (name: string) => boolean = () => true): InspectTarget[] {
     if (!this.mesh) throw new Error("no mesh is running");
     return this.mesh.processes.flatMap((p) => {
       const inspectPort = this.inspectPorts[p.service];
-      return holdsStreams(p.name) && inspectPort !== undefined && p.child.pid !== undefined ? [{ name: p.name, pid: p.child.pid, inspectPort }] : [];
+      return which(p.name) && inspectPort !== undefined && p.child.pid !== undefined ? [{ name: p.name, pid: p.child.pid, inspectPort }] : [];
     });
   }
 
@@ -467,7 +468,7 @@ class Bench {
     const tracked = this.tracked();
     // Each side's live memory is read first: its forced full GC leaves the gateway processes' RSS
     // in the same state every time. RSS still moves with the allocator: a few samples are averaged.
-    const heapTargets = this.gatewayHeapTargets();
+    const heapTargets = this.inspectTargets(holdsStreams);
     const heapBefore = await liveMemory(heapTargets);
     const unread = heapTargets.filter((t) => heapBefore[t.name] === undefined).map((t) => t.name);
     if (unread.length > 0 || heapTargets.length === 0) log(`  ! live memory not read (no inspector answered): ${unread.join(", ") || "no gateway process has an inspector port"}`);
@@ -536,7 +537,7 @@ class Bench {
       ttft: run.ttft,
       run,
     };
-    const heapNote = heapPerStream === undefined ? "" : ` (JS heap + buffers ${(heapPerStream / 1024).toFixed(1)} KB)`;
+    const heapNote = heapPerStream === undefined ? "" : `, ${(heapPerStream / 1024).toFixed(1)} KB by live memory`;
     log(`  ${streams.open} open after ${(streams.openedInMs / 1000).toFixed(1)} s; ingress+connector ${(streams.bytesPerStream / 1024).toFixed(1)} KB RSS per stream${heapNote}; ${streams.completed} completed`);
     this.result.streams = streams;
   }
@@ -571,7 +572,10 @@ class Bench {
       { name: "full (bypass)", spec: { path: CHAT, headers: gatewayHeaders(true), body: chatBody(MODEL) } },
       { name: "cache hit", spec: { path: CHAT, headers: gatewayHeaders(false), body: chatBody(MODEL) } },
       { name: "stream (bypass)", spec: { path: CHAT, headers: gatewayHeaders(true), body: chatBody(MODEL, { stream: true }), stream: true } },
-      { name: "cache miss + store", spec: { path: CHAT, headers: gatewayHeaders(false), body: chatBody(MODEL, { nonce: true }), unique: true } },
+      {
+        name: "cache miss + store",
+        spec: { path: CHAT, headers: { ...gatewayHeaders(false), "x-switchyard-cache-ttl": String(SOAK_CACHE_TTL_S) }, body: chatBody(MODEL, { nonce: true }), unique: true },
+      },
     ];
     log(`soak: ${s.soakS} s at ${rate} req/s (${mix.map((m) => m.name).join(", ")}), RSS every ${s.soakSampleS} s`);
     const samples: SoakSample[] = [];
@@ -579,6 +583,11 @@ class Bench {
     const take = () => samples.push({ tS: Math.round((performance.now() - began) / 100) / 10, rss: rssNow(this.tracked()) });
     take();
     const timer = setInterval(take, s.soakSampleS * 1000);
+    // Live memory (forced full GCs, one process at a time) at one and two thirds, and at the end.
+    const live: LiveReading[] = [];
+    const readLive = async () => live.push({ tS: Math.round((performance.now() - began) / 100) / 10, bytes: await liveMemory(this.inspectTargets()) });
+    const liveReads: Promise<unknown>[] = [];
+    const liveTimers = [1, 2].map((third) => setTimeout(() => liveReads.push(readLive()), (third * s.soakS * 1000) / 3));
     let lastReport = 0;
     const run = await this.measure(
       { origin: this.gateway, label: "soak", mode: "open", rate, durationS: s.soakS, requests: mix.map((m) => m.spec), windowS: s.soakS >= 120 ? 30 : 5 },
@@ -592,11 +601,14 @@ class Bench {
       },
     );
     clearInterval(timer);
+    for (const liveTimer of liveTimers) clearTimeout(liveTimer);
     take();
-    const verdicts = soakVerdicts(samples, this.meshTracked.map((t) => t.name));
+    await Promise.all(liveReads);
+    await readLive();
+    const verdicts = soakVerdicts(samples, this.meshTracked.map((t) => t.name), live.length === 3 ? live : []);
     const verdict = soakVerdictText(verdicts, s.soakS);
     log(`  ${verdict}`);
-    this.result.soak = { durationS: s.soakS, rate, mix: mix.map((m) => m.name), run, samples, verdicts, verdict };
+    this.result.soak = { durationS: s.soakS, rate, mix: mix.map((m) => m.name), run, samples, live, cacheTtlS: SOAK_CACHE_TTL_S, verdicts, verdict };
   }
 
   async profile(config: GeneratedConfig): Promise<void> {
@@ -633,8 +645,9 @@ class Bench {
     const mainConfig = this.config("main", s.keysSmall, s.deploymentsSmall);
     const needsMain = s.phases.some((p) => p !== "profile");
     if (needsMain) {
-      // The streams phase reads the gateway processes' live memory through their inspectors.
-      this.inspectPorts = { ingress: await freePort(), connector: await freePort() };
+      // The streams phase and the soak read the services' live memory through their inspectors.
+      this.inspectPorts = {};
+      for (const service of MESH_SERVICES) this.inspectPorts[service] = await freePort();
       const inspectArgs = Object.fromEntries(Object.entries(this.inspectPorts).map(([service, port]) => [service, [`--inspect-port=127.0.0.1:${port}`]]));
       const startupS = await this.startMesh("main", mainConfig, inspectArgs);
       this.result.mainConfig.startupS = startupS;
@@ -726,6 +739,16 @@ function niceRate(rate: number): number {
 }
 
 const HOP_FLOOR_REQUESTS = 5_000;
+
+/** Every service of the mesh (folders under services/), by the name `nodeArgs` and `inspectPorts` use. */
+const MESH_SERVICES = ["ingress", "connector", "policy", "cache", "router", "budget", "logger"] as const;
+
+/**
+ * The soak's cache stores ask for this TTL: with the config's hour, the cache's index and Redis
+ * would grow through the whole 10 minutes by design. A minute lets them reach their steady size in
+ * the first third, so growth after that is a leak.
+ */
+const SOAK_CACHE_TTL_S = 60;
 
 /** A few microbenchmarks, so runs on differently loaded machines can be compared. */
 function calibrate(): BenchResult["meta"]["calibration"] {

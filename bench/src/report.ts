@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { RunResult } from "./loadgen-protocol.js";
 import { streamCostBytes } from "./heap.js";
+import { LIVE_SLACK_MB, LIVE_SLACK_SHARE } from "./soak.js";
 import { formatCallers } from "./profile.js";
 import type { BenchResult, Measured, Skipped } from "./types.js";
 
@@ -307,8 +308,8 @@ export function renderMarkdown(r: BenchResult): string {
     out.push(`Mix, round-robin: ${soak.mix.join(", ")}. ${int(soak.run.responses)} responses, ${errorsOf(soak.run)} errors; p50 ${ms(soak.run.latency.p50)}, p99 ${ms(soak.run.latency.p99)}, p99.9 ${ms(soak.run.latency.p999)} ms. RSS sampled every ${m.settings.soakSampleS} s (${soak.samples.length} samples).`);
     out.push(
       table(
-        ["service", "start", "middle third trough¹", "last third trough¹", "end", "trough growth", "slope, 2nd half (MB/min)", ""],
-        ["l", "r", "r", "r", "r", "r", "r", "l"],
+        ["service", "RSS start", "middle third trough¹", "last third trough¹", "RSS end", "trough growth", "slope, 2nd half (MB/min)", "live at ⅔²", "live at end²", "live growth", ""],
+        ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "l"],
         soak.verdicts.map((v) => [
           v.name,
           v.startMB.toFixed(1),
@@ -317,17 +318,25 @@ export function renderMarkdown(r: BenchResult): string {
           v.endMB.toFixed(1),
           signed(v.growthMB),
           v.slopeMBPerMin.toFixed(2),
-          v.levelsOff ? "flat" : "**climbing**",
+          v.liveMidMB === undefined ? "" : v.liveMidMB.toFixed(1),
+          v.liveEndMB === undefined ? "" : v.liveEndMB.toFixed(1),
+          v.liveGrowthMB === undefined ? "" : signed(v.liveGrowthMB),
+          `${v.levelsOff ? "flat" : "**climbing**"}${v.judgedBy === "live" ? " (live)" : ""}`,
         ]),
       ),
     );
-    out.push("¹ lowest RSS sample in that third: where memory comes back to after a full GC, which a leak raises. Flat: the trough grew by at most max(2 MB, 3%).");
+    out.push(
+      `¹ lowest RSS sample in that third: where memory comes back to after a full GC, which a leak raises; flat: the trough grew by at most max(2 MB, 3%). ` +
+        `² live memory, MB: JS heap + Buffers right after two forced full GCs (through the inspector), no sawtooth on top; flat: it grew over the last third by at most max(${LIVE_SLACK_MB} MB, ${LIVE_SLACK_SHARE * 100}%). ` +
+        "Where live memory was read it decides; RSS still shows native memory. Each reading pauses every service for its GCs, one after another, so the soak's p99.9 carries two such pauses." +
+        (soak.cacheTtlS ? ` The soak's cache stores ask for a ${soak.cacheTtlS} s TTL (\`x-switchyard-cache-ttl\`), so the cache's index and Redis reach their steady size in the first third.` : ""),
+    );
     out.push(`**Verdict: ${soak.verdict}.**`);
     const others = Object.keys(soak.samples[0]?.rss ?? {}).filter((n) => !soak.verdicts.some((v) => v.name === n));
     if (others.length > 0) {
       const first = soak.samples[0]!.rss;
       const last = soak.samples.at(-1)!.rss;
-      out.push(`Helpers, start → end (MB): ${others.map((n) => `${n} ${mb(first[n])} → ${mb(last[n])}`).join(", ")} (Redis grows with the stored cache entries until their TTL expires).`);
+      out.push(`Helpers, start → end (MB): ${others.map((n) => `${n} ${mb(first[n])} → ${mb(last[n])}`).join(", ")} (Redis holds the stored cache entries until their TTL expires).`);
     }
     if (soak.run.windows && soak.run.windows.length > 1) {
       const w = soak.run.windows;

@@ -1,6 +1,6 @@
 // The soak's verdict: does each service's memory level off?
 import { slope } from "./stats.js";
-import type { SoakSample, SoakVerdict } from "./types.js";
+import type { LiveReading, SoakSample, SoakVerdict } from "./types.js";
 
 const MB = 1024 * 1024;
 
@@ -8,15 +8,19 @@ const MB = 1024 * 1024;
 export const MIN_SOAK_S = 120;
 
 /**
- * Per service: does RSS level off? A GC sawtooth puts teeth on top of the live heap, so each third
+ * Per service: does memory level off? Where the soak read a service's live memory at two thirds
+ * and at the end (`live`: readings at one third, two thirds and the end), that decides: what
+ * JavaScript still holds after a full GC is what a leak raises, with no sawtooth on top. Otherwise,
+ * and for the record: does RSS level off? A GC sawtooth puts teeth on top of the live heap, so each third
  * of the soak is summarised by its trough (lowest sample): where memory comes back to after a full
  * GC, which a leak raises. Levels off: the last third's trough is at most max(2 MB, 3%) above the
  * middle third's. (A 25th percentile, used before, moved with the teeth once they were longer than
  * a few samples: the connector's 100 s sawtooth under its old-generation floor read as +9.6 MB.)
  */
-export function soakVerdicts(samples: SoakSample[], services: readonly string[]): SoakVerdict[] {
+export function soakVerdicts(samples: SoakSample[], services: readonly string[], live: readonly LiveReading[] = []): SoakVerdict[] {
   const n = samples.length;
   const trough = (values: number[]) => (values.length > 0 ? Math.min(...values) : 0);
+  const [, atTwoThirds, atEnd] = live;
   return services.map((name) => {
     const series = samples.map((s) => (s.rss[name] ?? 0) / MB);
     const midMB = trough(series.slice(Math.floor(n / 3), Math.floor((2 * n) / 3)));
@@ -24,7 +28,10 @@ export function soakVerdicts(samples: SoakSample[], services: readonly string[])
     const half = samples.slice(Math.floor(n / 2));
     const growthMB = lastMB - midMB;
     const slopeMBPerMin = slope(half.map((s) => s.tS / 60), half.map((s) => (s.rss[name] ?? 0) / MB));
-    return {
+    const rssLevelsOff = growthMB <= Math.max(2, 0.03 * midMB);
+    const liveMidMB = atTwoThirds?.bytes[name] === undefined ? undefined : atTwoThirds.bytes[name] / MB;
+    const liveEndMB = atEnd?.bytes[name] === undefined ? undefined : atEnd.bytes[name] / MB;
+    const verdict: SoakVerdict = {
       name,
       startMB: series[0] ?? 0,
       midMB,
@@ -32,17 +39,44 @@ export function soakVerdicts(samples: SoakSample[], services: readonly string[])
       endMB: series.at(-1) ?? 0,
       growthMB,
       slopeMBPerMin,
-      levelsOff: growthMB <= Math.max(2, 0.03 * midMB),
+      rssLevelsOff,
+      levelsOff: rssLevelsOff,
+      judgedBy: "rss",
     };
+    if (liveMidMB !== undefined && liveEndMB !== undefined) {
+      const liveGrowthMB = liveEndMB - liveMidMB;
+      Object.assign(verdict, { liveMidMB, liveEndMB, liveGrowthMB, levelsOff: liveGrowthMB <= Math.max(LIVE_SLACK_MB, LIVE_SLACK_SHARE * liveMidMB), judgedBy: "live" });
+    }
+    return verdict;
   });
 }
+
+/**
+ * Live memory (JS heap + Buffers after forced full GCs) may grow over the last third by at most
+ * this much: it carries no GC sawtooth, so the bar is tighter than RSS's max(2 MB, 3%).
+ */
+export const LIVE_SLACK_MB = 1;
+export const LIVE_SLACK_SHARE = 0.02;
 
 export function soakVerdictText(verdicts: readonly SoakVerdict[], durationS: number): string {
   const flat = verdicts.every((v) => v.levelsOff);
   if (durationS < MIN_SOAK_S) return `${flat ? "no growth seen" : "growth seen"}, but ${durationS} s is too short to judge (the full run soaks 600 s)`;
-  if (flat) return "memory levels off: no Switchyard service's RSS trough rose between the middle and the last third";
+  if (flat) {
+    const byLive = verdicts.filter((v) => v.judgedBy === "live").length;
+    const how =
+      byLive === verdicts.length
+        ? "no Switchyard service's live memory grew over the last third"
+        : byLive === 0
+          ? "no Switchyard service's RSS trough rose between the middle and the last third"
+          : "no Switchyard service's live memory (or, where it was not read, RSS trough) grew over the last third";
+    return `memory levels off: ${how}`;
+  }
   return `memory still climbing in: ${verdicts
     .filter((v) => !v.levelsOff)
-    .map((v) => `${v.name} (trough +${v.growthMB.toFixed(1)} MB, ${v.slopeMBPerMin.toFixed(2)} MB/min)`)
+    .map((v) =>
+      v.judgedBy === "live" && v.liveGrowthMB !== undefined
+        ? `${v.name} (live memory +${v.liveGrowthMB.toFixed(1)} MB over the last third)`
+        : `${v.name} (trough +${v.growthMB.toFixed(1)} MB, ${v.slopeMBPerMin.toFixed(2)} MB/min)`,
+    )
     .join(", ")}`;
 }

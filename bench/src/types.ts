@@ -122,7 +122,21 @@ export interface SoakVerdict {
   growthMB: number;
   /** Least-squares slope over the second half, MB per minute. */
   slopeMBPerMin: number;
+  /** The RSS troughs' verdict (the only one before the eleventh session). */
+  rssLevelsOff?: boolean;
+  /** Live memory (JS heap + Buffers after forced full GCs) at two thirds and at the end, MB, and the growth between. */
+  liveMidMB?: number;
+  liveEndMB?: number;
+  liveGrowthMB?: number;
+  /** The verdict: live memory's where it was read, else the RSS troughs'. */
   levelsOff: boolean;
+  judgedBy?: "live" | "rss";
+}
+
+/** Live memory of each process read at one moment of the soak, bytes. */
+export interface LiveReading {
+  tS: number;
+  bytes: Record<string, number>;
 }
 
 export interface SoakResult {
@@ -131,6 +145,10 @@ export interface SoakResult {
   mix: string[];
   run: Measured;
   samples: SoakSample[];
+  /** At one third, two thirds and the end (absent before the eleventh session). */
+  live?: LiveReading[];
+  /** TTL the soak's cache stores ask for (`x-switchyard-cache-ttl`), so the cache reaches its steady size early in the soak. */
+  cacheTtlS?: number;
   verdicts: SoakVerdict[];
   verdict: string;
 }
