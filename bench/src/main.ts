@@ -583,11 +583,12 @@ class Bench {
     const take = () => samples.push({ tS: Math.round((performance.now() - began) / 100) / 10, rss: rssNow(this.tracked()) });
     take();
     const timer = setInterval(take, s.soakSampleS * 1000);
-    // Live memory (forced full GCs, one process at a time) at one and two thirds, and at the end.
+    // Live memory (forced full GCs, one process at a time) at two thirds and at the end. Only one
+    // reading falls inside the run: each stalls the mesh for up to ~0.2 s.
     const live: LiveReading[] = [];
     const readLive = async () => live.push({ tS: Math.round((performance.now() - began) / 100) / 10, bytes: await liveMemory(this.inspectTargets()) });
-    const liveReads: Promise<unknown>[] = [];
-    const liveTimers = [1, 2].map((third) => setTimeout(() => liveReads.push(readLive()), (third * s.soakS * 1000) / 3));
+    let midReading: Promise<unknown> | undefined;
+    const liveTimer = setTimeout(() => (midReading = readLive()), (2 * s.soakS * 1000) / 3);
     let lastReport = 0;
     const run = await this.measure(
       { origin: this.gateway, label: "soak", mode: "open", rate, durationS: s.soakS, requests: mix.map((m) => m.spec), windowS: s.soakS >= 120 ? 30 : 5 },
@@ -601,11 +602,11 @@ class Bench {
       },
     );
     clearInterval(timer);
-    for (const liveTimer of liveTimers) clearTimeout(liveTimer);
+    clearTimeout(liveTimer);
     take();
-    await Promise.all(liveReads);
+    await midReading;
     await readLive();
-    const verdicts = soakVerdicts(samples, this.meshTracked.map((t) => t.name), live.length === 3 ? live : []);
+    const verdicts = soakVerdicts(samples, this.meshTracked.map((t) => t.name), live.length === 2 ? live : []);
     const verdict = soakVerdictText(verdicts, s.soakS);
     log(`  ${verdict}`);
     this.result.soak = { durationS: s.soakS, rate, mix: mix.map((m) => m.name), run, samples, live, cacheTtlS: SOAK_CACHE_TTL_S, verdicts, verdict };

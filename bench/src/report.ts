@@ -328,7 +328,7 @@ export function renderMarkdown(r: BenchResult): string {
     out.push(
       `¹ lowest RSS sample in that third: where memory comes back to after a full GC, which a leak raises; flat: the trough grew by at most max(2 MB, 3%). ` +
         `² live memory, MB: JS heap + Buffers right after two forced full GCs (through the inspector), no sawtooth on top; flat: it grew over the last third by at most max(${LIVE_SLACK_MB} MB, ${LIVE_SLACK_SHARE * 100}%). ` +
-        "Where live memory was read it decides; RSS still shows native memory. Each reading pauses every service for its GCs, one after another, so the soak's p99.9 carries two such pauses." +
+        "Where live memory was read it decides; RSS still shows native memory. Each reading pauses every service for its GCs, one after another (up to ~0.2 s in all): the soak's latency carries the one at two thirds." +
         (soak.cacheTtlS ? ` The soak's cache stores ask for a ${soak.cacheTtlS} s TTL (\`x-switchyard-cache-ttl\`), so the cache's index and Redis reach their steady size in the first third.` : ""),
     );
     out.push(`**Verdict: ${soak.verdict}.**`);

@@ -26,11 +26,11 @@ it("reads flat memory as flat", () => {
   assert.deepEqual([verdict!.levelsOff, verdict!.growthMB, verdict!.slopeMBPerMin], [true, 0, 0]);
 });
 
-const liveOf = (mb: [number, number, number]) => mb.map((m, i) => ({ tS: (i + 1) * 200, bytes: { svc: m * MB } }));
+const liveOf = (mb: [number, number]) => mb.map((m, i) => ({ tS: (i + 2) * 200, bytes: { svc: m * MB } }));
 
 it("lets live memory decide where it was read: a sawtooth whose troughs moved is flat when live memory is", () => {
   // RSS troughs 121 → 137 MB (the connector's soak of 2026-12-03), live memory steady at 31 MB.
-  const [verdict] = soakVerdicts(soakOf((i) => (i < 40 ? 140 : i < 80 ? 121 + (i % 20) : 137 + (i % 3))), ["svc"], liveOf([31.2, 31.0, 31.3]));
+  const [verdict] = soakVerdicts(soakOf((i) => (i < 40 ? 140 : i < 80 ? 121 + (i % 20) : 137 + (i % 3))), ["svc"], liveOf([31.0, 31.3]));
   assert.equal(verdict!.rssLevelsOff, false);
   assert.equal(verdict!.judgedBy, "live");
   assert.equal(verdict!.levelsOff, true);
@@ -38,13 +38,13 @@ it("lets live memory decide where it was read: a sawtooth whose troughs moved is
 });
 
 it("reads live memory that grows over the last third as a climb, even under flat RSS", () => {
-  const [verdict] = soakVerdicts(soakOf(() => 70), ["svc"], liveOf([30, 32, 34]));
+  const [verdict] = soakVerdicts(soakOf(() => 70), ["svc"], liveOf([32, 34]));
   assert.equal(verdict!.rssLevelsOff, true);
   assert.equal(verdict!.levelsOff, false);
   assert.equal(soakVerdictText([verdict!], 600), "memory still climbing in: svc (live memory +2.0 MB over the last third)");
 });
 
 it("falls back to the RSS troughs for a service whose live memory was not read", () => {
-  const [verdict] = soakVerdicts(soakOf(() => 70), ["svc"], liveOf([30, 32, 34]).map((r) => ({ ...r, bytes: {} })));
+  const [verdict] = soakVerdicts(soakOf(() => 70), ["svc"], liveOf([32, 34]).map((r) => ({ ...r, bytes: {} })));
   assert.deepEqual([verdict!.judgedBy, verdict!.levelsOff, verdict!.liveGrowthMB], ["rss", true, undefined]);
 });

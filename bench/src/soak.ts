@@ -9,7 +9,7 @@ export const MIN_SOAK_S = 120;
 
 /**
  * Per service: does memory level off? Where the soak read a service's live memory at two thirds
- * and at the end (`live`: readings at one third, two thirds and the end), that decides: what
+ * and at the end (`live`: a reading at two thirds and one at the end), that decides: what
  * JavaScript still holds after a full GC is what a leak raises, with no sawtooth on top. Otherwise,
  * and for the record: does RSS level off? A GC sawtooth puts teeth on top of the live heap, so each third
  * of the soak is summarised by its trough (lowest sample): where memory comes back to after a full
@@ -20,7 +20,7 @@ export const MIN_SOAK_S = 120;
 export function soakVerdicts(samples: SoakSample[], services: readonly string[], live: readonly LiveReading[] = []): SoakVerdict[] {
   const n = samples.length;
   const trough = (values: number[]) => (values.length > 0 ? Math.min(...values) : 0);
-  const [, atTwoThirds, atEnd] = live;
+  const [atTwoThirds, atEnd] = live;
   return services.map((name) => {
     const series = samples.map((s) => (s.rss[name] ?? 0) / MB);
     const midMB = trough(series.slice(Math.floor(n / 3), Math.floor((2 * n) / 3)));

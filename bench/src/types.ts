@@ -145,7 +145,7 @@ export interface SoakResult {
   mix: string[];
   run: Measured;
   samples: SoakSample[];
-  /** At one third, two thirds and the end (absent before the eleventh session). */
+  /** At two thirds and at the end (absent before the eleventh session). */
   live?: LiveReading[];
   /** TTL the soak's cache stores ask for (`x-switchyard-cache-ttl`), so the cache reaches its steady size early in the soak. */
   cacheTtlS?: number;
