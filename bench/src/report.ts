@@ -308,7 +308,7 @@ export function renderMarkdown(r: BenchResult): string {
     out.push(`Mix, round-robin: ${soak.mix.join(", ")}. ${int(soak.run.responses)} responses, ${errorsOf(soak.run)} errors; p50 ${ms(soak.run.latency.p50)}, p99 ${ms(soak.run.latency.p99)}, p99.9 ${ms(soak.run.latency.p999)} ms. RSS sampled every ${m.settings.soakSampleS} s (${soak.samples.length} samples).`);
     out.push(
       table(
-        ["service", "RSS start", "middle third trough¹", "last third trough¹", "RSS end", "trough growth", "slope, 2nd half (MB/min)", "live at ⅔²", "live at end²", "live growth", ""],
+        ["service", "RSS start", "middle third trough¹", "last third trough¹", "RSS end", "trough growth", "slope, 2nd half (MB/min)", "live at start²", "live at end²", "live growth", ""],
         ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "l"],
         soak.verdicts.map((v) => [
           v.name,
@@ -318,7 +318,7 @@ export function renderMarkdown(r: BenchResult): string {
           v.endMB.toFixed(1),
           signed(v.growthMB),
           v.slopeMBPerMin.toFixed(2),
-          v.liveMidMB === undefined ? "" : v.liveMidMB.toFixed(1),
+          v.liveStartMB === undefined ? "" : v.liveStartMB.toFixed(1),
           v.liveEndMB === undefined ? "" : v.liveEndMB.toFixed(1),
           v.liveGrowthMB === undefined ? "" : signed(v.liveGrowthMB),
           `${v.levelsOff ? "flat" : "**climbing**"}${v.judgedBy === "live" ? " (live)" : ""}`,
@@ -327,8 +327,8 @@ export function renderMarkdown(r: BenchResult): string {
     );
     out.push(
       `¹ lowest RSS sample in that third: where memory comes back to after a full GC, which a leak raises; flat: the trough grew by at most max(2 MB, 3%). ` +
-        `² live memory, MB: JS heap + Buffers right after two forced full GCs (through the inspector), no sawtooth on top; flat: it grew over the last third by at most max(${LIVE_SLACK_MB} MB, ${LIVE_SLACK_SHARE * 100}%). ` +
-        "Where live memory was read it decides; RSS still shows native memory. Each reading pauses every service for its GCs, one after another (up to ~0.2 s in all): the soak's latency carries the one at two thirds." +
+        `² live memory, MB: JS heap + Buffers right after two forced full GCs (through the inspector), no sawtooth on top; read just before and just after the soak; flat: it grew by at most max(${LIVE_SLACK_MB} MB, ${LIVE_SLACK_SHARE * 100}%). ` +
+        "Where live memory was read it decides; RSS still shows native memory. Each reading stalls the mesh for a few hundred ms, so none falls inside the measured run." +
         (soak.cacheTtlS ? ` The soak's cache stores ask for a ${soak.cacheTtlS} s TTL (\`x-switchyard-cache-ttl\`), so the cache's index and Redis reach their steady size in the first third.` : ""),
     );
     out.push(`**Verdict: ${soak.verdict}.**`);

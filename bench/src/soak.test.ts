@@ -26,7 +26,7 @@ it("reads flat memory as flat", () => {
   assert.deepEqual([verdict!.levelsOff, verdict!.growthMB, verdict!.slopeMBPerMin], [true, 0, 0]);
 });
 
-const liveOf = (mb: [number, number]) => mb.map((m, i) => ({ tS: (i + 2) * 200, bytes: { svc: m * MB } }));
+const liveOf = (mb: [number, number]) => mb.map((m, i) => ({ tS: i * 600, bytes: { svc: m * MB } }));
 
 it("lets live memory decide where it was read: a sawtooth whose troughs moved is flat when live memory is", () => {
   // RSS troughs 121 → 137 MB (the connector's soak of 2026-12-03), live memory steady at 31 MB.
@@ -37,14 +37,14 @@ it("lets live memory decide where it was read: a sawtooth whose troughs moved is
   assert.ok(Math.abs(verdict!.liveGrowthMB! - 0.3) < 1e-9);
 });
 
-it("reads live memory that grows over the last third as a climb, even under flat RSS", () => {
-  const [verdict] = soakVerdicts(soakOf(() => 70), ["svc"], liveOf([32, 34]));
+it("reads live memory that grows over the soak as a climb, even under flat RSS", () => {
+  const [verdict] = soakVerdicts(soakOf(() => 70), ["svc"], liveOf([31, 34]));
   assert.equal(verdict!.rssLevelsOff, true);
   assert.equal(verdict!.levelsOff, false);
-  assert.equal(soakVerdictText([verdict!], 600), "memory still climbing in: svc (live memory +2.0 MB over the last third)");
+  assert.equal(soakVerdictText([verdict!], 600), "memory still climbing in: svc (live memory +3.0 MB over the soak)");
 });
 
 it("falls back to the RSS troughs for a service whose live memory was not read", () => {
-  const [verdict] = soakVerdicts(soakOf(() => 70), ["svc"], liveOf([32, 34]).map((r) => ({ ...r, bytes: {} })));
+  const [verdict] = soakVerdicts(soakOf(() => 70), ["svc"], liveOf([31, 34]).map((r) => ({ ...r, bytes: {} })));
   assert.deepEqual([verdict!.judgedBy, verdict!.levelsOff, verdict!.liveGrowthMB], ["rss", true, undefined]);
 });

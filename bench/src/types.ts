@@ -124,8 +124,8 @@ export interface SoakVerdict {
   slopeMBPerMin: number;
   /** The RSS troughs' verdict (the only one before the eleventh session). */
   rssLevelsOff?: boolean;
-  /** Live memory (JS heap + Buffers after forced full GCs) at two thirds and at the end, MB, and the growth between. */
-  liveMidMB?: number;
+  /** Live memory (JS heap + Buffers after forced full GCs) just before and just after the soak, MB, and the growth between. */
+  liveStartMB?: number;
   liveEndMB?: number;
   liveGrowthMB?: number;
   /** The verdict: live memory's where it was read, else the RSS troughs'. */
@@ -145,7 +145,7 @@ export interface SoakResult {
   mix: string[];
   run: Measured;
   samples: SoakSample[];
-  /** At two thirds and at the end (absent before the eleventh session). */
+  /** Just before the soak started and just after it ended (absent before the eleventh session). */
   live?: LiveReading[];
   /** TTL the soak's cache stores ask for (`x-switchyard-cache-ttl`), so the cache reaches its steady size early in the soak. */
   cacheTtlS?: number;
