@@ -745,7 +745,7 @@ const MESH_SERVICES = ["ingress", "connector", "policy", "cache", "router", "bud
 /**
  * The soak's cache stores ask for this TTL: with the config's hour, the cache's index and Redis
  * would grow through the whole 10 minutes by design. A minute lets them reach their steady size in
- * the first third, so growth after that is a leak.
+ * the soak's first minute, so what live memory gains over the soak is a leak.
  */
 const SOAK_CACHE_TTL_S = 60;
 

@@ -329,7 +329,7 @@ export function renderMarkdown(r: BenchResult): string {
       `¹ lowest RSS sample in that third: where memory comes back to after a full GC, which a leak raises; flat: the trough grew by at most max(2 MB, 3%). ` +
         `² live memory, MB: JS heap + Buffers right after two forced full GCs (through the inspector), no sawtooth on top; read just before and just after the soak; flat: it grew by at most max(${LIVE_SLACK_MB} MB, ${LIVE_SLACK_SHARE * 100}%). ` +
         "Where live memory was read it decides; RSS still shows native memory. Each reading stalls the mesh for a few hundred ms, so none falls inside the measured run." +
-        (soak.cacheTtlS ? ` The soak's cache stores ask for a ${soak.cacheTtlS} s TTL (\`x-switchyard-cache-ttl\`), so the cache's index and Redis reach their steady size in the first third.` : ""),
+        (soak.cacheTtlS ? ` The soak's cache stores ask for a ${soak.cacheTtlS} s TTL (\`x-switchyard-cache-ttl\`), so the cache's index and Redis reach their steady size in the soak's first minute.` : ""),
     );
     out.push(`**Verdict: ${soak.verdict}.**`);
     const others = Object.keys(soak.samples[0]?.rss ?? {}).filter((n) => !soak.verdicts.some((v) => v.name === n));

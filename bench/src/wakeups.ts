@@ -2,6 +2,7 @@
 // through the gateway is a chain of about six wake-ups (client, ingress, connector, upstream and
 // back); on a VM whose host sometimes runs other guests on our cores, a few of them land
 // milliseconds late whatever the gateway does, and that sets a floor under every p99 here.
+import { summarize } from "./stats.js";
 
 /** How many sleeps the check takes, and how long each asks for. */
 export const WAKEUP_SLEEPS = 10_000;
@@ -33,9 +34,7 @@ export function measureWakeups(sleeps = WAKEUP_SLEEPS, sleepMs = WAKEUP_SLEEP_MS
 }
 
 export function summarizeLateness(lateness: Float64Array, sleepMs: number): WakeupLateness {
-  const sorted = Float64Array.from(lateness).sort();
-  const n = sorted.length;
-  const at = (q: number) => (n === 0 ? 0 : sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))]!);
-  const share = (limitMs: number) => (n === 0 ? 0 : sorted.filter((late) => late > limitMs).length / n);
-  return { sleeps: n, sleepMs, p50: at(0.5), p99: at(0.99), p999: at(0.999), max: n === 0 ? 0 : sorted[n - 1]!, over1msShare: share(1), over2msShare: share(2) };
+  const { count, p50, p99, p999, max } = summarize(lateness);
+  const share = (limitMs: number) => (count === 0 ? 0 : lateness.filter((late) => late > limitMs).length / count);
+  return { sleeps: count, sleepMs, p50, p99, p999, max, over1msShare: share(1), over2msShare: share(2) };
 }
