@@ -2,7 +2,7 @@
 // See bench/README.md for the method and how to read the results.
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,7 +33,7 @@ import type {
   StreamsResult,
 } from "./types.js";
 import { UsageCounter } from "./usage-events.js";
-import { measureWakeups } from "./wakeups.js";
+import { describeIdlePolicy, idlePolicyFrom, measureWakeups } from "./wakeups.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BENCH_DIR = resolve(HERE, "..");
@@ -220,6 +220,9 @@ class Bench {
     // Before anything else runs: how late this machine wakes a sleeper, and what process hops alone cost.
     const wakeups = measureWakeups();
     this.result.meta.wakeups = wakeups;
+    this.result.meta.idlePolicy = idlePolicyFrom(readIfPresent);
+    const idle = describeIdlePolicy(this.result.meta.idlePolicy);
+    if (idle) log(idle);
     log(
       `wake-ups at idle: ${wakeups.sleeps} sleeps of ${wakeups.sleepMs} ms woke late by p50 ${fmt(wakeups.p50)} / p99.9 ${fmt(wakeups.p999)} / max ${fmt(wakeups.max)} ms; ${percent(wakeups.over1msShare)} more than 1 ms late`,
     );
@@ -767,6 +770,16 @@ function calibrate(): BenchResult["meta"]["calibration"] {
 
 const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
 const percent = (share: number) => `${(share * 100).toFixed(2)}%`;
+
+/** A file's text, or undefined where it does not exist or cannot be read (`/sys` differs between machines). */
+function readIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
 const mb = (bytes: number | undefined) => (bytes === undefined ? "?" : (bytes / MB).toFixed(0));
 
 /** Identifies the compiled services and packages (paths, sizes, times), to notice a rebuild mid-run. */

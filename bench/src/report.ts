@@ -5,6 +5,7 @@ import type { RunResult } from "./loadgen-protocol.js";
 import { streamCostBytes } from "./heap.js";
 import { LIVE_SLACK_MB, LIVE_SLACK_SHARE } from "./soak.js";
 import { formatCallers } from "./profile.js";
+import { describeIdlePolicy } from "./wakeups.js";
 import type { BenchResult, Measured, Skipped } from "./types.js";
 
 const MB = 1024 * 1024;
@@ -61,6 +62,8 @@ export function renderMarkdown(r: BenchResult): string {
         `A gateway request is about six wake-ups (client, ingress, connector, upstream and back), so roughly ${pct(1 - (1 - w.over1msShare) ** 6)} of requests meet a 1 ms+ delay the machine adds at idle, before any load of its own.`,
     );
   }
+  const idle = m.idlePolicy && describeIdlePolicy(m.idlePolicy);
+  if (idle) out.push(idle);
   if (m.hopFloor) {
     const { direct, twoRelays } = m.hopFloor;
     out.push(

@@ -2,7 +2,7 @@ import type { RunResult } from "./loadgen-protocol.js";
 import type { ProfileSummary } from "./profile.js";
 import type { Settings } from "./settings.js";
 import type { Summary } from "./stats.js";
-import type { WakeupLateness } from "./wakeups.js";
+import type { IdlePolicy, WakeupLateness } from "./wakeups.js";
 
 export interface Measured extends RunResult {
   /** CPU seconds each process used during the run. */
@@ -187,6 +187,8 @@ export interface BenchResult {
     hopFloor?: { direct: Summary; twoRelays: Summary; pinned?: { oneCore: Summary; twoCores: Summary } };
     /** How late sleeps of 0.2 ms woke before anything else ran (`wakeups.ts`). Absent before 2026-12-03's eleventh session. */
     wakeups?: WakeupLateness;
+    /** How the CPUs sleep when idle (`/sys`). Absent before 2026-12-04's twelfth session. */
+    idlePolicy?: IdlePolicy;
     /** CPU used by processes outside the bench during measured runs, in cores. */
     otherLoad: { meanCores: number; maxCores: number };
     /** Fingerprint of the compiled services at each mesh start (the tree is shared: a rebuild mid-run shows here). */
