@@ -6,7 +6,7 @@ import { streamCostBytes } from "./heap.js";
 import { LIVE_SLACK_MB, LIVE_SLACK_SHARE } from "./soak.js";
 import { formatCallers } from "./profile.js";
 import { describeIdlePolicy } from "./wakeups.js";
-import type { BenchResult, Measured, Skipped } from "./types.js";
+import type { BenchResult, Measured, Skipped, SoakResult } from "./types.js";
 
 const MB = 1024 * 1024;
 const ms = (v: number | undefined) => (v === undefined ? "–" : v < 10 && v > -10 ? v.toFixed(2) : v.toFixed(1));
@@ -40,6 +40,9 @@ function processOrder(names: Iterable<string>): string[] {
 
 const GATEWAY_COST = (name: string) => !["upstream", "loadgen"].includes(name);
 const gatewayCpu = (run: Measured) => Object.entries(run.cpuUsPerRequest).filter(([n]) => GATEWAY_COST(n)).reduce((a, [, v]) => a + v, 0);
+
+/** Whether the soak's unmeasured start lasted as long as its cache stores live (then the cache was at its steady size). */
+const settled = (soak: SoakResult) => soak.settleS !== undefined && soak.cacheTtlS !== undefined && soak.settleS >= soak.cacheTtlS;
 
 export function renderMarkdown(r: BenchResult): string {
   const out: string[] = [];
@@ -308,7 +311,7 @@ export function renderMarkdown(r: BenchResult): string {
   const soak = r.soak;
   if (soak) {
     out.push(`## Soak: ${(soak.durationS / 60).toFixed(1)} min at ${soak.rate} req/s`);
-    out.push(`Mix, round-robin: ${soak.mix.join(", ")}. ${int(soak.run.responses)} responses, ${errorsOf(soak.run)} errors; p50 ${ms(soak.run.latency.p50)}, p99 ${ms(soak.run.latency.p99)}, p99.9 ${ms(soak.run.latency.p999)} ms. RSS sampled every ${m.settings.soakSampleS} s (${soak.samples.length} samples).`);
+    out.push(`Mix, round-robin: ${soak.mix.join(", ")}. ${int(soak.run.responses)} responses, ${errorsOf(soak.run)} errors; p50 ${ms(soak.run.latency.p50)}, p99 ${ms(soak.run.latency.p99)}, p99.9 ${ms(soak.run.latency.p999)} ms. RSS sampled every ${m.settings.soakSampleS} s (${soak.samples.length} samples)${soak.settleS ? `, after ${soak.settleS} s of the same traffic unmeasured${settled(soak) ? ` (the cache's stores live ${soak.cacheTtlS} s, so its index and Redis start the soak at their steady size)` : `, shorter than the ${soak.cacheTtlS ?? "?"} s the cache's stores live: the cache was still filling`}` : ""}.`);
     out.push(
       table(
         ["service", "RSS start", "middle third trough¹", "last third trough¹", "RSS end", "trough growth", "slope, 2nd half (MB/min)", "live at start²", "live at end²", "live growth", ""],

@@ -46,6 +46,11 @@ export interface Settings {
   /** Soak rate (default: 300/s, or half the full path's saturation if lower). */
   soakRate: number | undefined;
   soakSampleS: number;
+  /**
+   * Unmeasured soak traffic before the first live-memory reading: at least the soak's cache TTL,
+   * so the cache's index and Redis already hold their steady number of entries when it is read.
+   */
+  soakSettleS: number;
   profileS: number;
 }
 
@@ -69,6 +74,7 @@ Environment overrides (seconds unless noted):
   BENCH_SOAK_S          soak duration (full 600, quick 15)
   BENCH_SOAK_RPS        soak rate, requests/s (300, or half the full path's saturation if lower)
   BENCH_SOAK_SAMPLE_S   RSS sample interval during the soak (full 5, quick 2)
+  BENCH_SOAK_SETTLE_S   unmeasured soak traffic before the soak's first reading (full 60, quick 3)
   BENCH_RUN_S           each fixed-rate run (full 8, quick 1.5)
   BENCH_MESH_WARMUP_S   mixed unmeasured traffic after each mesh starts (full 15, quick 6)
   BENCH_RATES           fixed rates, comma-separated (100,500,1000,2000)
@@ -134,6 +140,7 @@ export function readSettings(argv: readonly string[]): Settings {
     soakS: num("BENCH_SOAK_S", q(600, 15)),
     soakRate: num("BENCH_SOAK_RPS", undefined),
     soakSampleS: num("BENCH_SOAK_SAMPLE_S", q(5, 2)),
+    soakSettleS: num("BENCH_SOAK_SETTLE_S", q(60, 3)),
     profileS: num("BENCH_PROFILE_S", q(10, 3)),
   };
 }

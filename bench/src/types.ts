@@ -141,6 +141,8 @@ export interface LiveReading {
 
 export interface SoakResult {
   durationS: number;
+  /** Seconds of the same traffic, unmeasured, before the first reading (absent before the twelfth session: 0). */
+  settleS?: number;
   rate: number;
   mix: string[];
   run: Measured;

@@ -16,6 +16,9 @@ process.once("exit", () => {
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
+/** Every service of the mesh (a folder under services/ each): the names `nodeArgs` and `serviceEnv` take. */
+export const MESH_SERVICES = Object.keys(SERVICE_PORTS) as readonly (keyof typeof SERVICE_PORTS)[];
+
 export interface ConnectorPlan {
   /** Provider name from the config. */
   provider: string;
