@@ -103,6 +103,11 @@ export class PresenceIndex {
     return this.synced;
   }
 
+  /** Keys followed now, expired ones the sweep has not reached yet included (0 while the index is off). */
+  get size(): number {
+    return this.entries.size;
+  }
+
   close(): void {
     this.closed = true;
     this.stopTrusting(); // quietly: shutting down is not a lost subscription

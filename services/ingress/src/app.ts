@@ -1,5 +1,5 @@
 import type { GatewayConfig } from "@switchyard/config";
-import { Histogram, type Logger, type Registry } from "@switchyard/telemetry";
+import { Gauge, Histogram, type Logger, type Registry } from "@switchyard/telemetry";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { MeshClients } from "./mesh/clients.js";
 import { requestIdFrom } from "./pipeline/request-id.js";
@@ -72,6 +72,25 @@ export function buildApp(options: AppOptions): FastifyInstance {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [options.registry],
   });
+  const index = options.mesh.cacheIndex;
+  if (index) {
+    new Gauge({
+      name: "switchyard_cache_index_entries",
+      help: "Cache keys the presence index follows (lookups for any other key skip Redis); it switches off above cache.index_max_entries",
+      registers: [options.registry],
+      collect() {
+        this.set(index.size);
+      },
+    });
+    new Gauge({
+      name: "switchyard_cache_index_synced",
+      help: "1 while the presence index is trusted (cache misses skip Redis), 0 while every lookup reads Redis",
+      registers: [options.registry],
+      collect() {
+        this.set(index.isSynced ? 1 : 0);
+      },
+    });
+  }
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
     const end = duration.startTimer();

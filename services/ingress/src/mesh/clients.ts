@@ -26,6 +26,8 @@ export interface MeshClients {
   connectors: Pick<ConnectorPool, "pick" | "providers">;
   usage: Pick<UsagePublisher, "publish">;
   decisions: Decisions;
+  /** The index that lets cache misses skip Redis; absent when the cache or the index is off. */
+  cacheIndex?: Pick<PresenceIndex, "size" | "isSynced">;
   /** Problems that make the ingress unready; empty when ready. */
   readiness(): string[];
   close(): Promise<void>;
@@ -60,6 +62,7 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
     usage: publisher,
     publisher,
     decisions,
+    ...(presence ? { cacheIndex: presence } : {}),
     readiness: () => [
       ...(policy.isReady() ? [] : [`policy unreachable at ${policy.address}`]),
       ...(router.isReady() ? [] : [`router unreachable at ${router.address}`]),
