@@ -41,8 +41,15 @@ function processOrder(names: Iterable<string>): string[] {
 const GATEWAY_COST = (name: string) => !["upstream", "loadgen"].includes(name);
 const gatewayCpu = (run: Measured) => Object.entries(run.cpuUsPerRequest).filter(([n]) => GATEWAY_COST(n)).reduce((a, [, v]) => a + v, 0);
 
-/** Whether the soak's unmeasured start lasted as long as its cache stores live (then the cache was at its steady size). */
-const settled = (soak: SoakResult) => soak.settleS !== undefined && soak.cacheTtlS !== undefined && soak.settleS >= soak.cacheTtlS;
+/** How the soak began, for its summary line: after how much unmeasured traffic, and whether the cache had reached its steady size by then. */
+function settleText(soak: SoakResult): string {
+  if (!soak.settleS) return "";
+  const ttl = soak.cacheTtlS;
+  if (ttl !== undefined && soak.settleS >= ttl) {
+    return `, after ${soak.settleS} s of the same traffic unmeasured (the cache's stores live ${ttl} s, so its index and Redis start the soak at their steady size)`;
+  }
+  return `, after ${soak.settleS} s of the same traffic unmeasured, shorter than the ${ttl ?? "?"} s the cache's stores live: the cache was still filling`;
+}
 
 export function renderMarkdown(r: BenchResult): string {
   const out: string[] = [];
@@ -311,7 +318,7 @@ export function renderMarkdown(r: BenchResult): string {
   const soak = r.soak;
   if (soak) {
     out.push(`## Soak: ${(soak.durationS / 60).toFixed(1)} min at ${soak.rate} req/s`);
-    out.push(`Mix, round-robin: ${soak.mix.join(", ")}. ${int(soak.run.responses)} responses, ${errorsOf(soak.run)} errors; p50 ${ms(soak.run.latency.p50)}, p99 ${ms(soak.run.latency.p99)}, p99.9 ${ms(soak.run.latency.p999)} ms. RSS sampled every ${m.settings.soakSampleS} s (${soak.samples.length} samples)${soak.settleS ? `, after ${soak.settleS} s of the same traffic unmeasured${settled(soak) ? ` (the cache's stores live ${soak.cacheTtlS} s, so its index and Redis start the soak at their steady size)` : `, shorter than the ${soak.cacheTtlS ?? "?"} s the cache's stores live: the cache was still filling`}` : ""}.`);
+    out.push(`Mix, round-robin: ${soak.mix.join(", ")}. ${int(soak.run.responses)} responses, ${errorsOf(soak.run)} errors; p50 ${ms(soak.run.latency.p50)}, p99 ${ms(soak.run.latency.p99)}, p99.9 ${ms(soak.run.latency.p999)} ms. RSS sampled every ${m.settings.soakSampleS} s (${soak.samples.length} samples)${settleText(soak)}.`);
     out.push(
       table(
         ["service", "RSS start", "middle third trough¹", "last third trough¹", "RSS end", "trough growth", "slope, 2nd half (MB/min)", "live at start²", "live at end²", "live growth", ""],
