@@ -1,6 +1,7 @@
 export { createLogger } from "./logger.js";
 export type { Logger } from "./logger.js";
 export { createRegistry, Counter, Gauge, Histogram, Registry } from "./metrics.js";
+export { MetricBatch } from "./metric-batch.js";
 export { startOpsServer } from "./ops-server.js";
 export type { OpsServerOptions } from "./ops-server.js";
 export { onShutdown, exitOnStartFailure } from "./lifecycle.js";

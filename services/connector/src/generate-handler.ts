@@ -98,20 +98,16 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
       // Stopped early: end whatever the adapter still has open. (A finished call leaves its
       // connection alone, so it can go back to the pool.)
       if (outcome !== "success") stop.cancel();
-      // After this tick's frames are written (their flush was scheduled first): the caller's answer
-      // does not wait for the bookkeeping.
-      setImmediate(recordCall, { operation, outcome, started, firstEventAt, ended: performance.now() }, logger.isLevelEnabled("debug") ? log() : undefined);
+      const ended = performance.now();
+      // Queued, not applied: the caller's answer does not wait for the bookkeeping.
+      metrics.record(
+        outcome === "success"
+          ? { provider: provider.name, operation, outcome, firstEventS: ((firstEventAt ?? ended) - started) / 1000, totalS: (ended - started) / 1000 }
+          : { provider: provider.name, operation, outcome },
+      );
+      if (logger.isLevelEnabled("debug")) log().debug({ outcome, ms: Math.round(ended - started) }, "generate done");
     }
   };
-
-  function recordCall(call: CallRecord, debugLogger: Logger | undefined): void {
-    metrics.calls.inc({ provider: provider.name, operation: call.operation, outcome: call.outcome });
-    if (call.outcome === "success") {
-      metrics.upstreamLatency.observe({ provider: provider.name, phase: "first_event" }, ((call.firstEventAt ?? call.ended) - call.started) / 1000);
-      metrics.upstreamLatency.observe({ provider: provider.name, phase: "total" }, (call.ended - call.started) / 1000);
-    }
-    debugLogger?.debug({ outcome: call.outcome, ms: Math.round(call.ended - call.started) }, "generate done");
-  }
 }
 
 /**
@@ -138,14 +134,6 @@ class CallAdapterContext implements AdapterContext {
   get logger(): Logger {
     return this.log();
   }
-}
-
-interface CallRecord {
-  operation: string;
-  outcome: string;
-  started: number;
-  firstEventAt: number | undefined;
-  ended: number;
 }
 
 /**

@@ -1,0 +1,55 @@
+import type { Counter, Histogram, LabelValues } from "prom-client";
+
+/** How long queued updates wait before they are applied, unless a scrape reads them first. */
+const DEFAULT_FLUSH_MS = 100;
+
+/**
+ * Per-request metric updates, queued and applied to their prom-client metrics together. One
+ * request at a time, a service runs its per-request bookkeeping with cold caches: prom-client's
+ * label checks, label hashing and bucket update cost the connector 15–20 µs of CPU per call that
+ * way (a counter and two histogram observations, three alternating pairs of runs), a microsecond
+ * when the same updates run back to back. A queued update is three array pushes; the queue is
+ * applied every `flushMs` and before every scrape of a metric created with `collect: batch.flush`,
+ * so /metrics never misses an update.
+ */
+export class MetricBatch {
+  private metrics: (Counter<string> | Histogram<string>)[] = [];
+  private labels: LabelValues<string>[] = [];
+  private values: number[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly flushMs = DEFAULT_FLUSH_MS) {}
+
+  observe<T extends string>(histogram: Histogram<T>, labels: LabelValues<T>, value: number): void {
+    this.queue(histogram as Histogram<string>, labels, value);
+  }
+
+  inc<T extends string>(counter: Counter<T>, labels: LabelValues<T>, value = 1): void {
+    this.queue(counter as Counter<string>, labels, value);
+  }
+
+  /** Applies everything queued; a metric's `collect` calls it, so a scrape sees every update. */
+  readonly flush = (): void => {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const { metrics, labels, values } = this;
+    if (metrics.length === 0) return;
+    this.metrics = [];
+    this.labels = [];
+    this.values = [];
+    for (let i = 0; i < metrics.length; i++) {
+      const metric = metrics[i]!;
+      if ("observe" in metric) metric.observe(labels[i]!, values[i]!);
+      else metric.inc(labels[i]!, values[i]!);
+    }
+  };
+
+  private queue(metric: Counter<string> | Histogram<string>, labels: LabelValues<string>, value: number): void {
+    this.metrics.push(metric);
+    this.labels.push(labels);
+    this.values.push(value);
+    if (this.timer) return;
+    this.timer = setTimeout(this.flush, this.flushMs);
+    this.timer.unref();
+  }
+}
