@@ -20,6 +20,7 @@ import { MIN_SOAK_S, soakVerdicts, soakVerdictText } from "./soak.js";
 import { mean } from "./stats.js";
 import type {
   BenchResult,
+  ConsumersPausedResult,
   EventCheck,
   ImagesResult,
   LiveReading,
@@ -383,6 +384,7 @@ class Bench {
       if (def.baseline) result.baseline = def.baseline;
       result.serial = await this.measure({ ...base, label: `${def.name} serial`, mode: "serial", count: s.serialCount });
       log(`  one at a time: p50 ${fmt(result.serial.latency.p50)} ms, p99 ${fmt(result.serial.latency.p99)} ms${result.serial.ttft ? `, TTFT p50 ${fmt(result.serial.ttft.p50)} ms` : ""}`);
+      if (def.name === "full" && s.consumerPausePairs > 0) this.result.consumersPaused = await this.consumersPaused(base);
 
       const eventsBefore = def.target === "gateway" ? await this.counter.settle(this.eventsAtStart + this.gatewaySent, 15_000, 2_000) : 0;
       this.sampler.setPhase("saturation");
@@ -408,6 +410,32 @@ class Bench {
       this.result.paths[def.name] = result;
     }
     this.computeOverheads();
+  }
+
+  /**
+   * The full path one at a time, with budget and logger running and paused (SIGSTOP), in
+   * alternating pairs. Nothing the client waits for goes through them, yet their bursts (and what
+   * they set off in nats-server and Redis) share the two cores with every request; the difference
+   * is their cost to a request. Paused, they fall behind by one run's events, which JetStream keeps
+   * and they work off before the next measurement.
+   */
+  async consumersPaused(base: Pick<Job, "origin" | "requests">): Promise<ConsumersPausedResult> {
+    const consumers = this.meshTracked.filter((t) => t.name === "budget" || t.name === "logger");
+    const pairs: ConsumersPausedResult["pairs"] = [];
+    for (let pair = 1; pair <= this.settings.consumerPausePairs; pair++) {
+      const running = await this.measure({ ...base, label: `full serial, consumers running (${pair})`, mode: "serial", count: this.settings.serialCount });
+      for (const consumer of consumers) process.kill(consumer.pid, "SIGSTOP");
+      let paused: Measured;
+      try {
+        paused = await this.measure({ ...base, label: `full serial, consumers paused (${pair})`, mode: "serial", count: this.settings.serialCount });
+      } finally {
+        for (const consumer of consumers) process.kill(consumer.pid, "SIGCONT");
+      }
+      await this.counter.drained();
+      pairs.push({ running, paused });
+      log(`  one at a time, budget and logger running / paused: p50 ${fmt(running.latency.p50)} / ${fmt(paused.latency.p50)} ms, p99 ${fmt(running.latency.p99)} / ${fmt(paused.latency.p99)} ms`);
+    }
+    return { pairs };
   }
 
   computeOverheads(): void {

@@ -6,7 +6,7 @@ import { streamCostBytes } from "./heap.js";
 import { LIVE_SLACK_MB, LIVE_SLACK_SHARE } from "./soak.js";
 import { formatCallers } from "./profile.js";
 import { describeIdlePolicy } from "./wakeups.js";
-import type { BenchResult, Measured, Skipped, SoakResult } from "./types.js";
+import type { BenchResult, ConsumersPausedResult, Measured, Skipped, SoakResult } from "./types.js";
 
 const MB = 1024 * 1024;
 const ms = (v: number | undefined) => (v === undefined ? "–" : v < 10 && v > -10 ? v.toFixed(2) : v.toFixed(1));
@@ -49,6 +49,32 @@ function settleText(soak: SoakResult): string {
     return `, after ${soak.settleS} s of the same traffic unmeasured (the cache's stores live ${ttl} s, so its index and Redis start the soak at their steady size)`;
   }
   return `, after ${soak.settleS} s of the same traffic unmeasured, shorter than the ${ttl ?? "?"} s the cache's stores live: the cache was still filling`;
+}
+
+/** The full path one at a time with budget and logger running and paused, pair by pair, and the mean difference. */
+function consumersPausedSection(pause: ConsumersPausedResult, baseline: Measured | undefined): string[] {
+  const rows: string[][] = [];
+  const differences = { p50: [] as number[], p99: [] as number[] };
+  const cpu = (run: Measured, name: string) => Object.entries(run.cpuUsPerRequest).filter(([n]) => n === name || n.startsWith(`${name}-`)).reduce((a, [, v]) => a + v, 0);
+  pause.pairs.forEach(({ running, paused }, i) => {
+    for (const [state, run] of [["running", running], ["paused", paused]] as const) {
+      const added = baseline ? [signed(run.latency.p50 - baseline.latency.p50), signed(run.latency.p99 - baseline.latency.p99)] : ["–", "–"];
+      rows.push([`${i + 1}`, state, ms(run.latency.p50), ms(run.latency.p90), ms(run.latency.p99), ms(run.latency.p999), ...added, int(cpu(run, "ingress")), int(cpu(run, "connector")), int(gatewayCpu(run)), errorsOf(run)]);
+    }
+    differences.p50.push(running.latency.p50 - paused.latency.p50);
+    differences.p99.push(running.latency.p99 - paused.latency.p99);
+  });
+  const meanOf = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  return [
+    "### What the usage consumers cost a request, one at a time",
+    `The full path one at a time (${int(pause.pairs[0]!.running.responses)} requests per run) with budget and logger running, then paused (SIGSTOP) for one run, in alternating pairs. No response waits for them, but their bursts, and what those set off in nats-server and Redis, share the two cores with every request. Paused, they fall one run's events behind; JetStream keeps the events and they work them off before the next run. *added*: against the baseline one at a time above. CPU in µs per request; *gateway* is every Switchyard service plus nats-server and redis-server.`,
+    table(
+      ["pair", "budget and logger", "p50", "p90", "p99", "p99.9", "added p50", "added p99", "ingress", "connector", "gateway", "errors"],
+      ["l", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+      rows,
+    ),
+    `Running minus paused, mean over ${pause.pairs.length} pair${pause.pairs.length === 1 ? "" : "s"}: p50 ${signed(meanOf(differences.p50))} ms, p99 ${signed(meanOf(differences.p99))} ms.`,
+  ];
 }
 
 export function renderMarkdown(r: BenchResult): string {
@@ -159,6 +185,9 @@ export function renderMarkdown(r: BenchResult): string {
 
     const lagged = paths.flatMap((p) => Object.values(p.rates).filter(isMeasured)).map((run) => run.lag?.p99 ?? 0);
     if (lagged.length > 0) out.push(`Load generator send lag (actual − intended send time), worst p99 over the fixed-rate runs: ${ms(Math.max(...lagged))} ms.`);
+
+    const pause = r.consumersPaused;
+    if (pause && pause.pairs.length > 0) out.push(...consumersPausedSection(pause, r.paths.baseline?.serial));
 
     out.push("## CPU time per request (µs), at saturation");
     const names = processOrder(paths.flatMap((p) => Object.keys(p.saturation?.cpuUsPerRequest ?? {})));

@@ -16,6 +16,11 @@ export interface Settings {
   meshWarmupS: number;
   /** One-request-at-a-time samples per path. */
   serialCount: number;
+  /**
+   * Alternating pairs of one-at-a-time runs of the full path with budget and logger running and
+   * paused (each run `serialCount` requests): what the usage consumers cost a request. 0: skipped.
+   */
+  consumerPausePairs: number;
   /** Fixed request rates (open loop), requests/s; a rate above the measured saturation is skipped. */
   rates: number[];
   /** Seconds per fixed-rate run. */
@@ -81,6 +86,7 @@ Environment overrides (seconds unless noted):
   BENCH_SATURATION_S    each saturation run (full 10, quick 2)
   BENCH_CONCURRENCY     connections for saturation runs (64)
   BENCH_SERIAL          one-at-a-time samples per path (full 2000, quick 150)
+  BENCH_PAUSE_PAIRS     full path one at a time with budget and logger running / paused, pairs (full 3, quick 1; 0 skips)
   BENCH_OPEN_STREAMS    concurrent open streams (1000)
   BENCH_KEYS_LARGE      keys in the large-key config (full 100000, quick 10000)
   BENCH_DEPLOYMENTS_LARGE  deployments in the large config (1000)
@@ -118,6 +124,7 @@ export function readSettings(argv: readonly string[]): Settings {
     warmupS: q(2, 0.5),
     meshWarmupS: num("BENCH_MESH_WARMUP_S", q(15, 6)),
     serialCount: num("BENCH_SERIAL", q(2000, 150)),
+    consumerPausePairs: num("BENCH_PAUSE_PAIRS", q(3, 1)),
     rates,
     runS: num("BENCH_RUN_S", q(8, 1.5)),
     saturationS: num("BENCH_SATURATION_S", q(10, 2)),

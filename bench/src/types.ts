@@ -48,6 +48,16 @@ export interface Overhead {
   p999: number;
 }
 
+/**
+ * The full path one at a time with budget and logger running, and with both paused (SIGSTOP) for
+ * the length of one run, in alternating pairs: what the usage consumers' bursts (theirs, and the
+ * work they set off in nats-server and Redis) cost a request that never waits for them. Events
+ * sent while they are paused wait on JetStream and are worked off afterwards.
+ */
+export interface ConsumersPausedResult {
+  pairs: { running: Measured; paused: Measured }[];
+}
+
 export interface StreamsResult {
   requested: number;
   rate: number;
@@ -206,6 +216,8 @@ export interface BenchResult {
   usageEvents: { saturation: Record<string, EventCheck>; mainMesh?: EventCheck };
   peakRss: Record<string, number>;
   phasePeakRss: Record<string, Record<string, number>>;
+  /** Absent before 2026-12-06's thirteenth session. */
+  consumersPaused?: ConsumersPausedResult;
   streams?: StreamsResult;
   images?: ImagesResult;
   scaling: ScalingResult[];
