@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, type Infra, type Mesh, MESH_SERVICES, REPO_ROOT, startIsolatedInfra, startMesh } from "@switchyard/mesh";
 import { canPin, measureChain } from "./relay-chain.js";
-import { ADMIN_KEY, type GeneratedConfig, MODEL, writeConfig } from "./config-gen.js";
+import { ADMIN_KEY, BENCH_PROVIDER, type GeneratedConfig, MODEL, writeConfig } from "./config-gen.js";
 import { LoadGen, Upstream } from "./helpers.js";
 import type { Job, RequestSpec, RunResult } from "./loadgen-protocol.js";
 import { type InspectTarget, liveMemory, streamCostBytes } from "./heap.js";
@@ -32,6 +32,7 @@ import type {
   SoakResult,
   SoakSample,
   StreamsResult,
+  TokenRelayResult,
 } from "./types.js";
 import { UsageCounter } from "./usage-events.js";
 import { describeIdlePolicy, idlePolicyFrom, measureWakeups } from "./wakeups.js";
@@ -486,6 +487,33 @@ class Bench {
     this.result.images = images;
   }
 
+  /**
+   * Streams whose chunks arrive one at a time, a few milliseconds apart, as a model's tokens do: the
+   * path rows' streams arrive in one read and say nothing of what each further token costs.
+   */
+  async tokenRelay(): Promise<void> {
+    const s = this.settings;
+    this.sampler.setPhase("token-relay");
+    const body = (model: string) => JSON.stringify({ ...JSON.parse(chatBody(model, { stream: true })), bench_chunks: s.tokenChunks, bench_chunk_gap_ms: s.tokenGapMs });
+    const job = (origin: string, model: string, headers: Record<string, string>, label: string): Omit<Job, "id"> => ({
+      origin,
+      label,
+      mode: "open",
+      rate: s.tokenRate,
+      durationS: s.tokenRunS,
+      requests: [{ path: CHAT, headers, body: body(model), stream: true }],
+    });
+    log(`token relay: ${s.tokenRate} streams/s of ${s.tokenChunks} chunks, one every ${s.tokenGapMs} ms`);
+    await this.measure({ ...job(this.gateway, MODEL, gatewayHeaders(true), "token relay warm-up"), durationS: Math.min(2, s.tokenRunS) });
+    const baseline = await this.measure(job(this.upstream.origin, "bench-upstream", {}, "token relay baseline"));
+    const gateway = await this.measure(job(this.gateway, MODEL, gatewayHeaders(true), "token relay gateway"));
+    await this.counter.drained();
+    const result: TokenRelayResult = { chunks: s.tokenChunks, gapMs: s.tokenGapMs, rate: s.tokenRate, baseline, gateway };
+    this.result.tokenRelay = result;
+    const perChunk = (name: string) => fmt((gateway.cpuUsPerRequest[name] ?? 0) / s.tokenChunks);
+    log(`  stream p50 ${fmt(baseline.latency.p50)} → ${fmt(gateway.latency.p50)} ms; CPU per chunk: ingress ${perChunk("ingress")} µs, connector ${perChunk(`connector-${BENCH_PROVIDER}`)} µs`);
+  }
+
   async streams(): Promise<void> {
     const s = this.settings;
     this.sampler.setPhase("open-streams");
@@ -690,7 +718,10 @@ class Bench {
       // The small config's scaling run goes first, while this mesh is as fresh as the others will be.
       if (s.phases.includes("scaling")) this.result.scaling.push(await this.scaleRun(`${s.keysSmall} keys, ${s.deploymentsSmall} deployments`, mainConfig, startupS));
       if (s.phases.includes("paths")) await this.paths();
-      if (s.phases.includes("streams")) await this.streams();
+      if (s.phases.includes("streams")) {
+        await this.streams();
+        await this.tokenRelay();
+      }
       if (s.phases.includes("images")) await this.images();
       if (s.phases.includes("soak")) await this.soak();
       this.result.peakRss = hwmNow(this.tracked());

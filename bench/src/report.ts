@@ -6,7 +6,7 @@ import { streamCostBytes } from "./heap.js";
 import { LIVE_SLACK_MB, LIVE_SLACK_SHARE } from "./soak.js";
 import { formatCallers } from "./profile.js";
 import { describeIdlePolicy } from "./wakeups.js";
-import type { BenchResult, ConsumersPausedResult, Measured, Skipped, SoakResult } from "./types.js";
+import type { BenchResult, ConsumersPausedResult, Measured, Skipped, SoakResult, TokenRelayResult } from "./types.js";
 
 const MB = 1024 * 1024;
 const ms = (v: number | undefined) => (v === undefined ? "–" : v < 10 && v > -10 ? v.toFixed(2) : v.toFixed(1));
@@ -74,6 +74,33 @@ function consumersPausedSection(pause: ConsumersPausedResult, baseline: Measured
       rows,
     ),
     `Running minus paused, mean over ${pause.pairs.length} pair${pause.pairs.length === 1 ? "" : "s"}: p50 ${signed(meanOf(differences.p50))} ms, p99 ${signed(meanOf(differences.p99))} ms.`,
+  ];
+}
+
+/** Streams paced like tokens: the stream's latency against the upstream alone, and CPU per relayed chunk by process. */
+function tokenRelaySection(relay: TokenRelayResult): string[] {
+  const names = processOrder(Object.keys(relay.gateway.cpuUsPerRequest)).filter((n) => n !== "loadgen" && n !== "upstream");
+  const perChunk = (run: Measured, name: string) => (run.cpuUsPerRequest[name] ?? 0) / relay.chunks;
+  const row = (label: string, run: Measured, baseline?: Measured) => [
+    label,
+    int(run.achievedRps),
+    int(run.achievedRps * relay.chunks),
+    ms(run.latency.p50),
+    ms(run.latency.p99),
+    baseline ? signed(run.latency.p50 - baseline.latency.p50) : "",
+    baseline ? signed(run.latency.p99 - baseline.latency.p99) : "",
+    ...names.map((n) => (baseline ? perChunk(run, n).toFixed(1) : "")),
+    baseline ? `**${(gatewayCpu(run) / relay.chunks).toFixed(1)}**` : "",
+    errorsOf(run),
+  ];
+  return [
+    `## Token relay: streams of ${relay.chunks} chunks, one every ${relay.gapMs} ms`,
+    `${relay.rate} streams/s opened at evenly spaced times (cache bypass), each chunk written by the upstream on its own, so it reaches the connector alone and crosses every hop alone, as a model's tokens do (the path rows' streams arrive in one read). Latency: to the stream's last byte. CPU in µs per chunk, per process: each stream's CPU ÷ ${relay.chunks} (a stream's fixed cost, about one full request's, is part of it).`,
+    table(
+      ["run", "streams/s", "chunks/s", "p50", "p99", "added p50", "added p99", ...names, "gateway", "errors"],
+      ["l", "r", "r", "r", "r", "r", "r", ...names.map(() => "r" as const), "r", "r"],
+      [row("upstream directly", relay.baseline), row("gateway", relay.gateway, relay.baseline)],
+    ),
   ];
 }
 
@@ -278,6 +305,9 @@ export function renderMarkdown(r: BenchResult): string {
         `RSS is the mean of several samples taken just after those GCs and sees native memory (sockets, HTTP/2 state), but the allocator moves it by megabytes, so near zero or negative means "too small to see at this count", not free.`,
     );
   }
+
+  const relay = r.tokenRelay;
+  if (relay) out.push(...tokenRelaySection(relay));
 
   const img = r.images;
   if (img) {

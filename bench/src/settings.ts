@@ -33,6 +33,11 @@ export interface Settings {
   openStreamsRate: number | undefined;
   /** How long each stream stays open after the last one opened (time to sample memory). */
   streamHoldExtraMs: number;
+  /** Token relay: streams of `tokenChunks` content chunks, one every `tokenGapMs`, opened at `tokenRate` per second for `tokenRunS`. */
+  tokenChunks: number;
+  tokenGapMs: number;
+  tokenRate: number;
+  tokenRunS: number;
   imageBytes: number;
   imageSerialCount: number;
   /** Most image requests per second (lowered to what one-at-a-time latency suggests is reachable). */
@@ -87,6 +92,7 @@ Environment overrides (seconds unless noted):
   BENCH_CONCURRENCY     connections for saturation runs (64)
   BENCH_SERIAL          one-at-a-time samples per path (full 2000, quick 150)
   BENCH_PAUSE_PAIRS     full path one at a time with budget and logger running / paused, pairs (full 3, quick 1; 0 skips)
+  BENCH_TOKEN_CHUNKS    token relay: content chunks per stream (100), BENCH_TOKEN_GAP_MS apart (2), BENCH_TOKEN_RPS streams/s (50) for BENCH_TOKEN_RUN_S (full 8, quick 2)
   BENCH_OPEN_STREAMS    concurrent open streams (1000)
   BENCH_KEYS_LARGE      keys in the large-key config (full 100000, quick 10000)
   BENCH_DEPLOYMENTS_LARGE  deployments in the large config (1000)
@@ -132,6 +138,10 @@ export function readSettings(argv: readonly string[]): Settings {
     openStreams: num("BENCH_OPEN_STREAMS", 1000),
     openStreamsRate: num("BENCH_OPEN_STREAMS_RPS", undefined),
     streamHoldExtraMs: q(8_000, 6_000),
+    tokenChunks: num("BENCH_TOKEN_CHUNKS", 100),
+    tokenGapMs: num("BENCH_TOKEN_GAP_MS", 2),
+    tokenRate: num("BENCH_TOKEN_RPS", 50),
+    tokenRunS: num("BENCH_TOKEN_RUN_S", q(8, 2)),
     imageBytes: 1024 * 1024,
     imageSerialCount: q(40, 10),
     imageRate: 20,

@@ -58,6 +58,18 @@ export interface ConsumersPausedResult {
   pairs: { running: Measured; paused: Measured }[];
 }
 
+/**
+ * Streams paced like a model's tokens, each chunk reaching the gateway on its own: what relaying
+ * one chunk costs each process, the upstream alone against the gateway at the same rate.
+ */
+export interface TokenRelayResult {
+  chunks: number;
+  gapMs: number;
+  rate: number;
+  baseline: Measured;
+  gateway: Measured;
+}
+
 export interface StreamsResult {
   requested: number;
   rate: number;
@@ -218,6 +230,8 @@ export interface BenchResult {
   phasePeakRss: Record<string, Record<string, number>>;
   /** Absent before 2026-12-06's thirteenth session. */
   consumersPaused?: ConsumersPausedResult;
+  /** Absent before 2026-12-06's thirteenth session. */
+  tokenRelay?: TokenRelayResult;
   streams?: StreamsResult;
   images?: ImagesResult;
   scaling: ScalingResult[];

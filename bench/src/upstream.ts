@@ -7,6 +7,10 @@
 // named `slow-<ms>`. A stream then sends its first chunks at once and the rest after that many
 // milliseconds; a JSON answer waits that long.
 //
+// Streams paced like a model's tokens: `bench_chunks` content chunks (default 3) and
+// `bench_chunk_gap_ms` between them (default 0: all in one write), so each chunk reaches the
+// gateway on its own, as tokens do.
+//
 // GET /_bench/stats answers {connections, requests} so far: the bench checks keep-alive with it.
 // Prints one JSON line `{"port":…}` on stdout when listening. Binds 127.0.0.1 only.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -30,11 +34,14 @@ function completion(model: string): string {
   });
 }
 
-function streamEvents(model: string, withUsage: boolean): string[] {
+/** The content of `count` chunks: the usual three, or as many single words as asked for. */
+const contentOf = (count: number): string[] => (count === CONTENT.length ? CONTENT : Array.from({ length: count }, (_, i) => (i === 0 ? "Hello" : " world")));
+
+function streamEvents(model: string, withUsage: boolean, contentChunks = CONTENT.length): string[] {
   const id = `chatcmpl-bench-${++counter}`;
   const chunk = (delta: Record<string, unknown>, finish: string | null) =>
     `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: CREATED, model, system_fingerprint: "fp_bench", choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
-  const events = [chunk({ role: "assistant", content: "" }, null), ...CONTENT.map((c) => chunk({ content: c }, null)), chunk({}, "stop")];
+  const events = [chunk({ role: "assistant", content: "" }, null), ...contentOf(contentChunks).map((c) => chunk({ content: c }, null)), chunk({}, "stop")];
   if (withUsage) {
     events.push(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: CREATED, model, system_fingerprint: "fp_bench", choices: [], usage: USAGE })}\n\n`);
   }
@@ -62,7 +69,7 @@ function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): void {
     fail(res, 404, `no route for ${req.method} ${url.pathname}`);
     return;
   }
-  let body: { model?: unknown; stream?: unknown; stream_options?: { include_usage?: unknown }; bench_hold_ms?: unknown };
+  let body: { model?: unknown; stream?: unknown; stream_options?: { include_usage?: unknown }; bench_hold_ms?: unknown; bench_chunks?: unknown; bench_chunk_gap_ms?: unknown };
   try {
     body = JSON.parse(raw.toString("utf8")) as typeof body;
   } catch {
@@ -82,7 +89,22 @@ function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): void {
     return;
   }
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
-  const events = streamEvents(model, body.stream_options?.include_usage === true);
+  const contentChunks = typeof body.bench_chunks === "number" && body.bench_chunks >= 1 ? Math.floor(body.bench_chunks) : CONTENT.length;
+  const events = streamEvents(model, body.stream_options?.include_usage === true, contentChunks);
+  const gapMs = typeof body.bench_chunk_gap_ms === "number" ? body.bench_chunk_gap_ms : 0;
+  if (gapMs > 0) {
+    // One event per timer, so each leaves in its own TCP segment and reaches the gateway alone.
+    let timer: NodeJS.Timeout | undefined;
+    let next = 0;
+    const send = () => {
+      res.write(events[next++]!);
+      if (next < events.length) timer = setTimeout(send, gapMs);
+      else res.end();
+    };
+    res.once("close", () => clearTimeout(timer));
+    send();
+    return;
+  }
   if (latencyMs > 0) {
     res.write(events[0]!);
     res.write(events[1]!);
