@@ -7,7 +7,7 @@ import type { Logger } from "@switchyard/telemetry";
 import type { ConnectorMetrics } from "./metrics.js";
 import { RequestBody } from "./providers/request-body.js";
 import { type AdapterContext, type ChatRequestJson, type EmbeddingsRequestJson, type ProviderAdapter, type UsageJson, upstreamBytesOf } from "./providers/types.js";
-import { chunkForClient, toTokenUsage, wantsUsageChunk } from "./stream-usage.js";
+import { chunkBytesForClient, toTokenUsage, wantsUsageChunk } from "./stream-usage.js";
 
 type GenerateEvent = MessageInitShape<typeof GenerateResponseSchema>;
 
@@ -72,10 +72,10 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
         let usage: UsageJson | undefined;
         for await (const chunk of adapter.chatStream(body as RequestBody<ChatRequestJson>, ctx)) {
           if (chunk.usage) usage = chunk.usage;
-          const forwarded = chunkForClient(chunk, includeUsage);
-          if (!forwarded) continue;
+          const bytes = chunkBytesForClient(chunk, includeUsage);
+          if (!bytes) continue;
           first();
-          yield { event: { case: "chunk", value: json(forwarded) } };
+          yield { event: { case: "chunk", value: bytes } };
         }
         if (!usage) log().debug("the upstream reported no usage; counting 0 tokens");
         yield usageEvent(usage);

@@ -92,6 +92,22 @@ export function upstreamBytesOf(answer: object): Uint8Array | undefined {
   return (answer as { [UPSTREAM_BYTES]?: Uint8Array })[UPSTREAM_BYTES];
 }
 
+/**
+ * A streamed chunk an adapter yields exactly as the upstream sent it can carry the upstream's JSON
+ * text (`withUpstreamText`): the handler forwards it instead of serializing the chunk again, a JSON
+ * pass per token. Non-enumerable, like the bytes above.
+ */
+const UPSTREAM_TEXT = Symbol("switchyard.upstreamText");
+
+export function withUpstreamText<T extends object>(chunk: T, text: string): T {
+  Object.defineProperty(chunk, UPSTREAM_TEXT, { value: text });
+  return chunk;
+}
+
+export function upstreamTextOf(chunk: object): string | undefined {
+  return (chunk as { [UPSTREAM_TEXT]?: string })[UPSTREAM_TEXT];
+}
+
 /** What an adapter knows of one call besides the request. */
 export interface AdapterContext {
   readonly requestId: string;

@@ -1,6 +1,6 @@
 import { GatewayError } from "@switchyard/errors";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import type { ChatChunkJson } from "../types.js";
+import { type ChatChunkJson, withUpstreamText } from "../types.js";
 import { parseStreamEvent } from "./response.js";
 
 /**
@@ -18,7 +18,7 @@ export async function* readChatStream(body: AsyncIterable<Uint8Array | string>, 
       const parsed = parseStreamEvent(event.data, provider, event.event);
       if (parsed === "done") return true;
       if (parsed.choices.some((choice) => choice.finish_reason != null)) finished = true;
-      yield parsed;
+      yield withUpstreamText(parsed, event.data);
     }
     return false;
   };
