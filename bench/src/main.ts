@@ -47,7 +47,7 @@ const log = (message: string) => process.stderr.write(`${new Date().toISOString(
 
 // --- request bodies ------------------------------------------------------------------------------
 
-function chatBody(model: string, options: { stream?: boolean; nonce?: boolean; holdMs?: number } = {}): string {
+function chatBody(model: string, options: { stream?: boolean; nonce?: boolean; holdMs?: number; chunks?: number; chunkGapMs?: number } = {}): string {
   return JSON.stringify({
     model,
     messages: [
@@ -59,6 +59,8 @@ function chatBody(model: string, options: { stream?: boolean; nonce?: boolean; h
     ...(options.stream ? { stream: true } : {}),
     // A vendor field the gateway passes through untouched; the fake upstream holds the answer this long.
     ...(options.holdMs ? { bench_hold_ms: options.holdMs } : {}),
+    // Streams paced like tokens (the token relay): this many content chunks, this far apart.
+    ...(options.chunks ? { bench_chunks: options.chunks, bench_chunk_gap_ms: options.chunkGapMs ?? 0 } : {}),
   });
 }
 
@@ -494,14 +496,13 @@ class Bench {
   async tokenRelay(): Promise<void> {
     const s = this.settings;
     this.sampler.setPhase("token-relay");
-    const body = (model: string) => JSON.stringify({ ...JSON.parse(chatBody(model, { stream: true })), bench_chunks: s.tokenChunks, bench_chunk_gap_ms: s.tokenGapMs });
     const job = (origin: string, model: string, headers: Record<string, string>, label: string): Omit<Job, "id"> => ({
       origin,
       label,
       mode: "open",
       rate: s.tokenRate,
       durationS: s.tokenRunS,
-      requests: [{ path: CHAT, headers, body: body(model), stream: true }],
+      requests: [{ path: CHAT, headers, body: chatBody(model, { stream: true, chunks: s.tokenChunks, chunkGapMs: s.tokenGapMs }), stream: true }],
     });
     log(`token relay: ${s.tokenRate} streams/s of ${s.tokenChunks} chunks, one every ${s.tokenGapMs} ms`);
     await this.measure({ ...job(this.gateway, MODEL, gatewayHeaders(true), "token relay warm-up"), durationS: Math.min(2, s.tokenRunS) });

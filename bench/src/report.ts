@@ -40,6 +40,11 @@ function processOrder(names: Iterable<string>): string[] {
 
 const GATEWAY_COST = (name: string) => !["upstream", "loadgen"].includes(name);
 const gatewayCpu = (run: Measured) => Object.entries(run.cpuUsPerRequest).filter(([n]) => GATEWAY_COST(n)).reduce((a, [, v]) => a + v, 0);
+/** CPU per request of one service, its replicas (`connector-up`, `connector-up-1`…) summed. */
+const serviceCpu = (run: Measured, service: string) =>
+  Object.entries(run.cpuUsPerRequest)
+    .filter(([n]) => n === service || n.startsWith(`${service}-`))
+    .reduce((a, [, v]) => a + v, 0);
 
 /** How the soak began, for its summary line: after how much unmeasured traffic, and whether the cache had reached its steady size by then. */
 function settleText(soak: SoakResult): string {
@@ -55,11 +60,10 @@ function settleText(soak: SoakResult): string {
 function consumersPausedSection(pause: ConsumersPausedResult, baseline: Measured | undefined): string[] {
   const rows: string[][] = [];
   const differences = { p50: [] as number[], p99: [] as number[] };
-  const cpu = (run: Measured, name: string) => Object.entries(run.cpuUsPerRequest).filter(([n]) => n === name || n.startsWith(`${name}-`)).reduce((a, [, v]) => a + v, 0);
   pause.pairs.forEach(({ running, paused }, i) => {
     for (const [state, run] of [["running", running], ["paused", paused]] as const) {
       const added = baseline ? [signed(run.latency.p50 - baseline.latency.p50), signed(run.latency.p99 - baseline.latency.p99)] : ["–", "–"];
-      rows.push([`${i + 1}`, state, ms(run.latency.p50), ms(run.latency.p90), ms(run.latency.p99), ms(run.latency.p999), ...added, int(cpu(run, "ingress")), int(cpu(run, "connector")), int(gatewayCpu(run)), errorsOf(run)]);
+      rows.push([`${i + 1}`, state, ms(run.latency.p50), ms(run.latency.p90), ms(run.latency.p99), ms(run.latency.p999), ...added, int(serviceCpu(run, "ingress")), int(serviceCpu(run, "connector")), int(gatewayCpu(run)), errorsOf(run)]);
     }
     differences.p50.push(running.latency.p50 - paused.latency.p50);
     differences.p99.push(running.latency.p99 - paused.latency.p99);
@@ -323,8 +327,8 @@ export function renderMarkdown(r: BenchResult): string {
       ms(run.latency.max),
       signed(run.latency.p50 - base.latency.p50),
       signed(run.latency.p99 - base.latency.p99),
-      int(Object.entries(run.cpuUsPerRequest).filter(([n]) => n === "ingress").reduce((a, [, v]) => a + v, 0)),
-      int(Object.entries(run.cpuUsPerRequest).filter(([n]) => n.startsWith("connector")).reduce((a, [, v]) => a + v, 0)),
+      int(serviceCpu(run, "ingress")),
+      int(serviceCpu(run, "connector")),
       errorsOf(run),
       run.otherCores.toFixed(2),
     ];
