@@ -7,6 +7,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, type Infra, type Mesh, MESH_SERVICES, REPO_ROOT, startIsolatedInfra, startMesh } from "@switchyard/mesh";
+import { measureProtocolFloor } from "./protocol-floor.js";
 import { canPin, measureChain } from "./relay-chain.js";
 import { ADMIN_KEY, BENCH_PROVIDER, type GeneratedConfig, MODEL, writeConfig } from "./config-gen.js";
 import { LoadGen, Upstream } from "./helpers.js";
@@ -243,6 +244,13 @@ class Bench {
     log("starting nats-server and redis-server (private, loopback)…");
     this.infra = await startIsolatedInfra();
     this.upstream = await Upstream.start();
+    const floor = await measureProtocolFloor(this.upstream, chatBody("bench-upstream"), HOP_FLOOR_REQUESTS);
+    this.result.meta.protocolFloor = floor;
+    log(
+      `the full path's processes and protocols with trivial handlers, one at a time: upstream alone p50 ${fmt(floor.upstream.p50)} ms, ` +
+        `one relay process +${fmt(floor.single.p50 - floor.upstream.p50)} / p99 +${fmt(floor.single.p99 - floor.upstream.p99)} ms, ` +
+        `ingress and connector shapes over the gateway's gRPC mux +${fmt(floor.mesh.p50 - floor.upstream.p50)} / p99 +${fmt(floor.mesh.p99 - floor.upstream.p99)} ms`,
+    );
     this.loadgen = await LoadGen.start();
     this.counter = await UsageCounter.connect(this.infra.natsUrl);
     this.helpers = [

@@ -5,6 +5,8 @@ import type { RunResult } from "./loadgen-protocol.js";
 import { streamCostBytes } from "./heap.js";
 import { LIVE_SLACK_MB, LIVE_SLACK_SHARE } from "./soak.js";
 import { formatCallers } from "./profile.js";
+import type { ProtocolFloor } from "./protocol-floor.js";
+import type { Summary } from "./stats.js";
 import { describeIdlePolicy } from "./wakeups.js";
 import type { BenchResult, ConsumersPausedResult, Measured, Skipped, SoakResult, TokenRelayResult } from "./types.js";
 
@@ -138,6 +140,7 @@ export function renderMarkdown(r: BenchResult): string {
         `through two relays, the process hops of the full path, p50 ${ms(twoRelays.p50)} / p99 ${ms(twoRelays.p99)} ms. ` +
         `The difference (${signed(twoRelays.p50 - direct.p50)} / ${signed(twoRelays.p99 - direct.p99)} ms) is what separate processes cost before any gateway work.`,
     );
+    if (m.protocolFloor) out.push(protocolFloorText(m.protocolFloor));
     const pinned = m.hopFloor.pinned;
     if (pinned) {
       // A round trip is two hand-overs: client → echo and back.
@@ -159,6 +162,8 @@ export function renderMarkdown(r: BenchResult): string {
       r.targets.map((t) => [t.name, t.target, t.measured, t.pass === undefined ? "–" : t.pass ? "✅" : "❌"]),
     ),
   );
+  const floorShare = floorShareText(m.protocolFloor, r.overhead.full?.serial);
+  if (floorShare) out.push(floorShare);
 
   const paths = Object.values(r.paths);
   if (paths.length > 0) {
@@ -457,4 +462,26 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.exit(2);
   }
   process.stdout.write(renderMarkdown(JSON.parse(readFileSync(file, "utf8")) as BenchResult));
+}
+
+/** The full path's processes and protocols with handlers that only pass bytes along (`protocol-floor.ts`). */
+function protocolFloorText(floor: ProtocolFloor): string {
+  const added = (run: Summary) => `${signed(run.p50 - floor.upstream.p50)} / ${signed(run.p99 - floor.upstream.p99)} ms`;
+  return (
+    `The same hops with the gateway's own protocols and no gateway work (a chat request to the fake upstream, one at a time; upstream alone p50 ${ms(floor.upstream.p50)} / p99 ${ms(floor.upstream.p99)} ms): ` +
+    `through one relay process (HTTP in, undici out), what any single-process gateway's hops cost, ${added(floor.single)} at p50 / p99; ` +
+    `through an ingress-shaped and a connector-shaped process joined by the gateway's multiplexed gRPC stream, the full path's floor, ${added(floor.mesh)}.`
+  );
+}
+
+/** How much of the full path's one-at-a-time overhead the protocol floor already takes. */
+export function floorShareText(floor: ProtocolFloor | undefined, full: { p50: number; p99: number } | undefined): string | undefined {
+  if (!floor || !full) return undefined;
+  const p50 = floor.mesh.p50 - floor.upstream.p50;
+  const p99 = floor.mesh.p99 - floor.upstream.p99;
+  return (
+    `Of the full path's added latency one at a time (${signed(full.p50)} / ${signed(full.p99)} ms at p50 / p99), ` +
+    `${signed(p50)} / ${signed(p99)} ms is the floor of its processes and protocols on this machine (measured above with handlers that only pass bytes along); ` +
+    `the rest, ${signed(full.p50 - p50)} / ${signed(full.p99 - p99)} ms, is the gateway's own work (validation, key check, cache, routing, translation, usage event) and what it sets off (the usage consumers, nats-server, Redis).`
+  );
 }

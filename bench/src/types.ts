@@ -1,5 +1,6 @@
 import type { RunResult } from "./loadgen-protocol.js";
 import type { ProfileSummary } from "./profile.js";
+import type { ProtocolFloor } from "./protocol-floor.js";
 import type { Settings } from "./settings.js";
 import type { Summary } from "./stats.js";
 import type { IdlePolicy, WakeupLateness } from "./wakeups.js";
@@ -209,6 +210,12 @@ export interface BenchResult {
      */
     /** `pinned`: client → echo with both on CPU 0, and with each on its own CPU (absent where `taskset` is missing). */
     hopFloor?: { direct: Summary; twoRelays: Summary; pinned?: { oneCore: Summary; twoCores: Summary } };
+    /**
+     * One request at a time to the fake upstream directly, through one trivial relay process, and
+     * through the full path's processes and protocols with trivial handlers (`protocol-floor.ts`).
+     * Absent before 2026-12-06's fourteenth session.
+     */
+    protocolFloor?: ProtocolFloor;
     /** How late sleeps of 0.2 ms woke before anything else ran (`wakeups.ts`). Absent before 2026-12-03's eleventh session. */
     wakeups?: WakeupLateness;
     /** How the CPUs sleep when idle (`/sys`). Absent before 2026-12-04's twelfth session. */
