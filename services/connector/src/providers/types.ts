@@ -76,37 +76,39 @@ export interface EmbeddingsResponseJson {
 }
 
 /**
+ * A value carried on an adapter's answer or chunk without being part of it: non-enumerable, so a
+ * changed copy made with a spread does not carry a stale one, and invisible to JSON.stringify.
+ */
+function hiddenField<V>(name: string) {
+  const key = Symbol(name);
+  return {
+    attach<T extends object>(target: T, value: V): T {
+      Object.defineProperty(target, key, { value });
+      return target;
+    },
+    read(target: object): V | undefined {
+      return (target as { [key]?: V })[key];
+    },
+  };
+}
+
+/**
  * An answer an adapter returns exactly as the upstream sent it can carry the upstream's bytes
  * (`withUpstreamBytes`): the handler forwards them instead of serializing the object again, a JSON
- * pass per answer (for embeddings, thousands of floats). Non-enumerable, so a changed copy made
- * with a spread does not carry stale bytes.
+ * pass per answer (for embeddings, thousands of floats).
  */
-const UPSTREAM_BYTES = Symbol("switchyard.upstreamBytes");
-
-export function withUpstreamBytes<T extends object>(answer: T, bytes: Uint8Array): T {
-  Object.defineProperty(answer, UPSTREAM_BYTES, { value: bytes });
-  return answer;
-}
-
-export function upstreamBytesOf(answer: object): Uint8Array | undefined {
-  return (answer as { [UPSTREAM_BYTES]?: Uint8Array })[UPSTREAM_BYTES];
-}
+const upstreamBytes = hiddenField<Uint8Array>("switchyard.upstreamBytes");
+export const withUpstreamBytes = upstreamBytes.attach;
+export const upstreamBytesOf = upstreamBytes.read;
 
 /**
  * A streamed chunk an adapter yields exactly as the upstream sent it can carry the upstream's JSON
  * text (`withUpstreamText`): the handler forwards it instead of serializing the chunk again, a JSON
- * pass per token. Non-enumerable, like the bytes above.
+ * pass per token.
  */
-const UPSTREAM_TEXT = Symbol("switchyard.upstreamText");
-
-export function withUpstreamText<T extends object>(chunk: T, text: string): T {
-  Object.defineProperty(chunk, UPSTREAM_TEXT, { value: text });
-  return chunk;
-}
-
-export function upstreamTextOf(chunk: object): string | undefined {
-  return (chunk as { [UPSTREAM_TEXT]?: string })[UPSTREAM_TEXT];
-}
+const upstreamText = hiddenField<string>("switchyard.upstreamText");
+export const withUpstreamText = upstreamText.attach;
+export const upstreamTextOf = upstreamText.read;
 
 /** What an adapter knows of one call besides the request. */
 export interface AdapterContext {
