@@ -17,6 +17,16 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"
   clearTimeout(timer);
 }
 
+/**
+ * Forks `module`, a bench script that runs a child role from its arguments, and resolves once the
+ * child reports the port it listens on over IPC.
+ */
+export async function forkReportingPort(module: string, args: string[]): Promise<{ process: ChildProcess; port: number }> {
+  const child = fork(module, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const [message] = (await once(child, "message")) as [{ port: number }];
+  return { process: child, port: message.port };
+}
+
 export class Upstream {
   private constructor(
     readonly child: ChildProcess,

@@ -15,7 +15,7 @@ import type { Job, RequestSpec, RunResult } from "./loadgen-protocol.js";
 import { type InspectTarget, liveMemory, streamCostBytes } from "./heap.js";
 import { childrenNamed, cpuDelta, cpuSnapshot, hwmNow, machineBusySeconds, RssSampler, rssNow, type Tracked } from "./proc.js";
 import { summarizeProfile } from "./profile.js";
-import { renderMarkdown } from "./report.js";
+import { floorAdded, renderMarkdown } from "./report.js";
 import { readSettings, type Settings } from "./settings.js";
 import { MIN_SOAK_S, soakVerdicts, soakVerdictText } from "./soak.js";
 import { mean } from "./stats.js";
@@ -246,10 +246,10 @@ class Bench {
     this.upstream = await Upstream.start();
     const floor = await measureProtocolFloor(this.upstream, chatBody("bench-upstream"), HOP_FLOOR_REQUESTS);
     this.result.meta.protocolFloor = floor;
+    const [single, mesh] = [floorAdded(floor, "single"), floorAdded(floor, "mesh")];
     log(
       `the full path's processes and protocols with trivial handlers, one at a time: upstream alone p50 ${fmt(floor.upstream.p50)} ms, ` +
-        `one relay process +${fmt(floor.single.p50 - floor.upstream.p50)} / p99 +${fmt(floor.single.p99 - floor.upstream.p99)} ms, ` +
-        `ingress and connector shapes over the gateway's gRPC mux +${fmt(floor.mesh.p50 - floor.upstream.p50)} / p99 +${fmt(floor.mesh.p99 - floor.upstream.p99)} ms`,
+        `one relay process +${fmt(single.p50)} / p99 +${fmt(single.p99)} ms, ingress and connector shapes over the gateway's gRPC mux +${fmt(mesh.p50)} / p99 +${fmt(mesh.p99)} ms`,
     );
     this.loadgen = await LoadGen.start();
     this.counter = await UsageCounter.connect(this.infra.natsUrl);

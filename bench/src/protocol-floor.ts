@@ -13,7 +13,7 @@
 // no code in the ingress or the connector can take away, short of changing the mesh's shape.
 //
 //   node bench/dist/protocol-floor.js [requests]
-import { type ChildProcess, fork } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type IncomingMessage } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -23,7 +23,7 @@ import { fileURLToPath } from "node:url";
 import { createClient, startGrpcServer } from "@switchyard/grpc";
 import { ConnectorService, type GenerateRequest } from "@switchyard/proto";
 import { Pool } from "undici";
-import { Upstream } from "./helpers.js";
+import { forkReportingPort, Upstream } from "./helpers.js";
 import { type Summary, summarize } from "./stats.js";
 
 export interface ProtocolFloor {
@@ -95,11 +95,7 @@ async function child(role: string, target: string, socket?: string): Promise<voi
   }
 }
 
-async function start(args: string[]): Promise<{ process: ChildProcess; port: number }> {
-  const proc = fork(fileURLToPath(import.meta.url), args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const [message] = (await once(proc, "message")) as [{ port: number }];
-  return { process: proc, port: message.port };
-}
+const start = (args: string[]) => forkReportingPort(fileURLToPath(import.meta.url), args);
 
 /** `count` requests one at a time to `origin` after a warm-up; latency of each to its last byte. */
 async function oneAtATime(origin: string, body: string, count: number): Promise<Summary> {

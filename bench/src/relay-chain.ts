@@ -11,11 +11,12 @@
 // difference is what waking the other core costs, which on some virtual machines is most of a hop.
 //
 //   node bench/dist/relay-chain.js [requests] [max relays]
-import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { connect, createServer, type Socket } from "node:net";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
+import { forkReportingPort } from "./helpers.js";
 import { type Summary, summarize } from "./stats.js";
 
 export interface ChainResult {
@@ -45,11 +46,7 @@ async function child(role: string, nextPort?: number): Promise<void> {
   process.on("disconnect", () => process.exit(0));
 }
 
-async function start(args: string[]): Promise<{ process: ChildProcess; port: number }> {
-  const proc = fork(fileURLToPath(import.meta.url), args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const [message] = (await once(proc, "message")) as [{ port: number }];
-  return { process: proc, port: message.port };
-}
+const start = (args: string[]) => forkReportingPort(fileURLToPath(import.meta.url), args);
 
 /** Whether `taskset` (util-linux) can pin processes here, on a machine with at least two CPUs. */
 export function canPin(): boolean {

@@ -6,7 +6,6 @@ import { streamCostBytes } from "./heap.js";
 import { LIVE_SLACK_MB, LIVE_SLACK_SHARE } from "./soak.js";
 import { formatCallers } from "./profile.js";
 import type { ProtocolFloor } from "./protocol-floor.js";
-import type { Summary } from "./stats.js";
 import { describeIdlePolicy } from "./wakeups.js";
 import type { BenchResult, ConsumersPausedResult, Measured, Skipped, SoakResult, TokenRelayResult } from "./types.js";
 
@@ -108,6 +107,35 @@ function tokenRelaySection(relay: TokenRelayResult): string[] {
       [row("upstream directly", relay.baseline), row("gateway", relay.gateway, relay.baseline)],
     ),
   ];
+}
+
+/** What one of the protocol floor's chains adds to the upstream alone, at p50 and p99. */
+export function floorAdded(floor: ProtocolFloor, chain: "single" | "mesh"): { p50: number; p99: number } {
+  return { p50: floor[chain].p50 - floor.upstream.p50, p99: floor[chain].p99 - floor.upstream.p99 };
+}
+
+/** The full path's processes and protocols with handlers that only pass bytes along (`protocol-floor.ts`). */
+function protocolFloorText(floor: ProtocolFloor): string {
+  const added = (chain: "single" | "mesh") => {
+    const { p50, p99 } = floorAdded(floor, chain);
+    return `${signed(p50)} / ${signed(p99)} ms`;
+  };
+  return (
+    `The same hops with the gateway's own protocols and no gateway work (a chat request to the fake upstream, one at a time; upstream alone p50 ${ms(floor.upstream.p50)} / p99 ${ms(floor.upstream.p99)} ms): ` +
+    `through one relay process (HTTP in, undici out), what any single-process gateway's hops cost, ${added("single")} at p50 / p99; ` +
+    `through an ingress-shaped and a connector-shaped process joined by the gateway's multiplexed gRPC stream, the full path's floor, ${added("mesh")}.`
+  );
+}
+
+/** How much of the full path's one-at-a-time overhead the protocol floor already takes. */
+export function floorShareText(floor: ProtocolFloor | undefined, full: { p50: number; p99: number } | undefined): string | undefined {
+  if (!floor || !full) return undefined;
+  const { p50, p99 } = floorAdded(floor, "mesh");
+  return (
+    `Of the full path's added latency one at a time (${signed(full.p50)} / ${signed(full.p99)} ms at p50 / p99), ` +
+    `${signed(p50)} / ${signed(p99)} ms is the floor of its processes and protocols on this machine (measured above with handlers that only pass bytes along); ` +
+    `the rest, ${signed(full.p50 - p50)} / ${signed(full.p99 - p99)} ms, is the gateway's own work (validation, key check, cache, routing, translation, usage event) and what it sets off (the usage consumers, nats-server, Redis).`
+  );
 }
 
 export function renderMarkdown(r: BenchResult): string {
@@ -464,24 +492,3 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   process.stdout.write(renderMarkdown(JSON.parse(readFileSync(file, "utf8")) as BenchResult));
 }
 
-/** The full path's processes and protocols with handlers that only pass bytes along (`protocol-floor.ts`). */
-function protocolFloorText(floor: ProtocolFloor): string {
-  const added = (run: Summary) => `${signed(run.p50 - floor.upstream.p50)} / ${signed(run.p99 - floor.upstream.p99)} ms`;
-  return (
-    `The same hops with the gateway's own protocols and no gateway work (a chat request to the fake upstream, one at a time; upstream alone p50 ${ms(floor.upstream.p50)} / p99 ${ms(floor.upstream.p99)} ms): ` +
-    `through one relay process (HTTP in, undici out), what any single-process gateway's hops cost, ${added(floor.single)} at p50 / p99; ` +
-    `through an ingress-shaped and a connector-shaped process joined by the gateway's multiplexed gRPC stream, the full path's floor, ${added(floor.mesh)}.`
-  );
-}
-
-/** How much of the full path's one-at-a-time overhead the protocol floor already takes. */
-export function floorShareText(floor: ProtocolFloor | undefined, full: { p50: number; p99: number } | undefined): string | undefined {
-  if (!floor || !full) return undefined;
-  const p50 = floor.mesh.p50 - floor.upstream.p50;
-  const p99 = floor.mesh.p99 - floor.upstream.p99;
-  return (
-    `Of the full path's added latency one at a time (${signed(full.p50)} / ${signed(full.p99)} ms at p50 / p99), ` +
-    `${signed(p50)} / ${signed(p99)} ms is the floor of its processes and protocols on this machine (measured above with handlers that only pass bytes along); ` +
-    `the rest, ${signed(full.p50 - p50)} / ${signed(full.p99 - p99)} ms, is the gateway's own work (validation, key check, cache, routing, translation, usage event) and what it sets off (the usage consumers, nats-server, Redis).`
-  );
-}
