@@ -15,6 +15,7 @@ import type { Job, RequestSpec, RunResult } from "./loadgen-protocol.js";
 import { type InspectTarget, liveMemory, streamCostBytes } from "./heap.js";
 import { childrenNamed, cpuDelta, cpuSnapshot, hwmNow, machineBusySeconds, RssSampler, rssNow, type Tracked } from "./proc.js";
 import { summarizeProfile } from "./profile.js";
+import { updateReadmeFigures } from "./readme-figures.js";
 import { floorAdded, renderMarkdown } from "./report.js";
 import { readSettings, type Settings } from "./settings.js";
 import { MIN_SOAK_S, soakVerdicts, soakVerdictText } from "./soak.js";
@@ -789,6 +790,7 @@ class Bench {
     writeFileSync(join(RESULTS_DIR, `${name}.md`), md);
     writeFileSync(join(RESULTS_DIR, "latest.json"), json);
     writeFileSync(join(RESULTS_DIR, "latest.md"), md);
+    updateReadmeFigures(join(RESULTS_DIR, "latest.json"));
     return { json: join(RESULTS_DIR, `${name}.json`), md };
   }
 }
@@ -970,5 +972,5 @@ if (failed) {
 }
 const { json, md } = bench.finish();
 process.stdout.write(`\n${md}\n`);
-log(`results: ${json} (and latest.json / latest.md beside it)`);
+log(`results: ${json} (and latest.json / latest.md beside it, and the figures in bench/README.md)`);
 process.exit(failed ? 1 : 0);

@@ -10,13 +10,13 @@ import { describeIdlePolicy } from "./wakeups.js";
 import type { BenchResult, ConsumersPausedResult, Measured, Skipped, SoakResult, TokenRelayResult } from "./types.js";
 
 const MB = 1024 * 1024;
-const ms = (v: number | undefined) => (v === undefined ? "–" : v < 10 && v > -10 ? v.toFixed(2) : v.toFixed(1));
-const signed = (v: number | undefined) => (v === undefined ? "–" : `${v >= 0 ? "+" : ""}${ms(v)}`);
-const int = (v: number | undefined) => (v === undefined ? "–" : Math.round(v).toLocaleString("en-US"));
+export const ms = (v: number | undefined) => (v === undefined ? "–" : v < 10 && v > -10 ? v.toFixed(2) : v.toFixed(1));
+export const signed = (v: number | undefined) => (v === undefined ? "–" : `${v >= 0 ? "+" : ""}${ms(v)}`);
+export const int = (v: number | undefined) => (v === undefined ? "–" : Math.round(v).toLocaleString("en-US"));
 const mb = (v: number | undefined) => (v === undefined ? "–" : (v / MB).toFixed(1));
 const isMeasured = (run: Measured | Skipped | undefined): run is Measured => run !== undefined && !("skipped" in run);
 
-function table(header: string[], align: ("l" | "r")[], rows: string[][]): string {
+export function table(header: string[], align: ("l" | "r")[], rows: string[][]): string {
   return [
     `| ${header.join(" | ")} |`,
     `|${align.map((a) => (a === "r" ? "---:" : "---")).join("|")}|`,
@@ -40,7 +40,7 @@ function processOrder(names: Iterable<string>): string[] {
 }
 
 const GATEWAY_COST = (name: string) => !["upstream", "loadgen"].includes(name);
-const gatewayCpu = (run: Measured) => Object.entries(run.cpuUsPerRequest).filter(([n]) => GATEWAY_COST(n)).reduce((a, [, v]) => a + v, 0);
+export const gatewayCpu = (run: Measured) => Object.entries(run.cpuUsPerRequest).filter(([n]) => GATEWAY_COST(n)).reduce((a, [, v]) => a + v, 0);
 /** CPU per request of one service, its replicas (`connector-up`, `connector-up-1`…) summed. */
 const serviceCpu = (run: Measured, service: string) =>
   Object.entries(run.cpuUsPerRequest)
