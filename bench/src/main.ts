@@ -42,6 +42,8 @@ import { describeIdlePolicy, idlePolicyFrom, measureWakeups } from "./wakeups.js
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BENCH_DIR = resolve(HERE, "..");
 const RESULTS_DIR = join(BENCH_DIR, "results");
+/** Every run's own files; git-ignored. Only `latest.*` in RESULTS_DIR is committed, and the README's figures come from it. */
+const RUNS_DIR = join(RESULTS_DIR, "runs");
 const CHAT = "/v1/chat/completions";
 const MB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -686,7 +688,7 @@ class Bench {
 
   async profile(config: GeneratedConfig): Promise<void> {
     const s = this.settings;
-    const dir = join(RESULTS_DIR, `profiles-${this.stamp}`);
+    const dir = join(RUNS_DIR, `profiles-${this.stamp}`);
     mkdirSync(dir, { recursive: true });
     const args = ["--cpu-prof", `--cpu-prof-dir=${dir}`];
     await this.startMesh("profile", config, { ingress: args, connector: args, policy: args, cache: args, router: args });
@@ -782,16 +784,16 @@ class Bench {
       );
     }
     if (r.meta.quick) r.meta.notes.push("quick mode: short runs, fewer samples and a short soak; figures are indicative only");
-    mkdirSync(RESULTS_DIR, { recursive: true });
+    mkdirSync(RUNS_DIR, { recursive: true });
     const json = `${JSON.stringify(r, null, 2)}\n`;
     const md = renderMarkdown(r);
     const name = `${this.stamp}${r.meta.quick ? "-quick" : ""}`;
-    writeFileSync(join(RESULTS_DIR, `${name}.json`), json);
-    writeFileSync(join(RESULTS_DIR, `${name}.md`), md);
+    writeFileSync(join(RUNS_DIR, `${name}.json`), json);
+    writeFileSync(join(RUNS_DIR, `${name}.md`), md);
     writeFileSync(join(RESULTS_DIR, "latest.json"), json);
     writeFileSync(join(RESULTS_DIR, "latest.md"), md);
     updateReadmeFigures(join(RESULTS_DIR, "latest.json"));
-    return { json: join(RESULTS_DIR, `${name}.json`), md };
+    return { json: join(RUNS_DIR, `${name}.json`), md };
   }
 }
 
@@ -972,5 +974,5 @@ if (failed) {
 }
 const { json, md } = bench.finish();
 process.stdout.write(`\n${md}\n`);
-log(`results: ${json} (and latest.json / latest.md beside it, and the figures in bench/README.md)`);
+log(`results: ${json}; also bench/results/latest.json / latest.md, and the figures in bench/README.md`);
 process.exit(failed ? 1 : 0);
