@@ -572,7 +572,7 @@ class Bench {
     const heapAfter = await liveMemory(heapTargets);
     const after = await rssMean(tracked, 4, 500);
     // The baseline is the lower of before and after: a GC between "before" and "during" otherwise
-    // hides the streams' memory (a run here once measured -49.8 KB per stream).
+    // hides the streams' memory, and the figure can come out negative.
     const baseline = (name: string) => Math.min(before[name] ?? 0, after[name] ?? before[name] ?? 0);
     const byService: Record<string, number> = {};
     for (const name of Object.keys(during)) byService[name] = holding.open > 0 ? ((during[name] ?? 0) - baseline(name)) / holding.open : 0;
@@ -660,8 +660,7 @@ class Bench {
     take();
     const timer = setInterval(take, s.soakSampleS * 1000);
     // Live memory (forced full GCs, one process at a time) just before and just after the run, never
-    // inside it: a reading stalls the mesh for a few hundred ms (one at two thirds made the
-    // soak's worst 30 s window p99 157 ms).
+    // inside it: a reading stalls the mesh, and a stall inside the run would be read as latency.
     const live: LiveReading[] = [];
     const readLive = async () => live.push({ tS: Math.round((performance.now() - began) / 100) / 10, bytes: await liveMemory(this.inspectTargets()) });
     await readLive();
@@ -821,12 +820,9 @@ const HOP_FLOOR_REQUESTS = 5_000;
 
 /**
  * TTL that every request with a never-sent body asks for (`x-switchyard-cache-ttl`): nothing reads
- * those entries again. With the config's hour, the cache's index and Redis would grow through the
- * whole soak by design, and the index would still hold the earlier phases' ~130,000 entries when
- * the soak starts: with its own entries coming and going on top, that Map crossed 131,072 entries
- * during the soak and doubled its table, +3.6 MB of live memory in the ingress, once, which read as
- * a climb (twelfth session, twice). With a minute, the index is back to a few thousand entries by
- * the soak and at its steady size after the soak's first minute.
+ * those entries again. With the config's hour the cache's index would still hold the earlier
+ * phases' entries during the soak, and its Map doubling its table would read as a climb; with a
+ * minute the index is at its steady size after the soak's first minute.
  */
 const UNIQUE_BODY_TTL_S = 60;
 

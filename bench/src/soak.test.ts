@@ -8,7 +8,7 @@ const MB = 1024 * 1024;
 const soakOf = (rssMB: (i: number) => number): SoakSample[] => Array.from({ length: 120 }, (_, i) => ({ tS: i * 5, rss: { svc: rssMB(i) * MB } }));
 
 it("reads a long GC sawtooth over a steady trough as levelling off", () => {
-  // 100 s teeth from 104 to 127 MB, the last one cut short high: the connector's soak of 2026-12-02.
+  // 100 s teeth from 104 to 127 MB, the last one cut short high, as a connector's soak under its old-generation floor.
   const [verdict] = soakVerdicts(soakOf((i) => (i >= 110 ? 138 : 104 + (i % 20) * 1.2)), ["svc"]);
   assert.equal(verdict!.levelsOff, true);
   assert.equal(verdict!.midMB, 104);
@@ -29,7 +29,7 @@ it("reads flat memory as flat", () => {
 const liveOf = (mb: [number, number]) => mb.map((m, i) => ({ tS: i * 600, bytes: { svc: m * MB } }));
 
 it("lets live memory decide where it was read: a sawtooth whose troughs moved is flat when live memory is", () => {
-  // RSS troughs 121 → 137 MB (the connector's soak of 2026-12-03), live memory steady at 31 MB.
+  // RSS troughs 121 → 137 MB while live memory stays steady at 31 MB: the sawtooth, not a leak.
   const [verdict] = soakVerdicts(soakOf((i) => (i < 40 ? 140 : i < 80 ? 121 + (i % 20) : 137 + (i % 3))), ["svc"], liveOf([31.0, 31.3]));
   assert.equal(verdict!.rssLevelsOff, false);
   assert.equal(verdict!.judgedBy, "live");

@@ -14,8 +14,7 @@ export const MIN_SOAK_S = 120;
  * and for the record: does RSS level off? A GC sawtooth puts teeth on top of the live heap, so each third
  * of the soak is summarised by its trough (lowest sample): where memory comes back to after a full
  * GC, which a leak raises. Levels off: the last third's trough is at most max(2 MB, 3%) above the
- * middle third's. (A 25th percentile, used before, moved with the teeth once they were longer than
- * a few samples: the connector's 100 s sawtooth under its old-generation floor read as +9.6 MB.)
+ * middle third's. (A percentile would move with the teeth once they span many samples.)
  */
 export function soakVerdicts(samples: SoakSample[], services: readonly string[], live: readonly LiveReading[] = []): SoakVerdict[] {
   const n = samples.length;

@@ -89,8 +89,7 @@ export interface StreamsResult {
   bytesPerStreamByService: Record<string, number>;
   /**
    * Live memory of each gateway process: JS heap in use + external (Buffer) memory after two forced
-   * full GCs, read through its inspector, bytes. In the tenth session's results (2026-12-03
-   * 09:37) the lowest of 10 samples of /metrics instead; absent before that.
+   * full GCs, read through its inspector, bytes. Absent in older results.
    */
   heapBefore?: Record<string, number>;
   heapDuring?: Record<string, number>;
@@ -108,7 +107,7 @@ export interface ImagesResult {
   rate: number;
   baselineSerial: Measured;
   gatewaySerial: Measured;
-  /** The cache on (a new body each request): the default path, image digested for the cache key. Absent in results before the ninth session (2026-12-02). */
+  /** The cache on (a new body each request): the default path, image digested for the cache key. Absent in older results. */
   gatewayCacheOnSerial?: Measured;
   baselineOpen: Measured;
   gatewayOpen: Measured;
@@ -145,7 +144,7 @@ export interface SoakVerdict {
   growthMB: number;
   /** Least-squares slope over the second half, MB per minute. */
   slopeMBPerMin: number;
-  /** The RSS troughs' verdict (the only one before the eleventh session). */
+  /** The RSS troughs' verdict (the only one in older results). */
   rssLevelsOff?: boolean;
   /** Live memory (JS heap + Buffers after forced full GCs) just before and just after the soak, MB, and the growth between. */
   liveStartMB?: number;
@@ -164,13 +163,13 @@ export interface LiveReading {
 
 export interface SoakResult {
   durationS: number;
-  /** Seconds of the same traffic, unmeasured, before the first reading (absent before the twelfth session: 0). */
+  /** Seconds of the same traffic, unmeasured, before the first reading (absent in older results: 0). */
   settleS?: number;
   rate: number;
   mix: string[];
   run: Measured;
   samples: SoakSample[];
-  /** Just before the soak started and just after it ended (absent before the eleventh session). */
+  /** Just before the soak started and just after it ended (absent in older results). */
   live?: LiveReading[];
   /** TTL the soak's cache stores ask for (`x-switchyard-cache-ttl`), so the cache reaches its steady size early in the soak. */
   cacheTtlS?: number;
@@ -213,12 +212,12 @@ export interface BenchResult {
     /**
      * One request at a time to the fake upstream directly, through one trivial relay process, and
      * through the full path's processes and protocols with trivial handlers (`protocol-floor.ts`).
-     * Absent before 2026-12-06's fourteenth session.
+     * Absent in older results.
      */
     protocolFloor?: ProtocolFloor;
-    /** How late sleeps of 0.2 ms woke before anything else ran (`wakeups.ts`). Absent before 2026-12-03's eleventh session. */
+    /** How late sleeps of 0.2 ms woke before anything else ran (`wakeups.ts`). Absent in older results. */
     wakeups?: WakeupLateness;
-    /** How the CPUs sleep when idle (`/sys`). Absent before 2026-12-04's twelfth session. */
+    /** How the CPUs sleep when idle (`/sys`). Absent in older results. */
     idlePolicy?: IdlePolicy;
     /** CPU used by processes outside the bench during measured runs, in cores. */
     otherLoad: { meanCores: number; maxCores: number };
@@ -235,9 +234,9 @@ export interface BenchResult {
   usageEvents: { saturation: Record<string, EventCheck>; mainMesh?: EventCheck };
   peakRss: Record<string, number>;
   phasePeakRss: Record<string, Record<string, number>>;
-  /** Absent before 2026-12-06's thirteenth session. */
+  /** Absent in older results. */
   consumersPaused?: ConsumersPausedResult;
-  /** Absent before 2026-12-06's thirteenth session. */
+  /** Absent in older results. */
   tokenRelay?: TokenRelayResult;
   streams?: StreamsResult;
   images?: ImagesResult;

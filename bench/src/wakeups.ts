@@ -45,9 +45,8 @@ export interface IdlePolicy {
   driver?: string;
   /**
    * How long an idle guest CPU polls before it halts (haltpoll's `guest_halt_poll_ns`). At 0 every
-   * idle moment halts the virtual CPU, and every wake-up goes through the host: the twelfth
-   * session measured that setting alone adding 0.1–0.4 ms to the full path's p50, one at a time
-   * (the sixth: a cross-core Node ping-pong 88 µs with it, 15 µs with 200 µs of polling).
+   * idle moment halts the virtual CPU, and every wake-up goes through the host, which one request
+   * at a time pays at every hand-over between processes (bench/README.md has the figures).
    */
   guestHaltPollNs?: number;
 }

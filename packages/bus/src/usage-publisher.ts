@@ -13,8 +13,8 @@ export interface UsagePublisherOptions {
    * through it, each consumer; sending a few milliseconds' worth of events together is what makes
    * the whole usage pipeline cheap per event. Events are off the request path, so the wait costs nobody.
    * But each send sets off a burst in nats-server, the consumers and Redis that requests on the
-   * same cores wait behind: 20 ms keeps the bursts short (one at a time, 6 of 6 alternating runs:
-   * p99 about 0.6 ms lower than at 50 ms; 10 ms wakes the consumers too often, bench/README.md).
+   * same cores wait behind: the default keeps those bursts short without waking the consumers so
+   * often that more requests meet one.
    */
   lingerMs?: number;
   /** Events waiting that trigger a send at once, without lingering. */

@@ -45,8 +45,7 @@ function spawnServer(binary: string, args: string[], env: NodeJS.ProcessEnv = pr
 
 /**
  * On a machine of two cores or fewer, which the whole mesh shares, one Go scheduler thread is
- * enough for nats-server and stops it spinning for work: 27 -> 23 µs of its CPU per request at
- * 4,500 req/s here. A GOMAXPROCS already set is left alone.
+ * enough for nats-server and stops it spinning for work. A GOMAXPROCS already set is left alone.
  */
 function natsEnv(): NodeJS.ProcessEnv {
   if (process.env.GOMAXPROCS || availableParallelism() > 2) return process.env;

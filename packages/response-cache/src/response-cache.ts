@@ -32,8 +32,7 @@ interface PendingStore {
 
 // KEYS: the entries. ARGV: value, TTL and "1" to replace (else the first answer stored wins) for
 // each entry, then the channel and the announcement of the keys. One command for a whole batch:
-// a pipeline of SETs costs the client a command object, a promise and a reply each, about twice
-// the client CPU per entry of this (13-17 against 4-8 us, `/tmp` benchmark with 50 per batch).
+// a pipeline of SETs costs the client a command object, a promise and a reply per entry.
 const STORE_ALL = `
 for i = 1, #KEYS do
   local at = i * 3 - 2

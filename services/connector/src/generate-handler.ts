@@ -114,8 +114,7 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
  * An adapter's view of one call. A class, not an object literal with getters: each literal's
  * getters are new closures, so every call's context got a hidden class of its own, and the
  * long-lived transition tree that links those classes kept each call's whole object graph (the
- * getters close over it) alive through the next scavenge. One call at a time in the mesh, the
- * connector promoted ~470 KB per scavenge that way; with a class, ~70 KB (`--trace-gc-nvp`).
+ * getters close over it) alive through the next scavenge, to be promoted.
  */
 class CallAdapterContext implements AdapterContext {
   constructor(

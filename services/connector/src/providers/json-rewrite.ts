@@ -1,7 +1,6 @@
 // Changes a few top-level members of a JSON object without parsing or re-serializing the rest: the
-// other members are copied as the bytes they were. A body carrying a 1 MB base64 image was
-// JSON.stringify'd (0.8 ms) and turned back into bytes (0.9 ms) by the connector only to change its
-// `model`; string contents are skipped with Buffer.indexOf, so the image costs one copy.
+// other members are copied as the bytes they were, so a body carrying a 1 MB base64 image is not
+// serialized again only to change its `model`; string contents are skipped with Buffer.indexOf.
 //
 // The ingress validated the body before; anything the scan does not expect makes `rewriteTopLevel`
 // answer undefined, and the caller parses and serializes the object instead.

@@ -10,8 +10,8 @@ export interface DevKeyCheckOptions {
 
 /**
  * Why the ingress must not listen on `host`: the well-known development key works there. Policy
- * holds the keys, so it is asked (the ingress itself never parses the key list, which with 100,000
- * keys cost it ~800 MB). Any answer but "invalid API key" means the key exists (it may merely be
+ * holds the keys, so it is asked (the ingress itself never parses the key list, which can be
+ * hundreds of megabytes once parsed). Any answer but "invalid API key" means the key exists (it may merely be
  * over budget or limited to some models). Undefined when the key does not work. Throws when policy
  * has not answered within `giveUpMs`: without the answer the ingress cannot know it is safe.
  */

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 const SANE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 // A random per-process prefix and a counter: unique across replicas and restarts without a
-// getrandom syscall per request (syscalls cost ~20 µs each on our VMs).
+// getrandom syscall per request.
 const PREFIX = `req_${randomBytes(8).toString("hex")}`;
 let counter = 0;
 

@@ -6,8 +6,8 @@ type Level = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
 /**
  * `request.log` that becomes a real child logger (bound to the request id) only when something
- * logs through it. Fastify makes a pino child per request by default: ~1 µs and ~430 bytes each
- * (its bindings go through the redaction setup), for a logger almost no request uses.
+ * logs through it. Fastify makes a pino child per request by default (its bindings go through
+ * the redaction setup), for a logger almost no request uses.
  */
 class LazyRequestLogger {
   private made: FastifyBaseLogger | undefined;
