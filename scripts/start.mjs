@@ -7,7 +7,7 @@ import { pathToFileURL } from "node:url";
 ensureInstalled();
 build();
 
-const { ensureInfra, startMesh, MissingDependencyError } = await import(pathToFileURL(join(ROOT, "packages/mesh/dist/index.js")).href);
+const { ensureInfra, startMesh, parseReplicaCounts, MissingDependencyError } = await import(pathToFileURL(join(ROOT, "packages/mesh/dist/index.js")).href);
 const { readEnv, DEV_ADMIN_KEY } = await import(pathToFileURL(join(ROOT, "packages/config/dist/index.js")).href);
 
 let env;
@@ -15,6 +15,16 @@ try {
   env = readEnv();
 } catch (error) {
   console.error(error.message);
+  process.exit(1);
+}
+
+// Replicas per connector group: `npm start -- --replicas openai=2,mock=1` or SWITCHYARD_CONNECTOR_REPLICAS.
+let connectorReplicas;
+try {
+  const flag = process.argv.indexOf("--replicas");
+  connectorReplicas = parseReplicaCounts(flag >= 0 ? process.argv[flag + 1] : process.env.SWITCHYARD_CONNECTOR_REPLICAS);
+} catch (error) {
+  console.error(`✖ ${error.message}`);
   process.exit(1);
 }
 
@@ -38,6 +48,7 @@ try {
     logLevel: env.LOG_LEVEL,
     redisPrefix: env.SWITCHYARD_REDIS_PREFIX,
     logs: "pretty",
+    connectorReplicas,
     onUnexpectedExit: (name, code) => console.error(`✖ ${name} exited unexpectedly (code ${code})`),
   });
 } catch (error) {

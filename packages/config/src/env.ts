@@ -47,6 +47,8 @@ export const EnvSchema = T.Object({
   GRPC_SOCKET: T.Optional(T.String({ minLength: 1 })),
   OPS_PORT: T.Optional(Port),
   PROVIDER: T.Optional(T.String({ minLength: 1 })),
+  /** The providers one connector process serves, comma-separated (overrides PROVIDER). */
+  PROVIDERS: T.Optional(T.String({ minLength: 1 })),
   CONNECTOR_ADVERTISE_HOST: T.Optional(T.String({ minLength: 1 })),
   LOG_LEVEL: T.Union(
     ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => T.Literal(l)),

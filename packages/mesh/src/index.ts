@@ -1,4 +1,4 @@
-export { MESH_SERVICES, startMesh, REPO_ROOT } from "./launcher.js";
+export { MESH_SERVICES, startMesh, REPO_ROOT, defaultConnectorGroups, parseReplicaCounts } from "./launcher.js";
 export type { Mesh, MeshOptions, ServiceProcess, ConnectorPlan } from "./launcher.js";
 export { ensureInfra, startIsolatedInfra, startPrivateNats, startPrivateRedis, MissingDependencyError } from "./infra.js";
 export type { Infra, PrivateServer } from "./infra.js";

@@ -19,11 +19,47 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..
 /** Every service of the mesh (a folder under services/ each): the names `nodeArgs` and `serviceEnv` take. */
 export const MESH_SERVICES = Object.keys(SERVICE_PORTS) as readonly (keyof typeof SERVICE_PORTS)[];
 
+/** One connector group: a process per replica, each serving every provider of the group. */
 export interface ConnectorPlan {
-  /** Provider name from the config. */
-  provider: string;
+  /** Provider names from the config (or `provider` for a group of one). */
+  providers?: string[];
+  provider?: string;
+  /** The group's name, in process names (`connector-<group>`); the first provider's by default. */
+  group?: string;
   replicas?: number;
 }
+
+/**
+ * The launcher's default: one connector group per provider kind (OpenAI-compatible endpoints and
+ * Azure share one), so a config with many endpoints still runs a handful of processes.
+ */
+export function defaultConnectorGroups(
+  providers: readonly { name: string; kind: string; enabled: boolean }[],
+  replicas: Readonly<Record<string, number>> = {},
+): ConnectorPlan[] {
+  const groups = new Map<string, string[]>();
+  for (const provider of providers) {
+    if (!provider.enabled) continue;
+    const group = provider.kind === "azure" ? "openai" : provider.kind;
+    groups.set(group, [...(groups.get(group) ?? []), provider.name]);
+  }
+  return [...groups].map(([group, names]) => ({ group, providers: names, replicas: replicas[group] ?? 1 }));
+}
+
+/** `openai=2,mock=1` (SWITCHYARD_CONNECTOR_REPLICAS, `npm start -- --replicas …`) → counts per group. */
+export function parseReplicaCounts(text: string | undefined): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const part of (text ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z0-9._-]+)=([0-9]+)$/.exec(part);
+    if (!match || Number(match[2]) < 1 || Number(match[2]) > 64) {
+      throw new Error(`connector replicas: "${part}" is not <group>=<count> with a count from 1 to 64 (e.g. openai=2,mock=1)`);
+    }
+    counts[match[1]!] = Number(match[2]);
+  }
+  return counts;
+}
+
+const providersOf = (plan: ConnectorPlan): string[] => plan.providers ?? (plan.provider ? [plan.provider] : []);
 
 export interface MeshOptions {
   configPath: string;
@@ -34,8 +70,10 @@ export interface MeshOptions {
   host?: string;
   /** The ingress's port when `ports` is `default` (SWITCHYARD_PORT). */
   ingressPort?: number;
-  /** Which connectors to run; by default one replica for every enabled provider. */
+  /** Which connector groups to run; by default `defaultConnectorGroups` of the config. */
   connectors?: ConnectorPlan[];
+  /** Replicas per default group (ignored when `connectors` is given). */
+  connectorReplicas?: Record<string, number>;
   /** `pretty`: prefixed, readable lines on stdout; `quiet`: kept in memory for `recentLogs`; or a folder for one file per service. */
   logs?: "pretty" | "quiet" | { dir: string };
   logLevel?: string;
@@ -69,8 +107,8 @@ export interface Mesh {
   ingressPort: number;
   processes: ServiceProcess[];
   recentLogs(name?: string): string;
-  /** Starts one more process like an existing one (e.g. another connector replica). */
-  addConnector(provider: string): Promise<ServiceProcess>;
+  /** Starts one more connector replica serving these providers (a group's name or a provider's). */
+  addConnector(providers: string | string[]): Promise<ServiceProcess>;
   stopProcess(name: string, signal?: NodeJS.Signals): Promise<number | null>;
   stop(): Promise<void>;
 }
@@ -89,11 +127,14 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const ephemeral = options.ports === "ephemeral";
   const pick = async (fixed: number) => (ephemeral ? freePort(host) : fixed);
   const config = loadConfig(options.configPath);
-  const connectors =
-    options.connectors ??
-    Object.values(config.providers)
-      .filter((p) => p.enabled)
-      .map((p) => ({ provider: p.name, replicas: 1 }));
+  const connectors = options.connectors ?? defaultConnectorGroups(Object.values(config.providers), options.connectorReplicas);
+  for (const plan of connectors) {
+    const names = providersOf(plan);
+    if (names.length === 0) throw new Error(`connector group ${plan.group ?? "(unnamed)"} names no provider`);
+    for (const name of names) {
+      if (!config.providers[name]) throw new Error(`connector group ${plan.group ?? name}: unknown provider "${name}" (known: ${Object.keys(config.providers).join(", ")})`);
+    }
+  }
 
   const grpc = {
     policy: await pick(SERVICE_PORTS.policy.grpc),
@@ -118,17 +159,20 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   };
 
   let connectorIndex = 0;
-  const connectorSpec = async (provider: string): Promise<Spec> => {
+  const connectorNames = new Set<string>();
+  const connectorSpec = async (providers: string[], group = providers[0]!): Promise<Spec> => {
     const index = connectorIndex++;
     const grpcPort = await pick(SERVICE_PORTS.connector.grpc + index);
-    const name = `connector-${provider}${index === 0 ? "" : `-${index}`}`;
+    let name = `connector-${group}`;
+    for (let n = 1; connectorNames.has(name); n++) name = `connector-${group}-${n}`;
+    connectorNames.add(name);
     const socket = socketOf(name);
     return {
       name,
       service: "connector",
       grpcPort,
       opsPort: await pick(SERVICE_PORTS.connector.ops + index),
-      env: { PROVIDER: provider, GRPC_PORT: String(grpcPort), ...(socket ? { GRPC_SOCKET: socket } : {}) },
+      env: { PROVIDERS: providers.join(","), GRPC_PORT: String(grpcPort), ...(socket ? { GRPC_SOCKET: socket } : {}) },
     };
   };
   const grpcEnv = (name: string, port: number): Record<string, string> => {
@@ -143,7 +187,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     { name: "logger", service: "logger", opsPort: await pick(SERVICE_PORTS.logger.ops), env: {} },
   ];
   for (const plan of connectors) {
-    for (let i = 0; i < (plan.replicas ?? 1); i++) backends.push(await connectorSpec(plan.provider));
+    for (let i = 0; i < (plan.replicas ?? 1); i++) backends.push(await connectorSpec(providersOf(plan), plan.group));
   }
   const ingress: Spec = {
     name: "ingress",
@@ -271,8 +315,10 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     recentLogs,
     stopProcess,
     stop,
-    addConnector: async (provider) => {
-      const proc = launch(await connectorSpec(provider));
+    addConnector: async (providers) => {
+      const group = connectors.find((plan) => plan.group === providers);
+      const names = group ? providersOf(group) : typeof providers === "string" ? [providers] : providers;
+      const proc = launch(await connectorSpec(names, group?.group));
       await awaitReady(proc);
       return proc;
     },

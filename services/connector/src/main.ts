@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { announceConnector, connectBus, type NatsConnection } from "@switchyard/bus";
 import { loadConfig, portOf, readEnv, SERVICE_PORTS } from "@switchyard/config";
 import { createLogger, createRegistry, exitOnStartFailure, onShutdown, startOpsServer } from "@switchyard/telemetry";
-import { selectProvider } from "./select-provider.js";
+import { selectProviders } from "./select-provider.js";
 import { type ConnectorServer, startConnectorServer } from "./server.js";
 
 /** In-flight streams get this long to finish at shutdown before they are cancelled. */
@@ -21,15 +21,16 @@ try {
 async function main(): Promise<void> {
   // Keys are policy's business: skipping them keeps a config with many keys cheap to load here.
   const config = loadConfig(env.SWITCHYARD_CONFIG, process.env, { withoutKeys: true });
-  const provider = selectProvider(config, env.PROVIDER);
-  const log = logger.child({ provider: provider.name, kind: provider.kind });
+  const providers = selectProviders(config, env.PROVIDERS, env.PROVIDER);
+  const names = providers.map((p) => p.name);
+  const log = providers.length === 1 ? logger.child({ provider: names[0], kind: providers[0]!.kind }) : logger.child({ providers: names });
   const registry = createRegistry("connector");
 
   let server: ConnectorServer | undefined;
   let nats: NatsConnection | undefined;
   let natsUp = false;
   let stopping = false;
-  let announcement: { leave(): void } | undefined;
+  let announcements: { leave(): void }[] = [];
 
   const ops = await startOpsServer({
     host: env.GRPC_HOST,
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   onShutdown(log, () => [
     ["leave the connector registry", async () => {
       stopping = true;
-      announcement?.leave();
+      for (const announcement of announcements) announcement.leave();
       await nats?.flush();
     }],
     ["drain in-flight streams", () => server?.shutdown(DRAIN_GRACE_MS)],
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
   ]);
 
   server = await startConnectorServer({
-    provider,
+    providers,
     host: env.GRPC_HOST,
     port: portOf(env.GRPC_PORT, SERVICE_PORTS.connector.grpc),
     ...(env.GRPC_SOCKET ? { socketPath: env.GRPC_SOCKET } : {}),
@@ -63,15 +64,17 @@ async function main(): Promise<void> {
   });
 
   log.info({ grpc_port: server.port }, "grpc server bound; connecting to nats");
-  nats = await connectBus(env.NATS_URL, `connector-${provider.name}`, log);
+  nats = await connectBus(env.NATS_URL, `connector-${names.join("+")}`, log);
   natsUp = true;
   void trackNats(nats, (up) => (natsUp = up));
 
   // On a Unix socket only callers on this host can reach us; the launcher sets it for local meshes.
   const address = env.GRPC_SOCKET ? `unix://${env.GRPC_SOCKET}` : `${advertiseHost(env.CONNECTOR_ADVERTISE_HOST, env.GRPC_HOST)}:${server.port}`;
-  const id = `${provider.name}-${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
-  if (!stopping) announcement = announceConnector(nats, { id, provider: provider.name, address });
-  log.info({ id, address, grpc_port: server.port, ops_port: ops.port }, "connector ready");
+  // One registration per provider, all at this address: the ingress shares one channel per address.
+  const suffix = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const connection = nats;
+  if (!stopping) announcements = names.map((name) => announceConnector(connection, { id: `${name}-${suffix}`, provider: name, address }));
+  log.info({ providers: names, address, grpc_port: server.port, ops_port: ops.port }, "connector ready");
 }
 
 /** Follows the NATS connection so readiness tells the truth during reconnects. */

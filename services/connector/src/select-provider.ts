@@ -18,3 +18,13 @@ export function selectProvider(config: GatewayConfig, name: string | undefined):
   }
   return provider;
 }
+
+/** The providers of a connector group: `PROVIDERS` (comma-separated) or the single `PROVIDER`. */
+export function selectProviders(config: GatewayConfig, names: string | undefined, single: string | undefined): ProviderConfig[] {
+  const list = (names ?? "")
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
+  if (list.length === 0) return [selectProvider(config, single)];
+  return [...new Set(list)].map((name) => selectProvider(config, name));
+}

@@ -41,7 +41,7 @@ const failureOf = (list: GenerateResponse["event"][]) => {
 
 async function start(provider: ProviderConfig): Promise<{ server: ConnectorServer; client: Client; registry: Registry }> {
   const registry = new Registry();
-  const server = await startConnectorServer({ provider, host: "127.0.0.1", port: 0, logger: silentLogger, registry });
+  const server = await startConnectorServer({ providers: [provider], host: "127.0.0.1", port: 0, logger: silentLogger, registry });
   const client = createClient(ConnectorService, `127.0.0.1:${server.port}`);
   await client.waitForReady(5_000);
   return { server, client, registry };

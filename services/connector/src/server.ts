@@ -8,7 +8,8 @@ import { adapterFactories } from "./providers/registry.js";
 import type { ProviderAdapter } from "./providers/types.js";
 
 export interface ConnectorServerOptions {
-  provider: ProviderConfig;
+  /** The providers this process serves; a call goes to the one its deployment names. */
+  providers: ProviderConfig[];
   host: string;
   /** 0 picks a free port; the bound one is in `port`. */
   port: number;
@@ -16,7 +17,7 @@ export interface ConnectorServerOptions {
   socketPath?: string;
   logger: Logger;
   registry: Registry;
-  /** Replaces the adapter the provider's kind selects (tests). */
+  /** Replaces the adapter the provider's kind selects (tests; one provider). */
   adapter?: ProviderAdapter;
 }
 
@@ -32,11 +33,23 @@ export function createAdapter(provider: ProviderConfig): ProviderAdapter {
   return adapterFactories[provider.kind](provider);
 }
 
-/** Serves ConnectorService for one provider. */
+/** Serves ConnectorService for one or more providers. */
 export async function startConnectorServer(options: ConnectorServerOptions): Promise<ConnectorServer> {
-  const { provider, logger } = options;
-  const adapter = options.adapter ?? createAdapter(provider);
-  const generate = createGenerateHandler({ provider, adapter, logger, metrics: createConnectorMetrics(options.registry) });
+  const { providers, logger } = options;
+  if (providers.length === 0) throw new Error("a connector serves at least one provider");
+  const metrics = createConnectorMetrics(options.registry);
+  const adapters = providers.map((provider) => (options.adapter && providers.length === 1 ? options.adapter : createAdapter(provider)));
+  const closeAdapters = () => Promise.all(adapters.map((adapter) => adapter.close?.()));
+  const handlers = new Map(
+    providers.map((provider, i) => [
+      provider.name,
+      createGenerateHandler({ provider, adapter: adapters[i]!, logger: providers.length === 1 ? logger : logger.child({ provider: provider.name }), metrics }),
+    ]),
+  );
+  const only = providers.length === 1 ? handlers.get(providers[0]!.name)! : undefined;
+  const fallback = handlers.get(providers[0]!.name)!;
+  // A deployment of a provider this process does not serve reaches the first handler, which says so.
+  const generate: typeof fallback = only ?? ((request, call) => (handlers.get(request.deployment?.provider ?? "") ?? fallback)(request, call));
   let grpc: RunningServer;
   try {
     grpc = await startGrpcServer(
@@ -47,7 +60,7 @@ export async function startConnectorServer(options: ConnectorServerOptions): Pro
       options.socketPath,
     );
   } catch (error) {
-    await adapter.close?.();
+    await closeAdapters();
     throw error;
   }
   return {
@@ -55,7 +68,7 @@ export async function startConnectorServer(options: ConnectorServerOptions): Pro
     inFlight: () => grpc.inFlight(),
     async shutdown(graceMs) {
       await grpc.shutdown(graceMs);
-      await adapter.close?.();
+      await closeAdapters();
     },
   };
 }

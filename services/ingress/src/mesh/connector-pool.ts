@@ -10,6 +10,12 @@ interface Replica {
   client: ConnectorClient;
 }
 
+interface Channel {
+  client: ConnectorClient;
+  /** Registrations using it: a connector serving several providers announces each at one address. */
+  users: number;
+}
+
 /**
  * gRPC channels to every connector replica heard on NATS, one long-lived channel each. Replicas
  * that appear are used at once; replicas that leave or fall silent are dropped.
@@ -18,6 +24,7 @@ export class ConnectorPool {
   private readonly directory: ConnectorDirectory;
   private readonly replicas = new Map<string, Replica>();
   private readonly cursor = new Map<string, number>();
+  private readonly channels = new Map<string, Channel>();
 
   constructor(nats: NatsConnection, private readonly logger: Logger) {
     this.directory = new ConnectorDirectory(nats);
@@ -52,8 +59,14 @@ export class ConnectorPool {
   private add(announcement: ConnectorAnnouncement): void {
     const known = this.replicas.get(announcement.id);
     if (known?.announcement.address === announcement.address) return;
-    if (known) known.client.close();
-    this.replicas.set(announcement.id, { announcement, client: createClient(ConnectorService, announcement.address) });
+    if (known) this.release(known.announcement.address);
+    let channel = this.channels.get(announcement.address);
+    if (!channel) {
+      channel = { client: createClient(ConnectorService, announcement.address), users: 0 };
+      this.channels.set(announcement.address, channel);
+    }
+    channel.users++;
+    this.replicas.set(announcement.id, { announcement, client: channel.client });
     this.logger.info({ provider: announcement.provider, address: announcement.address }, "connector replica joined");
   }
 
@@ -61,7 +74,14 @@ export class ConnectorPool {
     const replica = this.replicas.get(id);
     if (!replica) return;
     this.replicas.delete(id);
-    replica.client.close();
+    this.release(replica.announcement.address);
     this.logger.info({ provider: replica.announcement.provider, address: replica.announcement.address }, "connector replica left");
+  }
+
+  private release(address: string): void {
+    const channel = this.channels.get(address);
+    if (!channel || --channel.users > 0) return;
+    this.channels.delete(address);
+    channel.client.close();
   }
 }

@@ -72,39 +72,51 @@ export async function openFirstAttempt(
         }),
       );
 
-    const replica = connectors.pick(deployment.provider);
-    if (!replica) {
-      lastError = new GatewayError("no_deployment_available", `No connector for provider "${deployment.provider}" is running.`);
-      record(0, "no_connector");
+    // A replica that cannot be reached or dies before its first event is retried on a sibling
+    // replica of the same provider: the deployment is fine, only that process is gone.
+    const tried = new Set<string>();
+    let opened: { call: AsyncIterator<GenerateResponse>; first: IteratorResult<GenerateResponse> } | undefined;
+    let transportError: GatewayError | undefined;
+    for (;;) {
+      const replica = connectors.pick(deployment.provider, tried);
+      if (!replica) break;
+      tried.add(replica.id);
+      const left = request.deadline - Date.now();
+      const timeoutMs = Math.min(left, deployment.timeoutMs || left);
+      const call = replica.client.generate(
+        {
+          requestId: request.requestId,
+          deployment,
+          operation: request.operation,
+          stream: request.stream,
+          body: request.body,
+          timeoutMs,
+        },
+        // A client that leaves cancels the attempt in flight.
+        { cancellation: request.cancellation, timeoutMs: timeoutMs + 1_000 },
+      );
+      const iterator = call[Symbol.asyncIterator]();
+      try {
+        opened = { call: iterator, first: await iterator.next() };
+        break;
+      } catch (error) {
+        void iterator.return?.();
+        if (request.cancellation.cancelled) throw new GatewayError("request_cancelled", "The client closed the connection.");
+        transportError = fromTransportError(error, deployment);
+        record(0, transportError.code);
+        // A deadline is the deployment's, not the replica's: no sibling retry.
+        if (transportError.code === "upstream_timeout" || request.deadline - Date.now() <= 0) break;
+      }
+    }
+    if (!opened) {
+      if (!transportError) record(0, "no_connector");
+      lastError =
+        transportError ?? new GatewayError("no_deployment_available", `No connector for provider "${deployment.provider}" is running.`);
       continue;
     }
-
-    const timeoutMs = Math.min(remaining, deployment.timeoutMs || remaining);
-    const call = replica.client.generate(
-      {
-        requestId: request.requestId,
-        deployment,
-        operation: request.operation,
-        stream: request.stream,
-        body: request.body,
-        timeoutMs,
-      },
-      // A client that leaves cancels the attempt in flight.
-      { cancellation: request.cancellation, timeoutMs: timeoutMs + 1_000 },
-    );
-    const iterator = call[Symbol.asyncIterator]();
+    const iterator = opened.call;
+    const first = opened.first;
     const cancel = () => void iterator.return?.();
-
-    let first: IteratorResult<GenerateResponse>;
-    try {
-      first = await iterator.next();
-    } catch (error) {
-      cancel();
-      if (request.cancellation.cancelled) throw new GatewayError("request_cancelled", "The client closed the connection.");
-      lastError = fromTransportError(error, deployment);
-      record(0, lastError.code);
-      continue;
-    }
 
     if (first.done) {
       cancel();
