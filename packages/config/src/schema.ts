@@ -87,8 +87,8 @@ export const KeySchema = T.Object(
 
 export const CacheSchema = T.Object(
   {
-    enabled: T.Optional(T.Boolean({ default: true })),
-    ttl_s: T.Optional(T.Integer({ ...PositiveInt, default: 3600, description: "how long an answer is kept" })),
+    enabled: T.Optional(T.Boolean({ default: true, description: "false: answers are neither looked up nor stored" })),
+    ttl_s: T.Optional(T.Integer({ ...PositiveInt, default: 3600, description: "seconds an answer is kept, unless the request's `x-switchyard-cache-ttl` says otherwise" })),
     max_entry_bytes: T.Optional(T.Integer({ ...PositiveInt, default: 1024 * 1024, description: "larger answers are not stored" })),
     index_max_entries: T.Optional(
       T.Integer({
@@ -110,7 +110,7 @@ export const LimitsSchema = T.Object(
   {
     max_request_bytes: T.Optional(T.Integer({ ...PositiveInt, default: 16 * 1024 * 1024, description: "larger bodies get 413" })),
   },
-  { additionalProperties: false, default: {} },
+  { additionalProperties: false, default: {}, description: "limits on what clients send" },
 );
 
 export const StreamingSchema = T.Object(
@@ -119,7 +119,7 @@ export const StreamingSchema = T.Object(
       T.Integer({ minimum: 0, default: 15_000, description: "SSE comment after this long without data; 0 turns it off" }),
     ),
   },
-  { additionalProperties: false, default: {} },
+  { additionalProperties: false, default: {}, description: "server-sent event streams to clients" },
 );
 
 export const ConfigFileSchema = T.Object(
