@@ -33,6 +33,11 @@ export function ensureInstalled() {
   }
 }
 
+export function lint() {
+  console.log("› checking lint and formatting (biome check)…");
+  run(join(ROOT, "node_modules", ".bin", "biome"), ["check", "--no-errors-on-unmatched"]);
+}
+
 export function build() {
   console.log("› building (turbo run build)…");
   run(join(ROOT, "node_modules", ".bin", "turbo"), ["run", "build", "--output-logs=errors-only"], {

@@ -31,7 +31,6 @@ import type {
   PathResult,
   ProfileResult,
   ScalingResult,
-  SoakResult,
   SoakSample,
   StreamsResult,
   TokenRelayResult,
@@ -897,7 +896,7 @@ async function rssMean(tracked: readonly Tracked[], samples: number, everyMs: nu
 
 function targetChecks(r: BenchResult): BenchResult["targets"] {
   const out: BenchResult["targets"] = [];
-  const check = (name: string, target: string, value: number | undefined, limit: number, unit: string, atLeast = false) =>
+  const check = (name: string, value: number | undefined, limit: number, unit: string, atLeast = false) =>
     out.push({
       name,
       target: `${atLeast ? "≥" : "≤"} ${limit} ${unit}`,
@@ -905,9 +904,9 @@ function targetChecks(r: BenchResult): BenchResult["targets"] {
       pass: value === undefined ? undefined : atLeast ? value >= limit : value <= limit,
     });
   const o = r.overhead;
-  check("full path added p50, one at a time", "", o.full?.serial?.p50, 0.5, "ms");
-  check("full path added p99, one at a time", "", o.full?.serial?.p99, 2, "ms");
-  check("cache hit added p50, one at a time", "", o.hit?.serial?.p50, 0.3, "ms");
+  check("full path added p50, one at a time", o.full?.serial?.p50, 0.5, "ms");
+  check("full path added p99, one at a time", o.full?.serial?.p99, 2, "ms");
+  check("cache hit added p50, one at a time", o.hit?.serial?.p50, 0.3, "ms");
   for (const [rate, limit] of [
     ["500", 5],
     ["1000", 10],
@@ -915,11 +914,11 @@ function targetChecks(r: BenchResult): BenchResult["targets"] {
     const run = r.paths.full?.rates[rate];
     const name = `full path added p99 at ${Number(rate).toLocaleString("en-US")} req/s`;
     if (run && !isMeasured(run)) out.push({ name, target: `≤ ${limit} ms`, measured: run.skipped, pass: false });
-    else check(name, "", o.full?.rates[rate]?.p99, limit, "ms");
+    else check(name, o.full?.rates[rate]?.p99, limit, "ms");
   }
-  check("full path saturation throughput", "", r.paths.full?.saturation?.achievedRps, 2500, "req/s", true);
-  check("stream TTFT added p99, one at a time", "", o.stream?.ttftSerial?.p99, 2, "ms");
-  check("memory per open stream (1,000 open)", "", r.streams ? streamCostBytes(r.streams) / 1024 : undefined, 50, "KB");
+  check("full path saturation throughput", r.paths.full?.saturation?.achievedRps, 2500, "req/s", true);
+  check("stream TTFT added p99, one at a time", o.stream?.ttftSerial?.p99, 2, "ms");
+  check("memory per open stream (1,000 open)", r.streams ? streamCostBytes(r.streams) / 1024 : undefined, 50, "KB");
   const sat = Object.values(r.usageEvents.saturation);
   out.push({
     name: "usage events lost at saturation",

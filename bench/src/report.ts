@@ -268,7 +268,7 @@ export function renderMarkdown(r: BenchResult): string {
           }),
       ),
     );
-    out.push("¹ every Switchyard service plus nats-server and redis-server; the upstream and the load generator are shown for context, not counted. The machine has " + `${m.machine.cpus} cores = ${int(m.machine.cpus * 1e6)} µs of CPU per second: total µs/request × req/s near that figure means CPU-bound.`);
+    out.push(`¹ every Switchyard service plus nats-server and redis-server; the upstream and the load generator are shown for context, not counted. The machine has ${m.machine.cpus} cores = ${int(m.machine.cpus * 1e6)} µs of CPU per second: total µs/request × req/s near that figure means CPU-bound.`);
     const idle = r.idleCpuMsPerS;
     if (Object.keys(idle).length > 0) {
       out.push(`With no traffic the processes use (ms of CPU per second): ${processOrder(Object.keys(idle)).map((n) => `${n} ${idle[n]!.toFixed(1)}`).join(", ")}. At low request rates this background is part of the figures above.`);

@@ -389,7 +389,7 @@ describe("deploy/docker-compose.yml", () => {
   });
 
   test("refuses to start without SWITCHYARD_ADMIN_KEY, with a message naming it", () => {
-    const { services, config } = setup();
+    const { config } = setup();
     assert.throws(() => loadCompose({}), /SWITCHYARD_ADMIN_KEY.*set SWITCHYARD_ADMIN_KEY/);
     assert.ok(config.variables.has("SWITCHYARD_ADMIN_KEY"), "the mounted config takes its admin key from SWITCHYARD_ADMIN_KEY");
     const withDevKey = loadCompose({ SWITCHYARD_ADMIN_KEY: "sk-switchyard-dev" });
@@ -639,7 +639,7 @@ describe("deploy/k8s", () => {
   });
 
   test("runs every service of the mesh from an existing entry point, with the config mounted", () => {
-    const { podSpec, nodeContainers, configMapKey, config, workloads } = setup();
+    const { podSpec, nodeContainers, configMapKey, workloads } = setup();
     assert.deepEqual(new Set(workloads.map((w) => w.service)), new Set(SERVICE_NAMES));
     for (const { workload, container } of nodeContainers) {
       const where = `${workload.file} ${workload.name}`;

@@ -66,7 +66,7 @@ describe("vercel ai: generateText", () => {
     assert.equal(call?.toolName, "get_weather");
     assert.equal(typeof (call?.input as { location?: unknown } | undefined)?.location, "string");
     const toolResult = first?.toolResults[0];
-    assert.equal(toolResult?.output, `18C and sunny in ${(call?.input as { location: string }).location}`);
+    assert.equal(toolResult?.output, `18C and sunny in ${(call?.input as { location: string } | undefined)?.location}`);
     assert.equal(second?.finishReason, "stop");
     assert.equal(result.text, `tool result: ${String(toolResult?.output)}`);
   });
@@ -141,7 +141,7 @@ describe("vercel ai: streamText", () => {
     const call = steps[0]?.toolCalls[0];
     assert.equal(call?.toolName, "get_weather");
     assert.deepEqual(JSON.parse(inputDeltas), call?.input, "the streamed input deltas assemble into the call's input");
-    assert.equal(await result.text, `tool result: 18C and sunny in ${(call?.input as { location: string }).location}`);
+    assert.equal(await result.text, `tool result: 18C and sunny in ${(call?.input as { location: string } | undefined)?.location}`);
   });
 
   it("streams through the heartbeats of a slow first token", async () => {
@@ -178,7 +178,7 @@ describe("vercel ai: the Responses API model (provider.responses)", () => {
     assert.equal(result.steps.length, 2);
     const call = result.steps[0]?.toolCalls[0];
     assert.equal(call?.toolName, "get_weather");
-    assert.equal(result.text, `tool result: 18C and sunny in ${(call?.input as { location: string }).location}`);
+    assert.equal(result.text, `tool result: 18C and sunny in ${(call?.input as { location: string } | undefined)?.location}`);
   });
 });
 

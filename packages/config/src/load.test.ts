@@ -7,7 +7,7 @@ import { ConfigError } from "./errors.js";
 import { exposureProblem } from "./guards.js";
 import { loadConfig, parseConfig, withoutTopLevelSection } from "./load.js";
 import { readEnv } from "./env.js";
-import { sha256Hex } from "./resolve.js";
+import { DEFAULT_MODEL_TIMEOUT_MS, sha256Hex } from "./resolve.js";
 
 const minimal = (extra = "") => `
 providers:
@@ -39,6 +39,40 @@ describe("parseConfig", () => {
     assert.deepEqual(model.deployments[0]?.price, { input: 0, output: 0 });
     assert.equal(config.cache.enabled, true);
     assert.equal(config.keys[0]?.key_sha256, sha256Hex("sk-switchyard-dev"));
+  });
+
+  it("fills every optional field from the schema's defaults", () => {
+    const config = parseConfig(minimal(), "test.yaml", {});
+    assert.deepEqual(config.models.m, {
+      name: "m",
+      strategy: "failover",
+      timeout_ms: 60_000,
+      operations: ["chat"],
+      deployments: [
+        { id: "mock/echo", provider: "mock", model: "echo", price: { input: 0, output: 0 }, weight: 1, capabilities: [], context_window: 0, timeout_ms: 60_000 },
+      ],
+    });
+    assert.deepEqual(config.keys, [{ name: "dev", key_sha256: sha256Hex("sk-switchyard-dev"), role: "admin", models: [], team: "" }]);
+    assert.deepEqual(config.cache, { enabled: true, ttl_s: 3600, max_entry_bytes: 1024 * 1024, index_max_entries: 1_000_000 });
+    assert.deepEqual(config.limits, { max_request_bytes: 16 * 1024 * 1024 });
+    assert.deepEqual(config.streaming, { heartbeat_ms: 15_000 });
+    assert.equal(DEFAULT_MODEL_TIMEOUT_MS, 60_000);
+  });
+
+  it("inherits a deployment's timeout from its provider, then its model", () => {
+    const config = parseConfig(
+      `
+providers: { slow: { kind: mock, timeout_ms: 5000 }, mock: { kind: mock } }
+models: { m: { timeout_ms: 9000, deployments: [{ provider: slow, model: a }, { provider: mock, model: b }, { provider: slow, model: c, timeout_ms: 100 }] } }
+keys: [{ name: k, key: sk-some-key-1, role: user, team: t }]
+cache: { ttl_s: 60 }
+`,
+      "t",
+      {},
+    );
+    assert.deepEqual(config.models.m!.deployments.map((d) => d.timeout_ms), [5000, 9000, 100]);
+    assert.equal(config.keys[0]?.team, "t");
+    assert.deepEqual(config.cache, { enabled: true, ttl_s: 60, max_entry_bytes: 1024 * 1024, index_max_entries: 1_000_000 });
   });
 
   it("numbers repeated deployments so ids stay unique", () => {

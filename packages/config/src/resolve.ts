@@ -3,13 +3,20 @@ import { Value } from "@sinclair/typebox/value";
 import { type ConfigIssue, formatPath } from "./errors.js";
 import type { MissingVariable } from "./interpolate.js";
 import {
+  type CacheFile,
   type ConfigFile,
   ConfigFileSchema,
-  type Operation,
+  type DeploymentFile,
+  type KeyFile,
+  type LimitsFile,
+  type ModelFile,
+  ModelSchema,
   type ProviderFile,
-  type Role,
-  type Strategy,
+  type StreamingFile,
 } from "./schema.js";
+
+// The resolved types are the file's with every field present: the schema's defaults fill most, and
+// resolveConfig computes the rest (deployment ids and timeouts, key digests, provider `enabled`).
 
 export interface ProviderConfig extends ProviderFile {
   name: string;
@@ -18,46 +25,35 @@ export interface ProviderConfig extends ProviderFile {
   disabled_reason?: string;
 }
 
-export interface DeploymentConfig {
-  id: string;
-  provider: string;
-  model: string;
-  price: { input: number; output: number };
-  weight: number;
-  capabilities: string[];
-  context_window: number;
-  timeout_ms: number;
-}
+export type DeploymentConfig = Required<DeploymentFile>;
 
-export interface ModelConfig {
+export interface ModelConfig extends Required<Omit<ModelFile, "deployments">> {
   name: string;
-  strategy: Strategy;
-  timeout_ms: number;
-  operations: Operation[];
   /** Only deployments whose provider is enabled, in config order. */
   deployments: DeploymentConfig[];
 }
 
-export interface KeyConfig {
-  name: string;
-  key_sha256: string;
-  role: Role;
-  /** Empty means every model. */
-  models: string[];
-  team: string;
-}
+export type KeyConfig = Required<Omit<KeyFile, "key">>;
 
 export interface GatewayConfig {
   source: string;
   providers: Record<string, ProviderConfig>;
   models: Record<string, ModelConfig>;
   keys: KeyConfig[];
-  cache: { enabled: boolean; ttl_s: number; max_entry_bytes: number; index_max_entries: number };
-  limits: { max_request_bytes: number };
-  streaming: { heartbeat_ms: number };
+  cache: Required<CacheFile>;
+  limits: Required<LimitsFile>;
+  streaming: Required<StreamingFile>;
 }
 
-export const DEFAULT_MODEL_TIMEOUT_MS = 60_000;
+type DefaultedDeployment = DeploymentFile & Omit<DeploymentConfig, "id" | "timeout_ms">;
+
+/** A file that passed the schema, after Value.Default: only the computed fields may be missing. */
+interface DefaultedFile extends Pick<ConfigFile, "providers">, Pick<GatewayConfig, "cache" | "limits" | "streaming"> {
+  models: Record<string, Omit<ModelConfig, "name" | "deployments"> & { deployments: DefaultedDeployment[] }>;
+  keys: (KeyFile & Omit<KeyConfig, "key_sha256">)[];
+}
+
+export const DEFAULT_MODEL_TIMEOUT_MS: number = ModelSchema.properties.timeout_ms.default;
 
 export function sha256Hex(text: string): string {
   return createHash("sha256").update(text).digest("hex");
@@ -82,7 +78,7 @@ export function resolveConfig(
   }));
   if (schemaIssues.length > 0) return { issues: dedupe([...unset, ...schemaIssues]) };
   const issues: ConfigIssue[] = [...unset];
-  const file = tree as ConfigFile;
+  const file = Value.Default(ConfigFileSchema, Value.Clone(tree)) as DefaultedFile;
 
   const providers: Record<string, ProviderConfig> = {};
   for (const [name, provider] of Object.entries(file.providers)) {
@@ -97,7 +93,6 @@ export function resolveConfig(
 
   const models: Record<string, ModelConfig> = {};
   for (const [name, model] of Object.entries(file.models)) {
-    const timeout = model.timeout_ms ?? DEFAULT_MODEL_TIMEOUT_MS;
     const seen = new Map<string, number>();
     const deployments: DeploymentConfig[] = [];
     model.deployments.forEach((d, i) => {
@@ -114,24 +109,13 @@ export function resolveConfig(
       const count = seen.get(base) ?? 0;
       seen.set(base, count + 1);
       deployments.push({
+        ...d,
         id: count === 0 ? base : `${base}#${count}`,
-        provider: d.provider,
-        model: d.model,
-        price: d.price ?? { input: 0, output: 0 },
-        weight: d.weight ?? 1,
-        capabilities: d.capabilities ?? [],
-        context_window: d.context_window ?? 0,
-        timeout_ms: d.timeout_ms ?? provider.timeout_ms ?? timeout,
+        timeout_ms: d.timeout_ms ?? provider.timeout_ms ?? model.timeout_ms,
       });
     });
     if (deployments.length === 0) continue; // every provider of this model lacks its secret
-    models[name] = {
-      name,
-      strategy: model.strategy ?? "failover",
-      timeout_ms: timeout,
-      operations: model.operations ?? ["chat"],
-      deployments,
-    };
+    models[name] = { ...model, name, deployments };
   }
 
   const keyNames = new Set<string>();
@@ -143,13 +127,8 @@ export function resolveConfig(
       issues.push({ path: `keys[${i}]`, message: "give exactly one of key or key_sha256 (the hex SHA-256 of the key)" });
       return;
     }
-    keys.push({
-      name: k.name,
-      key_sha256: k.key_sha256 ?? sha256Hex(k.key!),
-      role: k.role ?? "user",
-      models: k.models ?? [],
-      team: k.team ?? "",
-    });
+    const { key, key_sha256, ...rest } = k;
+    keys.push({ ...rest, key_sha256: key_sha256 ?? sha256Hex(key as string) });
   });
 
   if (issues.length > 0) return { issues };
@@ -160,14 +139,9 @@ export function resolveConfig(
       providers,
       models,
       keys,
-      cache: {
-        enabled: file.cache?.enabled ?? true,
-        ttl_s: file.cache?.ttl_s ?? 3600,
-        max_entry_bytes: file.cache?.max_entry_bytes ?? 1024 * 1024,
-        index_max_entries: file.cache?.index_max_entries ?? 1_000_000,
-      },
-      limits: { max_request_bytes: file.limits?.max_request_bytes ?? 16 * 1024 * 1024 },
-      streaming: { heartbeat_ms: file.streaming?.heartbeat_ms ?? 15_000 },
+      cache: file.cache,
+      limits: file.limits,
+      streaming: file.streaming,
     },
   };
 }

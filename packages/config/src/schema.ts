@@ -10,13 +10,19 @@ export const ROLES = ["admin", "user"] as const;
 const Name = T.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$", maxLength: 128 });
 const PositiveInt = T.Integer({ minimum: 1 });
 
+// Defaults live here (`default:`), applied by resolveConfig with Value.Default; `description:` is the
+// README's configuration reference (`npm run docs:config` renders it).
+
 export const ProviderSchema = T.Object(
   {
-    kind: T.Union(PROVIDER_KINDS.map((k) => T.Literal(k))),
-    api_key: T.Optional(T.String()),
-    api_base: T.Optional(T.String({ pattern: "^https?://" })),
-    headers: T.Optional(T.Record(T.String(), T.String())),
-    timeout_ms: T.Optional(PositiveInt),
+    kind: T.Union(
+      PROVIDER_KINDS.map((k) => T.Literal(k)),
+      { description: "`openai`: OpenAI and any server speaking its API; `mock`: test models with no network" },
+    ),
+    api_key: T.Optional(T.String({ description: "sent as the bearer token; usually `${VAR}`, which switches the provider off while unset" })),
+    api_base: T.Optional(T.String({ pattern: "^https?://", description: "the API's base URL, e.g. `http://gpu-box:8000/v1`; unset: the kind's public one" })),
+    headers: T.Optional(T.Record(T.String(), T.String(), { description: "extra HTTP headers on every upstream request" })),
+    timeout_ms: T.Optional(T.Integer({ ...PositiveInt, description: "attempt deadline for its deployments that set none; unset: the model's" })),
   },
   { additionalProperties: false },
 );
@@ -26,76 +32,101 @@ export const PriceSchema = T.Object(
     input: T.Number({ minimum: 0, description: "USD per million input tokens" }),
     output: T.Number({ minimum: 0, description: "USD per million output tokens" }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, default: { input: 0, output: 0 }, description: "what usage events charge for the tokens" },
 );
 
 export const DeploymentSchema = T.Object(
   {
-    id: T.Optional(Name),
-    provider: Name,
-    model: T.String({ minLength: 1 }),
+    id: T.Optional(
+      T.String({ ...Name, description: "the deployment's name in routes, logs and metrics; unset: `provider/model`, then `#1`, `#2`… for repeats" }),
+    ),
+    provider: T.String({ ...Name, description: "a name under `providers`" }),
+    model: T.String({ minLength: 1, description: "the model's name upstream" }),
     price: T.Optional(PriceSchema),
-    weight: T.Optional(T.Number({ minimum: 0 })),
-    capabilities: T.Optional(T.Array(T.String())),
-    context_window: T.Optional(PositiveInt),
-    timeout_ms: T.Optional(PositiveInt),
+    weight: T.Optional(T.Number({ minimum: 0, default: 1, description: "relative share of traffic, for strategies that split it" })),
+    capabilities: T.Optional(
+      T.Array(T.String(), { default: [], description: "e.g. `tools`; a request that needs some skips deployments listing others; empty: any" }),
+    ),
+    context_window: T.Optional(T.Integer({ ...PositiveInt, default: 0, description: "in tokens; 0: not known" })),
+    timeout_ms: T.Optional(
+      T.Integer({ ...PositiveInt, description: "one attempt's deadline within the model's; unset: the provider's, else the model's" }),
+    ),
   },
   { additionalProperties: false },
 );
 
 export const ModelSchema = T.Object(
   {
-    strategy: T.Optional(T.Union(STRATEGIES.map((s) => T.Literal(s)))),
-    timeout_ms: T.Optional(PositiveInt),
-    operations: T.Optional(T.Array(T.Union(OPERATIONS.map((o) => T.Literal(o))), { minItems: 1 })),
-    deployments: T.Array(DeploymentSchema, { minItems: 1 }),
+    strategy: T.Optional(
+      T.Union(
+        STRATEGIES.map((s) => T.Literal(s)),
+        { default: "failover", description: "how the router orders deployments; `failover`: in config order" },
+      ),
+    ),
+    timeout_ms: T.Optional(T.Integer({ ...PositiveInt, default: 60_000, description: "the whole request's budget across attempts" })),
+    operations: T.Optional(
+      T.Array(T.Union(OPERATIONS.map((o) => T.Literal(o))), { minItems: 1, default: ["chat"], description: "what the model serves" }),
+    ),
+    deployments: T.Array(DeploymentSchema, { minItems: 1, description: "upstream models serving it; `failover` tries them in this order" }),
   },
-  { additionalProperties: false },
+  // Value.Default fills a record's entries only when their schema has a default of its own.
+  { additionalProperties: false, default: {} },
 );
 
 export const KeySchema = T.Object(
   {
-    name: Name,
-    key: T.Optional(T.String({ minLength: 8 })),
-    key_sha256: T.Optional(T.String({ pattern: "^[0-9a-f]{64}$" })),
-    role: T.Optional(T.Union(ROLES.map((r) => T.Literal(r)))),
-    models: T.Optional(T.Array(T.String())),
-    team: T.Optional(T.String()),
+    name: T.String({ ...Name, description: "unique; names the caller in usage events and spend totals" }),
+    key: T.Optional(T.String({ minLength: 8, description: "the key clients send; give this or `key_sha256`" })),
+    key_sha256: T.Optional(T.String({ pattern: "^[0-9a-f]{64}$", description: "the key's SHA-256 in hex, instead of `key`" })),
+    role: T.Optional(T.Union(ROLES.map((r) => T.Literal(r)), { default: "user", description: "the caller's role, passed on with each authorized request" })),
+    models: T.Optional(T.Array(T.String(), { default: [], description: "models this key may use; empty: all" })),
+    team: T.Optional(T.String({ default: "", description: "groups keys in usage events and spend totals" })),
   },
   { additionalProperties: false },
 );
 
 export const CacheSchema = T.Object(
   {
-    enabled: T.Optional(T.Boolean()),
-    ttl_s: T.Optional(PositiveInt),
-    max_entry_bytes: T.Optional(PositiveInt),
+    enabled: T.Optional(T.Boolean({ default: true, description: "false: answers are neither looked up nor stored" })),
+    ttl_s: T.Optional(T.Integer({ ...PositiveInt, default: 3600, description: "seconds an answer is kept, unless the request's `x-switchyard-cache-ttl` says otherwise" })),
+    max_entry_bytes: T.Optional(T.Integer({ ...PositiveInt, default: 1024 * 1024, description: "larger answers are not stored" })),
     index_max_entries: T.Optional(
-      T.Integer({ minimum: 0, description: "keys each ingress tracks so a lookup for an answer never stored skips Redis; 0 turns this off" }),
+      T.Integer({
+        minimum: 0,
+        default: 1_000_000,
+        description:
+          "stored keys each ingress tracks (about 40 bytes each) so that misses skip Redis; beyond it the ingress logs a warning and reads Redis for every lookup; 0 turns the index off",
+      }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    default: {},
+    description: "exact-match cache of whole answers, keyed on the request's content (not `stream`, `user`, `metadata`)",
+  },
 );
 
 export const LimitsSchema = T.Object(
   {
-    max_request_bytes: T.Optional(PositiveInt),
+    max_request_bytes: T.Optional(T.Integer({ ...PositiveInt, default: 16 * 1024 * 1024, description: "larger bodies get 413" })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, default: {}, description: "limits on what clients send" },
 );
 
 export const StreamingSchema = T.Object(
   {
-    heartbeat_ms: T.Optional(T.Integer({ minimum: 0, description: "SSE comment after this long without data; 0 turns it off" })),
+    heartbeat_ms: T.Optional(
+      T.Integer({ minimum: 0, default: 15_000, description: "SSE comment after this long without data; 0 turns it off" }),
+    ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, default: {}, description: "server-sent event streams to clients" },
 );
 
 export const ConfigFileSchema = T.Object(
   {
-    providers: T.Record(Name, ProviderSchema),
-    models: T.Record(Name, ModelSchema),
-    keys: T.Array(KeySchema),
+    providers: T.Record(Name, ProviderSchema, { description: "upstreams by name; each is served by its own connector" }),
+    models: T.Record(Name, ModelSchema, { description: "the public model names clients send" }),
+    keys: T.Array(KeySchema, { description: "API keys" }),
     cache: T.Optional(CacheSchema),
     limits: T.Optional(LimitsSchema),
     streaming: T.Optional(StreamingSchema),
@@ -108,6 +139,9 @@ export type ProviderFile = Static<typeof ProviderSchema>;
 export type DeploymentFile = Static<typeof DeploymentSchema>;
 export type ModelFile = Static<typeof ModelSchema>;
 export type KeyFile = Static<typeof KeySchema>;
+export type CacheFile = Static<typeof CacheSchema>;
+export type LimitsFile = Static<typeof LimitsSchema>;
+export type StreamingFile = Static<typeof StreamingSchema>;
 export type Strategy = (typeof STRATEGIES)[number];
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 export type Operation = (typeof OPERATIONS)[number];

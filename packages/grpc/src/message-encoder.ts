@@ -181,7 +181,7 @@ const zigzag = (value: number) => ((value << 1) ^ (value >> 31)) >>> 0;
 const HAS_UNKNOWN_FIELDS = Symbol("unknown fields");
 
 /** The field's value, or undefined when it is not set (another oneof case, or not an own property). */
-function valueOf(field: FieldPlan, message: Json): unknown {
+function fieldValue(field: FieldPlan, message: Json): unknown {
   if (field.oneof) {
     const oneof = message[field.oneof] as { case?: string; value?: unknown } | undefined;
     return oneof?.case === field.localName ? oneof.value : undefined;
@@ -189,7 +189,7 @@ function valueOf(field: FieldPlan, message: Json): unknown {
   const value = message[field.localName];
   if (value === null) return undefined;
   // Explicit presence: a default may sit on the prototype (proto2), which does not count as set.
-  if (field.explicit && value !== undefined && !Object.prototype.hasOwnProperty.call(message, field.localName)) return undefined;
+  if (field.explicit && value !== undefined && !Object.hasOwn(message, field.localName)) return undefined;
   return value;
 }
 
@@ -220,7 +220,7 @@ function sizeMessage(plan: MessagePlan, message: Json, sizes: number[]): number 
   if ((message.$unknown as unknown[] | undefined)?.length) throw HAS_UNKNOWN_FIELDS;
   let total = 0;
   for (const field of plan.fields) {
-    const value = valueOf(field, message);
+    const value = fieldValue(field, message);
     if (value === undefined) continue;
     if (field.list) {
       const items = value as unknown[];
@@ -310,7 +310,7 @@ class Writer {
 
   message(plan: MessagePlan, message: Json): void {
     for (const field of plan.fields) {
-      const value = valueOf(field, message);
+      const value = fieldValue(field, message);
       if (value === undefined) continue;
       if (field.list) {
         const items = value as unknown[];

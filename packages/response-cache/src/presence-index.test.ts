@@ -26,7 +26,11 @@ describe("PresenceIndex on a real Redis", () => {
     const index = new PresenceIndex(redis, connectPresenceSubscriber(redisServer.url, () => {}), { prefix, maxEntries, onEvent: (event) => events.push(event) });
     const cache = new ResponseCache(redis, { enabled: true, defaultTtlS: 60, maxEntryBytes: 1024, prefix, indexMaxEntries: maxEntries }, () => {}, index);
     const commands = () => redis.stream?.bytesWritten ?? 0;
-    return { redis, index, cache, events, commands, close: () => (index.close(), redis.disconnect()) };
+    const close = () => {
+      index.close();
+      redis.disconnect();
+    };
+    return { redis, index, cache, events, commands, close };
   }
 
   it("learns the keys already stored, then answers a miss without asking Redis", async () => {

@@ -106,7 +106,11 @@ describe("generate handler", () => {
     // tree keeps each call's objects through the next scavenge (see CallAdapterContext).
     const seen: AdapterContext[] = [];
     const mock = createMockAdapter(mockProvider);
-    const spy: ProviderAdapter = { ...mock, chat: (request, ctx) => (seen.push(ctx), mock.chat(request, ctx)) };
+    const spy: ProviderAdapter = { ...mock, chat: (request, ctx) => {
+        seen.push(ctx);
+        return mock.chat(request, ctx);
+      },
+    };
     const { generate } = handler(spy);
     for (const text of ["one", "two"]) await collect(generate(generateRequest("echo", chat(text)), call()));
     assert.equal(seen.length, 2);

@@ -141,7 +141,7 @@ class CallAdapterContext implements AdapterContext {
  */
 function prepare(request: GenerateRequest, provider: ProviderConfig): { deployment: { id: string; model: string }; body: RequestBody } {
   const deployment = request.deployment;
-  if (!deployment || !deployment.model) throw new GatewayError("invalid_request", "the request names no deployment model");
+  if (!deployment?.model) throw new GatewayError("invalid_request", "the request names no deployment model");
   if (deployment.provider && deployment.provider !== provider.name) {
     // A stale registry entry (this address now serves another provider): another replica can answer.
     throw new GatewayError("service_unavailable", `this connector serves provider "${provider.name}", not "${deployment.provider}"`);

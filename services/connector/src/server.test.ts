@@ -5,7 +5,7 @@ import type { ProviderConfig } from "@switchyard/config";
 import { Cancellation, createClient, type ServiceClient } from "@switchyard/grpc";
 import { ConnectorService, ErrorClass, type GenerateResponse, Operation } from "@switchyard/proto";
 import { Registry } from "@switchyard/telemetry";
-import { readFixture, readJsonFixture } from "./providers/openai/fixtures.js";
+import { readFixture } from "./providers/openai/fixtures.js";
 import { type ConnectorServer, startConnectorServer } from "./server.js";
 import { silentLogger } from "./testing/context.js";
 import { type FakeOpenAI, startFakeOpenAI } from "./testing/fake-openai-upstream.js";

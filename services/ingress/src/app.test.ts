@@ -120,7 +120,7 @@ describe("ingress with no connector for the model", () => {
 
 describe("ingress metrics", () => {
   /** A metric's value in the registry's text output (labels, such as the service's, ignored). */
-  const valueOf = async (registry: ReturnType<typeof createRegistry>, name: string) => new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(await registry.metrics())?.[1];
+  const metricValue = async (registry: ReturnType<typeof createRegistry>, name: string) => new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(await registry.metrics())?.[1];
 
   it("reports the cache index's size and whether lookups trust it", async () => {
     const registry = createRegistry("unit3");
@@ -129,11 +129,11 @@ describe("ingress metrics", () => {
     mesh.cacheIndex = index;
     const app = buildApp({ config, mesh, logger: pino({ level: "silent" }), registry });
     after(() => app.close());
-    assert.equal(await valueOf(registry, "switchyard_cache_index_entries"), "42");
-    assert.equal(await valueOf(registry, "switchyard_cache_index_synced"), "1");
+    assert.equal(await metricValue(registry, "switchyard_cache_index_entries"), "42");
+    assert.equal(await metricValue(registry, "switchyard_cache_index_synced"), "1");
     Object.assign(index, { size: 7, isSynced: false });
-    assert.equal(await valueOf(registry, "switchyard_cache_index_entries"), "7");
-    assert.equal(await valueOf(registry, "switchyard_cache_index_synced"), "0");
+    assert.equal(await metricValue(registry, "switchyard_cache_index_entries"), "7");
+    assert.equal(await metricValue(registry, "switchyard_cache_index_synced"), "0");
   });
 
   it("has no cache index metrics when the index is off", async () => {
@@ -141,6 +141,6 @@ describe("ingress metrics", () => {
     const app = buildApp({ config, mesh: deadMesh([]), logger: pino({ level: "silent" }), registry });
     after(() => app.close());
     assert.doesNotMatch(await registry.metrics(), /switchyard_cache_index/);
-    assert.equal(await valueOf(registry, "switchyard_cache_index_entries"), undefined);
+    assert.equal(await metricValue(registry, "switchyard_cache_index_entries"), undefined);
   });
 });

@@ -40,7 +40,7 @@ describe("openai stream reading", () => {
   it("accepts a finished stream without [DONE] but not one cut short", async () => {
     const finished = transcript.replace("data: [DONE]\n\n", "");
     assert.deepEqual(await collect(readChatStream(slices(finished, 50), "openai")), expected);
-    const cut = transcript.split("\n\n").slice(0, 3).join("\n\n") + "\n\n";
+    const cut = `${transcript.split("\n\n").slice(0, 3).join("\n\n")}\n\n`;
     await assert.rejects(
       collect(readChatStream(slices(cut, 50), "openai")),
       (error: unknown) => error instanceof GatewayError && error.code === "upstream_error" && /before it finished/.test(error.message),
