@@ -5,3 +5,4 @@ export { readFixture, readJsonFixture } from "./fixtures.js";
 export * from "./openai.js";
 export { behaviourOf, countWords, halves, LEAK_MARKER, toolArguments, wordsOf } from "./behaviour.js";
 export type { Behaviour } from "./behaviour.js";
+export { startFakeAzure } from "./azure.js";
