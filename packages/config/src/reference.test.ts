@@ -31,10 +31,10 @@ describe("configuration reference", () => {
       },
     );
     assert.equal(rows.find((r) => r.path === "keys[].name")?.default, "required");
-    assert.equal(rows.find((r) => r.path === "providers.<name>.kind")?.type, "`mock` or `openai`");
+    assert.equal(rows.find((r) => r.path === "providers.<name>.kind")?.type, "`mock`, `openai`, `azure`, `anthropic`, `gemini` or `bedrock`");
   });
 
-  it("merges the variants of a tagged union and escapes pipes", () => {
+  it("merges the variants of a tagged union, names the variants of a field not all have, and escapes pipes", () => {
     const schema = T.Object({
       p: T.Union([
         T.Object({ kind: T.Literal("a", { description: "the kind" }), x: T.Optional(T.String({ description: "a|b" })) }),
@@ -50,7 +50,8 @@ describe("configuration reference", () => {
         ["p.y", "integer ≥ 0", "`2`"],
       ],
     );
-    assert.match(renderConfigReference(schema), /\| a\\\|b \|$/m);
+    assert.match(renderConfigReference(schema), /\| `a` only: a\\\|b \|$/m);
+    assert.match(renderConfigReference(schema), /\| `b` only \|$/m);
   });
 
   it("replaces only the text between the markers", () => {

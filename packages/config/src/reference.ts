@@ -68,12 +68,22 @@ function asObject(schema: TSchema): TObject | undefined {
   if (!KindGuard.IsUnion(schema) || !schema.anyOf.every((s) => KindGuard.IsObject(s))) return undefined;
   const variants = schema.anyOf as TObject[];
   const properties: Record<string, TSchema> = {};
+  const owners: Record<string, string[]> = {};
   for (const variant of variants) {
+    const tag = Object.values(variant.properties).find((f) => KindGuard.IsLiteral(f))?.const;
     for (const [key, field] of Object.entries(variant.properties)) {
       const seen = properties[key];
       const tags = seen ? [...literals(seen), ...literals(field)] : [];
       properties[key] = seen && literals(seen).length > 0 && literals(field).length > 0 ? mergedChoices(seen, tags) : (seen ?? field);
+      if (tag !== undefined) (owners[key] ??= []).push(String(tag));
     }
+  }
+  // A field only some variants have says which (e.g. `kind: azure`).
+  for (const [key, tags] of Object.entries(owners)) {
+    if (tags.length === variants.length) continue;
+    const field = properties[key]!;
+    const only = `${tags.map((t) => `\`${t}\``).join(", ")} only`;
+    properties[key] = { ...field, description: field.description ? `${only}: ${field.description}` : only } as TSchema;
   }
   const required = Object.keys(properties).filter((key) => variants.every((v) => v.required?.includes(key)));
   return { ...variants[0], properties, required } as TObject;

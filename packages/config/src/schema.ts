@@ -1,9 +1,10 @@
 import { type Static, Type as T } from "@sinclair/typebox";
+import { AnyProviderSchema, type providerSchemas } from "./providers/index.js";
 
 /** Routing strategies the router implements; the schema grows with it. */
 export const STRATEGIES = ["failover"] as const;
 /** Provider kinds the connector can translate to. */
-export const PROVIDER_KINDS = ["mock", "openai"] as const;
+export const PROVIDER_KINDS = ["mock", "openai", "azure", "anthropic", "gemini", "bedrock"] as const satisfies readonly (keyof typeof providerSchemas)[];
 export const OPERATIONS = ["chat", "embeddings"] as const;
 export const ROLES = ["admin", "user"] as const;
 
@@ -13,19 +14,8 @@ const PositiveInt = T.Integer({ minimum: 1 });
 // Defaults live here (`default:`), applied by resolveConfig with Value.Default; `description:` is the
 // README's configuration reference (`npm run docs:config` renders it).
 
-export const ProviderSchema = T.Object(
-  {
-    kind: T.Union(
-      PROVIDER_KINDS.map((k) => T.Literal(k)),
-      { description: "`openai`: OpenAI and any server speaking its API; `mock`: test models with no network" },
-    ),
-    api_key: T.Optional(T.String({ description: "sent as the bearer token; usually `${VAR}`, which switches the provider off while unset" })),
-    api_base: T.Optional(T.String({ pattern: "^https?://", description: "the API's base URL, e.g. `http://gpu-box:8000/v1`; unset: the kind's public one" })),
-    headers: T.Optional(T.Record(T.String(), T.String(), { description: "extra HTTP headers on every upstream request" })),
-    timeout_ms: T.Optional(T.Integer({ ...PositiveInt, description: "attempt deadline for its deployments that set none; unset: the model's" })),
-  },
-  { additionalProperties: false },
-);
+/** One schema per kind: `providers/<kind>.ts`. */
+export const ProviderSchema = AnyProviderSchema;
 
 export const PriceSchema = T.Object(
   {
@@ -124,7 +114,7 @@ export const StreamingSchema = T.Object(
 
 export const ConfigFileSchema = T.Object(
   {
-    providers: T.Record(Name, ProviderSchema, { description: "upstreams by name; each is served by its own connector" }),
+    providers: T.Record(Name, ProviderSchema, { description: "upstreams by name; connector processes serve them, grouped by kind (`PROVIDERS`)" }),
     models: T.Record(Name, ModelSchema, { description: "the public model names clients send" }),
     keys: T.Array(KeySchema, { description: "API keys" }),
     cache: T.Optional(CacheSchema),
