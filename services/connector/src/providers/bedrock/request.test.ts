@@ -140,7 +140,7 @@ describe("bedrock embeddings requests", () => {
       { inputText: "b", dimensions: 256 },
     ]);
     assert.deepEqual(titanEmbeddingBodies({ input: "a" }), [{ inputText: "a" }]);
-    assert.deepEqual(cohereEmbeddingBody({ input: ["a", "b"] }), { texts: ["a", "b"], input_type: "search_document" });
+    assert.deepEqual(cohereEmbeddingBody(["a", "b"]), { texts: ["a", "b"], input_type: "search_document" });
     assert.throws(() => titanEmbeddingBodies({ input: [[1, 2, 3]] }), (error: unknown) => error instanceof GatewayError && error.param === "input");
   });
 });

@@ -236,9 +236,9 @@ export function titanEmbeddingBodies(request: EmbeddingsRequestJson): JsonObject
   return embeddingInputs(request).map((inputText) => (dimensions === undefined ? { inputText } : { inputText, dimensions }));
 }
 
-/** Cohere takes the texts in one call; the gateway's embeddings are for stored documents. */
-export function cohereEmbeddingBody(request: EmbeddingsRequestJson): JsonObject {
-  return { texts: embeddingInputs(request), input_type: "search_document" };
+/** Cohere takes a list of texts per call; the gateway's embeddings are for stored documents. */
+export function cohereEmbeddingBody(texts: string[]): JsonObject {
+  return { texts, input_type: "search_document" };
 }
 
 function invalid(message: string, param: string): never {
