@@ -1,4 +1,5 @@
 import { conformance as azure, conformanceV1 as azureV1 } from "./azure/conformance.js";
+import { conformance as bedrock } from "./bedrock/conformance.js";
 import type { ConformanceTarget } from "./conformance-target.js";
 import { conformance as mock } from "./mock/conformance.js";
 import { conformance as openai, conformanceGroq as openaiGroq } from "./openai/conformance.js";
@@ -10,4 +11,5 @@ export const conformanceTargets: ConformanceTarget[] = [
   openaiGroq,
   azure,
   azureV1,
+  bedrock,
 ];
