@@ -1,0 +1,9 @@
+import type { ConformanceTarget } from "./conformance-target.js";
+import { conformance as mock } from "./mock/conformance.js";
+import { conformance as openai } from "./openai/conformance.js";
+
+/** Every kind the conformance suite runs. One line per kind. */
+export const conformanceTargets: ConformanceTarget[] = [
+  mock,
+  openai,
+];
