@@ -1,4 +1,5 @@
 import type { ProviderKind } from "@switchyard/config";
+import { createAnthropicAdapter } from "./anthropic/index.js";
 import { createMockAdapter } from "./mock/index.js";
 import { createOpenAIAdapter } from "./openai/index.js";
 import type { AdapterFactory } from "./types.js";
@@ -7,4 +8,5 @@ import type { AdapterFactory } from "./types.js";
 export const adapterFactories: Partial<Record<ProviderKind, AdapterFactory>> = {
   mock: createMockAdapter,
   openai: createOpenAIAdapter,
+  anthropic: createAnthropicAdapter,
 };
