@@ -87,7 +87,7 @@ describe("anthropic stream translation", () => {
 
     const unstopped = new AnthropicStreamTranslator("anthropic");
     unstopped.event('{"type":"message_start","message":{"id":"msg_d","model":"claude","usage":{"input_tokens":1,"output_tokens":1}}}');
-    unstopped.event('{"type":"message_delta","delta":{"stop_reason":"max_tokens"},"usage":{"output_tokens":4}}');
+    unstopped.event('{"type":"message_delta","delta":{"stop_reason":"max_tokens"},"usage":{"input_tokens":null,"output_tokens":4}}');
     const end = unstopped.end();
     assert.equal(end.length, 1);
     assert.deepEqual(end[0]!.usage, { prompt_tokens: 1, completion_tokens: 4, total_tokens: 5, prompt_tokens_details: { cached_tokens: 0 } });

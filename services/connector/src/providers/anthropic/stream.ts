@@ -113,8 +113,10 @@ export class AnthropicStreamTranslator {
   }
 
   private messageDelta(delta: unknown, usage: unknown): readonly ChatChunkJson[] {
-    // message_delta's usage is cumulative; some fields (input side) may be repeated or updated.
-    if (isObject(usage)) Object.assign(this.usage, usage);
+    // message_delta's counts are cumulative; input-side ones may come again, or as null (unchanged).
+    if (isObject(usage)) {
+      for (const [key, value] of Object.entries(usage)) if (typeof value === "number") this.usage[key] = value;
+    }
     const stopReason = isObject(delta) ? delta.stop_reason : undefined;
     if (stopReason == null) return NONE;
     this.finished = true;
