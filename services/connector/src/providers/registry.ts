@@ -1,5 +1,6 @@
 import type { ProviderKind } from "@switchyard/config";
 import { createAnthropicAdapter } from "./anthropic/index.js";
+import { createAzureAdapter } from "./azure/index.js";
 import { createMockAdapter } from "./mock/index.js";
 import { createOpenAIAdapter } from "./openai/index.js";
 import type { AdapterFactory } from "./types.js";
@@ -8,5 +9,6 @@ import type { AdapterFactory } from "./types.js";
 export const adapterFactories: Partial<Record<ProviderKind, AdapterFactory>> = {
   mock: createMockAdapter,
   openai: createOpenAIAdapter,
+  azure: createAzureAdapter,
   anthropic: createAnthropicAdapter,
 };
