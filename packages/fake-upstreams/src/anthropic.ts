@@ -115,7 +115,10 @@ function answer(request: RecordedRequest, res: ServerResponse, apiKey: string): 
   const stream = body.stream === true;
   if (behaviour.name === "status") {
     const code = behaviour.status;
-    if (code === 429) res.setHeader("retry-after", "7");
+    if (code === 429) {
+      res.setHeader("retry-after", "7");
+      setRateLimitHeaders(res, 0);
+    }
     const type = ERROR_TYPES[code] ?? (code >= 500 ? "api_error" : "invalid_request_error");
     return sendError(res, code, type, `fake ${type} (key ${LEAK_MARKER})`, requestId);
   }
@@ -219,10 +222,10 @@ function writeStream(res: ServerResponse, answer: Answer, body: Json): void {
 }
 
 /** The rate-limit headers Anthropic sends on every answer; resets are RFC 3339 times. */
-function setRateLimitHeaders(res: ServerResponse): void {
+function setRateLimitHeaders(res: ServerResponse, remainingRequests = 999): void {
   const reset = new Date(Math.ceil(Date.now() / 1000) * 1000 + 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
   res.setHeader("anthropic-ratelimit-requests-limit", "1000");
-  res.setHeader("anthropic-ratelimit-requests-remaining", "999");
+  res.setHeader("anthropic-ratelimit-requests-remaining", String(remainingRequests));
   res.setHeader("anthropic-ratelimit-requests-reset", reset);
   res.setHeader("anthropic-ratelimit-tokens-limit", "100000");
   res.setHeader("anthropic-ratelimit-tokens-remaining", "99000");

@@ -81,6 +81,11 @@ describe("anthropic adapter against the fake Messages API", () => {
     assert.equal(limits.limitTokens, 100000);
     assert.equal(limits.remainingTokens, 99000);
     for (const reset of [limits.resetRequestsMs, limits.resetTokensMs]) assert.ok(reset !== undefined && reset > 0 && reset <= 61_000, String(reset));
+
+    // A 429 carries them too: the router learns the window is spent.
+    const limited = testCall("status-429");
+    await failure(adapter.chat(request(), limited));
+    assert.equal(limited.limits[0]?.remainingRequests, 0);
   });
 
   it("carries a tool conversation there and back", async () => {

@@ -7,7 +7,10 @@ import { parseAnthropicError } from "./errors.js";
 /** The Messages API, below `api_base` (which has no `/v1`, as the official clients' base URL). */
 export const MESSAGES_PATH = "/v1/messages";
 
-/** A client for the provider's Messages API: `x-api-key` and `anthropic-version` on every request. */
+/**
+ * A client for the provider's Messages API: `x-api-key` and `anthropic-version` on every request;
+ * error bodies and rate-limit headers read the Anthropic way.
+ */
 export function anthropicClient(provider: ProviderConfig): UpstreamClient {
   const config = providerConfigOf(provider, "anthropic");
   const headers: Record<string, string> = {
@@ -20,6 +23,7 @@ export function anthropicClient(provider: ProviderConfig): UpstreamClient {
     baseUrl: config.api_base ?? ANTHROPIC_DEFAULT_BASE,
     headers,
     parseError: (_status, text) => parseAnthropicError(text),
+    rateLimits: anthropicRateLimits,
   });
 }
 

@@ -1,8 +1,7 @@
 import { GatewayError } from "@switchyard/errors";
-import type { Headers } from "../../http/rate-limits.js";
 import { sseEvents } from "../../http/sse.js";
 import type { AdapterFactory, ProviderCall } from "../types.js";
-import { anthropicClient, anthropicRateLimits, MESSAGES_PATH } from "./api.js";
+import { anthropicClient, MESSAGES_PATH } from "./api.js";
 import { toAnthropicRequest } from "./request.js";
 import { toChatCompletion } from "./response.js";
 import { AnthropicStreamTranslator } from "./stream.js";
@@ -15,17 +14,12 @@ export const createAnthropicAdapter: AdapterFactory = (config) => {
   const before = (call: ProviderCall) => {
     if (call.logger.isLevelEnabled("debug")) call.logger.debug({ url: client.urlOf(MESSAGES_PATH), model: call.deployment.model }, "upstream request");
   };
-  const report = (headers: Headers, call: ProviderCall) => {
-    const limits = anthropicRateLimits(headers);
-    if (limits) call.reportLimits(limits);
-  };
 
   return {
     async chat(request, call) {
       const plan = toAnthropicRequest(request, call.deployment.model, { stream: false });
       before(call);
       const answer = await client.postJson(MESSAGES_PATH, plan.body, call);
-      report(answer.headers, call);
       return toChatCompletion(answer.json, { provider: name, jsonTool: plan.jsonTool });
     },
 
@@ -33,7 +27,6 @@ export const createAnthropicAdapter: AdapterFactory = (config) => {
       const plan = toAnthropicRequest(request, call.deployment.model, { stream: true });
       before(call);
       const response = await client.postStream(MESSAGES_PATH, plan.body, call);
-      report(response.headers, call);
       const type = String(response.headers["content-type"] ?? "");
       if (!type.includes("text/event-stream")) {
         response.body.destroy();
