@@ -1,3 +1,4 @@
+import { conformance as anthropic } from "./anthropic/conformance.js";
 import { conformance as azure, conformanceV1 as azureV1 } from "./azure/conformance.js";
 import { conformance as bedrock } from "./bedrock/conformance.js";
 import type { ConformanceTarget } from "./conformance-target.js";
@@ -12,4 +13,5 @@ export const conformanceTargets: ConformanceTarget[] = [
   azure,
   azureV1,
   bedrock,
+  anthropic,
 ];

@@ -1,4 +1,5 @@
 import type { ProviderKind } from "@switchyard/config";
+import { createAnthropicAdapter } from "./anthropic/index.js";
 import { createAzureAdapter } from "./azure/index.js";
 import { createBedrockAdapter } from "./bedrock/index.js";
 import { createMockAdapter } from "./mock/index.js";
@@ -11,4 +12,5 @@ export const adapterFactories: Partial<Record<ProviderKind, AdapterFactory>> = {
   mock: createMockAdapter,
   openai: createOpenAIAdapter,
   azure: createAzureAdapter,
+  anthropic: createAnthropicAdapter,
 };

@@ -1,4 +1,5 @@
 import { translationSample as bedrock } from "./bedrock/translation-sample.js";
+import { translationSample as anthropic } from "./anthropic/translation-sample.js";
 import { translationSample as openai } from "./openai/translation-sample.js";
 import type { TranslationSample } from "./types.js";
 
@@ -6,4 +7,5 @@ import type { TranslationSample } from "./types.js";
 export const translationSamples: TranslationSample[] = [
   openai,
   bedrock,
+  anthropic,
 ];
