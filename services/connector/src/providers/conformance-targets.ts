@@ -1,4 +1,5 @@
 import type { ConformanceTarget } from "./conformance-target.js";
+import { conformance as gemini } from "./gemini/conformance.js";
 import { conformance as mock } from "./mock/conformance.js";
 import { conformance as openai } from "./openai/conformance.js";
 
@@ -6,4 +7,5 @@ import { conformance as openai } from "./openai/conformance.js";
 export const conformanceTargets: ConformanceTarget[] = [
   mock,
   openai,
+  gemini,
 ];
