@@ -2,7 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { DEFAULT_MODEL_TIMEOUT_MS, type ProviderConfig } from "@switchyard/config";
 import { GatewayError } from "@switchyard/errors";
 import { type CallContext, Cancellation } from "@switchyard/grpc";
-import { type GenerateRequest, type GenerateResponseSchema, Operation } from "@switchyard/proto";
+import { type GenerateRequest, type GenerateResponseSchema, Operation, type UpstreamLimitsSchema } from "@switchyard/proto";
 import type { Logger } from "@switchyard/telemetry";
 import type { ConnectorMetrics } from "./metrics.js";
 import { RequestBody } from "./providers/request-body.js";
@@ -30,8 +30,21 @@ export interface GenerateHandlerOptions {
 // ArrayBuffer, and freeing thousands of those is a visible part of every scavenge.
 const json = (value: unknown): Uint8Array => Buffer.from(JSON.stringify(value));
 const answerBytes = (answer: object): Uint8Array => upstreamBytesOf(answer) ?? json(answer);
-// The upstream's rate limits are not sent yet: the proto field arrives in a later commit.
-const usageEvent = (usage: UsageJson | null | undefined, _limits?: RateLimitInfo): GenerateEvent => ({ event: { case: "usage", value: toTokenUsage(usage) } });
+// The upstream's rate limits ride on the last event, and only when it sent any.
+const usageEvent = (usage: UsageJson | null | undefined, limits: RateLimitInfo | undefined): GenerateEvent =>
+  limits ? { event: { case: "usage", value: toTokenUsage(usage) }, limits: limitsMessage(limits) } : { event: { case: "usage", value: toTokenUsage(usage) } };
+
+/** RateLimitInfo as the proto's UpstreamLimits: whole, non-negative numbers within uint32. */
+function limitsMessage(limits: RateLimitInfo): MessageInitShape<typeof UpstreamLimitsSchema> {
+  const message: MessageInitShape<typeof UpstreamLimitsSchema> = {};
+  for (const key of LIMIT_KEYS) {
+    const value = limits[key];
+    if (value !== undefined && Number.isFinite(value)) message[key] = Math.min(0xffff_ffff, Math.max(0, Math.round(value)));
+  }
+  return message;
+}
+
+const LIMIT_KEYS = ["limitRequests", "remainingRequests", "resetRequestsMs", "limitTokens", "remainingTokens", "resetTokensMs"] as const satisfies readonly (keyof RateLimitInfo)[];
 
 /**
  * The ConnectorService.Generate handler: checks the request, runs the provider's adapter under the
@@ -61,9 +74,10 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
     let outcome: string | undefined;
     const first = () => (firstEventAt ??= performance.now());
 
+    let ctx: HandlerCall | undefined;
     try {
       const { deployment, body } = prepare(request, provider);
-      const ctx = new HandlerCall(request.requestId, deployment, stop, log);
+      ctx = new HandlerCall(request.requestId, deployment, stop, log);
       // The OpenAI adapter takes the body as bytes (`passthrough`); every other adapter gets it parsed.
       const fast = adapter.passthrough;
 
@@ -103,7 +117,8 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
       outcome = failure.code;
       if (failure.code === "internal_error") log().error({ err: error }, "generate failed");
       else log().warn({ code: failure.code, upstream_status: failure.upstreamStatus, message: failure.message }, "upstream failure");
-      yield { event: { case: "failure", value: failure.toFailure() } };
+      const limits = ctx?.limits;
+      yield limits ? { event: { case: "failure", value: failure.toFailure() }, limits: limitsMessage(limits) } : { event: { case: "failure", value: failure.toFailure() } };
     } finally {
       clearTimeout(timer);
       stopOnCancel();

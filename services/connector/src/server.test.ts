@@ -133,6 +133,22 @@ describe("connector over gRPC with an OpenAI-compatible upstream", () => {
     }
   });
 
+  it("carries the upstream's rate-limit headers on the usage event, and only when it sent them", async () => {
+    for (const stream of [false, true]) {
+      const messages: GenerateResponse[] = [];
+      for await (const message of connector.client.generate(request("echo", {}, stream))) messages.push(message);
+      const last = messages.at(-1)!;
+      assert.equal(last.event.case, "usage");
+      assert.equal(last.limits?.remainingRequests, 9999);
+      assert.equal(last.limits?.limitTokens, 200000);
+      assert.equal(last.limits?.resetTokensMs, 62_500);
+      assert.ok(messages.slice(0, -1).every((message) => message.limits === undefined));
+    }
+    const plain: GenerateResponse[] = [];
+    for await (const message of connector.client.generate(request("gpt-4o-mini", {}, false))) plain.push(message);
+    assert.equal(plain.at(-1)!.limits, undefined, "the fixture answer has no rate-limit headers");
+  });
+
   it("reports an upstream 429 with its retry-after", async () => {
     const failure = failureOf(await events(connector.client.generate(request("status-429", {}, true))));
     assert.equal(failure.code, "upstream_rate_limited");

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { GatewayError } from "@switchyard/errors";
 import { CALL_CANCELLED, type Cancellable, Cancellation } from "@switchyard/grpc";
 import { type Dispatcher, Pool } from "undici";
-import type { PassthroughCall, ProviderCall } from "../providers/types.js";
+import type { PassthroughCall, ProviderCall, RateLimitInfo } from "../providers/types.js";
 import { errorFromStatus, errorFromTransport, type UpstreamErrorBody } from "../providers/upstream-errors.js";
 import { type Headers, headerText } from "./rate-limits.js";
 
@@ -24,6 +24,8 @@ export interface UpstreamClientOptions {
   sign?: (request: { method: string; url: URL; headers: Record<string, string>; body: string }) => Promise<Record<string, string>> | Record<string, string>;
   /** Reads the provider's error body into message/param/type/code; default: OpenAI's `{error:{message}}`. */
   parseError?: (status: number, text: string, headers: Headers) => UpstreamErrorBody;
+  /** Reads the provider's rate-limit headers; what it returns goes to `call.reportLimits` on every answer, errors included. */
+  rateLimits?: (headers: Headers) => RateLimitInfo | undefined;
 }
 
 /** A whole answer, read at once: the body of a 2xx, at most MAX_ERROR_BODY_BYTES of anything else. */
@@ -106,6 +108,7 @@ export class UpstreamClient {
     } catch (error) {
       throw this.failure(error, cancellation);
     }
+    this.reportLimits(answer.headers, call);
     if (answer.status >= 200 && answer.status < 300) return answer;
     throw this.refusal(answer);
   }
@@ -123,6 +126,7 @@ export class UpstreamClient {
     } catch (error) {
       throw this.failure(error, cancellation);
     }
+    this.reportLimits(answer.headers, call);
     if ("body" in answer) return { ...answer, body: new GuardedBody(answer.body as StreamReader, cancellation, this.options.provider) };
     throw this.refusal(answer);
   }
@@ -148,6 +152,11 @@ export class UpstreamClient {
       headers = { ...headers, ...(await this.options.sign({ method: "POST", url, headers, body: text })) };
     }
     return { method: "POST", path: fullPath, headers, body: bytes };
+  }
+
+  private reportLimits(headers: Headers, call: ProviderCall): void {
+    const limits = this.options.rateLimits?.(headers);
+    if (limits) call.reportLimits(limits);
   }
 
   private failure(error: unknown, cancellation: Cancellable): unknown {

@@ -8,6 +8,7 @@ import {
   ErrorClass,
   type GenerateResponse,
   type Operation,
+  type UpstreamLimits,
 } from "@switchyard/proto";
 import type { ConnectorClient } from "../mesh/connector-pool.js";
 
@@ -61,7 +62,7 @@ export async function openFirstAttempt(
       break;
     }
     const started = performance.now();
-    const record = (status: number, errorCode = "") =>
+    const record = (status: number, errorCode = "", limits?: UpstreamLimits) =>
       attempts.push(
         create(AttemptSchema, {
           deploymentId: deployment.id,
@@ -69,6 +70,7 @@ export async function openFirstAttempt(
           status,
           latencyMs: performance.now() - started,
           errorCode,
+          ...(limits ? { limits } : {}),
         }),
       );
 
@@ -116,7 +118,7 @@ export async function openFirstAttempt(
       cancel();
       const failure = first.value.event.value;
       lastError = GatewayError.fromFailure(failure);
-      record(failure.upstreamStatus || specOf(failure.code).status, failure.code);
+      record(failure.upstreamStatus || specOf(failure.code).status, failure.code, first.value.limits);
       if (failure.class === ErrorClass.RETRYABLE) continue;
       throw new AttemptsExhausted(lastError);
     }

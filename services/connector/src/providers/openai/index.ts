@@ -1,7 +1,7 @@
 import { GatewayError } from "@switchyard/errors";
 import { OPENAI_DEFAULT_BASE, type ProviderConfig } from "@switchyard/config";
 import { openAIRateLimits } from "../../http/rate-limits.js";
-import { UpstreamClient, type UpstreamText } from "../../http/upstream-client.js";
+import { UpstreamClient } from "../../http/upstream-client.js";
 import { RequestBody } from "../request-body.js";
 import { type AdapterFactory, type PassthroughMethods, type ProviderAdapter, type ProviderCall, withUpstreamBytes } from "../types.js";
 import { upstreamChatBytes, upstreamEmbeddingsBytes } from "./request.js";
@@ -42,14 +42,10 @@ export const createOpenAIAdapter: AdapterFactory = (config) => createOpenAICompa
  */
 export function createOpenAICompatibleAdapter(config: ProviderConfig, endpoint: OpenAIEndpoint): ProviderAdapter {
   const name = config.name;
-  const client = new UpstreamClient({ provider: name, baseUrl: endpoint.baseUrl, headers: endpoint.headers });
+  const client = new UpstreamClient({ provider: name, baseUrl: endpoint.baseUrl, headers: endpoint.headers, rateLimits: openAIRateLimits });
 
   const logRequest = (path: string, call: ProviderCall) => {
     if (call.logger.isLevelEnabled("debug")) call.logger.debug({ url: client.urlOf(path, endpoint.query), model: call.deployment.model }, "upstream request");
-  };
-  const report = (answer: { headers: UpstreamText["headers"] }, call: ProviderCall) => {
-    const limits = openAIRateLimits(answer.headers);
-    if (limits) call.reportLimits(limits);
   };
   const chatBody = (request: RequestBody, model: string, stream: boolean) => {
     const extra = endpoint.chatChanges?.(request);
@@ -61,7 +57,6 @@ export function createOpenAICompatibleAdapter(config: ProviderConfig, endpoint: 
       const path = endpoint.chatPath(call.deployment.model);
       logRequest(path, call);
       const answer = await client.postForText(path, chatBody(request, call.deployment.model, false), call, endpoint.query);
-      report(answer, call);
       // OpenAI's answer is already the gateway's: parsed to check it and read its usage, sent on as it came.
       return withUpstreamBytes(parseChatCompletion(answer.text, name), answer.bytes);
     },
@@ -70,7 +65,6 @@ export function createOpenAICompatibleAdapter(config: ProviderConfig, endpoint: 
       const path = endpoint.chatPath(call.deployment.model);
       logRequest(path, call);
       const response = await client.postStream(path, chatBody(request, call.deployment.model, true), call, endpoint.query);
-      report(response, call);
       const type = String(response.headers["content-type"] ?? "");
       if (!type.includes("text/event-stream")) {
         response.body.destroy();
@@ -83,7 +77,6 @@ export function createOpenAICompatibleAdapter(config: ProviderConfig, endpoint: 
       const path = endpoint.embeddingsPath(call.deployment.model);
       logRequest(path, call);
       const answer = await client.postForText(path, upstreamEmbeddingsBytes(request, call.deployment.model), call, endpoint.query);
-      report(answer, call);
       return withUpstreamBytes(parseEmbeddings(answer.text, name), answer.bytes);
     },
   };
