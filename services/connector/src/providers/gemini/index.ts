@@ -10,6 +10,7 @@ import { GeminiStreamTranslator } from "./stream.js";
  * Google's Gemini API (generateContent / streamGenerateContent / embedContent): the OpenAI-shaped
  * request translated to Gemini's contents and back. Gemini sends no rate-limit headers, so nothing
  * is reported to `reportLimits`; a 429's wait comes from `retry-after` or the body's RetryInfo.
+ * Gemini reports no token counts for embeddings: their usage is an estimate (`estimateTokens`).
  */
 export const createGeminiAdapter: AdapterFactory = (config) => {
   const name = config.name;
