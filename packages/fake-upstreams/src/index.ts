@@ -6,3 +6,4 @@ export * from "./openai.js";
 export * from "./gemini.js";
 export { behaviourOf, countWords, halves, LEAK_MARKER, toolArguments, wordsOf } from "./behaviour.js";
 export type { Behaviour } from "./behaviour.js";
+export { startFakeAzure } from "./azure.js";

@@ -41,6 +41,8 @@ export interface FakeOpenAI extends FakeUpstream {
 export interface OpenAIDialect {
   /** Null when the request may pass; else the status and body of the refusal. */
   authError(request: IncomingMessage): { status: number; body: unknown } | null;
+  /** Null when the path and query are served; else the status and body of the refusal. */
+  routeError?(pathAndQuery: string): { status: number; body: unknown } | null;
   /** The upstream model of a request (the body's `model`, or a deployment in the path). */
   modelOf(path: string, body: Record<string, unknown>): string;
   /** The body of an error with this status (`status-<n>` models), mentioning LEAK_MARKER. */
@@ -117,7 +119,7 @@ export async function startOpenAIWire(dialect: OpenAIDialect): Promise<FakeOpenA
     const recorded: RecordedOpenAIRequest = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, closed, chunksWritten: 0 };
     requests.push(recorded);
     waiting.shift()?.(recorded);
-    const refused = dialect.authError(req);
+    const refused = dialect.authError(req) ?? dialect.routeError?.(recorded.path) ?? null;
     if (refused) return sendJson(res, refused.status, refused.body);
     respond(recorded, res, dialect);
   });
@@ -147,7 +149,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 }
 
 function respond(request: RecordedOpenAIRequest, res: ServerResponse, dialect: OpenAIDialect): void {
-  const model = dialect.modelOf(request.path, request.body);
+  const path = request.path.split("?")[0]!;
+  const model = dialect.modelOf(path, request.body);
   const behaviour = behaviourOf(model);
   switch (behaviour.name) {
     case "status":
@@ -160,10 +163,10 @@ function respond(request: RecordedOpenAIRequest, res: ServerResponse, dialect: O
     case "echo":
     case "tool":
     case "mid-stream-error":
-      if (!request.path.endsWith("/embeddings")) return answer(request, res, dialect, behaviour.name, model);
+      if (!path.endsWith("/embeddings")) return answer(request, res, dialect, behaviour.name, model);
       break;
   }
-  if (request.path.endsWith("/embeddings")) {
+  if (path.endsWith("/embeddings")) {
     res.writeHead(200, { "content-type": "application/json", ...dialect.rateLimitHeaders });
     res.end(readFixture("embeddings-response.json"));
     return;

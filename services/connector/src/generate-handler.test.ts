@@ -103,7 +103,7 @@ describe("generate handler", () => {
 
   it("gives every call's adapter a context of one shape: its lazy members live on a shared prototype", async () => {
     // Own getters would be new closures per call, and so a hidden class per call whose transition
-    // tree keeps each call's objects through the next scavenge (see HandlerCall).
+    // tree keeps each call's objects through the next scavenge (see CallAdapterContext).
     const seen: ProviderCall[] = [];
     const mock = createMockAdapter(mockProvider);
     const spy: ProviderAdapter = { ...mock, chat: (request, ctx) => (seen.push(ctx), mock.chat(request, ctx)) };

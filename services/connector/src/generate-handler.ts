@@ -74,10 +74,10 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
     let outcome: string | undefined;
     const first = () => (firstEventAt ??= performance.now());
 
-    let ctx: HandlerCall | undefined;
+    let ctx: CallAdapterContext | undefined;
     try {
       const { deployment, body } = prepare(request, provider);
-      ctx = new HandlerCall(request.requestId, deployment, stop, log);
+      ctx = new CallAdapterContext(request.requestId, deployment, stop, log);
       // The OpenAI adapter takes the body as bytes (`passthrough`); every other adapter gets it parsed.
       const fast = adapter.passthrough;
 
@@ -147,7 +147,7 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
  * connector promoted ~470 KB per scavenge that way; with a class, ~70 KB (`--trace-gc-nvp`).
  * The signal and the logger are made on first use: most calls need neither.
  */
-class HandlerCall implements PassthroughCall {
+class CallAdapterContext implements PassthroughCall {
   /** What the upstream's rate-limit headers said, when it sent any. */
   limits: RateLimitInfo | undefined;
 

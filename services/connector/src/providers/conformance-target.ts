@@ -16,6 +16,8 @@ export type ConformanceFeature =
 /** One provider kind as the conformance suite runs it: its fake upstream and a config pointing at it. */
 export interface ConformanceTarget {
   kind: string;
+  /** Names the suite when a kind runs more than once (e.g. Azure's two URL schemes); default: `kind`. */
+  label?: string;
   start: () => Promise<FakeUpstream>;
   config: (fake: FakeUpstream) => ProviderConfig;
   lacks: ConformanceFeature[];

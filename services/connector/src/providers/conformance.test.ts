@@ -47,7 +47,7 @@ function describeTarget(target: ConformanceTarget): void {
   const has = (feature: ConformanceTarget["lacks"][number]) => !target.lacks.includes(feature);
   const model = (behaviour: string) => target.model?.(behaviour) ?? behaviour;
 
-  describe(`conformance: ${target.kind}`, () => {
+  describe(`conformance: ${target.label ?? target.kind}`, () => {
     let fake: FakeUpstream;
     let adapter: ProviderAdapter;
 

@@ -1,4 +1,5 @@
 import type { ProviderKind } from "@switchyard/config";
+import { createAzureAdapter } from "./azure/index.js";
 import { createGeminiAdapter } from "./gemini/index.js";
 import { createMockAdapter } from "./mock/index.js";
 import { createOpenAIAdapter } from "./openai/index.js";
@@ -9,4 +10,5 @@ export const adapterFactories: Partial<Record<ProviderKind, AdapterFactory>> = {
   gemini: createGeminiAdapter,
   mock: createMockAdapter,
   openai: createOpenAIAdapter,
+  azure: createAzureAdapter,
 };

@@ -7,3 +7,10 @@ export const conformance: ConformanceTarget = {
   config: (fake) => ({ kind: "openai", name: "openai", api_key: "test-key", api_base: `${fake.url}/v1`, enabled: true }),
   lacks: ["blocked"], // OpenAI's chat API refuses no text under a content policy
 };
+
+/** A preset: the same API with the preset's request changes. */
+export const conformanceGroq: ConformanceTarget = {
+  ...conformance,
+  label: "openai (groq preset)",
+  config: (fake) => ({ kind: "openai", name: "groq", preset: "groq", api_key: "test-key", api_base: `${fake.url}/v1`, enabled: true }),
+};

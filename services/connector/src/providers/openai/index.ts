@@ -3,7 +3,8 @@ import { OPENAI_DEFAULT_BASE, type ProviderConfig } from "@switchyard/config";
 import { openAIRateLimits } from "../../http/rate-limits.js";
 import { UpstreamClient } from "../../http/upstream-client.js";
 import { RequestBody } from "../request-body.js";
-import { type AdapterFactory, type PassthroughMethods, type ProviderAdapter, type ProviderCall, withUpstreamBytes } from "../types.js";
+import { type AdapterFactory, type JsonObject, type PassthroughMethods, type ProviderAdapter, type ProviderCall, withUpstreamBytes } from "../types.js";
+import { OPENAI_PRESET_SPECS, presetChanges } from "./presets.js";
 import { upstreamChatBytes, upstreamEmbeddingsBytes } from "./request.js";
 import { parseChatCompletion, parseEmbeddings } from "./response.js";
 import { readChatStream } from "./stream.js";
@@ -19,17 +20,20 @@ export interface OpenAIEndpoint {
   /** Query added to every request (Azure's api-version). */
   query?: Record<string, string>;
   /** Members changed in every chat body beyond model/stream (a preset's dropped or renamed params). */
-  chatChanges?: (request: RequestBody) => Record<string, unknown>;
+  chatChanges?: (request: RequestBody) => JsonObject;
 }
 
-/** OpenAI itself, or any OpenAI-compatible server at `api_base`. */
+/** OpenAI itself, a preset service (`preset`), or any OpenAI-compatible server at `api_base`. */
 export function openAIEndpoint(config: ProviderConfig): OpenAIEndpoint {
   const apiKey = "api_key" in config ? config.api_key : undefined;
+  const preset = config.kind === "openai" && config.preset ? OPENAI_PRESET_SPECS[config.preset] : undefined;
+  const chatChanges = preset && presetChanges(preset);
   return {
-    baseUrl: config.api_base ?? OPENAI_DEFAULT_BASE,
+    baseUrl: config.api_base ?? preset?.baseUrl ?? OPENAI_DEFAULT_BASE,
     headers: { ...config.headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
     chatPath: () => "/chat/completions",
     embeddingsPath: () => "/embeddings",
+    ...(chatChanges ? { chatChanges } : {}),
   };
 }
 

@@ -32,7 +32,8 @@ export function toUpstreamEmbeddingsBody(request: EmbeddingsRequestJson, model: 
  */
 export function upstreamChatBytes(request: RequestBody<ChatRequestJson>, model: string, stream: boolean, extra?: Readonly<JsonObject>): Buffer {
   const changes = upstreamChatChanges(stream ? request.member("stream_options") : undefined, model, stream);
-  return request.withChanges(extra ? { ...extra, ...changes } : changes);
+  // A preset's changes win: one that drops stream_options means it.
+  return request.withChanges(extra ? { ...changes, ...extra } : changes);
 }
 
 export function upstreamEmbeddingsBytes(request: RequestBody<EmbeddingsRequestJson>, model: string): Buffer {
