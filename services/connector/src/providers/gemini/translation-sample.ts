@@ -5,19 +5,24 @@ import { GeminiStreamTranslator } from "./stream.js";
 
 const sentence = "The gateway translates each request to the provider's wire format and back again. ";
 
-/** A ~1 KB generateContent answer, shaped as the API documents it. */
-const answer: GeminiResponse = {
+/** A ~1 KB generateContent answer as it arrives (text), shaped as the API documents it. */
+const ANSWER = JSON.stringify({
   candidates: [
     {
-      content: { role: "model", parts: [{ text: sentence.repeat(11) }] },
+      content: { role: "model", parts: [{ text: sentence.repeat(9) }] },
       finishReason: "STOP",
       index: 0,
     },
   ],
-  usageMetadata: { promptTokenCount: 212, candidatesTokenCount: 187, totalTokenCount: 399, thoughtsTokenCount: 0 },
+  usageMetadata: {
+    promptTokenCount: 212,
+    candidatesTokenCount: 153,
+    totalTokenCount: 365,
+    promptTokensDetails: [{ modality: "TEXT", tokenCount: 212 }],
+  },
   modelVersion: "gemini-2.5-flash",
   responseId: "v4ZcaOnxK9mUz7IPjbfY8Qs",
-};
+});
 
 /** A streamGenerateContent?alt=sse transcript: the `data:` payloads of one answer, a few words each, usage on every frame. */
 const frames: string[] = sentence
@@ -35,7 +40,7 @@ const frames: string[] = sentence
 export const translationSample: TranslationSample = {
   kind: "gemini",
   request: (body) => toGeminiChatBody(body),
-  response: () => fromGeminiResponse(answer, "gemini-2.5-flash", "gemini"),
+  response: () => fromGeminiResponse(JSON.parse(ANSWER) as GeminiResponse, "gemini-2.5-flash", "gemini"),
   stream: () => {
     const translator = new GeminiStreamTranslator("gemini-2.5-flash", "gemini");
     for (const data of frames) translator.data(data);
