@@ -23,7 +23,7 @@ export async function* sseEvents(body: AsyncIterable<Uint8Array | string>): Asyn
     parser.feed(typeof bytes === "string" ? bytes : decoder.decode(bytes, { stream: true }));
     yield* take();
   }
-  parser.feed(decoder.decode());
-  parser.reset({ consume: true });
+  // A body that ends without the last event's blank line: that event still counts.
+  parser.feed(`${decoder.decode()}\n\n`);
   yield* take();
 }
