@@ -5,6 +5,7 @@ export { readFixture, readJsonFixture } from "./fixtures.js";
 export * from "./openai.js";
 export * from "./bedrock.js";
 export * from "./anthropic.js";
+export * from "./gemini.js";
 export { behaviourOf, countWords, halves, LEAK_MARKER, toolArguments, wordsOf } from "./behaviour.js";
 export type { Behaviour } from "./behaviour.js";
 export { startFakeAzure } from "./azure.js";

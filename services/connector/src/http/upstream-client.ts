@@ -169,7 +169,7 @@ export class UpstreamClient {
       provider: this.options.provider,
       status: answer.status,
       ...parsed,
-      retryAfter: headerText(answer.headers, "retry-after"),
+      retryAfter: headerText(answer.headers, "retry-after") ?? parsed.retryAfter,
       retryAfterMs: headerText(answer.headers, "retry-after-ms"),
     });
   }

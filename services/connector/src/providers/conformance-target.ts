@@ -5,6 +5,7 @@ import type { FakeUpstream } from "@switchyard/fake-upstreams";
 export type ConformanceFeature =
   | "embeddings"
   | "tools"
+  | "streamed-tool-arguments"
   | "blocked"
   | "context-length"
   | "mid-stream-error"

@@ -2,6 +2,7 @@ import { conformance as anthropic } from "./anthropic/conformance.js";
 import { conformance as azure, conformanceV1 as azureV1 } from "./azure/conformance.js";
 import { conformance as bedrock } from "./bedrock/conformance.js";
 import type { ConformanceTarget } from "./conformance-target.js";
+import { conformance as gemini } from "./gemini/conformance.js";
 import { conformance as mock } from "./mock/conformance.js";
 import { conformance as openai, conformanceGroq as openaiGroq } from "./openai/conformance.js";
 
@@ -14,4 +15,5 @@ export const conformanceTargets: ConformanceTarget[] = [
   azureV1,
   bedrock,
   anthropic,
+  gemini,
 ];

@@ -2,6 +2,7 @@ import type { ProviderKind } from "@switchyard/config";
 import { createAnthropicAdapter } from "./anthropic/index.js";
 import { createAzureAdapter } from "./azure/index.js";
 import { createBedrockAdapter } from "./bedrock/index.js";
+import { createGeminiAdapter } from "./gemini/index.js";
 import { createMockAdapter } from "./mock/index.js";
 import { createOpenAIAdapter } from "./openai/index.js";
 import type { AdapterFactory } from "./types.js";
@@ -9,6 +10,7 @@ import type { AdapterFactory } from "./types.js";
 /** Provider kind → adapter. One line per kind; a kind the config knows but this map lacks is refused at start. */
 export const adapterFactories: Partial<Record<ProviderKind, AdapterFactory>> = {
   bedrock: createBedrockAdapter,
+  gemini: createGeminiAdapter,
   mock: createMockAdapter,
   openai: createOpenAIAdapter,
   azure: createAzureAdapter,

@@ -1,5 +1,6 @@
 import { translationSample as bedrock } from "./bedrock/translation-sample.js";
 import { translationSample as anthropic } from "./anthropic/translation-sample.js";
+import { translationSample as gemini } from "./gemini/translation-sample.js";
 import { translationSample as openai } from "./openai/translation-sample.js";
 import type { TranslationSample } from "./types.js";
 
@@ -8,4 +9,5 @@ export const translationSamples: TranslationSample[] = [
   openai,
   bedrock,
   anthropic,
+  gemini,
 ];

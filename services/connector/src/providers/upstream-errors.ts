@@ -8,6 +8,10 @@ export interface UpstreamErrorBody {
   type?: string | undefined;
   /** The provider's error code, e.g. OpenAI's `context_length_exceeded`, Azure's `content_filter`. */
   code?: string | undefined;
+  /** The body says the credentials were refused though the status does not (Gemini answers a bad key with 400). */
+  authFailure?: boolean | undefined;
+  /** The wait the body asks for, as `retry-after` text, for when no header says it (Google's RetryInfo). */
+  retryAfter?: string | undefined;
 }
 
 /** What an upstream said when it refused a request. */
@@ -39,7 +43,7 @@ export function errorFromStatus(refusal: UpstreamRefusal): GatewayError {
   const { status, provider } = refusal;
   const retryAfterS = parseRetryAfter(refusal.retryAfter, refusal.retryAfterMs);
   const options = { upstreamStatus: status, retryAfterS, param: refusal.param };
-  const code = codeForStatus(status);
+  const code = refusal.authFailure ? "upstream_auth_failed" : codeForStatus(status);
   switch (code) {
     case "upstream_auth_failed":
       return new GatewayError(code, `${provider} rejected the gateway's credentials (status ${status})`, options);
