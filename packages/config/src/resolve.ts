@@ -2,13 +2,13 @@ import { createHash } from "node:crypto";
 import { Value } from "@sinclair/typebox/value";
 import { type ConfigIssue, formatPath } from "./errors.js";
 import type { MissingVariable } from "./interpolate.js";
+import { type RoutingConfig, resolveRouting, routingIssues } from "./routing.js";
 import {
   type ConfigFile,
   ConfigFileSchema,
   type Operation,
   type ProviderFile,
   type Role,
-  type Strategy,
 } from "./schema.js";
 
 export interface ProviderConfig extends ProviderFile {
@@ -29,9 +29,8 @@ export interface DeploymentConfig {
   timeout_ms: number;
 }
 
-export interface ModelConfig {
+export interface ModelConfig extends RoutingConfig {
   name: string;
-  strategy: Strategy;
   timeout_ms: number;
   operations: Operation[];
   /** Only deployments whose provider is enabled, in config order. */
@@ -124,10 +123,11 @@ export function resolveConfig(
         timeout_ms: d.timeout_ms ?? provider.timeout_ms ?? timeout,
       });
     });
+    issues.push(...routingIssues(name, model, model.deployments, new Set(Object.keys(file.models))));
     if (deployments.length === 0) continue; // every provider of this model lacks its secret
     models[name] = {
       name,
-      strategy: model.strategy ?? "failover",
+      ...resolveRouting(model),
       timeout_ms: timeout,
       operations: model.operations ?? ["chat"],
       deployments,

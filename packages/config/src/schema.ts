@@ -1,7 +1,7 @@
 import { type Static, Type as T } from "@sinclair/typebox";
+import { ModelRoutingFields } from "./routing.js";
 
-/** Routing strategies the router implements; the schema grows with it. */
-export const STRATEGIES = ["failover"] as const;
+export { STRATEGIES, type Strategy } from "./routing.js";
 /** Provider kinds the connector can translate to. */
 export const PROVIDER_KINDS = ["mock", "openai"] as const;
 export const OPERATIONS = ["chat", "embeddings"] as const;
@@ -45,7 +45,7 @@ export const DeploymentSchema = T.Object(
 
 export const ModelSchema = T.Object(
   {
-    strategy: T.Optional(T.Union(STRATEGIES.map((s) => T.Literal(s)))),
+    ...ModelRoutingFields,
     timeout_ms: T.Optional(PositiveInt),
     operations: T.Optional(T.Array(T.Union(OPERATIONS.map((o) => T.Literal(o))), { minItems: 1 })),
     deployments: T.Array(DeploymentSchema, { minItems: 1 }),
@@ -108,7 +108,6 @@ export type ProviderFile = Static<typeof ProviderSchema>;
 export type DeploymentFile = Static<typeof DeploymentSchema>;
 export type ModelFile = Static<typeof ModelSchema>;
 export type KeyFile = Static<typeof KeySchema>;
-export type Strategy = (typeof STRATEGIES)[number];
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 export type Operation = (typeof OPERATIONS)[number];
 export type Role = (typeof ROLES)[number];

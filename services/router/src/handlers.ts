@@ -11,14 +11,24 @@ export function routerHandlers(planner: () => Planner): HandlersOf<typeof Router
         const plan = planner().plan(request.model, {
           requiredCapabilities: request.requiredCapabilities,
           estimatedPromptTokens: request.estimatedPromptTokens,
+          stream: request.stream,
           random: Math.random,
         }, request.operation === "embeddings" ? "embeddings" : "chat");
+        const { model } = plan;
         return {
-          strategy: plan.model.strategy,
+          strategy: model.strategy,
           reason: plan.reason,
-          timeoutMs: plan.model.timeout_ms,
+          timeoutMs: model.timeout_ms,
           reuseMs: plan.reuseMs,
           attempts: plan.attempts.map(toDeploymentMessage),
+          draw: plan.draw,
+          explore: model.strategy === "latency" ? model.latency.explore : 0,
+          ownAttempts: plan.ownAttempts,
+          retries: { attempts: model.retries.attempts, backoffMs: model.retries.backoff_ms, maxBackoffMs: model.retries.max_backoff_ms },
+          cooldownAfterFailures: model.cooldown ? model.cooldown.after_failures : 0,
+          cooldownMs: model.cooldown ? Math.round(model.cooldown.for_s * 1_000) : 0,
+          skipped: plan.skipped.map((s) => ({ deploymentId: s.deploymentId, reason: s.reason, untilMs: s.until })),
+          ...(model.strategy === "cascade" ? { cascade: { checks: model.cascade.checks, threshold: model.cascade.threshold } } : {}),
         };
       } catch (error) {
         if (error instanceof GatewayError) return { failure: error.toFailure() };
