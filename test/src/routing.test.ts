@@ -72,6 +72,18 @@ describe("circuit breaker", () => {
     const r = await send("route-cooldown", {}, second);
     assert.match(r.route, /skipped breaker-open \(cooldown \d+s\)/);
   });
+
+  it("is rebuilt by a restarted router from the recent usage stream", async () => {
+    await t.mesh.restartProcess("router");
+    // A fresh ingress has no plan and no failures of its own: only the new router can tell it.
+    const fresh = (await t.mesh.addIngress()).baseUrl;
+    const r = await eventually(async () => {
+      const answer = await send("route-cooldown", {}, fresh).catch(() => undefined);
+      return answer?.status === 200 ? answer : undefined;
+    }, "the restarted router to answer");
+    assert.equal(r.attempts, "breaker-spare:200");
+    assert.match(r.route, /skipped breaker-open \(cooldown \d+s\)/);
+  });
 });
 
 describe("retry-after", () => {

@@ -112,6 +112,8 @@ export interface Mesh {
   /** Starts one more ingress replica on its own port, sharing every backend; its URL is `http://host:port`. */
   addIngress(): Promise<ServiceProcess & { baseUrl: string }>;
   stopProcess(name: string, signal?: NodeJS.Signals): Promise<number | null>;
+  /** Stops a service process and starts it again with the same ports and environment. */
+  restartProcess(name: string): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -204,7 +206,9 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const processes: ServiceProcess[] = [];
   let stopping = false;
 
+  const specs = new Map<string, Spec>();
   const launch = (spec: Spec): ServiceProcess => {
+    specs.set(spec.name, spec);
     const entry = join(REPO_ROOT, "services", spec.service, "dist", "main.js");
     const nodeFlags = [
       ...(SERVICE_NODE_FLAGS[spec.service as keyof typeof SERVICE_NODE_FLAGS] ?? []),
@@ -316,6 +320,14 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     processes,
     recentLogs,
     stopProcess,
+    restartProcess: async (name) => {
+      const spec = specs.get(name);
+      if (!spec) throw new Error(`no process named ${name}`);
+      await stopProcess(name);
+      const proc = launch(spec);
+      await awaitReady(proc);
+      return proc;
+    },
     stop,
     addConnector: async (providers) => {
       const group = connectors.find((plan) => plan.group === providers);
