@@ -219,6 +219,30 @@ describe("capability", () => {
   });
 });
 
+describe("hedging", () => {
+  it("starts the next deployment when the first sends nothing in time; the loser is cancelled and both are in the event", async () => {
+    const usage = watchUsage(t);
+    for (const stream of [false, true]) {
+      const response = await chat({ model: "route-hedge", stream, messages: userMessage("hedge me") });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get("x-switchyard-deployment"), "prompt");
+      assert.equal(response.headers.get("x-switchyard-attempts"), "hesitant:499,prompt:200");
+      assert.match(response.headers.get("x-switchyard-route") ?? "", /hedged prompt after 50ms/);
+      await response.text();
+      if (stream) continue;
+      const event = (await usage.eventOf(response.headers.get("x-request-id")!)).event;
+      assert.deepEqual(
+        event.attempts.map((a) => [a.deploymentId, a.status, a.errorCode]),
+        [
+          ["hesitant", 499, "hedge_cancelled"],
+          ["prompt", 200, ""],
+        ],
+      );
+      assert.equal(event.deploymentId, "prompt");
+    }
+  });
+});
+
 describe("fallbacks", () => {
   it("tries the fallback model's deployments once the model's own are exhausted", async () => {
     const r = await send("route-fallbacks");

@@ -2,7 +2,7 @@ import type { DeploymentConfig } from "@switchyard/config";
 import { GatewayError } from "@switchyard/errors";
 import type { HandlersOf } from "@switchyard/grpc";
 import type { RouterService } from "@switchyard/proto";
-import type { Planner } from "./planner.js";
+import type { Plan, Planner } from "./planner.js";
 
 export function routerHandlers(planner: () => Planner): HandlersOf<typeof RouterService> {
   return {
@@ -29,6 +29,7 @@ export function routerHandlers(planner: () => Planner): HandlersOf<typeof Router
           cooldownMs: model.cooldown ? Math.round(model.cooldown.for_s * 1_000) : 0,
           skipped: plan.skipped.map((s) => ({ deploymentId: s.deploymentId, reason: s.reason, untilMs: s.until })),
           ...(model.strategy === "cascade" ? { cascade: { checks: model.cascade.checks, threshold: model.cascade.threshold } } : {}),
+          ...(model.hedge ? { hedgeAfterMs: hedgeTimes(planner(), plan), hedgeMaxShare: model.hedge.max_share } : {}),
         };
       } catch (error) {
         if (error instanceof GatewayError) return { failure: error.toFailure() };
@@ -48,6 +49,10 @@ export function routerHandlers(planner: () => Planner): HandlersOf<typeof Router
       };
     },
   };
+}
+
+function hedgeTimes(planner: Planner, plan: Plan): Record<string, number> {
+  return Object.fromEntries(plan.attempts.slice(0, plan.ownAttempts).map((d) => [d.id, planner.hedgeAfterMs(plan.model, d.id) ?? 0]));
 }
 
 function toDeploymentMessage(d: DeploymentConfig) {

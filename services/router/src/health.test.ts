@@ -52,4 +52,12 @@ describe("HealthBook", () => {
     assert.equal(book.get("a")?.ttftMs, 40);
     assert.equal(book.get("a")?.latencyMs, 200 + 0.5 * (480 - 200));
   });
+
+  it("gives the p95 of recent first-event times once there are enough of them", () => {
+    const book = new HealthBook(() => false);
+    for (let i = 1; i <= 19; i++) book.observe(request(0, attempt("a", 200, { latencyMs: i * 10 })));
+    assert.equal(book.firstEventP95("a"), undefined);
+    book.observe(request(0, attempt("a", 200, { latencyMs: 200 })));
+    assert.equal(book.firstEventP95("a"), 190);
+  });
 });

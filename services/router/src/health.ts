@@ -10,7 +10,14 @@ export interface DeploymentHealth {
   latencyMs: number | undefined;
   /** EWMA of time to first token of streamed answers, ms. */
   ttftMs: number | undefined;
+  /** The latest times to the first event (first token, or the whole answer when not streamed), for percentiles. */
+  recent: number[];
 }
+
+/** How many recent first-event times each deployment keeps for its p95. */
+const RECENT = 100;
+/** Fewer samples than this give no p95. */
+const MIN_SAMPLES = 20;
 
 /** One attempt as a usage event reports it. */
 export interface ObservedAttempt {
@@ -64,6 +71,8 @@ export class HealthBook {
       if (attempt.status >= 200 && attempt.status < 300) {
         health.failures = 0;
         health.openUntil = 0;
+        health.recent.push(attempt.latencyMs);
+        if (health.recent.length > RECENT) health.recent.shift();
         // A streamed attempt's first event is its first token; a plain one's is the whole answer.
         if (request.stream) {
           health.ttftMs = this.ewma(health.ttftMs, attempt.latencyMs);
@@ -93,10 +102,18 @@ export class HealthBook {
     return undefined;
   }
 
+  /** The 95th percentile of the deployment's recent times to first event, ms; undefined with too few samples. */
+  firstEventP95(deploymentId: string): number | undefined {
+    const recent = this.book.get(deploymentId)?.recent;
+    if (!recent || recent.length < MIN_SAMPLES) return undefined;
+    const sorted = [...recent].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)];
+  }
+
   private entry(deploymentId: string): DeploymentHealth {
     let health = this.book.get(deploymentId);
     if (!health) {
-      health = { failures: 0, openUntil: 0, retryAfterUntil: 0, latencyMs: undefined, ttftMs: undefined };
+      health = { failures: 0, openUntil: 0, retryAfterUntil: 0, latencyMs: undefined, ttftMs: undefined, recent: [] };
       this.book.set(deploymentId, health);
     }
     return health;

@@ -17,6 +17,9 @@ export interface Plan extends RoutePlan {
   skipped: SkippedDeployment[];
 }
 
+/** A p95 hedge waits this long until the deployment has enough answers for a percentile. */
+export const HEDGE_WITHOUT_P95_MS = 1_000;
+
 /** Picks deployments for a public model name. Pure over the config and the health it is given. */
 export class Planner {
   constructor(
@@ -64,6 +67,13 @@ export class Planner {
       ownAttempts: own.attempts.length,
       skipped,
     };
+  }
+
+  /** When to hedge an attempt on this deployment, ms after it started; undefined when the model does not hedge. */
+  hedgeAfterMs(model: ModelConfig, deploymentId: string): number | undefined {
+    if (!model.hedge) return undefined;
+    if (model.hedge.after_ms !== undefined) return model.hedge.after_ms;
+    return Math.round(this.health?.firstEventP95(deploymentId) ?? HEDGE_WITHOUT_P95_MS);
   }
 
   models(): ModelConfig[] {

@@ -7,6 +7,7 @@ import { type CacheSettings, cacheSettingsFrom, connectCacheRedis, connectPresen
 import type { Logger } from "@switchyard/telemetry";
 import { ConnectorPool } from "./connector-pool.js";
 import { DecisionCache } from "./decision-cache.js";
+import { HedgeBudget } from "./hedge-budget.js";
 import { IN_FLIGHT_SUBJECT, SharedInFlight } from "./in-flight.js";
 import { LocalHealth } from "./local-health.js";
 
@@ -24,10 +25,11 @@ export function createDecisions(): Decisions {
 export interface RoutingState {
   health: LocalHealth;
   inFlight: SharedInFlight;
+  hedges: HedgeBudget;
 }
 
 export function createRoutingState(bus?: { publish(subject: string, data: string): void }): RoutingState {
-  return { health: new LocalHealth(), inFlight: new SharedInFlight(randomUUID(), bus) };
+  return { health: new LocalHealth(), inFlight: new SharedInFlight(randomUUID(), bus), hedges: new HedgeBudget() };
 }
 
 /** Everything the ingress talks to. Tests substitute their own. */

@@ -156,4 +156,48 @@ describe("openFirstAttempt", () => {
     assert.deepEqual(attempts.map((a) => `${a.deploymentId}:${a.status}:${a.errorCode}`), ["a:200:cascade_empty", "b:200:"]);
     assert.deepEqual(notes, ["escalated past a (empty)"]);
   });
+
+  it("hedges a deployment that sent nothing in time: the first to answer wins, the other is cancelled and recorded", async () => {
+    const cancelled: string[] = [];
+    const slowPicker: ConnectorPicker = {
+      pick(provider) {
+        const client = {
+          generate(_request: unknown, options: { cancellation: Cancellation }) {
+            return (async function* (): AsyncGenerator<GenerateResponse> {
+              if (provider === "p1") {
+                // Never answers on its own: only a cancellation ends it.
+                await new Promise<void>((resolve) => options.cancellation.onCancel(resolve));
+                cancelled.push(provider);
+                throw Object.assign(new Error("cancelled"), { code: GrpcStatus.CANCELLED });
+              }
+              yield create(GenerateResponseSchema, { event: { case: "completion", value: new TextEncoder().encode("{}") } });
+            })();
+          },
+        } as unknown as ConnectorClient;
+        return { id: provider, client };
+      },
+    };
+    const attempts: Attempt[] = [];
+    const notes: string[] = [];
+    const opened = await openFirstAttempt(plan, request(), slowPicker, attempts, {
+      ...retrying,
+      notes,
+      hedge: { afterMs: () => 5, take: () => true },
+    });
+    assert.equal(opened.deployment.id, "b");
+    assert.deepEqual(attempts.map((a) => `${a.deploymentId}:${a.status}:${a.errorCode}`), ["a:499:hedge_cancelled", "b:200:"]);
+    assert.deepEqual(notes, ["hedged b after 5ms"]);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(cancelled, ["p1"]);
+  });
+
+  it("does not hedge when the budget is spent", async () => {
+    const attempts: Attempt[] = [];
+    const opened = await openFirstAttempt(plan, request(), picker({ p1: { r1: "answers" }, p2: { r2: "answers" } }, []), attempts, {
+      ...retrying,
+      hedge: { afterMs: () => 1, take: () => false },
+    });
+    assert.equal(opened.deployment.id, "a");
+    assert.equal(attempts.length, 1);
+  });
 });

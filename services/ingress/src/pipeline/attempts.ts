@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { GatewayError, specOf } from "@switchyard/errors";
-import { type Cancellable, GrpcStatus } from "@switchyard/grpc";
+import { type Cancellable, Cancellation, GrpcStatus } from "@switchyard/grpc";
 import {
   type Attempt,
   AttemptSchema,
@@ -58,8 +58,13 @@ export interface AttemptPolicy {
    * the client) and passed over when this names a check it fails.
    */
   check?: (events: readonly GenerateResponse[]) => string | undefined;
-  /** Why the answer came from where it did (escalations), for the route header. */
+  /** Why the answer came from where it did (escalations, hedges), for the route header. */
   notes?: string[];
+  /**
+   * Hedging: `afterMs` says how long an attempt on a deployment may go without a first event
+   * before the next deployment starts too (undefined: never); `take` spends the hedge budget.
+   */
+  hedge?: { afterMs: (deploymentId: string) => number | undefined; take: () => boolean };
   random?: () => number;
 }
 
@@ -96,8 +101,16 @@ export async function openFirstAttempt(
           lastError ?? new GatewayError("upstream_timeout", "The request's time budget ran out before a deployment answered."),
         );
       }
-      const result = await tryDeployment(deployment, request, connectors, attempts, policy, !last);
+      const afterMs = retry === 0 && !last && !policy.check ? policy.hedge?.afterMs(deployment.id) : undefined;
+      const hedged = afterMs ? await tryHedged(deployment, plan[index + 1]!, afterMs, request, connectors, attempts, policy) : undefined;
+      const result = hedged?.result ?? (await tryDeployment(deployment, request, connectors, attempts, policy, !last));
       if (result.kind === "opened") return result.opened;
+      if (hedged?.both) {
+        // Both deployments were tried: go on after the second.
+        lastError = result.kind === "failed" ? result.error : lastError;
+        index += 1;
+        break;
+      }
       lastError = result.error;
       if (result.escalate) break;
       if (!result.retryable) {
@@ -121,6 +134,96 @@ export async function openFirstAttempt(
   throw new AttemptsExhausted(
     lastError ?? new GatewayError("no_deployment_available", "The model has no deployment to try."),
   );
+}
+
+/**
+ * Starts `first`; when it has sent no first event after `afterMs` and the hedge budget allows,
+ * starts `second` as well. The first of the two to open wins and the other is cancelled, recorded
+ * as `hedge_cancelled` (499) in its place in the attempts. Undefined `result` when `first`
+ * answered (or failed) before the hedge was due: the caller carries on with it as usual.
+ */
+async function tryHedged(
+  first: Deployment,
+  second: Deployment,
+  afterMs: number,
+  request: AttemptRequest,
+  connectors: ConnectorPicker,
+  attempts: Attempt[],
+  policy: AttemptPolicy,
+): Promise<{ result: TryResult; both: boolean }> {
+  const firstAt = attempts.length;
+  const lanes = [first, second].map((deployment) => {
+    const cancellation = new Cancellation();
+    const off = request.cancellation.onCancel(() => cancellation.cancel());
+    return { deployment, cancellation, off, started: 0, settled: false, result: undefined as TryResult | undefined, promise: undefined as Promise<TryResult> | undefined };
+  });
+  const start = (lane: (typeof lanes)[number]) => {
+    lane.started = performance.now();
+    lane.promise = tryDeployment(lane.deployment, { ...request, cancellation: lane.cancellation }, connectors, attempts, policy, false);
+    lane.promise.then(
+      (result) => {
+        lane.settled = true;
+        lane.result = result;
+      },
+      () => {
+        lane.settled = true;
+      },
+    );
+    return lane.promise;
+  };
+  const [a, b] = lanes as [(typeof lanes)[number], (typeof lanes)[number]];
+  const cleanup = () => lanes.forEach((lane) => lane.off());
+  let timer: NodeJS.Timeout | undefined;
+  const due = new Promise<"due">((resolve) => (timer = setTimeout(() => resolve("due"), afterMs)));
+  const firstTry = start(a);
+  const early = await Promise.race([firstTry, due]);
+  clearTimeout(timer);
+  if (early !== "due" || !policy.hedge!.take()) {
+    cleanup();
+    return { result: early !== "due" ? early : await firstTry, both: false };
+  }
+  policy.notes?.push(`hedged ${second.id} after ${afterMs}ms`);
+  start(b);
+  const winner = await new Promise<(typeof lanes)[number] | undefined>((resolve) => {
+    let pending = 2;
+    for (const lane of lanes) {
+      lane.promise!.then(
+        (result) => {
+          if (result.kind === "opened") resolve(lane);
+          else if (--pending === 0) resolve(undefined);
+        },
+        () => {
+          if (--pending === 0) resolve(undefined);
+        },
+      );
+    }
+  });
+  cleanup();
+  if (!winner) {
+    if (request.cancellation.cancelled) throw new GatewayError("request_cancelled", "The client closed the connection.");
+    return { result: b.result ?? a.result ?? { kind: "failed", error: new GatewayError("upstream_error", "Both hedged attempts failed."), retryable: true, retryAfterS: 0 }, both: true };
+  }
+  const loser = winner === a ? b : a;
+  if (!loser.settled) {
+    loser.cancellation.cancel();
+    // An answer that opened just as it lost is closed at once.
+    void loser.promise!.then((late) => {
+      if (late.kind === "opened") {
+        late.opened.cancel();
+        late.opened.done();
+      }
+    }, noop);
+    const cancelled = create(AttemptSchema, {
+      deploymentId: loser.deployment.id,
+      provider: loser.deployment.provider,
+      status: 499,
+      latencyMs: performance.now() - loser.started,
+      errorCode: "hedge_cancelled",
+    });
+    if (loser === a) attempts.splice(firstAt, 0, cancelled);
+    else attempts.push(cancelled);
+  }
+  return { result: winner.result!, both: true };
 }
 
 /** Exponential backoff with equal jitter: half the step fixed, half drawn, capped at max. */

@@ -1,6 +1,6 @@
 import { GatewayError, toHttpError } from "@switchyard/errors";
 import { Cancellation } from "@switchyard/grpc";
-import { type GenerateResponse, Operation, type TokenUsage } from "@switchyard/proto";
+import { type GenerateResponse, Operation, type PlanResponse, type TokenUsage } from "@switchyard/proto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { MeshClients } from "../mesh/clients.js";
 import type { ChatCompletionRequest } from "../schemas/chat-completions.js";
@@ -166,6 +166,7 @@ export async function serveGeneration(
       headers["x-switchyard-route"] = record.route;
     };
     showRoute();
+    if (hedging(plan)) mesh.routing.hedges.earn(model, plan.hedgeMaxShare);
     const opened = await openFirstAttempt(
       route.attempts,
       {
@@ -184,6 +185,7 @@ export async function serveGeneration(
         onAttempt: (deployment, outcome, retryAfterS) => mesh.routing.health.observe(deployment.id, outcome, retryAfterS, cooldown),
         track: (deployment) => mesh.routing.inFlight.local.start(deployment.id),
         ...(plan.cascade ? { check: (events: readonly GenerateResponse[]) => failedCheck(plan.cascade!.checks, events, generation.body) } : {}),
+        ...(hedging(plan) ? { hedge: { afterMs: (id: string) => plan.hedgeAfterMs[id] || undefined, take: () => mesh.routing.hedges.take(model) } } : {}),
         notes,
       },
     ).finally(showRoute);
@@ -291,6 +293,10 @@ async function streamAnswer(
 async function nextEvent(opened: OpenedAttempt): Promise<GenerateResponse | undefined> {
   const next = await opened.rest.next();
   return next.done ? undefined : next.value;
+}
+
+function hedging(plan: PlanResponse): boolean {
+  return plan.hedgeMaxShare > 0 && Object.keys(plan.hedgeAfterMs).length > 0;
 }
 
 function headersOf(reply: FastifyReply): Record<string, string> {
