@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type FakeOpenAI, startFakeOpenAI } from "@switchyard/connector/testing";
+import { type FakeOpenAI, startFakeOpenAI } from "@switchyard/fake-upstreams";
 import { ADMIN_KEY, postJson, readSse, startTestMesh, type TestMesh, userMessage } from "./harness.js";
 
 const UPSTREAM_KEY = "sk-upstream-secret-7f3a9c";

@@ -106,6 +106,7 @@ describe("encodeUsageEvent", () => {
     sameAsProtobuf({ requestId: "r", costUsd: Number.NaN, latencyMs: Number.POSITIVE_INFINITY, ttftMs: Number.NEGATIVE_INFINITY }, "non-finite doubles");
     sameAsProtobuf({ requestId: "\u2028\"quoted\"\n", keyName: "ключ", team: "😀" }, "strings that JSON escapes");
     sameAsProtobuf({ failure: { class: ErrorClass.CLIENT, code: "invalid_request", param: "messages" } }, "an enum by name");
+    sameAsProtobuf({ attempts: [{ deploymentId: "a", status: 200, limits: { remainingRequests: 0, limitTokens: 90_000, resetTokensMs: 1_500 } }] }, "optional fields, a zero kept");
   });
 
   it("writes timestamps with 0, 3, 6 or 9 fraction digits as protobuf-es does", () => {

@@ -177,7 +177,7 @@ export type UsageEventInit = MessageInitShape<typeof UsageEventSchema>;
  * order, omitted defaults, enum names, timestamps), from the event's init shape. Walks the schema
  * with plain `JSON.stringify`: about a tenth of protobuf-es's reflective `create` + `toJsonString`,
  * which was the largest part of publishing an event. A field this walk does not know (64-bit
- * integers, bytes, maps, oneofs, optional fields, other well-known types) sends the event through
+ * integers, bytes, maps, oneofs, optional non-scalar fields, other well-known types) sends the event through
  * protobuf-es instead.
  */
 export function encodeUsageEvent(event: UsageEventInit): string {
@@ -189,13 +189,16 @@ function plainJsonOf(value: Record<string, unknown>, desc: DescMessage): Record<
   if (desc.oneofs.length > 0) return undefined;
   const out: Record<string, unknown> = {};
   for (const field of desc.fields) {
-    if (field.presence === FeatureSet_FieldPresence.EXPLICIT && field.fieldKind !== "message") return undefined;
+    // Optional scalars (an attempt's UpstreamLimits) are written whenever set, defaults included.
+    const optional = field.presence === FeatureSet_FieldPresence.EXPLICIT && field.fieldKind !== "message";
+    if (optional && field.fieldKind !== "scalar") return undefined;
     const item = value[field.localName];
     if (item === undefined || item === null) continue;
     let json: unknown;
     switch (field.fieldKind) {
       case "scalar":
         json = plainScalarJson(item, field.scalar);
+        if (optional && json === OMIT) json = item;
         break;
       case "enum":
         json = plainEnumJson(item, field.enum);

@@ -3,6 +3,7 @@ import { Value } from "@sinclair/typebox/value";
 import { type ConfigIssue, formatPath } from "./errors.js";
 import type { MissingVariable } from "./interpolate.js";
 import { type RoutingConfig, resolveRouting, routingIssues } from "./routing.js";
+import { withProviderErrors } from "./provider-config.js";
 import {
   type ConfigFile,
   ConfigFileSchema,
@@ -11,12 +12,16 @@ import {
   type Role,
 } from "./schema.js";
 
-export interface ProviderConfig extends ProviderFile {
+/** What resolving adds to every provider's own fields. */
+export interface ProviderResolved {
   name: string;
   /** False when a secret it needs is missing from the environment; its deployments are dropped. */
   enabled: boolean;
   disabled_reason?: string;
 }
+
+/** A provider as configured: its kind's fields (see `providers/`) plus the resolved ones. */
+export type ProviderConfig = ProviderFile & ProviderResolved;
 
 export interface DeploymentConfig {
   id: string;
@@ -75,7 +80,7 @@ export function resolveConfig(
       path: formatPath(m.path),
       message: `environment variable ${m.variable} is not set (use \${${m.variable}:-default} for a fallback)`,
     }));
-  const schemaIssues: ConfigIssue[] = [...Value.Errors(ConfigFileSchema, tree)].map((error) => ({
+  const schemaIssues: ConfigIssue[] = withProviderErrors(Value.Errors(ConfigFileSchema, tree)).map((error) => ({
     path: formatPath(error.path.split("/").slice(1)),
     message: explain(error.message, error.value, error.schema as { anyOf?: { const?: unknown }[]; const?: unknown }),
   }));

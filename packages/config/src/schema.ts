@@ -1,25 +1,18 @@
 import { type Static, Type as T } from "@sinclair/typebox";
 import { ModelRoutingFields } from "./routing.js";
+import { AnyProviderSchema, type providerSchemas } from "./providers/index.js";
 
 export { STRATEGIES, type Strategy } from "./routing.js";
 /** Provider kinds the connector can translate to. */
-export const PROVIDER_KINDS = ["mock", "openai"] as const;
+export const PROVIDER_KINDS = ["mock", "openai", "azure", "anthropic", "gemini", "bedrock"] as const satisfies readonly (keyof typeof providerSchemas)[];
 export const OPERATIONS = ["chat", "embeddings"] as const;
 export const ROLES = ["admin", "user"] as const;
 
 const Name = T.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9._:/-]*$", maxLength: 128 });
 const PositiveInt = T.Integer({ minimum: 1 });
 
-export const ProviderSchema = T.Object(
-  {
-    kind: T.Union(PROVIDER_KINDS.map((k) => T.Literal(k))),
-    api_key: T.Optional(T.String()),
-    api_base: T.Optional(T.String({ pattern: "^https?://" })),
-    headers: T.Optional(T.Record(T.String(), T.String())),
-    timeout_ms: T.Optional(PositiveInt),
-  },
-  { additionalProperties: false },
-);
+/** One schema per kind: `providers/<kind>.ts`. */
+export const ProviderSchema = AnyProviderSchema;
 
 export const PriceSchema = T.Object(
   {

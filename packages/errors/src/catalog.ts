@@ -49,6 +49,10 @@ export const errorCatalog = {
   upstream_timeout: retryable(504),
   upstream_rejected: final(400, "invalid_request_error", "invalid_request_error"),
   upstream_auth_failed: final(502),
+  /** The prompt (plus the asked completion) does not fit the model's context window. */
+  context_length_exceeded: final(400, "invalid_request_error", "invalid_request_error"),
+  /** The provider refused the request or its answer under its content policy. */
+  content_filtered: final(400, "invalid_request_error", "invalid_request_error"),
   no_deployment_available: retryable(503, "overloaded_error"),
   service_unavailable: retryable(503, "overloaded_error"),
   request_cancelled: final(499, "invalid_request_error", "invalid_request_error"),

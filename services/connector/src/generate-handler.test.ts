@@ -11,8 +11,8 @@ import { once } from "node:events";
 import { createGenerateHandler } from "./generate-handler.js";
 import { createConnectorMetrics } from "./metrics.js";
 import { createMockAdapter } from "./providers/mock/index.js";
-import type { AdapterContext, ChatChunkJson, ProviderAdapter } from "./providers/types.js";
-import { collect, silentLogger } from "./testing/context.js";
+import type { ChatChunkJson, ProviderAdapter, ProviderCall } from "./providers/types.js";
+import { collect, silentLogger } from "@switchyard/fake-upstreams";
 
 type Event = MessageInitShape<typeof GenerateResponseSchema>;
 
@@ -95,7 +95,7 @@ describe("generate handler", () => {
     assert.deepEqual(kinds(events), ["chunk", "failure"]);
     const failure = failureOf(events);
     assert.equal(failure.code, "upstream_unavailable");
-    assert.equal(failure.message, "mock failure (status 503)");
+    assert.equal(failure.message, "mock is overloaded or unavailable (status 503)");
     assert.equal(failure.class, ErrorClass.RETRYABLE);
     assert.equal(failure.upstreamStatus, 503);
     assert.equal(await counterValue(registry, { outcome: "upstream_unavailable" }), 1);
@@ -104,7 +104,7 @@ describe("generate handler", () => {
   it("gives every call's adapter a context of one shape: its lazy members live on a shared prototype", async () => {
     // Own getters would be new closures per call, and so a hidden class per call whose transition
     // tree keeps each call's objects through the next scavenge (see CallAdapterContext).
-    const seen: AdapterContext[] = [];
+    const seen: ProviderCall[] = [];
     const mock = createMockAdapter(mockProvider);
     const spy: ProviderAdapter = { ...mock, chat: (request, ctx) => (seen.push(ctx), mock.chat(request, ctx)) };
     const { generate } = handler(spy);

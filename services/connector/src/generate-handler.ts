@@ -2,11 +2,19 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { DEFAULT_MODEL_TIMEOUT_MS, type ProviderConfig } from "@switchyard/config";
 import { GatewayError } from "@switchyard/errors";
 import { type CallContext, Cancellation } from "@switchyard/grpc";
-import { type GenerateRequest, type GenerateResponseSchema, Operation } from "@switchyard/proto";
+import { type GenerateRequest, type GenerateResponseSchema, Operation, type UpstreamLimitsSchema } from "@switchyard/proto";
 import type { Logger } from "@switchyard/telemetry";
 import type { ConnectorMetrics } from "./metrics.js";
 import { RequestBody } from "./providers/request-body.js";
-import { type AdapterContext, type ChatRequestJson, type EmbeddingsRequestJson, type ProviderAdapter, type UsageJson, upstreamBytesOf } from "./providers/types.js";
+import type { RateLimitInfo } from "./providers/types.js";
+import {
+  type ChatRequestJson,
+  type EmbeddingsRequestJson,
+  type PassthroughCall,
+  type ProviderAdapter,
+  type UsageJson,
+  upstreamBytesOf,
+} from "./providers/types.js";
 import { chunkBytesForClient, toTokenUsage, wantsUsageChunk } from "./stream-usage.js";
 
 type GenerateEvent = MessageInitShape<typeof GenerateResponseSchema>;
@@ -22,7 +30,21 @@ export interface GenerateHandlerOptions {
 // ArrayBuffer, and freeing thousands of those is a visible part of every scavenge.
 const json = (value: unknown): Uint8Array => Buffer.from(JSON.stringify(value));
 const answerBytes = (answer: object): Uint8Array => upstreamBytesOf(answer) ?? json(answer);
-const usageEvent = (usage: UsageJson | null | undefined): GenerateEvent => ({ event: { case: "usage", value: toTokenUsage(usage) } });
+// The upstream's rate limits ride on the last event, and only when it sent any.
+const usageEvent = (usage: UsageJson | null | undefined, limits: RateLimitInfo | undefined): GenerateEvent =>
+  limits ? { event: { case: "usage", value: toTokenUsage(usage) }, limits: limitsMessage(limits) } : { event: { case: "usage", value: toTokenUsage(usage) } };
+
+/** RateLimitInfo as the proto's UpstreamLimits: whole, non-negative numbers within uint32. */
+function limitsMessage(limits: RateLimitInfo): MessageInitShape<typeof UpstreamLimitsSchema> {
+  const message: MessageInitShape<typeof UpstreamLimitsSchema> = {};
+  for (const key of LIMIT_KEYS) {
+    const value = limits[key];
+    if (value !== undefined && Number.isFinite(value)) message[key] = Math.min(0xffff_ffff, Math.max(0, Math.round(value)));
+  }
+  return message;
+}
+
+const LIMIT_KEYS = ["limitRequests", "remainingRequests", "resetRequestsMs", "limitTokens", "remainingTokens", "resetTokensMs"] as const satisfies readonly (keyof RateLimitInfo)[];
 
 /**
  * The ConnectorService.Generate handler: checks the request, runs the provider's adapter under the
@@ -52,25 +74,31 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
     let outcome: string | undefined;
     const first = () => (firstEventAt ??= performance.now());
 
+    let ctx: CallAdapterContext | undefined;
     try {
       const { deployment, body } = prepare(request, provider);
-      const ctx = new CallAdapterContext(request.requestId, deployment, provider, stop, log, logger.isLevelEnabled("debug"));
+      ctx = new CallAdapterContext(request.requestId, deployment, stop, log);
+      // The OpenAI adapter takes the body as bytes (`passthrough`); every other adapter gets it parsed.
+      const fast = adapter.passthrough;
 
       if (operation === "embeddings") {
         if (!adapter.embeddings) throw new GatewayError("invalid_request", `provider "${provider.name}" (${provider.kind}) does not serve embeddings`);
-        const response = await adapter.embeddings(body as RequestBody<EmbeddingsRequestJson>, ctx);
+        const response = fast?.embeddings
+          ? await fast.embeddings(body as RequestBody<EmbeddingsRequestJson>, ctx)
+          : await adapter.embeddings(body.json as EmbeddingsRequestJson, ctx);
         first();
         yield { event: { case: "completion", value: answerBytes(response) } };
-        yield usageEvent(response.usage);
+        yield usageEvent(response.usage, ctx.limits);
       } else if (!request.stream) {
-        const completion = await adapter.chat(body as RequestBody<ChatRequestJson>, ctx);
+        const completion = fast ? await fast.chat(body as RequestBody<ChatRequestJson>, ctx) : await adapter.chat(body.json as ChatRequestJson, ctx);
         first();
         yield { event: { case: "completion", value: answerBytes(completion) } };
-        yield usageEvent(completion.usage);
+        yield usageEvent(completion.usage, ctx.limits);
       } else {
         const includeUsage = wantsUsageChunk(body.member("stream_options"));
         let usage: UsageJson | undefined;
-        for await (const chunk of adapter.chatStream(body as RequestBody<ChatRequestJson>, ctx)) {
+        const chunks = fast ? fast.chatStream(body as RequestBody<ChatRequestJson>, ctx) : adapter.chatStream(body.json as ChatRequestJson, ctx);
+        for await (const chunk of chunks) {
           if (chunk.usage) usage = chunk.usage;
           const bytes = chunkBytesForClient(chunk, includeUsage);
           if (!bytes) continue;
@@ -78,7 +106,7 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
           yield { event: { case: "chunk", value: bytes } };
         }
         if (!usage) log().debug("the upstream reported no usage; counting 0 tokens");
-        yield usageEvent(usage);
+        yield usageEvent(usage, ctx.limits);
       }
       outcome = "success";
     } catch (error) {
@@ -89,7 +117,8 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
       outcome = failure.code;
       if (failure.code === "internal_error") log().error({ err: error }, "generate failed");
       else log().warn({ code: failure.code, upstream_status: failure.upstreamStatus, message: failure.message }, "upstream failure");
-      yield { event: { case: "failure", value: failure.toFailure() } };
+      const limits = ctx?.limits;
+      yield limits ? { event: { case: "failure", value: failure.toFailure() }, limits: limitsMessage(limits) } : { event: { case: "failure", value: failure.toFailure() } };
     } finally {
       clearTimeout(timer);
       stopOnCancel();
@@ -116,15 +145,17 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
  * long-lived transition tree that links those classes kept each call's whole object graph (the
  * getters close over it) alive through the next scavenge. One call at a time in the mesh, the
  * connector promoted ~470 KB per scavenge that way; with a class, ~70 KB (`--trace-gc-nvp`).
+ * The signal and the logger are made on first use: most calls need neither.
  */
-class CallAdapterContext implements AdapterContext {
+class CallAdapterContext implements PassthroughCall {
+  /** What the upstream's rate-limit headers said, when it sent any. */
+  limits: RateLimitInfo | undefined;
+
   constructor(
     readonly requestId: string,
     readonly deployment: { readonly id: string; readonly model: string },
-    readonly provider: ProviderConfig,
     readonly cancellation: Cancellation,
     private readonly log: () => Logger,
-    readonly debug: boolean,
   ) {}
 
   get signal(): AbortSignal {
@@ -133,6 +164,10 @@ class CallAdapterContext implements AdapterContext {
 
   get logger(): Logger {
     return this.log();
+  }
+
+  reportLimits(limits: RateLimitInfo): void {
+    this.limits = limits;
   }
 }
 

@@ -3,8 +3,11 @@ export type { ConnectorServer, ConnectorServerOptions } from "./server.js";
 export { createGenerateHandler } from "./generate-handler.js";
 export { selectProvider } from "./select-provider.js";
 export { adapterFactories } from "./providers/registry.js";
+export { translationSamples } from "./providers/translation-samples.js";
 export type {
-  AdapterContext,
+  ProviderCall,
+  RateLimitInfo,
+  TranslationSample,
   AdapterFactory,
   ProviderAdapter,
   ChatRequestJson,

@@ -30,7 +30,9 @@ export interface ConnectorServer {
 }
 
 export function createAdapter(provider: ProviderConfig): ProviderAdapter {
-  return adapterFactories[provider.kind](provider);
+  const factory = adapterFactories[provider.kind];
+  if (!factory) throw new Error(`this connector has no adapter for provider kind "${provider.kind}" (provider "${provider.name}")`);
+  return factory(provider);
 }
 
 /** Serves ConnectorService for one or more providers. */

@@ -110,39 +110,81 @@ const upstreamText = hiddenField<string>("switchyard.upstreamText");
 export const withUpstreamText = upstreamText.attach;
 export const upstreamTextOf = upstreamText.read;
 
+/** Rate-limit state read from a provider's response headers (the router uses it). */
+export interface RateLimitInfo {
+  limitRequests?: number;
+  remainingRequests?: number;
+  /** Milliseconds from now until the request window resets. */
+  resetRequestsMs?: number;
+  limitTokens?: number;
+  remainingTokens?: number;
+  /** Milliseconds from now until the token window resets. */
+  resetTokensMs?: number;
+}
+
 /** What an adapter knows of one call besides the request. */
-export interface AdapterContext {
+export interface ProviderCall {
   readonly requestId: string;
-  /** The deployment being served; `model` is the name the upstream knows. */
+  /** The deployment being served; `model` is the name the upstream knows (send it, not `request.model`). */
   readonly deployment: { readonly id: string; readonly model: string };
-  readonly provider: ProviderConfig;
-  /** Cancelled when the caller cancels, the attempt's deadline passes, or the handler stops reading. */
-  readonly cancellation: Cancellable;
-  /** The same as an AbortSignal, for APIs that take one; made on first use (see `Cancellation`). */
+  /** Aborted on cancel / deadline / the handler stopping early: stop upstream work. */
   readonly signal: AbortSignal;
-  /** This call's logger (made on first use: a pino child with redaction costs more than a mock call). */
+  /** A pino child with request_id; never log secrets. */
   readonly logger: Logger;
-  /** Whether debug lines are wanted; check it before touching `logger` for one. */
-  readonly debug: boolean;
+  /** Rate-limit state read from the provider's response headers. */
+  reportLimits(limits: RateLimitInfo): void;
 }
 
 /**
- * One provider's translation to its wire format and back. The request comes as the client's
- * bytes, parsed when the adapter reads `request.json` (a translating adapter does; one that
- * forwards the body with a few members changed need not). Failures are thrown as GatewayError
- * (see `upstream-errors.ts`); anything else thrown is treated as an internal error.
+ * One provider's translation to its wire format and back: the OpenAI-shaped request (validated by
+ * the ingress) in, plain objects out. Failures are thrown as GatewayError (see
+ * `upstream-errors.ts`, `http/upstream-client.ts`); anything else is treated as an internal error.
  */
 export interface ProviderAdapter {
-  chat(request: RequestBody<ChatRequestJson>, ctx: AdapterContext): Promise<ChatCompletionJson>;
+  chat(request: ChatRequestJson, call: ProviderCall): Promise<ChatCompletionJson>;
   /**
-   * Yields OpenAI `chat.completion.chunk` objects. Adapters always report usage as OpenAI does with
-   * `stream_options.include_usage`: a last chunk with empty `choices` and a `usage` object. The
-   * handler decides what the client sees.
+   * OpenAI `chat.completion.chunk` objects; ALWAYS ends with a usage chunk (`choices: []`,
+   * `usage: {...}`) as OpenAI does with `stream_options.include_usage`. The handler decides what
+   * the client sees.
    */
-  chatStream(request: RequestBody<ChatRequestJson>, ctx: AdapterContext): AsyncIterable<ChatChunkJson>;
-  embeddings?(request: RequestBody<EmbeddingsRequestJson>, ctx: AdapterContext): Promise<EmbeddingsResponseJson>;
+  chatStream(request: ChatRequestJson, call: ProviderCall): AsyncIterable<ChatChunkJson>;
+  embeddings?(request: EmbeddingsRequestJson, call: ProviderCall): Promise<EmbeddingsResponseJson>;
   /** Releases connections; called once at shutdown. */
   close?(): Promise<void>;
+  /**
+   * Opt-in fast path for an adapter whose upstream speaks the internal format (OpenAI): the
+   * handler hands it the client's body unparsed, and the adapter may return the upstream's own
+   * bytes (`withUpstreamBytes` / `withUpstreamText`). No other adapter needs it.
+   */
+  readonly passthrough?: PassthroughMethods;
 }
 
-export type AdapterFactory = (provider: ProviderConfig) => ProviderAdapter;
+/**
+ * The handler's calls also carry its cancellation: `UpstreamClient` follows it instead of making
+ * an AbortSignal per call (see `Cancellation`).
+ */
+export interface PassthroughCall extends ProviderCall {
+  readonly cancellation: Cancellable;
+}
+
+/** `ProviderAdapter`'s methods taking the client's body as bytes (see `RequestBody`). */
+export interface PassthroughMethods {
+  chat(request: RequestBody<ChatRequestJson>, call: ProviderCall): Promise<ChatCompletionJson>;
+  chatStream(request: RequestBody<ChatRequestJson>, call: ProviderCall): AsyncIterable<ChatChunkJson>;
+  embeddings?(request: RequestBody<EmbeddingsRequestJson>, call: ProviderCall): Promise<EmbeddingsResponseJson>;
+}
+
+/** One provider kind: its adapter factory. `config` is the resolved provider config (its kind's fields). */
+export type AdapterFactory = (config: ProviderConfig) => ProviderAdapter;
+
+/** A provider kind's pure translations, timed by `npm run bench:translation`. */
+export interface TranslationSample {
+  kind: string;
+  /** internal → provider request body, for a given ~1 KB chat body (pure, no I/O) */
+  request: (body: ChatRequestJson, model: string) => unknown;
+  /** a recorded ~1 KB provider answer → ChatCompletionJson (pure) */
+  response: () => ChatCompletionJson;
+  /** a recorded provider stream's events (already framed/parsed as the adapter sees them) → chunks; returns the number of provider events translated */
+  stream: () => number;
+}
+export type { ConformanceFeature, ConformanceTarget } from "./conformance-target.js";

@@ -1,30 +1,84 @@
 import { type ErrorCode, GatewayError } from "@switchyard/errors";
 
-/** What an upstream said when it refused a request. */
-export interface UpstreamRefusal {
-  /** The provider's name from the config, used when it gave no message. */
-  provider: string;
-  status: number;
-  /** The provider's own message (already extracted from its error body). */
+/** What a provider's error body says, as an adapter reads it (`UpstreamClientOptions.parseError`). */
+export interface UpstreamErrorBody {
   message: string;
   param?: string | undefined;
+  /** The provider's error type, e.g. OpenAI's `invalid_request_error`, Anthropic's `overloaded_error`. */
+  type?: string | undefined;
+  /** The provider's error code, e.g. OpenAI's `context_length_exceeded`, Azure's `content_filter`. */
+  code?: string | undefined;
+}
+
+/** What an upstream said when it refused a request. */
+export interface UpstreamRefusal extends UpstreamErrorBody {
+  /** The provider's name from the config: the gateway's own messages name it. */
+  provider: string;
+  status: number;
   /** Value of the `retry-after` header, when there was one. */
   retryAfter?: string | undefined;
   /** Value of the `retry-after-ms` header (OpenAI sends it beside `retry-after`). */
   retryAfterMs?: string | undefined;
 }
 
+/** Provider error codes and types meaning the prompt does not fit the context window. */
+const CONTEXT_LENGTH_CODES = new Set(["context_length_exceeded", "string_above_max_length"]);
+const CONTEXT_LENGTH_TEXT =
+  /context[ _-]?(length|window)|maximum context|prompt is too long|input is too long|too many (input )?tokens|exceeds the maximum number of tokens/i;
+/** Provider error codes and types meaning a content policy refused the request. */
+const CONTENT_FILTER_CODES = new Set(["content_filter", "content_policy_violation", "content_filtered", "responsible_ai_policy_violation"]);
+
 /**
- * Maps an upstream HTTP status to the mesh's error code, once for every provider:
- * 429 → rate limited, 401/403 → auth failed, 503/529 → unavailable, 408/other 5xx → upstream
- * error, any other 4xx → rejected. The provider's message is kept as is (a client may see it, as
- * it would from the provider); the status travels in `upstreamStatus`.
+ * Maps an upstream refusal to the mesh's error, once for every provider. Auth failures, rate
+ * limits and server errors are told in the gateway's own words naming the provider (their text
+ * may echo a key or say things meant for the key's owner); other 4xx keep the provider's message,
+ * credential-like strings redacted, since it says what is wrong with the client's request.
+ * The status travels in `upstreamStatus`, the wait in `retryAfterS`.
  */
 export function errorFromStatus(refusal: UpstreamRefusal): GatewayError {
-  const { status, message, param } = refusal;
+  const { status, provider } = refusal;
   const retryAfterS = parseRetryAfter(refusal.retryAfter, refusal.retryAfterMs);
-  const options = { upstreamStatus: status, retryAfterS, param };
-  return new GatewayError(codeForStatus(status), message || `${refusal.provider} answered with status ${status}`, options);
+  const options = { upstreamStatus: status, retryAfterS, param: refusal.param };
+  const code = codeForStatus(status);
+  switch (code) {
+    case "upstream_auth_failed":
+      return new GatewayError(code, `${provider} rejected the gateway's credentials (status ${status})`, options);
+    case "upstream_rate_limited":
+      return new GatewayError(code, `${provider} is rate limiting the gateway (status ${status})`, options);
+    case "upstream_unavailable":
+      return new GatewayError(code, `${provider} is overloaded or unavailable (status ${status})`, options);
+    case "upstream_error":
+      return new GatewayError(code, `${provider} failed with a server error (status ${status})`, options);
+  }
+  const message = redactCredentials(refusal.message) || `${provider} rejected the request (status ${status})`;
+  if (isContentFilter(refusal)) return new GatewayError("content_filtered", message, options);
+  if (isContextLength(refusal)) return new GatewayError("context_length_exceeded", message, options);
+  return new GatewayError(code, message, options);
+}
+
+function isContextLength({ code, type, message, status }: UpstreamRefusal): boolean {
+  if ((code && CONTEXT_LENGTH_CODES.has(code)) || (type && CONTEXT_LENGTH_CODES.has(type))) return true;
+  return (status === 400 || status === 413) && CONTEXT_LENGTH_TEXT.test(message);
+}
+
+function isContentFilter({ code, type }: UpstreamRefusal): boolean {
+  return Boolean((code && CONTENT_FILTER_CODES.has(code)) || (type && CONTENT_FILTER_CODES.has(type)));
+}
+
+/** Credential-like strings: API keys (sk-…, AIza…), bearer tokens, AWS access key ids, JWTs. */
+const CREDENTIALS: [RegExp, string][] = [
+  [/\bBearer\s+[^\s"',]+/gi, "Bearer [redacted]"],
+  [/\b(sk|pk|rk)-[A-Za-z0-9_-]{3,}/g, "$1-[redacted]"],
+  [/\bAIza[0-9A-Za-z_-]{20,}/g, "[redacted]"],
+  [/\b(AKIA|ASIA)[A-Z0-9]{12,}\b/g, "[redacted]"],
+  [/\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*)?/g, "[redacted]"],
+];
+
+/** `text` with anything that looks like a credential replaced. */
+export function redactCredentials(text: string): string {
+  let redacted = text;
+  for (const [pattern, replacement] of CREDENTIALS) redacted = redacted.replace(pattern, replacement);
+  return redacted;
 }
 
 export function codeForStatus(status: number): ErrorCode {

@@ -8,6 +8,7 @@ import {
   ErrorClass,
   type GenerateResponse,
   type Operation,
+  type UpstreamLimits,
 } from "@switchyard/proto";
 import type { ConnectorClient } from "../mesh/connector-pool.js";
 
@@ -259,7 +260,7 @@ async function tryDeployment(
   checked: boolean,
 ): Promise<TryResult> {
   const started = performance.now();
-  const record = (status: number, errorCode = "", retryAfterS = 0) =>
+  const record = (status: number, errorCode = "", retryAfterS = 0, limits?: UpstreamLimits) =>
     attempts.push(
       create(AttemptSchema, {
         deploymentId: deployment.id,
@@ -268,13 +269,14 @@ async function tryDeployment(
         latencyMs: performance.now() - started,
         errorCode,
         retryAfterS,
+        ...(limits ? { limits } : {}),
       }),
     );
   const done = policy.track?.(deployment);
-  const failed = (error: GatewayError, status: number, retryable: boolean, recorded = false): TryResult => {
+  const failed = (error: GatewayError, status: number, retryable: boolean, recorded = false, limits?: UpstreamLimits): TryResult => {
     done?.();
     if (!recorded) {
-      record(status, error.code, error.retryAfterS);
+      record(status, error.code, error.retryAfterS, limits);
       policy.onAttempt?.(deployment, retryable ? "failed" : "other", error.retryAfterS);
     }
     return { kind: "failed", error, retryable, retryAfterS: error.retryAfterS };
@@ -340,7 +342,7 @@ async function tryDeployment(
   if (first.value.event.case === "failure") {
     cancel();
     const failure = first.value.event.value;
-    return failed(GatewayError.fromFailure(failure), failure.upstreamStatus || specOf(failure.code).status, failure.class === ErrorClass.RETRYABLE);
+    return failed(GatewayError.fromFailure(failure), failure.upstreamStatus || specOf(failure.code).status, failure.class === ErrorClass.RETRYABLE, false, first.value.limits);
   }
 
   if (policy.check && checked) {

@@ -232,7 +232,7 @@ async function sendAnswer(
   let completion: Uint8Array | undefined;
   for (let event: GenerateResponse | undefined = opened.first; event; event = await nextEvent(opened)) {
     if (event.event.case === "completion") completion = event.event.value;
-    else if (event.event.case === "usage") record.usage = event.event.value;
+    else if (event.event.case === "usage") record.noteUsage(event.event.value, event.limits);
     else if (event.event.case === "failure") throw GatewayError.fromFailure(event.event.value);
   }
   if (!completion) throw new GatewayError("upstream_error", `Deployment ${opened.deployment.id} sent no completion.`);
@@ -269,7 +269,7 @@ async function streamAnswer(
           break;
         }
         case "usage":
-          record.usage = event.event.value;
+          record.noteUsage(event.event.value, event.limits);
           break;
         case "failure":
           throw GatewayError.fromFailure(event.event.value);

@@ -1,7 +1,7 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { UsageEventInit, UsageOutcome } from "@switchyard/bus";
 import { type GatewayError, specOf } from "@switchyard/errors";
-import { type Attempt, type Deployment, ErrorClass, type TokenUsage } from "@switchyard/proto";
+import { type Attempt, type Deployment, ErrorClass, type TokenUsage, type UpstreamLimits } from "@switchyard/proto";
 import { costOf } from "./cost.js";
 
 export type CacheStatus = "hit" | "semantic-hit" | "miss" | "bypass" | "refresh";
@@ -29,6 +29,13 @@ export class RequestRecord {
     readonly model: string,
     readonly stream: boolean,
   ) {}
+
+  /** The connector's usage event: its token counts, and the upstream's rate limits on the attempt that answered. */
+  noteUsage(usage: TokenUsage, limits: UpstreamLimits | undefined): void {
+    this.usage = usage;
+    const attempt = this.attempts.at(-1);
+    if (limits && attempt) attempt.limits = limits;
+  }
 
   markFirstToken(): void {
     if (this.ttftMs === 0) this.ttftMs = performance.now() - this.startedPerf;

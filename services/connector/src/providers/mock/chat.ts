@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AdapterContext, ChatChunkJson, ChatCompletionJson, ChatRequestJson } from "../types.js";
+import type { ProviderCall, ChatChunkJson, ChatCompletionJson, ChatRequestJson } from "../types.js";
 import { echoAnswer } from "./answer.js";
 import { completionChoices, streamChoices } from "./choices.js";
 import { type FailSpec, type MockSpec, mockFailure, parseMockModel } from "./model-spec.js";
 
 /** A whole `chat.completion`, after the spec's wait. */
-export async function mockChat(request: ChatRequestJson, ctx: AdapterContext): Promise<ChatCompletionJson> {
+export async function mockChat(request: ChatRequestJson, ctx: ProviderCall): Promise<ChatCompletionJson> {
   const spec = parseMockModel(ctx.deployment.model);
   await wait(spec.ttftMs + spec.latencyMs, ctx.signal);
   if (spec.behaviour === "fail") throw mockFailure(spec);
@@ -25,7 +25,7 @@ export async function mockChat(request: ChatRequestJson, ctx: AdapterContext): P
  * `choices`), as OpenAI streams with include_usage. A `fail` model streams `after_chunks` chunks
  * of the echo answer, then fails.
  */
-export async function* mockChatStream(request: ChatRequestJson, ctx: AdapterContext): AsyncGenerator<ChatChunkJson> {
+export async function* mockChatStream(request: ChatRequestJson, ctx: ProviderCall): AsyncGenerator<ChatChunkJson> {
   const spec: MockSpec = parseMockModel(ctx.deployment.model);
   const answer = echoAnswer(request, { requestId: ctx.requestId, tools: spec.behaviour === "echo" ? spec.tools : undefined });
   const base = {

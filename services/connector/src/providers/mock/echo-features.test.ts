@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { RequestBody } from "../request-body.js";
 import { describe, it } from "node:test";
 import { GatewayError } from "@switchyard/errors";
-import { adapterContext, collect } from "../../testing/context.js";
+import { collect, testCall as adapterContext } from "@switchyard/fake-upstreams";
 import type { ChatChunkJson, ChatCompletionJson, ChatRequestJson, JsonObject } from "../types.js";
 import { createMockAdapter } from "./index.js";
 import { parseMockModel } from "./model-spec.js";
@@ -85,8 +84,8 @@ function flatten(completion: ChatCompletionJson): Rebuilt[] {
 
 /** Both ways of calling, with the same request id; asserts the stream rebuilds to the completion. */
 async function both(request: ChatRequestJson, model = "echo", requestId = "req-7") {
-  const completion = await mock.chat(RequestBody.of(request), adapterContext(model, { requestId }));
-  const chunks = await collect(mock.chatStream(RequestBody.of(request), adapterContext(model, { requestId })));
+  const completion = await mock.chat(request, adapterContext(model, { requestId }));
+  const chunks = await collect(mock.chatStream(request, adapterContext(model, { requestId })));
   assert.deepEqual(rebuild(chunks), flatten(completion), "the stream rebuilds to the non-streamed answer");
   assert.deepEqual(chunks.at(-1)?.usage, completion.usage, "both report the same usage");
   assert.deepEqual(chunks.at(-1)?.choices, []);
@@ -149,7 +148,7 @@ describe("mock echo: tool calls", () => {
       ],
     );
     assert.equal(completion.usage?.completion_tokens, 2);
-    const single = await mock.chat(RequestBody.of(ask("Oslo", { tools: [weatherTool, timeTool], parallel_tool_calls: false })), adapterContext("echo?tools=all"));
+    const single = await mock.chat(ask("Oslo", { tools: [weatherTool, timeTool], parallel_tool_calls: false }), adapterContext("echo?tools=all"));
     assert.equal((single.choices[0] as { message: { tool_calls: unknown[] } }).message.tool_calls.length, 1);
   });
 
@@ -180,7 +179,7 @@ describe("mock echo: tool calls", () => {
 
   it("rejects a tool_choice for a tool that is not offered", async () => {
     const request = ask("x", { tools: [weatherTool], tool_choice: { type: "function", function: { name: "missing" } } });
-    await assert.rejects(mock.chat(RequestBody.of(request), adapterContext("echo")), (e: unknown) => e instanceof GatewayError && e.upstreamStatus === 400);
+    await assert.rejects(mock.chat(request, adapterContext("echo")), (e: unknown) => e instanceof GatewayError && e.upstreamStatus === 400);
   });
 });
 
@@ -302,7 +301,7 @@ describe("mock echo: n, stop, logprobs", () => {
       streamed.map((c) => ((c.choices[0] as { logprobs: { content: { token: string }[] } }).logprobs.content.map((t) => t.token))),
       [["hi "], ["you"]],
     );
-    const plain = await mock.chat(RequestBody.of(ask("hi you")), adapterContext("echo"));
+    const plain = await mock.chat(ask("hi you"), adapterContext("echo"));
     assert.equal((plain.choices[0] as { logprobs: unknown }).logprobs, null);
   });
 });
@@ -312,7 +311,7 @@ describe("mock echo: fail mid tool call", () => {
     const seen: ChatChunkJson[] = [];
     await assert.rejects(
       (async () => {
-        for await (const chunk of mock.chatStream(RequestBody.of(ask("Oslo", { tools: [weatherTool] })), adapterContext("fail?status=503&after_chunks=2"))) seen.push(chunk);
+        for await (const chunk of mock.chatStream(ask("Oslo", { tools: [weatherTool] }), adapterContext("fail?status=503&after_chunks=2"))) seen.push(chunk);
       })(),
       (e: unknown) => e instanceof GatewayError && e.code === "upstream_unavailable",
     );

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { GatewayError } from "@switchyard/errors";
-import type { AdapterContext, EmbeddingsRequestJson, EmbeddingsResponseJson } from "../types.js";
+import type { ProviderCall, EmbeddingsRequestJson, EmbeddingsResponseJson } from "../types.js";
 import { countWords } from "./text.js";
 
 export const DEFAULT_MOCK_DIMENSIONS = 64;
@@ -11,7 +11,7 @@ const MAX_DIMENSIONS = 4096;
  * vector is normalised. Texts that share words are close, so semantic caching can be tested
  * without a model.
  */
-export function mockEmbeddings(request: EmbeddingsRequestJson, ctx: AdapterContext): EmbeddingsResponseJson {
+export function mockEmbeddings(request: EmbeddingsRequestJson, ctx: ProviderCall): EmbeddingsResponseJson {
   const inputs = inputTexts(request.input);
   const dimensions = dimensionsOf(request.dimensions);
   const base64 = request.encoding_format === "base64";

@@ -5,13 +5,12 @@ import { mockFailure, parseMockModel } from "./model-spec.js";
 
 /** A deterministic provider with no network: the deployment's model name says what it does. */
 export const createMockAdapter: AdapterFactory = () => ({
-  // The mock reads every field it answers from: it parses the body.
-  chat: (request, ctx) => mockChat(request.json, ctx),
-  chatStream: (request, ctx) => mockChatStream(request.json, ctx),
-  async embeddings(request, ctx) {
-    const spec = parseMockModel(ctx.deployment.model);
-    await wait(spec.ttftMs + spec.latencyMs, ctx.signal);
+  chat: (request, call) => mockChat(request, call),
+  chatStream: (request, call) => mockChatStream(request, call),
+  async embeddings(request, call) {
+    const spec = parseMockModel(call.deployment.model);
+    await wait(spec.ttftMs + spec.latencyMs, call.signal);
     if (spec.behaviour === "fail") throw mockFailure(spec);
-    return mockEmbeddings(request.json, ctx);
+    return mockEmbeddings(request, call);
   },
 });

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { RequestBody } from "../request-body.js";
 import { describe, it } from "node:test";
 import { GatewayError } from "@switchyard/errors";
 import { ErrorClass } from "@switchyard/proto";
-import { adapterContext, collect } from "../../testing/context.js";
+import { collect, testCall as adapterContext } from "@switchyard/fake-upstreams";
 import type { ChatChunkJson, ChatRequestJson, JsonObject } from "../types.js";
 import { createMockAdapter } from "./index.js";
 import { embed } from "./embeddings.js";
@@ -39,7 +38,7 @@ async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
 
 describe("mock echo", () => {
   it("answers with the last user message and counts words", async () => {
-    const completion = await mock.chat(RequestBody.of(request("Hello there,  world")), adapterContext("echo", { requestId: "r-42" }));
+    const completion = await mock.chat(request("Hello there,  world"), adapterContext("echo", { requestId: "r-42" }));
     assert.equal(completion.id, "chatcmpl-r-42");
     assert.equal(completion.object, "chat.completion");
     assert.equal(completion.model, "echo");
@@ -57,21 +56,21 @@ describe("mock echo", () => {
       { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } },
       { type: "text", text: "this picture" },
     ];
-    const completion = await mock.chat(RequestBody.of(request(parts)), adapterContext("echo"));
+    const completion = await mock.chat(request(parts), adapterContext("echo"));
     assert.equal((completion.choices[0] as { message: { content: string } }).message.content, "look at\nthis picture");
     assert.equal(completion.usage?.prompt_tokens, 7 + 4);
   });
 
   it("says so when there is no user message", async () => {
-    const completion = await mock.chat(RequestBody.of({ messages: [{ role: "system", content: "hi" }] }), adapterContext("echo"));
+    const completion = await mock.chat({ messages: [{ role: "system", content: "hi" }] }, adapterContext("echo"));
     assert.equal((completion.choices[0] as { message: { content: string } }).message.content, "(no user message)");
     assert.deepEqual(completion.usage, { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 });
-    const onlyImage = await mock.chat(RequestBody.of(request([{ type: "image_url", image_url: { url: "x" } }])), adapterContext("echo"));
+    const onlyImage = await mock.chat(request([{ type: "image_url", image_url: { url: "x" } }]), adapterContext("echo"));
     assert.equal((onlyImage.choices[0] as { message: { content: string } }).message.content, "(no user message)");
   });
 
   it("streams word by word: role first, finish_reason last, then usage", async () => {
-    const chunks = await collect(mock.chatStream(RequestBody.of(request("one two  three\nfour")), adapterContext("echo", { requestId: "s-1" })));
+    const chunks = await collect(mock.chatStream(request("one two  three\nfour"), adapterContext("echo", { requestId: "s-1" })));
     assert.deepEqual(deltas(chunks), [{ role: "assistant", content: "one " }, { content: "two  " }, { content: "three\n" }, { content: "four" }]);
     assert.deepEqual(finishReasons(chunks), [null, null, null, "stop"]);
     for (const chunk of chunks) {
@@ -86,58 +85,58 @@ describe("mock echo", () => {
 
   it("streams exactly the text a non-streamed call answers", async () => {
     const text = "  leading space and trailing ";
-    const chunks = await collect(mock.chatStream(RequestBody.of(request(text)), adapterContext("echo")));
+    const chunks = await collect(mock.chatStream(request(text), adapterContext("echo")));
     const streamed = deltas(chunks).map((d) => d.content).join("");
-    const completion = await mock.chat(RequestBody.of(request(text)), adapterContext("echo"));
+    const completion = await mock.chat(request(text), adapterContext("echo"));
     assert.equal(streamed, text);
     assert.equal((completion.choices[0] as { message: { content: string } }).message.content, text);
   });
 
   it("cuts the answer at max_tokens words with finish_reason length", async () => {
     const long = request("alpha beta gamma delta epsilon", { max_tokens: 2 });
-    const completion = await mock.chat(RequestBody.of(long), adapterContext("echo"));
+    const completion = await mock.chat(long, adapterContext("echo"));
     assert.equal((completion.choices[0] as { message: { content: string } }).message.content, "alpha beta");
     assert.equal((completion.choices[0] as { finish_reason: string }).finish_reason, "length");
     assert.equal(completion.usage?.completion_tokens, 2);
 
-    const chunks = await collect(mock.chatStream(RequestBody.of(long), adapterContext("echo")));
+    const chunks = await collect(mock.chatStream(long, adapterContext("echo")));
     assert.deepEqual(deltas(chunks), [{ role: "assistant", content: "alpha " }, { content: "beta" }]);
     assert.deepEqual(finishReasons(chunks), [null, "length"]);
     assert.equal(chunks.at(-1)!.usage?.completion_tokens, 2);
   });
 
   it("prefers max_completion_tokens and ignores a limit the answer fits in", async () => {
-    const both = await mock.chat(RequestBody.of(request("a b c d", { max_tokens: 1, max_completion_tokens: 3 })), adapterContext("echo"));
+    const both = await mock.chat(request("a b c d", { max_tokens: 1, max_completion_tokens: 3 }), adapterContext("echo"));
     assert.equal((both.choices[0] as { message: { content: string } }).message.content, "a b c");
-    const roomy = await mock.chat(RequestBody.of(request("a b", { max_completion_tokens: 2 })), adapterContext("echo"));
+    const roomy = await mock.chat(request("a b", { max_completion_tokens: 2 }), adapterContext("echo"));
     assert.equal((roomy.choices[0] as { finish_reason: string }).finish_reason, "stop");
   });
 
   it("stops waiting at once when the call is aborted", async () => {
     const controller = new AbortController();
     const ctx = adapterContext("echo?latency_ms=3600000", { signal: controller.signal });
-    const pending = mock.chat(RequestBody.of(request("hi")), ctx);
+    const pending = mock.chat(request("hi"), ctx);
     controller.abort(new Error("cancelled by test"));
     await assert.rejects(pending, /cancelled by test/);
 
-    const stream = mock.chatStream(RequestBody.of(request("hi there")), adapterContext("echo?ttft_ms=3600000", { signal: controller.signal }));
+    const stream = mock.chatStream(request("hi there"), adapterContext("echo?ttft_ms=3600000", { signal: controller.signal }));
     await assert.rejects(collect(stream), /cancelled by test/);
   });
 });
 
 describe("mock fail", () => {
   it("fails with the mapped error for the status", async () => {
-    const unavailable = await rejection(mock.chat(RequestBody.of(request("hi")), adapterContext("fail?status=503")));
+    const unavailable = await rejection(mock.chat(request("hi"), adapterContext("fail?status=503")));
     assert.equal(unavailable.code, "upstream_unavailable");
-    assert.equal(unavailable.message, "mock failure (status 503)");
+    assert.equal(unavailable.message, "mock is overloaded or unavailable (status 503)");
     assert.equal(unavailable.upstreamStatus, 503);
     assert.equal(unavailable.toFailure().class, ErrorClass.RETRYABLE);
 
-    const limited = await rejection(mock.chat(RequestBody.of(request("hi")), adapterContext("fail?status=429&retry_after=3")));
+    const limited = await rejection(mock.chat(request("hi"), adapterContext("fail?status=429&retry_after=3")));
     assert.equal(limited.code, "upstream_rate_limited");
     assert.equal(limited.retryAfterS, 3);
 
-    const rejected = await rejection(mock.chat(RequestBody.of(request("hi")), adapterContext("fail?status=400")));
+    const rejected = await rejection(mock.chat(request("hi"), adapterContext("fail?status=400")));
     assert.equal(rejected.code, "upstream_rejected");
     assert.equal(rejected.message, "mock failure (status 400)");
     assert.equal(rejected.toFailure().class, ErrorClass.FINAL);
@@ -147,7 +146,7 @@ describe("mock fail", () => {
     const seen: ChatChunkJson[] = [];
     const error = await rejection(
       (async () => {
-        for await (const chunk of mock.chatStream(RequestBody.of(request("a b c")), adapterContext("fail?status=500"))) seen.push(chunk);
+        for await (const chunk of mock.chatStream(request("a b c"), adapterContext("fail?status=500"))) seen.push(chunk);
       })(),
     );
     assert.equal(error.code, "upstream_error");
@@ -158,11 +157,11 @@ describe("mock fail", () => {
     const seen: ChatChunkJson[] = [];
     const error = await rejection(
       (async () => {
-        for await (const chunk of mock.chatStream(RequestBody.of(request("a b c d")), adapterContext("fail?status=502&after_chunks=2"))) seen.push(chunk);
+        for await (const chunk of mock.chatStream(request("a b c d"), adapterContext("fail?status=502&after_chunks=2"))) seen.push(chunk);
       })(),
     );
     assert.equal(error.code, "upstream_error");
-    assert.equal(error.message, "mock failure (status 502)");
+    assert.equal(error.message, "mock failed with a server error (status 502)");
     assert.deepEqual(deltas(seen), [{ role: "assistant", content: "a " }, { content: "b " }]);
   });
 });
@@ -200,7 +199,7 @@ describe("mock model names", () => {
 
 describe("mock embeddings", () => {
   it("is deterministic, normalised, and closer for texts that share words", async () => {
-    const response = await mock.embeddings!(RequestBody.of({ model: "m", input: ["the cat sat on the mat", "the cat sat on a mat", "quantum chromodynamics"] }), adapterContext("echo"));
+    const response = await mock.embeddings!({ model: "m", input: ["the cat sat on the mat", "the cat sat on a mat", "quantum chromodynamics"] }, adapterContext("echo"));
     assert.equal(response.object, "list");
     assert.equal(response.data.length, 3);
     const [a, b, c] = response.data.map((d) => d.embedding as number[]) as [number[], number[], number[]];
@@ -213,7 +212,7 @@ describe("mock embeddings", () => {
   });
 
   it("honours dimensions and base64 encoding", async () => {
-    const response = await mock.embeddings!(RequestBody.of({ input: "hello", dimensions: 8, encoding_format: "base64" }), adapterContext("echo"));
+    const response = await mock.embeddings!({ input: "hello", dimensions: 8, encoding_format: "base64" }, adapterContext("echo"));
     const bytes = Buffer.from(response.data[0]!.embedding as string, "base64");
     const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
     assert.equal(floats.length, 8);

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { RequestBody } from "../request-body.js";
 import { after, before, describe, it } from "node:test";
-import { adapterContext } from "../../testing/context.js";
-import { type FakeOpenAI, LONG_STREAM_CHUNKS, longStreamContent, startFakeOpenAI } from "../../testing/fake-openai-upstream.js";
+import { type FakeOpenAI, LONG_STREAM_CHUNKS, longStreamContent, startFakeOpenAI, testCall } from "@switchyard/fake-upstreams";
 import type { ProviderAdapter } from "../types.js";
 import { createOpenAIAdapter } from "./index.js";
 
@@ -23,7 +21,7 @@ describe("OpenAI adapter reading a stream", () => {
     const seen = upstream.nextRequest();
     const contents: string[] = [];
     const request = { model: "any", messages: [{ role: "user", content: "go" }] };
-    for await (const chunk of adapter.chatStream(RequestBody.of(request), adapterContext("long-stream"))) {
+    for await (const chunk of adapter.chatStream(request, testCall("long-stream"))) {
       const content = (chunk.choices[0] as { delta?: { content?: string } } | undefined)?.delta?.content;
       if (content === undefined) continue;
       contents.push(content);

@@ -3,7 +3,10 @@ import { describe, it } from "node:test";
 import { GatewayError } from "@switchyard/errors";
 import { RequestBody } from "../request-body.js";
 import type { ChatRequestJson } from "../types.js";
-import { readFixture, readJsonFixture } from "./fixtures.js";
+import { readJsonFixture as readAnyJsonFixture, readFixture as readAnyFixture } from "@switchyard/fake-upstreams";
+
+const readFixture = (name: string) => readAnyFixture("openai", name);
+const readJsonFixture = <T = unknown>(name: string) => readAnyJsonFixture<T>("openai", name);
 import { toUpstreamChatBody, toUpstreamEmbeddingsBody, upstreamChatBytes, upstreamEmbeddingsBytes } from "./request.js";
 
 describe("openai request translation", () => {

@@ -1,6 +1,8 @@
 import { GatewayError } from "@switchyard/errors";
 import type { ChatChunkJson, ChatCompletionJson, EmbeddingsResponseJson, JsonObject } from "../types.js";
-import { errorFromStatus } from "../upstream-errors.js";
+import { type Headers, headerText } from "../../http/rate-limits.js";
+import { parseOpenAIError } from "../../http/upstream-client.js";
+import { errorFromStatus, type UpstreamErrorBody } from "../upstream-errors.js";
 
 /** Parses a non-streamed `chat.completion`; anything else is an upstream error. */
 export function parseChatCompletion(text: string, provider: string): ChatCompletionJson {
@@ -30,51 +32,26 @@ export function parseStreamEvent(data: string, provider: string, eventName?: str
     const message = typeof error.message === "string" ? error.message : `${provider} reported an error mid-stream`;
     const status = typeof error.status === "number" ? error.status : typeof error.code === "number" ? error.code : 0;
     if (status >= 400) throw errorFromStatus({ provider, status, message });
-    throw new GatewayError("upstream_error", message);
+    throw new GatewayError("upstream_error", `${provider} reported an error mid-stream`);
   }
   if (!Array.isArray(value.choices)) throw malformed(provider, "stream chunk has no choices array");
   return value as ChatChunkJson;
 }
 
 /** The message and param of an OpenAI-style error body (`{"error":{"message","param",…}}`), else the raw text. */
-export function describeErrorBody(text: string): { message: string; param?: string } {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (isObject(value)) {
-      const error = isObject(value.error) ? value.error : value;
-      if (typeof error.message === "string") {
-        return { message: error.message, ...(typeof error.param === "string" ? { param: error.param } : {}) };
-      }
-      if (typeof value.error === "string") return { message: value.error };
-    }
-  } catch {
-    // Not JSON: fall back to the text itself.
-  }
-  const trimmed = text.trim().replace(/\s+/g, " ");
-  return { message: trimmed.length > 500 ? `${trimmed.slice(0, 500)}…` : trimmed };
+export function describeErrorBody(text: string): UpstreamErrorBody {
+  return parseOpenAIError(0, text);
 }
 
-/** A non-2xx answer as a GatewayError, with the provider's own message. */
-export function errorFromResponse(
-  provider: string,
-  status: number,
-  headers: Record<string, string | string[] | undefined>,
-  bodyText: string,
-): GatewayError {
-  const { message, param } = describeErrorBody(bodyText);
+/** A non-2xx answer as a GatewayError (see `errorFromStatus`). */
+export function errorFromResponse(provider: string, status: number, headers: Headers, bodyText: string): GatewayError {
   return errorFromStatus({
     provider,
     status,
-    message,
-    param,
-    retryAfter: header(headers, "retry-after"),
-    retryAfterMs: header(headers, "retry-after-ms"),
+    ...parseOpenAIError(status, bodyText),
+    retryAfter: headerText(headers, "retry-after"),
+    retryAfterMs: headerText(headers, "retry-after-ms"),
   });
-}
-
-function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function parseJson(text: string, provider: string, what: string): JsonObject {

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { GatewayError } from "@switchyard/errors";
-import { collect } from "../../testing/context.js";
+import { collect, readFixture as readAnyFixture } from "@switchyard/fake-upstreams";
 import type { ChatChunkJson } from "../types.js";
-import { readFixture } from "./fixtures.js";
+
+const readFixture = (name: string) => readAnyFixture("openai", name);
 import { readChatStream } from "./stream.js";
 
 /** The bytes of `text` in slices of `size`, cutting through lines and multi-byte characters. */
@@ -55,7 +56,7 @@ describe("openai stream reading", () => {
       (async () => {
         for await (const chunk of readChatStream(slices(text, 10), "openai")) seen.push(chunk);
       })(),
-      (error: unknown) => error instanceof GatewayError && error.message === "overloaded",
+      (error: unknown) => error instanceof GatewayError && error.code === "upstream_error",
     );
     assert.equal(seen.length, 1);
   });

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/common.proto.
  */
 export const file_switchyard_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("Chpzd2l0Y2h5YXJkL3YxL2NvbW1vbi5wcm90bxINc3dpdGNoeWFyZC52MSKRAQoHRmFpbHVyZRIoCgVjbGFzcxgBIAEoDjIZLnN3aXRjaHlhcmQudjEuRXJyb3JDbGFzcxIMCgRjb2RlGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSFwoPdXBzdHJlYW1fc3RhdHVzGAQgASgNEg0KBXBhcmFtGAUgASgJEhUKDXJldHJ5X2FmdGVyX3MYBiABKA0iJgoFUHJpY2USDQoFaW5wdXQYASABKAESDgoGb3V0cHV0GAIgASgBIrABCgpEZXBsb3ltZW50EgoKAmlkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEg0KBW1vZGVsGAMgASgJEiMKBXByaWNlGAQgASgLMhQuc3dpdGNoeWFyZC52MS5QcmljZRISCgp0aW1lb3V0X21zGAUgASgNEhQKDGNhcGFiaWxpdGllcxgGIAMoCRIWCg5jb250ZXh0X3dpbmRvdxgHIAEoDRIOCgZ3ZWlnaHQYCCABKAEiVAoKVG9rZW5Vc2FnZRIVCg1wcm9tcHRfdG9rZW5zGAEgASgNEhkKEWNvbXBsZXRpb25fdG9rZW5zGAIgASgNEhQKDHRvdGFsX3Rva2VucxgDIAEoDSpzCgpFcnJvckNsYXNzEhsKF0VSUk9SX0NMQVNTX1VOU1BFQ0lGSUVEEAASGQoVRVJST1JfQ0xBU1NfUkVUUllBQkxFEAESFQoRRVJST1JfQ0xBU1NfRklOQUwQAhIWChJFUlJPUl9DTEFTU19DTElFTlQQA2IGcHJvdG8z");
+  fileDesc("Chpzd2l0Y2h5YXJkL3YxL2NvbW1vbi5wcm90bxINc3dpdGNoeWFyZC52MSKRAQoHRmFpbHVyZRIoCgVjbGFzcxgBIAEoDjIZLnN3aXRjaHlhcmQudjEuRXJyb3JDbGFzcxIMCgRjb2RlGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSFwoPdXBzdHJlYW1fc3RhdHVzGAQgASgNEg0KBXBhcmFtGAUgASgJEhUKDXJldHJ5X2FmdGVyX3MYBiABKA0iJgoFUHJpY2USDQoFaW5wdXQYASABKAESDgoGb3V0cHV0GAIgASgBIrABCgpEZXBsb3ltZW50EgoKAmlkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEg0KBW1vZGVsGAMgASgJEiMKBXByaWNlGAQgASgLMhQuc3dpdGNoeWFyZC52MS5QcmljZRISCgp0aW1lb3V0X21zGAUgASgNEhQKDGNhcGFiaWxpdGllcxgGIAMoCRIWCg5jb250ZXh0X3dpbmRvdxgHIAEoDRIOCgZ3ZWlnaHQYCCABKAEiVAoKVG9rZW5Vc2FnZRIVCg1wcm9tcHRfdG9rZW5zGAEgASgNEhkKEWNvbXBsZXRpb25fdG9rZW5zGAIgASgNEhQKDHRvdGFsX3Rva2VucxgDIAEoDSLAAgoOVXBzdHJlYW1MaW1pdHMSGwoObGltaXRfcmVxdWVzdHMYASABKA1IAIgBARIfChJyZW1haW5pbmdfcmVxdWVzdHMYAiABKA1IAYgBARIeChFyZXNldF9yZXF1ZXN0c19tcxgDIAEoDUgCiAEBEhkKDGxpbWl0X3Rva2VucxgEIAEoDUgDiAEBEh0KEHJlbWFpbmluZ190b2tlbnMYBSABKA1IBIgBARIcCg9yZXNldF90b2tlbnNfbXMYBiABKA1IBYgBAUIRCg9fbGltaXRfcmVxdWVzdHNCFQoTX3JlbWFpbmluZ19yZXF1ZXN0c0IUChJfcmVzZXRfcmVxdWVzdHNfbXNCDwoNX2xpbWl0X3Rva2Vuc0ITChFfcmVtYWluaW5nX3Rva2Vuc0ISChBfcmVzZXRfdG9rZW5zX21zKnMKCkVycm9yQ2xhc3MSGwoXRVJST1JfQ0xBU1NfVU5TUEVDSUZJRUQQABIZChVFUlJPUl9DTEFTU19SRVRSWUFCTEUQARIVChFFUlJPUl9DTEFTU19GSU5BTBACEhYKEkVSUk9SX0NMQVNTX0NMSUVOVBADYgZwcm90bzM");
 
 /**
  * A typed error carried inside responses, mapped to HTTP only at the ingress.
@@ -174,6 +174,53 @@ export type TokenUsage = Message<"switchyard.v1.TokenUsage"> & {
  */
 export const TokenUsageSchema: GenMessage<TokenUsage> = /*@__PURE__*/
   messageDesc(file_switchyard_v1_common, 3);
+
+/**
+ * A provider's rate-limit state as its response headers told it (e.g. OpenAI's
+ * x-ratelimit-remaining-requests). Each field is absent when the provider did not say.
+ *
+ * @generated from message switchyard.v1.UpstreamLimits
+ */
+export type UpstreamLimits = Message<"switchyard.v1.UpstreamLimits"> & {
+  /**
+   * @generated from field: optional uint32 limit_requests = 1;
+   */
+  limitRequests?: number | undefined;
+
+  /**
+   * @generated from field: optional uint32 remaining_requests = 2;
+   */
+  remainingRequests?: number | undefined;
+
+  /**
+   * Milliseconds from the answer until the request window resets.
+   *
+   * @generated from field: optional uint32 reset_requests_ms = 3;
+   */
+  resetRequestsMs?: number | undefined;
+
+  /**
+   * @generated from field: optional uint32 limit_tokens = 4;
+   */
+  limitTokens?: number | undefined;
+
+  /**
+   * @generated from field: optional uint32 remaining_tokens = 5;
+   */
+  remainingTokens?: number | undefined;
+
+  /**
+   * @generated from field: optional uint32 reset_tokens_ms = 6;
+   */
+  resetTokensMs?: number | undefined;
+};
+
+/**
+ * Describes the message switchyard.v1.UpstreamLimits.
+ * Use `create(UpstreamLimitsSchema)` to create a new message.
+ */
+export const UpstreamLimitsSchema: GenMessage<UpstreamLimits> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_common, 4);
 
 /**
  * How a failure should be treated by whoever sees it.

@@ -4,7 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Deployment, Failure, TokenUsage } from "./common_pb.js";
+import type { Deployment, Failure, TokenUsage, UpstreamLimits } from "./common_pb.js";
 import { file_switchyard_v1_common } from "./common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/connector.proto.
  */
 export const file_switchyard_v1_connector: GenFile = /*@__PURE__*/
-  fileDesc("Ch1zd2l0Y2h5YXJkL3YxL2Nvbm5lY3Rvci5wcm90bxINc3dpdGNoeWFyZC52MSKzAQoPR2VuZXJhdGVSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSLQoKZGVwbG95bWVudBgCIAEoCzIZLnN3aXRjaHlhcmQudjEuRGVwbG95bWVudBIrCglvcGVyYXRpb24YAyABKA4yGC5zd2l0Y2h5YXJkLnYxLk9wZXJhdGlvbhIOCgZzdHJlYW0YBCABKAgSDAoEYm9keRgFIAEoDBISCgp0aW1lb3V0X21zGAYgASgNIpkBChBHZW5lcmF0ZVJlc3BvbnNlEg8KBWNodW5rGAEgASgMSAASFAoKY29tcGxldGlvbhgCIAEoDEgAEioKBXVzYWdlGAMgASgLMhkuc3dpdGNoeWFyZC52MS5Ub2tlblVzYWdlSAASKQoHZmFpbHVyZRgEIAEoCzIWLnN3aXRjaHlhcmQudjEuRmFpbHVyZUgAQgcKBWV2ZW50KlQKCU9wZXJhdGlvbhIZChVPUEVSQVRJT05fVU5TUEVDSUZJRUQQABISCg5PUEVSQVRJT05fQ0hBVBABEhgKFE9QRVJBVElPTl9FTUJFRERJTkdTEAIyYQoQQ29ubmVjdG9yU2VydmljZRJNCghHZW5lcmF0ZRIeLnN3aXRjaHlhcmQudjEuR2VuZXJhdGVSZXF1ZXN0Gh8uc3dpdGNoeWFyZC52MS5HZW5lcmF0ZVJlc3BvbnNlMAFiBnByb3RvMw", [file_switchyard_v1_common]);
+  fileDesc("Ch1zd2l0Y2h5YXJkL3YxL2Nvbm5lY3Rvci5wcm90bxINc3dpdGNoeWFyZC52MSKzAQoPR2VuZXJhdGVSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSLQoKZGVwbG95bWVudBgCIAEoCzIZLnN3aXRjaHlhcmQudjEuRGVwbG95bWVudBIrCglvcGVyYXRpb24YAyABKA4yGC5zd2l0Y2h5YXJkLnYxLk9wZXJhdGlvbhIOCgZzdHJlYW0YBCABKAgSDAoEYm9keRgFIAEoDBISCgp0aW1lb3V0X21zGAYgASgNIsgBChBHZW5lcmF0ZVJlc3BvbnNlEg8KBWNodW5rGAEgASgMSAASFAoKY29tcGxldGlvbhgCIAEoDEgAEioKBXVzYWdlGAMgASgLMhkuc3dpdGNoeWFyZC52MS5Ub2tlblVzYWdlSAASKQoHZmFpbHVyZRgEIAEoCzIWLnN3aXRjaHlhcmQudjEuRmFpbHVyZUgAEi0KBmxpbWl0cxgFIAEoCzIdLnN3aXRjaHlhcmQudjEuVXBzdHJlYW1MaW1pdHNCBwoFZXZlbnQqVAoJT3BlcmF0aW9uEhkKFU9QRVJBVElPTl9VTlNQRUNJRklFRBAAEhIKDk9QRVJBVElPTl9DSEFUEAESGAoUT1BFUkFUSU9OX0VNQkVERElOR1MQAjJhChBDb25uZWN0b3JTZXJ2aWNlEk0KCEdlbmVyYXRlEh4uc3dpdGNoeWFyZC52MS5HZW5lcmF0ZVJlcXVlc3QaHy5zd2l0Y2h5YXJkLnYxLkdlbmVyYXRlUmVzcG9uc2UwAWIGcHJvdG8z", [file_switchyard_v1_common]);
 
 /**
  * @generated from message switchyard.v1.GenerateRequest
@@ -101,6 +101,13 @@ export type GenerateResponse = Message<"switchyard.v1.GenerateResponse"> & {
     value: Failure;
     case: "failure";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * On the `usage` or `failure` event, when the upstream sent rate-limit headers.
+   *
+   * @generated from field: switchyard.v1.UpstreamLimits limits = 5;
+   */
+  limits?: UpstreamLimits | undefined;
 };
 
 /**
