@@ -60,4 +60,18 @@ describe("HealthBook", () => {
     book.observe(request(0, attempt("a", 200, { latencyMs: 200 })));
     assert.equal(book.firstEventP95("a"), 190);
   });
+
+  it("leaves a deployment whose rate-limit window is all but spent alone until the window resets", () => {
+    const book = new HealthBook(() => false);
+    const limits = (remainingRequests: number) => ({ limitRequests: 100, remainingRequests, resetRequestsMs: 30_000 });
+    book.observe(request(1_000, attempt("a", 200, { latencyMs: 0, limits: limits(50) })));
+    assert.equal(book.skipOf("a", 1_001), undefined, "half the window left");
+    book.observe(request(2_000, attempt("a", 200, { latencyMs: 0, limits: limits(2) })));
+    assert.deepEqual(book.skipOf("a", 2_001), { reason: "quota", until: 32_000 });
+    assert.equal(book.skipOf("a", 32_000), undefined, "the window has reset");
+    book.observe(request(1_500, attempt("a", 200, { latencyMs: 0, limits: limits(90) })));
+    assert.deepEqual(book.skipOf("a", 2_001), { reason: "quota", until: 32_000 }, "an older report does not overwrite a newer one");
+    book.observe(request(3_000, attempt("b", 200, { latencyMs: 0, limits: { limitTokens: 10_000, remainingTokens: 150 } })));
+    assert.deepEqual(book.skipOf("b", 3_001), { reason: "quota", until: 63_000 }, "no reset given: a minute");
+  });
 });

@@ -10,9 +10,25 @@ export interface DeploymentHealth {
   latencyMs: number | undefined;
   /** EWMA of time to first token of streamed answers, ms. */
   ttftMs: number | undefined;
+  /** The provider's rate-limit state as of the latest answer that reported one. */
+  quota: Quota | undefined;
   /** The latest times to the first event (first token, or the whole answer when not streamed), for percentiles. */
   recent: number[];
 }
+
+/** A provider's rate-limit window for one deployment (from `x-ratelimit-*`), with absolute reset times. */
+export interface Quota {
+  at: number;
+  remainingRequests?: number | undefined;
+  limitRequests?: number | undefined;
+  resetRequestsAt?: number | undefined;
+  remainingTokens?: number | undefined;
+  limitTokens?: number | undefined;
+  resetTokensAt?: number | undefined;
+}
+
+/** Share of a window's limit below which a deployment is left alone until the window resets. */
+const QUOTA_FLOOR = 0.02;
 
 /** How many recent first-event times each deployment keeps for its p95. */
 const RECENT = 100;
@@ -26,6 +42,17 @@ export interface ObservedAttempt {
   latencyMs: number;
   errorCode: string;
   retryAfterS: number;
+  /** The upstream's `x-ratelimit-*` state after the attempt, when it sent any. */
+  limits?: UpstreamLimitsView | undefined;
+}
+
+export interface UpstreamLimitsView {
+  limitRequests?: number | undefined;
+  remainingRequests?: number | undefined;
+  resetRequestsMs?: number | undefined;
+  limitTokens?: number | undefined;
+  remainingTokens?: number | undefined;
+  resetTokensMs?: number | undefined;
 }
 
 export interface ObservedRequest {
@@ -37,6 +64,8 @@ export interface ObservedRequest {
   ttftMs: number;
   attempts: readonly ObservedAttempt[];
 }
+
+export type SkipReason = "cooldown" | "retry_after" | "quota";
 
 export type CooldownOf = (deploymentId: string) => false | { after_failures: number; for_s: number };
 
@@ -68,6 +97,7 @@ export class HealthBook {
     let before = 0;
     for (const attempt of request.attempts) {
       const health = this.entry(attempt.deploymentId);
+      if (attempt.limits && (health.quota?.at ?? 0) <= request.at) health.quota = quotaOf(attempt.limits, request.at + attempt.latencyMs);
       if (attempt.status >= 200 && attempt.status < 300) {
         health.failures = 0;
         health.openUntil = 0;
@@ -94,11 +124,13 @@ export class HealthBook {
   }
 
   /** Why a deployment must not be tried at `now`, and until when; undefined when it may. */
-  skipOf(deploymentId: string, now: number): { reason: "cooldown" | "retry_after"; until: number } | undefined {
+  skipOf(deploymentId: string, now: number): { reason: SkipReason; until: number } | undefined {
     const health = this.book.get(deploymentId);
     if (!health) return undefined;
     if (health.retryAfterUntil > now && health.retryAfterUntil >= health.openUntil) return { reason: "retry_after", until: health.retryAfterUntil };
     if (health.openUntil > now) return { reason: "cooldown", until: health.openUntil };
+    const spent = health.quota && quotaSpentUntil(health.quota, now);
+    if (spent) return { reason: "quota", until: spent };
     return undefined;
   }
 
@@ -113,7 +145,7 @@ export class HealthBook {
   private entry(deploymentId: string): DeploymentHealth {
     let health = this.book.get(deploymentId);
     if (!health) {
-      health = { failures: 0, openUntil: 0, retryAfterUntil: 0, latencyMs: undefined, ttftMs: undefined, recent: [] };
+      health = { failures: 0, openUntil: 0, retryAfterUntil: 0, latencyMs: undefined, ttftMs: undefined, quota: undefined, recent: [] };
       this.book.set(deploymentId, health);
     }
     return health;
@@ -122,4 +154,36 @@ export class HealthBook {
   private ewma(previous: number | undefined, sample: number): number {
     return previous === undefined ? sample : previous + this.alpha * (sample - previous);
   }
+}
+
+function quotaOf(limits: UpstreamLimitsView, at: number): Quota {
+  return {
+    at,
+    remainingRequests: limits.remainingRequests,
+    limitRequests: limits.limitRequests,
+    resetRequestsAt: limits.resetRequestsMs === undefined ? undefined : at + limits.resetRequestsMs,
+    remainingTokens: limits.remainingTokens,
+    limitTokens: limits.limitTokens,
+    resetTokensAt: limits.resetTokensMs === undefined ? undefined : at + limits.resetTokensMs,
+  };
+}
+
+/**
+ * When a window is all but spent (at most 2% of its limit, and at least one request, left), the
+ * time it resets; undefined while there is room. A window whose reset the provider did not give
+ * is taken to reset a minute after it was reported.
+ */
+function quotaSpentUntil(quota: Quota, now: number): number | undefined {
+  let until: number | undefined;
+  const windows: [number | undefined, number | undefined, number | undefined][] = [
+    [quota.remainingRequests, quota.limitRequests, quota.resetRequestsAt],
+    [quota.remainingTokens, quota.limitTokens, quota.resetTokensAt],
+  ];
+  for (const [remaining, limit, resetAt] of windows) {
+    if (remaining === undefined) continue;
+    const floor = Math.max(1, Math.ceil((limit ?? 0) * QUOTA_FLOOR));
+    const reset = resetAt ?? quota.at + 60_000;
+    if (remaining <= floor && reset > now) until = Math.max(until ?? 0, reset);
+  }
+  return until;
 }

@@ -1,11 +1,11 @@
 import type { DeploymentConfig, GatewayConfig, ModelConfig, Operation } from "@switchyard/config";
 import { GatewayError } from "@switchyard/errors";
-import type { HealthBook } from "./health.js";
+import type { HealthBook, SkipReason } from "./health.js";
 import { type PlanContext, type RoutePlan, strategies } from "./strategies/index.js";
 
 export interface SkippedDeployment {
   deploymentId: string;
-  reason: "cooldown" | "retry_after";
+  reason: SkipReason;
   until: number;
 }
 
@@ -16,6 +16,8 @@ export interface Plan extends RoutePlan {
   /** Deployments left out because they are cooling down or asked for a pause. */
   skipped: SkippedDeployment[];
 }
+
+const SKIP_LABELS: Record<SkipReason, string> = { cooldown: "cooldown", retry_after: "retry-after", quota: "quota spent" };
 
 /** A p95 hedge waits this long until the deployment has enough answers for a percentile. */
 export const HEDGE_WITHOUT_P95_MS = 1_000;
@@ -55,7 +57,7 @@ export class Planner {
       if (fresh.length > 0) fallbacks.push(name);
       attempts.push(...fresh);
     }
-    const skips = skipped.length > 0 ? `; skipped ${skipped.map((s) => `${s.deploymentId} (${s.reason === "cooldown" ? "cooldown" : "retry-after"} ${Math.ceil((s.until - now) / 1_000)}s)`).join(", ")}` : "";
+    const skips = skipped.length > 0 ? `; skipped ${skipped.map((s) => `${s.deploymentId} (${SKIP_LABELS[s.reason]} ${Math.ceil((s.until - now) / 1_000)}s)`).join(", ")}` : "";
     // A reused plan must not outlive a skip: the deployment comes back (half-open) when it ends.
     const reuseMs = Math.min(own.reuseMs, ...skipped.map((s) => Math.max(1, s.until - now)));
     return {

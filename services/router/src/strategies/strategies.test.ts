@@ -40,7 +40,7 @@ const model = (name: string) => config.models[name]!;
 const context = (extra: Partial<PlanContext> = {}): PlanContext => ({ requiredCapabilities: [], estimatedPromptTokens: 0, random: () => 0, ...extra });
 const ids = (plan: { attempts: { id: string }[] }) => plan.attempts.map((d) => d.id);
 const health = (values: Record<string, Partial<DeploymentHealth>>) => (id: string) =>
-  values[id] ? { failures: 0, openUntil: 0, retryAfterUntil: 0, latencyMs: undefined, ttftMs: undefined, recent: [], ...values[id] } : undefined;
+  values[id] ? { failures: 0, openUntil: 0, retryAfterUntil: 0, latencyMs: undefined, ttftMs: undefined, quota: undefined, recent: [], ...values[id] } : undefined;
 
 describe("strategies", () => {
   it("failover keeps config order and lets the plan be reused", () => {

@@ -233,7 +233,8 @@ export type Skipped = Message<"switchyard.v1.Skipped"> & {
   deploymentId: string;
 
   /**
-   * "cooldown" (circuit breaker open) or "retry_after" (the upstream asked for a pause).
+   * "cooldown" (circuit breaker open), "retry_after" (the upstream asked for a pause) or "quota"
+   * (the provider's rate-limit window is all but spent until its reset).
    *
    * @generated from field: string reason = 2;
    */
