@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseConfig } from "@switchyard/config";
 import { GatewayError } from "@switchyard/errors";
-import type { DeploymentHealth } from "../health.js";
+import { type DeploymentHealth, HealthBook } from "../health.js";
 import { strategies } from "./index.js";
 import type { PlanContext } from "./types.js";
 
@@ -94,5 +94,27 @@ describe("strategies", () => {
       () => strategies.capability.plan(fits, fits.deployments, context({ requiredCapabilities: ["audio"] })),
       (error: unknown) => error instanceof GatewayError && error.code === "invalid_request" && /supports audio/.test(error.message),
     );
+  });
+
+  it("latency moves traffic off a deployment that turns slow within a few answers, and back once it recovers", () => {
+    const book = new HealthBook(() => false);
+    const answer = (id: string, latencyMs: number) =>
+      book.observe({ at: 0, stream: false, latencyMs, ttftMs: 0, attempts: [{ deploymentId: id, status: 200, latencyMs, errorCode: "", retryAfterS: 0 }] });
+    for (const id of ["x", "y", "z"]) for (let i = 0; i < 20; i++) answer(id, id === "x" ? 50 : 100);
+    const first = () => strategies.latency.plan(model("fast"), model("fast").deployments, context({ health: (id) => book.get(id) })).attempts[0]!.id;
+    assert.equal(first(), "x");
+    let slowAnswers = 0;
+    while (first() === "x") {
+      answer("x", 1_000);
+      slowAnswers++;
+    }
+    assert.ok(slowAnswers <= 2, `x lost first place after ${slowAnswers} slow answers`);
+    // Explored requests measure x again; once it is fast again it wins back first place.
+    let fastAnswers = 0;
+    while (first() !== "x") {
+      answer("x", 50);
+      fastAnswers++;
+    }
+    assert.ok(fastAnswers <= 10, `x regained first place after ${fastAnswers} fast answers`);
   });
 });

@@ -41,7 +41,8 @@ export type PlanRequest = Message<"switchyard.v1.PlanRequest"> & {
   requiredCapabilities: string[];
 
   /**
-   * Rough prompt size in tokens, for context-window aware strategies.
+   * Rough prompt size in tokens. Plans are reused across requests, so the router does not filter
+   * by it: the ingress leaves out deployments whose context_window is too small per request.
    *
    * @generated from field: uint32 estimated_prompt_tokens = 5;
    */
