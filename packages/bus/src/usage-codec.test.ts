@@ -25,11 +25,12 @@ const everyField = create(UsageEventSchema, {
   latencyMs: 12.5,
   ttftMs: 3.25,
   attempts: [
-    { deploymentId: "mock-flaky", provider: "mock", status: 503, latencyMs: 1.5, errorCode: "upstream_unavailable" },
+    { deploymentId: "mock-flaky", provider: "mock", status: 503, latencyMs: 1.5, errorCode: "upstream_unavailable", retryAfterS: 2 },
     { deploymentId: "mock/echo", provider: "mock", status: 200, latencyMs: 2 },
   ],
   failure: { class: ErrorClass.RETRYABLE, code: "upstream_unavailable", message: "503", upstreamStatus: 503, param: "", retryAfterS: 2 },
   strategy: "failover",
+  route: "failover; config order",
 });
 
 describe("decodeUsageEvent", () => {

@@ -48,6 +48,11 @@ describe("parseConfig", () => {
       strategy: "failover",
       timeout_ms: 60_000,
       operations: ["chat"],
+      retries: { attempts: 0, backoff_ms: 200, max_backoff_ms: 2000 },
+      cooldown: { after_failures: 3, for_s: 30 },
+      fallbacks: [],
+      latency: { explore: 0.05 },
+      cascade: { checks: ["empty", "length", "refusal", "json_schema"], threshold: 0.7 },
       deployments: [
         { id: "mock/echo", provider: "mock", model: "echo", price: { input: 0, output: 0 }, weight: 1, capabilities: [], context_window: 0, timeout_ms: 60_000 },
       ],
@@ -212,5 +217,36 @@ models:
   it("returns a flow-style file unchanged", () => {
     const text = "{ providers: { mock: { kind: mock } }, keys: [] }";
     assert.equal(withoutTopLevelSection(text, "keys"), text);
+  });
+
+});
+
+describe("routing config", () => {
+  it("fills the routing defaults from the schema", () => {
+    const model = parseConfig(minimal(), "test.yaml", {}).models.m!;
+    assert.deepEqual(model.retries, { attempts: 0, backoff_ms: 200, max_backoff_ms: 2_000 });
+    assert.deepEqual(model.cooldown, { after_failures: 3, for_s: 30 });
+    assert.deepEqual(model.fallbacks, []);
+    assert.equal(model.latency.explore, 0.05);
+    assert.deepEqual(model.cascade, { checks: ["empty", "length", "refusal", "json_schema"], threshold: 0.7 });
+    const off = parseConfig(minimal().replace("m: { deployments", "m: { cooldown: false, retries: { attempts: 2 }, deployments"), "t", {}).models.m!;
+    assert.equal(off.cooldown, false);
+    assert.deepEqual(off.retries, { attempts: 2, backoff_ms: 200, max_backoff_ms: 2_000 });
+  });
+
+  it("refuses routing settings the strategy would ignore, naming the field and the fix", () => {
+    const cases: [string, string, RegExp][] = [
+      ["m: { deployments: [{ provider: mock, model: echo, weight: 2 }] }", "models.m.deployments[0].weight", /set strategy: weighted/],
+      ["m: { strategy: cascade, deployments: [{ provider: mock, model: echo }] }", "models.m.deployments[0].price", /price: \{ input, output \}/],
+      ["m: { hedge: { after_ms: 500 }, deployments: [{ provider: mock, model: echo }] }", "models.m.hedge", /add one or remove hedge/],
+      ["m: { fallbacks: [nope], deployments: [{ provider: mock, model: echo }] }", "models.m.fallbacks[0]", /unknown model "nope"/],
+      ["m: { fallbacks: [m], deployments: [{ provider: mock, model: echo }] }", "models.m.fallbacks[0]", /itself/],
+      ["m: { latency: { explore: 0.1 }, deployments: [{ provider: mock, model: echo }] }", "models.m.latency", /strategy: latency/],
+      ["m: { strategy: fastest, deployments: [{ provider: mock, model: echo }] }", "models.m.strategy", /one of "failover", "weighted", "least-busy", "latency", "cascade", "capability"/],
+    ];
+    for (const [model, path, message] of cases) {
+      const issues = issuesOf(minimal().replace("m: { deployments: [{ provider: mock, model: echo }] }", model));
+      assert.ok(issues.some((i) => i.path === path && message.test(i.message)), `${model}: ${JSON.stringify(issues)}`);
+    }
   });
 });

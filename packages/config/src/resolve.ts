@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Value } from "@sinclair/typebox/value";
 import { type ConfigIssue, formatPath } from "./errors.js";
 import type { MissingVariable } from "./interpolate.js";
+import { type RoutingConfig, resolveRouting, routingIssues } from "./routing.js";
 import { withProviderErrors } from "./provider-config.js";
 import {
   type CacheFile,
@@ -32,7 +33,7 @@ export type ProviderConfig = ProviderFile & ProviderResolved;
 
 export type DeploymentConfig = Required<DeploymentFile>;
 
-export interface ModelConfig extends Required<Omit<ModelFile, "deployments">> {
+export interface ModelConfig extends RoutingConfig, Required<Pick<ModelFile, "timeout_ms" | "operations">> {
   name: string;
   /** Only deployments whose provider is enabled, in config order. */
   deployments: DeploymentConfig[];
@@ -119,8 +120,11 @@ export function resolveConfig(
         timeout_ms: d.timeout_ms ?? provider.timeout_ms ?? model.timeout_ms,
       });
     });
+    // Routing rules read what the file said, not the schema's defaults (a defaulted weight is no weight).
+    const raw = (tree as ConfigFile).models[name]!;
+    issues.push(...routingIssues(name, raw, raw.deployments, new Set(Object.keys(file.models))));
     if (deployments.length === 0) continue; // every provider of this model lacks its secret
-    models[name] = { ...model, name, deployments };
+    models[name] = { ...model, ...resolveRouting(raw), name, deployments };
   }
 
   const keyNames = new Set<string>();

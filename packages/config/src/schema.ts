@@ -1,8 +1,8 @@
 import { type Static, Type as T } from "@sinclair/typebox";
+import { ModelRoutingFields } from "./routing.js";
 import { AnyProviderSchema, type providerSchemas } from "./providers/index.js";
 
-/** Routing strategies the router implements; the schema grows with it. */
-export const STRATEGIES = ["failover"] as const;
+export { STRATEGIES, type Strategy } from "./routing.js";
 /** Provider kinds the connector can translate to. */
 export const PROVIDER_KINDS = ["mock", "openai", "azure", "anthropic", "gemini", "bedrock"] as const satisfies readonly (keyof typeof providerSchemas)[];
 export const OPERATIONS = ["chat", "embeddings"] as const;
@@ -47,12 +47,7 @@ export const DeploymentSchema = T.Object(
 
 export const ModelSchema = T.Object(
   {
-    strategy: T.Optional(
-      T.Union(
-        STRATEGIES.map((s) => T.Literal(s)),
-        { default: "failover", description: "how the router orders deployments; `failover`: in config order" },
-      ),
-    ),
+    ...ModelRoutingFields,
     timeout_ms: T.Optional(T.Integer({ ...PositiveInt, default: 60_000, description: "the whole request's budget across attempts" })),
     operations: T.Optional(
       T.Array(T.Union(OPERATIONS.map((o) => T.Literal(o))), { minItems: 1, default: ["chat"], description: "what the model serves" }),
@@ -132,7 +127,6 @@ export type KeyFile = Static<typeof KeySchema>;
 export type CacheFile = Static<typeof CacheSchema>;
 export type LimitsFile = Static<typeof LimitsSchema>;
 export type StreamingFile = Static<typeof StreamingSchema>;
-export type Strategy = (typeof STRATEGIES)[number];
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 export type Operation = (typeof OPERATIONS)[number];
 export type Role = (typeof ROLES)[number];

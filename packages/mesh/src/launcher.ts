@@ -109,7 +109,11 @@ export interface Mesh {
   recentLogs(name?: string): string;
   /** Starts one more connector replica serving these providers (a group's name or a provider's). */
   addConnector(providers: string | string[]): Promise<ServiceProcess>;
+  /** Starts one more ingress replica on its own port, sharing every backend; its URL is `http://host:port`. */
+  addIngress(): Promise<ServiceProcess & { baseUrl: string }>;
   stopProcess(name: string, signal?: NodeJS.Signals): Promise<number | null>;
+  /** Stops a service process and starts it again with the same ports and environment. */
+  restartProcess(name: string): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -202,7 +206,9 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const processes: ServiceProcess[] = [];
   let stopping = false;
 
+  const specs = new Map<string, Spec>();
   const launch = (spec: Spec): ServiceProcess => {
+    specs.set(spec.name, spec);
     const entry = join(REPO_ROOT, "services", spec.service, "dist", "main.js");
     const nodeFlags = [
       ...(SERVICE_NODE_FLAGS[spec.service as keyof typeof SERVICE_NODE_FLAGS] ?? []),
@@ -314,6 +320,14 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     processes,
     recentLogs,
     stopProcess,
+    restartProcess: async (name) => {
+      const spec = specs.get(name);
+      if (!spec) throw new Error(`no process named ${name}`);
+      await stopProcess(name);
+      const proc = launch(spec);
+      await awaitReady(proc);
+      return proc;
+    },
     stop,
     addConnector: async (providers) => {
       const group = connectors.find((plan) => plan.group === providers);
@@ -321,6 +335,13 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
       const proc = launch(await connectorSpec(names, group?.group));
       await awaitReady(proc);
       return proc;
+    },
+    addIngress: async () => {
+      const port = await freePort(host);
+      const count = processes.filter((p) => p.service === "ingress").length;
+      const proc = launch({ ...ingress, name: `ingress-${count + 1}`, opsPort: port, env: { ...ingress.env, SWITCHYARD_PORT: String(port) } });
+      await awaitReady(proc);
+      return { ...proc, baseUrl: `http://${host}:${port}` };
     },
   };
 }

@@ -6,7 +6,7 @@ import { AuthorizeResponseSchema, PlanResponseSchema } from "@switchyard/proto";
 import { createRegistry } from "@switchyard/telemetry";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
-import { createDecisions, type MeshClients } from "./mesh/clients.js";
+import { createDecisions, createRoutingState, type MeshClients } from "./mesh/clients.js";
 
 const config = parseConfig(
   `
@@ -30,6 +30,7 @@ function deadMesh(published: string[]): MeshClients {
     connectors: { pick: () => undefined, providers: () => [] },
     usage: { publish: (outcome: string) => void published.push(outcome) },
     decisions: createDecisions(),
+    routing: createRoutingState(),
     readiness: () => ["policy unreachable"],
     close: async () => {},
   } as unknown as MeshClients;

@@ -2,7 +2,7 @@ import type { DeploymentConfig } from "@switchyard/config";
 import { GatewayError } from "@switchyard/errors";
 import type { HandlersOf } from "@switchyard/grpc";
 import type { RouterService } from "@switchyard/proto";
-import type { Planner } from "./planner.js";
+import type { Plan, Planner } from "./planner.js";
 
 export function routerHandlers(planner: () => Planner): HandlersOf<typeof RouterService> {
   return {
@@ -11,14 +11,25 @@ export function routerHandlers(planner: () => Planner): HandlersOf<typeof Router
         const plan = planner().plan(request.model, {
           requiredCapabilities: request.requiredCapabilities,
           estimatedPromptTokens: request.estimatedPromptTokens,
+          stream: request.stream,
           random: Math.random,
         }, request.operation === "embeddings" ? "embeddings" : "chat");
+        const { model } = plan;
         return {
-          strategy: plan.model.strategy,
+          strategy: model.strategy,
           reason: plan.reason,
-          timeoutMs: plan.model.timeout_ms,
+          timeoutMs: model.timeout_ms,
           reuseMs: plan.reuseMs,
           attempts: plan.attempts.map(toDeploymentMessage),
+          draw: plan.draw,
+          explore: model.strategy === "latency" ? model.latency.explore : 0,
+          ownAttempts: plan.ownAttempts,
+          retries: { attempts: model.retries.attempts, backoffMs: model.retries.backoff_ms, maxBackoffMs: model.retries.max_backoff_ms },
+          cooldownAfterFailures: model.cooldown ? model.cooldown.after_failures : 0,
+          cooldownMs: model.cooldown ? Math.round(model.cooldown.for_s * 1_000) : 0,
+          skipped: plan.skipped.map((s) => ({ deploymentId: s.deploymentId, reason: s.reason, untilMs: s.until })),
+          ...(model.strategy === "cascade" ? { cascade: { checks: model.cascade.checks, threshold: model.cascade.threshold } } : {}),
+          ...(model.hedge ? { hedgeAfterMs: hedgeTimes(planner(), plan), hedgeMaxShare: model.hedge.max_share } : {}),
         };
       } catch (error) {
         if (error instanceof GatewayError) return { failure: error.toFailure() };
@@ -38,6 +49,10 @@ export function routerHandlers(planner: () => Planner): HandlersOf<typeof Router
       };
     },
   };
+}
+
+function hedgeTimes(planner: Planner, plan: Plan): Record<string, number> {
+  return Object.fromEntries(plan.attempts.slice(0, plan.ownAttempts).map((d) => [d.id, planner.hedgeAfterMs(plan.model, d.id) ?? 0]));
 }
 
 function toDeploymentMessage(d: DeploymentConfig) {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { CONTROL_INVALIDATE_SUBJECT, connectBus, ensureUsageStream, type NatsConnection, UsagePublisher } from "@switchyard/bus";
 import type { Env, GatewayConfig } from "@switchyard/config";
 import { type ClientOf, createClient } from "@switchyard/grpc";
@@ -6,6 +7,9 @@ import { type CacheSettings, cacheSettingsFrom, connectCacheRedis, connectPresen
 import type { Logger } from "@switchyard/telemetry";
 import { ConnectorPool } from "./connector-pool.js";
 import { DecisionCache } from "./decision-cache.js";
+import { HedgeBudget } from "./hedge-budget.js";
+import { IN_FLIGHT_SUBJECT, SharedInFlight } from "./in-flight.js";
+import { LocalHealth } from "./local-health.js";
 
 /** Policy decisions and router plans the ingress may reuse (each service says for how long). */
 export interface Decisions {
@@ -17,6 +21,17 @@ export function createDecisions(): Decisions {
   return { auth: new DecisionCache(), plans: new DecisionCache() };
 }
 
+/** What this ingress knows about deployments between plans: its own failures and the in-flight counts of every ingress. */
+export interface RoutingState {
+  health: LocalHealth;
+  inFlight: SharedInFlight;
+  hedges: HedgeBudget;
+}
+
+export function createRoutingState(bus?: { publish(subject: string, data: string): void }): RoutingState {
+  return { health: new LocalHealth(), inFlight: new SharedInFlight(randomUUID(), bus), hedges: new HedgeBudget() };
+}
+
 /** Everything the ingress talks to. Tests substitute their own. */
 export interface MeshClients {
   policy: ClientOf<typeof PolicyService>;
@@ -26,6 +41,7 @@ export interface MeshClients {
   connectors: Pick<ConnectorPool, "pick" | "providers">;
   usage: Pick<UsagePublisher, "publish">;
   decisions: Decisions;
+  routing: RoutingState;
   /** The index that lets cache misses skip Redis; absent when the cache or the index is off. */
   cacheIndex?: Pick<PresenceIndex, "size" | "isSynced">;
   /** Problems that make the ingress unready; empty when ready. */
@@ -45,6 +61,8 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
   const publisher = new UsagePublisher(nats, logger);
   const connectors = new ConnectorPool(nats, logger);
   const decisions = createDecisions();
+  const routing = createRoutingState(nats);
+  const inFlightReports = nats.subscribe(IN_FLIGHT_SUBJECT, { callback: (_error, message) => routing.inFlight.receive(message.string()) });
   const invalidations = nats.subscribe(CONTROL_INVALIDATE_SUBJECT, {
     callback: (_error, message) => {
       const scope = message.string();
@@ -62,6 +80,7 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
     usage: publisher,
     publisher,
     decisions,
+    routing,
     ...(presence ? { cacheIndex: presence } : {}),
     readiness: () => [
       ...(policy.isReady() ? [] : [`policy unreachable at ${policy.address}`]),
@@ -71,6 +90,8 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
     close: async () => {
       await Promise.all([publisher.flush(), cache.flush()]);
       invalidations.unsubscribe();
+      inFlightReports.unsubscribe();
+      routing.inFlight.close();
       connectors.close();
       for (const client of [policy, router]) client.close();
       presence?.close();

@@ -1,6 +1,6 @@
 import { GatewayError, toHttpError } from "@switchyard/errors";
 import { Cancellation } from "@switchyard/grpc";
-import { type GenerateResponse, Operation, type TokenUsage } from "@switchyard/proto";
+import { type GenerateResponse, Operation, type PlanResponse, type TokenUsage } from "@switchyard/proto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { MeshClients } from "../mesh/clients.js";
 import type { ChatCompletionRequest } from "../schemas/chat-completions.js";
@@ -8,9 +8,12 @@ import { type AnswerFormat, StreamChunk, type StreamFormatter, type UsageJson } 
 import { requiredCapabilities } from "./capabilities.js";
 import { cachedCall } from "../mesh/decision-cache.js";
 import { apiKeyFrom } from "./api-key.js";
+import { failedCheck } from "./answer-checks.js";
 import { AttemptsExhausted, attemptsHeader, type OpenedAttempt, openFirstAttempt } from "./attempts.js";
 import { cacheDirectiveFrom, cacheKeyOf, cacheTtlFrom } from "./cache-key.js";
 import { formatCost } from "./cost.js";
+import { defaultComplexity } from "./prompt-complexity.js";
+import { routeOf } from "./route.js";
 import { RequestRecord } from "./request-record.js";
 import { SseWriter } from "./sse.js";
 import { type ChunkView, completionToChunks, StreamAssembler } from "./stream-assembler.js";
@@ -97,8 +100,8 @@ export async function serveGeneration(
       cachedCall(mesh.decisions.auth, `${apiKey}\u0000${model}`, () =>
         mesh.policy.authorize({ apiKey, model, requestId: request.id }, control),
       ).catch(unavailable("policy")),
-      cachedCall(mesh.decisions.plans, `${model}\u0000${operation}\u0000${generation.requiredCapabilities.join(",")}`, () =>
-        mesh.router.plan({ model, requestId: request.id, requiredCapabilities: generation.requiredCapabilities, operation }, control),
+      cachedCall(mesh.decisions.plans, `${model}\u0000${operation}\u0000${generation.requiredCapabilities.join(",")}\u0000${stream ? "s" : ""}`, () =>
+        mesh.router.plan({ model, requestId: request.id, requiredCapabilities: generation.requiredCapabilities, operation, stream }, control),
       ).catch(unavailable("router")),
       // Redis away or slow is a miss, never an error for the client.
       cacheKey && directive === "use" ? mesh.cache.lookup(model, cacheKey).catch(() => undefined) : undefined,
@@ -108,13 +111,14 @@ export async function serveGeneration(
     record.team = auth.team;
     if (plan.failure) throw GatewayError.fromFailure(plan.failure);
     record.strategy = plan.strategy;
+    record.route = `${plan.strategy}; ${plan.reason}`;
     const headers: Record<string, string> = {
       // Headers set by hooks (route-specific ones included) must survive a hijacked stream; a
       // plain reply keeps them by itself.
       ...(stream ? headersOf(reply) : undefined),
       "x-request-id": request.id,
       "x-switchyard-cache": record.cache,
-      "x-switchyard-route": `${plan.strategy}; ${plan.reason}`,
+      "x-switchyard-route": record.route,
     };
 
     if (hit) {
@@ -147,8 +151,24 @@ export async function serveGeneration(
       sse = new SseWriter(reply.raw, settings.heartbeatMs);
       sse.openLazily(headers);
     }
+    const route = routeOf(plan, {
+      body: generation.body,
+      random: Math.random,
+      inFlight: mesh.routing.inFlight,
+      skipUntil: (id) => mesh.routing.health.skipUntil(id),
+      complexity: defaultComplexity,
+      chat: generation.operation === Operation.CHAT,
+    });
+    const notes = route.note ? [route.note] : [];
+    const cooldown = { afterFailures: plan.cooldownAfterFailures, ms: plan.cooldownMs };
+    const showRoute = () => {
+      record.route = [`${plan.strategy}; ${plan.reason}`, ...notes].join("; ");
+      headers["x-switchyard-route"] = record.route;
+    };
+    showRoute();
+    if (hedging(plan)) mesh.routing.hedges.earn(model, plan.hedgeMaxShare);
     const opened = await openFirstAttempt(
-      plan.attempts,
+      route.attempts,
       {
         requestId: request.id,
         operation: generation.operation,
@@ -159,7 +179,17 @@ export async function serveGeneration(
       },
       mesh.connectors,
       record.attempts,
-    );
+      {
+        retries: plan.retries ?? { attempts: 0, backoffMs: 0, maxBackoffMs: 0 },
+        ownAttempts: route.ownAttempts,
+        onAttempt: (deployment, outcome, retryAfterS) => mesh.routing.health.observe(deployment.id, outcome, retryAfterS, cooldown),
+        track: (deployment) => mesh.routing.inFlight.local.start(deployment.id),
+        ...(plan.cascade ? { check: (events: readonly GenerateResponse[]) => failedCheck(plan.cascade!.checks, events, generation.body) } : {}),
+        ...(hedging(plan) ? { hedge: { afterMs: (id: string) => plan.hedgeAfterMs[id] || undefined, take: () => mesh.routing.hedges.take(model) } } : {}),
+        notes,
+      },
+    ).finally(showRoute);
+    reply.raw.once("close", opened.done);
     record.deployment = opened.deployment;
     Object.assign(headers, { "x-switchyard-deployment": opened.deployment.id, "x-switchyard-attempts": attemptsHeader(record.attempts) });
     const store = cacheKey
@@ -176,6 +206,7 @@ export async function serveGeneration(
     const http = toHttpError(record.error);
     const headers: Record<string, string> = { ...headersOf(reply), ...http.headers, "x-request-id": request.id, "x-switchyard-cache": record.cache || "miss" };
     if (record.attempts.length > 0) headers["x-switchyard-attempts"] = attemptsHeader(record.attempts);
+    if (record.route) headers["x-switchyard-route"] = record.route;
     if (sse) {
       if (!sse.opened) {
         sse.reject(http.status, headers, JSON.stringify(format.errorBody(http.error)));
@@ -262,6 +293,10 @@ async function streamAnswer(
 async function nextEvent(opened: OpenedAttempt): Promise<GenerateResponse | undefined> {
   const next = await opened.rest.next();
   return next.done ? undefined : next.value;
+}
+
+function hedging(plan: PlanResponse): boolean {
+  return plan.hedgeMaxShare > 0 && Object.keys(plan.hedgeAfterMs).length > 0;
 }
 
 function headersOf(reply: FastifyReply): Record<string, string> {

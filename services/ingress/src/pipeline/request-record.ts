@@ -13,6 +13,8 @@ export class RequestRecord {
   keyName = "";
   team = "";
   strategy = "";
+  /** What `x-switchyard-route` said. */
+  route = "";
   cache: CacheStatus | "" = "";
   deployment: Deployment | undefined;
   usage: TokenUsage | undefined;
@@ -72,6 +74,7 @@ export class RequestRecord {
       ttftMs: this.ttftMs,
       attempts: this.attempts,
       strategy: this.strategy,
+      route: this.route,
       failure: this.error?.toFailure(),
     };
   }

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/router.proto.
  */
 export const file_switchyard_v1_router: GenFile = /*@__PURE__*/
-  fileDesc("Chpzd2l0Y2h5YXJkL3YxL3JvdXRlci5wcm90bxINc3dpdGNoeWFyZC52MSKVAQoLUGxhblJlcXVlc3QSDQoFbW9kZWwYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCRIQCghrZXlfbmFtZRgDIAEoCRIdChVyZXF1aXJlZF9jYXBhYmlsaXRpZXMYBCADKAkSHwoXZXN0aW1hdGVkX3Byb21wdF90b2tlbnMYBSABKA0SEQoJb3BlcmF0aW9uGAYgASgJIqwBCgxQbGFuUmVzcG9uc2USJwoHZmFpbHVyZRgBIAEoCzIWLnN3aXRjaHlhcmQudjEuRmFpbHVyZRIQCghzdHJhdGVneRgCIAEoCRIOCgZyZWFzb24YAyABKAkSKwoIYXR0ZW1wdHMYBCADKAsyGS5zd2l0Y2h5YXJkLnYxLkRlcGxveW1lbnQSEgoKdGltZW91dF9tcxgFIAEoDRIQCghyZXVzZV9tcxgGIAEoDSITChFMaXN0TW9kZWxzUmVxdWVzdCJQCglNb2RlbEluZm8SCgoCaWQYASABKAkSEAoIc3RyYXRlZ3kYAiABKAkSEQoJcHJvdmlkZXJzGAMgAygJEhIKCm9wZXJhdGlvbnMYBCADKAkiPgoSTGlzdE1vZGVsc1Jlc3BvbnNlEigKBm1vZGVscxgBIAMoCzIYLnN3aXRjaHlhcmQudjEuTW9kZWxJbmZvMqMBCg1Sb3V0ZXJTZXJ2aWNlEj8KBFBsYW4SGi5zd2l0Y2h5YXJkLnYxLlBsYW5SZXF1ZXN0Ghsuc3dpdGNoeWFyZC52MS5QbGFuUmVzcG9uc2USUQoKTGlzdE1vZGVscxIgLnN3aXRjaHlhcmQudjEuTGlzdE1vZGVsc1JlcXVlc3QaIS5zd2l0Y2h5YXJkLnYxLkxpc3RNb2RlbHNSZXNwb25zZWIGcHJvdG8z", [file_switchyard_v1_common]);
+  fileDesc("Chpzd2l0Y2h5YXJkL3YxL3JvdXRlci5wcm90bxINc3dpdGNoeWFyZC52MSKlAQoLUGxhblJlcXVlc3QSDQoFbW9kZWwYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCRIQCghrZXlfbmFtZRgDIAEoCRIdChVyZXF1aXJlZF9jYXBhYmlsaXRpZXMYBCADKAkSHwoXZXN0aW1hdGVkX3Byb21wdF90b2tlbnMYBSABKA0SEQoJb3BlcmF0aW9uGAYgASgJEg4KBnN0cmVhbRgHIAEoCCKnBAoMUGxhblJlc3BvbnNlEicKB2ZhaWx1cmUYASABKAsyFi5zd2l0Y2h5YXJkLnYxLkZhaWx1cmUSEAoIc3RyYXRlZ3kYAiABKAkSDgoGcmVhc29uGAMgASgJEisKCGF0dGVtcHRzGAQgAygLMhkuc3dpdGNoeWFyZC52MS5EZXBsb3ltZW50EhIKCnRpbWVvdXRfbXMYBSABKA0SEAoIcmV1c2VfbXMYBiABKA0SDAoEZHJhdxgHIAEoCRIPCgdleHBsb3JlGAggASgBEhQKDG93bl9hdHRlbXB0cxgJIAEoDRInCgdyZXRyaWVzGAogASgLMhYuc3dpdGNoeWFyZC52MS5SZXRyaWVzEh8KF2Nvb2xkb3duX2FmdGVyX2ZhaWx1cmVzGAsgASgNEhMKC2Nvb2xkb3duX21zGAwgASgNEicKB3NraXBwZWQYDSADKAsyFi5zd2l0Y2h5YXJkLnYxLlNraXBwZWQSJwoHY2FzY2FkZRgOIAEoCzIWLnN3aXRjaHlhcmQudjEuQ2FzY2FkZRJFCg5oZWRnZV9hZnRlcl9tcxgPIAMoCzItLnN3aXRjaHlhcmQudjEuUGxhblJlc3BvbnNlLkhlZGdlQWZ0ZXJNc0VudHJ5EhcKD2hlZGdlX21heF9zaGFyZRgQIAEoARozChFIZWRnZUFmdGVyTXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKA06AjgBIkcKB1JldHJpZXMSEAoIYXR0ZW1wdHMYASABKA0SEgoKYmFja29mZl9tcxgCIAEoDRIWCg5tYXhfYmFja29mZl9tcxgDIAEoDSJCCgdTa2lwcGVkEhUKDWRlcGxveW1lbnRfaWQYASABKAkSDgoGcmVhc29uGAIgASgJEhAKCHVudGlsX21zGAMgASgBIiwKB0Nhc2NhZGUSDgoGY2hlY2tzGAEgAygJEhEKCXRocmVzaG9sZBgCIAEoASITChFMaXN0TW9kZWxzUmVxdWVzdCJQCglNb2RlbEluZm8SCgoCaWQYASABKAkSEAoIc3RyYXRlZ3kYAiABKAkSEQoJcHJvdmlkZXJzGAMgAygJEhIKCm9wZXJhdGlvbnMYBCADKAkiPgoSTGlzdE1vZGVsc1Jlc3BvbnNlEigKBm1vZGVscxgBIAMoCzIYLnN3aXRjaHlhcmQudjEuTW9kZWxJbmZvMqMBCg1Sb3V0ZXJTZXJ2aWNlEj8KBFBsYW4SGi5zd2l0Y2h5YXJkLnYxLlBsYW5SZXF1ZXN0Ghsuc3dpdGNoeWFyZC52MS5QbGFuUmVzcG9uc2USUQoKTGlzdE1vZGVscxIgLnN3aXRjaHlhcmQudjEuTGlzdE1vZGVsc1JlcXVlc3QaIS5zd2l0Y2h5YXJkLnYxLkxpc3RNb2RlbHNSZXNwb25zZWIGcHJvdG8z", [file_switchyard_v1_common]);
 
 /**
  * @generated from message switchyard.v1.PlanRequest
@@ -41,7 +41,8 @@ export type PlanRequest = Message<"switchyard.v1.PlanRequest"> & {
   requiredCapabilities: string[];
 
   /**
-   * Rough prompt size in tokens, for context-window aware strategies.
+   * Rough prompt size in tokens. Plans are reused across requests, so the router does not filter
+   * by it: the ingress leaves out deployments whose context_window is too small per request.
    *
    * @generated from field: uint32 estimated_prompt_tokens = 5;
    */
@@ -53,6 +54,13 @@ export type PlanRequest = Message<"switchyard.v1.PlanRequest"> & {
    * @generated from field: string operation = 6;
    */
   operation: string;
+
+  /**
+   * Streamed requests are ranked by time to first token under the latency strategy.
+   *
+   * @generated from field: bool stream = 7;
+   */
+  stream: boolean;
 };
 
 /**
@@ -101,11 +109,83 @@ export type PlanResponse = Message<"switchyard.v1.PlanResponse"> & {
 
   /**
    * How long the caller may reuse this plan for the same model, capabilities and operation
-   * without asking again (0: ask every time). Strategies whose order changes per request say 0.
+   * without asking again (0: ask every time). Strategies whose order varies per request say how
+   * the caller draws it (`draw`) instead, so the plan stays reusable; the router pushes
+   * `switchyard.control.invalidate` ("router") when what it learned changes a plan.
    *
    * @generated from field: uint32 reuse_ms = 6;
    */
   reuseMs: number;
+
+  /**
+   * How the caller orders the model's own attempts for each request: "" keeps `attempts` as
+   * they are; "weighted" draws them by `weight` without replacement; "explore" puts a random
+   * other deployment first for `explore` of requests; "least_busy" orders by requests in flight
+   * across every ingress.
+   *
+   * @generated from field: string draw = 7;
+   */
+  draw: string;
+
+  /**
+   * @generated from field: double explore = 8;
+   */
+  explore: number;
+
+  /**
+   * The first `own_attempts` of `attempts` are the model's deployments; the rest are its
+   * fallback models' deployments, in order, tried once these are exhausted.
+   *
+   * @generated from field: uint32 own_attempts = 9;
+   */
+  ownAttempts: number;
+
+  /**
+   * @generated from field: switchyard.v1.Retries retries = 10;
+   */
+  retries?: Retries | undefined;
+
+  /**
+   * Consecutive retryable failures after which a deployment is skipped (0: breaker off), and for how long.
+   *
+   * @generated from field: uint32 cooldown_after_failures = 11;
+   */
+  cooldownAfterFailures: number;
+
+  /**
+   * @generated from field: uint32 cooldown_ms = 12;
+   */
+  cooldownMs: number;
+
+  /**
+   * Deployments left out of `attempts` for now, for the route header.
+   *
+   * @generated from field: repeated switchyard.v1.Skipped skipped = 13;
+   */
+  skipped: Skipped[];
+
+  /**
+   * Set for the cascade strategy: answers of every attempt but the last are checked before use.
+   *
+   * @generated from field: switchyard.v1.Cascade cascade = 14;
+   */
+  cascade?: Cascade | undefined;
+
+  /**
+   * Hedging: when a deployment has sent no first event this many ms after its attempt started,
+   * the next deployment starts too and the first to answer wins. Per deployment (after: p95 is
+   * each deployment's own recent p95); empty when the model does not hedge.
+   *
+   * @generated from field: map<string, uint32> hedge_after_ms = 15;
+   */
+  hedgeAfterMs: { [key: string]: number };
+
+  /**
+   * At most this share of requests is hedged.
+   *
+   * @generated from field: double hedge_max_share = 16;
+   */
+  hedgeMaxShare: number;
 };
 
 /**
@@ -114,6 +194,93 @@ export type PlanResponse = Message<"switchyard.v1.PlanResponse"> & {
  */
 export const PlanResponseSchema: GenMessage<PlanResponse> = /*@__PURE__*/
   messageDesc(file_switchyard_v1_router, 1);
+
+/**
+ * @generated from message switchyard.v1.Retries
+ */
+export type Retries = Message<"switchyard.v1.Retries"> & {
+  /**
+   * Extra tries on the same deployment after a retryable failure.
+   *
+   * @generated from field: uint32 attempts = 1;
+   */
+  attempts: number;
+
+  /**
+   * @generated from field: uint32 backoff_ms = 2;
+   */
+  backoffMs: number;
+
+  /**
+   * @generated from field: uint32 max_backoff_ms = 3;
+   */
+  maxBackoffMs: number;
+};
+
+/**
+ * Describes the message switchyard.v1.Retries.
+ * Use `create(RetriesSchema)` to create a new message.
+ */
+export const RetriesSchema: GenMessage<Retries> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_router, 2);
+
+/**
+ * @generated from message switchyard.v1.Skipped
+ */
+export type Skipped = Message<"switchyard.v1.Skipped"> & {
+  /**
+   * @generated from field: string deployment_id = 1;
+   */
+  deploymentId: string;
+
+  /**
+   * "cooldown" (circuit breaker open), "retry_after" (the upstream asked for a pause) or "quota"
+   * (the provider's rate-limit window is all but spent until its reset).
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+
+  /**
+   * Unix ms when the deployment may be tried again.
+   *
+   * @generated from field: double until_ms = 3;
+   */
+  untilMs: number;
+};
+
+/**
+ * Describes the message switchyard.v1.Skipped.
+ * Use `create(SkippedSchema)` to create a new message.
+ */
+export const SkippedSchema: GenMessage<Skipped> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_router, 3);
+
+/**
+ * @generated from message switchyard.v1.Cascade
+ */
+export type Cascade = Message<"switchyard.v1.Cascade"> & {
+  /**
+   * empty | length | refusal | json_schema
+   *
+   * @generated from field: repeated string checks = 1;
+   */
+  checks: string[];
+
+  /**
+   * Prompt complexity (0..1) above which the strongest deployment goes first.
+   *
+   * @generated from field: double threshold = 2;
+   */
+  threshold: number;
+};
+
+/**
+ * Describes the message switchyard.v1.Cascade.
+ * Use `create(CascadeSchema)` to create a new message.
+ */
+export const CascadeSchema: GenMessage<Cascade> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_router, 4);
 
 /**
  * @generated from message switchyard.v1.ListModelsRequest
@@ -126,7 +293,7 @@ export type ListModelsRequest = Message<"switchyard.v1.ListModelsRequest"> & {
  * Use `create(ListModelsRequestSchema)` to create a new message.
  */
 export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_router, 2);
+  messageDesc(file_switchyard_v1_router, 5);
 
 /**
  * @generated from message switchyard.v1.ModelInfo
@@ -160,7 +327,7 @@ export type ModelInfo = Message<"switchyard.v1.ModelInfo"> & {
  * Use `create(ModelInfoSchema)` to create a new message.
  */
 export const ModelInfoSchema: GenMessage<ModelInfo> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_router, 3);
+  messageDesc(file_switchyard_v1_router, 6);
 
 /**
  * @generated from message switchyard.v1.ListModelsResponse
@@ -177,7 +344,7 @@ export type ListModelsResponse = Message<"switchyard.v1.ListModelsResponse"> & {
  * Use `create(ListModelsResponseSchema)` to create a new message.
  */
 export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_router, 4);
+  messageDesc(file_switchyard_v1_router, 7);
 
 /**
  * Turns a public model name into an ordered plan of attempts.

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/usage.proto.
  */
 export const file_switchyard_v1_usage: GenFile = /*@__PURE__*/
-  fileDesc("Chlzd2l0Y2h5YXJkL3YxL3VzYWdlLnByb3RvEg1zd2l0Y2h5YXJkLnYxItIDCgpVc2FnZUV2ZW50EhIKCnJlcXVlc3RfaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHb3V0Y29tZRgDIAEoCRIOCgZzdGF0dXMYBCABKA0SEAoIZW5kcG9pbnQYBSABKAkSEAoIa2V5X25hbWUYBiABKAkSDAoEdGVhbRgHIAEoCRINCgVtb2RlbBgIIAEoCRIVCg1kZXBsb3ltZW50X2lkGAkgASgJEhAKCHByb3ZpZGVyGAogASgJEhYKDnVwc3RyZWFtX21vZGVsGAsgASgJEg4KBnN0cmVhbRgMIAEoCBIoCgV1c2FnZRgNIAEoCzIZLnN3aXRjaHlhcmQudjEuVG9rZW5Vc2FnZRIQCghjb3N0X3VzZBgOIAEoARINCgVjYWNoZRgPIAEoCRISCgpsYXRlbmN5X21zGBAgASgBEg8KB3R0ZnRfbXMYESABKAESKAoIYXR0ZW1wdHMYEiADKAsyFi5zd2l0Y2h5YXJkLnYxLkF0dGVtcHQSJwoHZmFpbHVyZRgTIAEoCzIWLnN3aXRjaHlhcmQudjEuRmFpbHVyZRIQCghzdHJhdGVneRgUIAEoCSKZAQoHQXR0ZW1wdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEg4KBnN0YXR1cxgDIAEoDRISCgpsYXRlbmN5X21zGAQgASgBEhIKCmVycm9yX2NvZGUYBSABKAkSLQoGbGltaXRzGAYgASgLMh0uc3dpdGNoeWFyZC52MS5VcHN0cmVhbUxpbWl0c2IGcHJvdG8z", [file_google_protobuf_timestamp, file_switchyard_v1_common]);
+  fileDesc("Chlzd2l0Y2h5YXJkL3YxL3VzYWdlLnByb3RvEg1zd2l0Y2h5YXJkLnYxIuEDCgpVc2FnZUV2ZW50EhIKCnJlcXVlc3RfaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHb3V0Y29tZRgDIAEoCRIOCgZzdGF0dXMYBCABKA0SEAoIZW5kcG9pbnQYBSABKAkSEAoIa2V5X25hbWUYBiABKAkSDAoEdGVhbRgHIAEoCRINCgVtb2RlbBgIIAEoCRIVCg1kZXBsb3ltZW50X2lkGAkgASgJEhAKCHByb3ZpZGVyGAogASgJEhYKDnVwc3RyZWFtX21vZGVsGAsgASgJEg4KBnN0cmVhbRgMIAEoCBIoCgV1c2FnZRgNIAEoCzIZLnN3aXRjaHlhcmQudjEuVG9rZW5Vc2FnZRIQCghjb3N0X3VzZBgOIAEoARINCgVjYWNoZRgPIAEoCRISCgpsYXRlbmN5X21zGBAgASgBEg8KB3R0ZnRfbXMYESABKAESKAoIYXR0ZW1wdHMYEiADKAsyFi5zd2l0Y2h5YXJkLnYxLkF0dGVtcHQSJwoHZmFpbHVyZRgTIAEoCzIWLnN3aXRjaHlhcmQudjEuRmFpbHVyZRIQCghzdHJhdGVneRgUIAEoCRINCgVyb3V0ZRgVIAEoCSKwAQoHQXR0ZW1wdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEg4KBnN0YXR1cxgDIAEoDRISCgpsYXRlbmN5X21zGAQgASgBEhIKCmVycm9yX2NvZGUYBSABKAkSLQoGbGltaXRzGAYgASgLMh0uc3dpdGNoeWFyZC52MS5VcHN0cmVhbUxpbWl0cxIVCg1yZXRyeV9hZnRlcl9zGAcgASgNYgZwcm90bzM", [file_google_protobuf_timestamp, file_switchyard_v1_common]);
 
 /**
  * One event per request, success or not, published on `switchyard.usage.<outcome>` as the
@@ -136,6 +136,13 @@ export type UsageEvent = Message<"switchyard.v1.UsageEvent"> & {
    * @generated from field: string strategy = 20;
    */
   strategy: string;
+
+  /**
+   * Why the attempts went where they did, as in `x-switchyard-route`.
+   *
+   * @generated from field: string route = 21;
+   */
+  route: string;
 };
 
 /**
@@ -182,6 +189,13 @@ export type Attempt = Message<"switchyard.v1.Attempt"> & {
    * @generated from field: switchyard.v1.UpstreamLimits limits = 6;
    */
   limits?: UpstreamLimits | undefined;
+
+  /**
+   * The upstream's retry-after (seconds) on a rate-limited attempt, 0 otherwise.
+   *
+   * @generated from field: uint32 retry_after_s = 7;
+   */
+  retryAfterS: number;
 };
 
 /**
