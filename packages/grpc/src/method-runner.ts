@@ -1,6 +1,6 @@
 import type { DescMessage, DescService } from "@bufbuild/protobuf";
 import type { CallContext } from "./call-context.js";
-import { messageEncoder } from "./message-encoder.js";
+import { encoderOf } from "./definition.js";
 
 /**
  * A method's handler adapted once for both transports (its own gRPC method and multiplexed
@@ -23,7 +23,7 @@ export function runnersOf(service: DescService, handlers: Record<string, unknown
     const handler = handlers[method.localName];
     if (typeof handler !== "function") throw new Error(`no handler for ${service.typeName}.${method.name}`);
     const path = `/${service.typeName}/${method.name}`;
-    const base = { input: method.input, output: method.output, encode: messageEncoder(method.output) as (message: unknown) => Uint8Array };
+    const base = { input: method.input, output: method.output, encode: encoderOf(method.output) as (message: unknown) => Uint8Array };
     if (method.methodKind === "unary") {
       runners.set(path, { ...base, kind: "unary", run: async (request, context, emit) => emit(await handler(request, context)) });
     } else if (method.methodKind === "server_streaming") {
