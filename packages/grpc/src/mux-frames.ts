@@ -1,4 +1,7 @@
-import type { MuxBatch, MuxFrame } from "@switchyard/proto";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import type { MethodDefinition } from "@grpc/grpc-js";
+import { Multiplexer, type MuxBatch, MuxBatchSchema, type MuxFrame } from "@switchyard/proto";
+import { asBuffer } from "./definition.js";
 
 // Frames are built as complete message literals: `create()` walks the schema for every frame,
 // which showed up in the ingress's profile at a few thousand calls a second.
@@ -72,3 +75,18 @@ export const endFrame = (callId: number, code: number, details: string): MuxFram
   callId,
   kind: { case: "end", value: { $typeName: "switchyard.v1.MuxEnd", code, details } },
 });
+
+const encodeBatch = (batch: MuxBatch): Buffer => asBuffer(toBinary(MuxBatchSchema, batch));
+const decodeBatch = (bytes: Buffer): MuxBatch => fromBinary(MuxBatchSchema, bytes);
+
+/** The grpc-js definition of `Multiplexer.Open`, for the server and the client alike. */
+export const muxOpenDefinition = {
+  path: `/${Multiplexer.typeName}/${Multiplexer.method.open.name}`,
+  originalName: Multiplexer.method.open.name,
+  requestStream: true,
+  responseStream: true,
+  requestSerialize: encodeBatch,
+  requestDeserialize: decodeBatch,
+  responseSerialize: encodeBatch,
+  responseDeserialize: decodeBatch,
+} satisfies MethodDefinition<MuxBatch, MuxBatch>;
