@@ -514,6 +514,28 @@ describe("deploy/Dockerfile", () => {
     }
   });
 
+  test("leaves test-only code out of the image, and no shipped module imports it", () => {
+    const { ignored } = setup();
+    for (const path of ["packages/grpc/src/grpc.test.ts", "services/ingress/src/app.test.ts", "services/ingress/src/translate/test-support/fixtures.ts"]) {
+      assert.equal(ignored(path), true, `${path} is test-only and must be excluded from the build context`);
+    }
+    const sources = ["packages", "services"].flatMap((top) =>
+      readdirSync(join(ROOT, top), { withFileTypes: true })
+        .filter((d) => d.isDirectory() && existsSync(join(ROOT, top, d.name, "src")))
+        .flatMap((d) => (readdirSync(join(ROOT, top, d.name, "src"), { recursive: true }) as string[]).map((f) => posix.join(top, d.name, "src", f.split("\\").join("/")))),
+    );
+    let testImports = 0;
+    for (const file of sources.filter((f) => f.endsWith(".ts"))) {
+      for (const match of readFileSync(join(ROOT, file), "utf8").matchAll(/(?:\bfrom|^import|\bimport\()\s*["'](\.{1,2}\/[^"']+)["']/gm)) {
+        const target = posix.join(posix.dirname(file), match[1]!.replace(/\.js$/, ".ts"));
+        if (!ignored(target)) continue;
+        testImports++;
+        assert.equal(ignored(file), true, `${file} imports ${match[1]}, which is test-only and left out of the image`);
+      }
+    }
+    assert.ok(testImports > 0, "the tests' own imports of test-only modules were found (the scan reads imports)");
+  });
+
   test("installs from the lockfile with every workspace manifest, builds, then prunes dev dependencies", () => {
     const { stageOf, copies, runs } = setup();
     const ci = runs.find((r) => /\bnpm ci\b/.test(r.args));

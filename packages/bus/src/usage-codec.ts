@@ -1,5 +1,5 @@
 import { create, type DescEnum, type DescField, type DescMessage, fromJson, fromJsonString, type MessageInitShape, ScalarType, toJsonString } from "@bufbuild/protobuf";
-import { FeatureSet_FieldPresence, TimestampSchema, timestampMs } from "@bufbuild/protobuf/wkt";
+import { TimestampSchema, timestampMs } from "@bufbuild/protobuf/wkt";
 import { type UsageEvent, UsageEventSchema } from "@switchyard/proto";
 
 /** What the usage consumers act on, read from one event. */
@@ -24,11 +24,13 @@ export interface DecodedUsageEvent extends UsageFacts {
 /**
  * Reads a usage event's protobuf JSON. Throws when the text is not a UsageEvent.
  *
- * What publishers send is plain protobuf JSON (`toJsonString`: JSON field names, numbers as
- * numbers, enums by name). For that text a `JSON.parse` and a walk over the schema are enough, and
- * the text can be stored as it is; a full protobuf decode and re-encode cost several times more per
- * event. Anything else protobuf JSON allows (proto field names, numbers in strings, nulls, unknown
- * fields, 64-bit or bytes fields) takes the full protobuf path, so both read the same event.
+ * Why not only `fromJsonString`: every consumer reads every event, and protobuf-es's reflective
+ * decode plus the re-encode of the stored text is most of what a consumer spends on one. What
+ * publishers send is plain protobuf JSON (`toJsonString`: JSON field names, numbers as numbers,
+ * enums by name), for which a `JSON.parse` and a walk over the schema are enough, and the text
+ * can be stored as it is. Anything else protobuf JSON allows (proto field names, numbers in
+ * strings, nulls, unknown fields, 64-bit or bytes fields) takes the full protobuf path, so both
+ * read the same event.
  */
 export function decodeUsageEvent(text: string): DecodedUsageEvent {
   let value: unknown;
@@ -172,124 +174,7 @@ function isPlainScalar(value: unknown, scalar: ScalarType): boolean {
 
 export type UsageEventInit = MessageInitShape<typeof UsageEventSchema>;
 
-/**
- * A usage event as protobuf JSON, the text `toJsonString` writes for the same message (field
- * order, omitted defaults, enum names, timestamps), from the event's init shape. Walks the schema
- * with plain `JSON.stringify`: about a tenth of protobuf-es's reflective `create` + `toJsonString`,
- * which was the largest part of publishing an event. A field this walk does not know (64-bit
- * integers, bytes, maps, oneofs, optional non-scalar fields, other well-known types) sends the event through
- * protobuf-es instead.
- */
+/** A usage event as protobuf JSON, from the event's fields. */
 export function encodeUsageEvent(event: UsageEventInit): string {
-  const plain = plainJsonOf(event as Record<string, unknown>, UsageEventSchema);
-  return plain === undefined ? toJsonString(UsageEventSchema, create(UsageEventSchema, event)) : JSON.stringify(plain);
-}
-
-function plainJsonOf(value: Record<string, unknown>, desc: DescMessage): Record<string, unknown> | undefined {
-  if (desc.oneofs.length > 0) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const field of desc.fields) {
-    // Optional scalars (an attempt's UpstreamLimits) are written whenever set, defaults included.
-    const optional = field.presence === FeatureSet_FieldPresence.EXPLICIT && field.fieldKind !== "message";
-    if (optional && field.fieldKind !== "scalar") return undefined;
-    const item = value[field.localName];
-    if (item === undefined || item === null) continue;
-    let json: unknown;
-    switch (field.fieldKind) {
-      case "scalar":
-        json = plainScalarJson(item, field.scalar);
-        if (optional && json === OMIT) json = item;
-        break;
-      case "enum":
-        json = plainEnumJson(item, field.enum);
-        break;
-      case "message":
-        json = plainMessageJson(item, field.message);
-        break;
-      case "list": {
-        if (!Array.isArray(item)) return undefined;
-        if (item.length === 0) continue;
-        const list: unknown[] = [];
-        for (const element of item) {
-          const converted =
-            field.listKind === "scalar"
-              ? plainScalarJson(element, field.scalar)
-              : field.listKind === "enum"
-                ? plainEnumJson(element, field.enum)
-                : plainMessageJson(element, field.message);
-          if (converted === undefined || converted === OMIT) return undefined; // list elements are never left out
-          list.push(converted);
-        }
-        json = list;
-        break;
-      }
-      default:
-        return undefined;
-    }
-    if (json === undefined) return undefined;
-    if (json !== OMIT) out[field.jsonName] = json;
-  }
-  return out;
-}
-
-/** A default value, which proto3 JSON leaves out. */
-const OMIT = Symbol("omit");
-
-function plainScalarJson(value: unknown, scalar: ScalarType): unknown {
-  switch (scalar) {
-    case ScalarType.STRING:
-      return typeof value !== "string" ? undefined : value === "" ? OMIT : value;
-    case ScalarType.BOOL:
-      return typeof value !== "boolean" ? undefined : value || OMIT;
-    case ScalarType.DOUBLE:
-      if (typeof value !== "number") return undefined;
-      if (value === 0) return OMIT;
-      return Number.isFinite(value) ? value : String(value); // "NaN", "Infinity", "-Infinity"
-    case ScalarType.INT32:
-    case ScalarType.SINT32:
-    case ScalarType.SFIXED32:
-    case ScalarType.UINT32:
-    case ScalarType.FIXED32:
-      return typeof value !== "number" || !Number.isInteger(value) ? undefined : value === 0 ? OMIT : value;
-    default:
-      return undefined;
-  }
-}
-
-function plainEnumJson(value: unknown, desc: DescEnum): unknown {
-  if (value === 0) return OMIT;
-  return desc.values.find((known) => known.number === value)?.name;
-}
-
-function plainMessageJson(value: unknown, desc: DescMessage): unknown {
-  if (typeof value !== "object" || value === null) return undefined;
-  if (desc.typeName === TimestampSchema.typeName) return timestampJson(value as { seconds?: bigint; nanos?: number });
-  if (desc.typeName.startsWith("google.protobuf.")) return undefined;
-  return plainJsonOf(value as Record<string, unknown>, desc);
-}
-
-/** RFC 3339 in UTC with 0, 3, 6 or 9 fraction digits, as protobuf-es writes it. */
-function timestampJson(value: { seconds?: bigint; nanos?: number }): string | undefined {
-  const seconds = Number(value.seconds ?? 0n);
-  const nanos = value.nanos ?? 0;
-  if (!Number.isSafeInteger(seconds) || !Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) return undefined;
-  const whole = wholeSecondsJson(seconds);
-  if (whole === undefined) return undefined;
-  if (nanos === 0) return `${whole}Z`;
-  let digits = String(nanos + 1_000_000_000).slice(1);
-  if (digits.endsWith("000000")) digits = digits.slice(0, 3);
-  else if (digits.endsWith("000")) digits = digits.slice(0, 6);
-  return `${whole}.${digits}Z`;
-}
-
-/** "YYYY-MM-DDTHH:MM:SS" of a Unix second; the last one is kept, since events of one second follow each other. */
-let lastSecond = Number.NaN;
-let lastSecondJson: string | undefined;
-function wholeSecondsJson(seconds: number): string | undefined {
-  if (seconds !== lastSecond) {
-    const iso = new Date(seconds * 1000).toISOString();
-    lastSecond = seconds;
-    lastSecondJson = iso.length === 24 ? iso.slice(0, 19) : undefined; // outside years 0000–9999: protobuf-es's checks apply
-  }
-  return lastSecondJson;
+  return toJsonString(UsageEventSchema, create(UsageEventSchema, event));
 }

@@ -2,8 +2,7 @@ import { type DescMessage, type DescService, fromBinary, type MessageInitShape, 
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
 import type { Cancellable } from "./call-context.js";
-import { asBuffer, serviceDefinition } from "./definition.js";
-import { messageEncoder } from "./message-encoder.js";
+import { asBuffer, encoderOf, serviceDefinition } from "./definition.js";
 import { MuxChannel, muxServerStream, muxUnary } from "./mux-client.js";
 import { channelOptions } from "./options.js";
 
@@ -64,7 +63,7 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
   for (const method of desc.methods) {
     const path = `/${desc.typeName}/${method.name}`;
     const { input, output } = method;
-    const encode = messageEncoder(input) as (request: unknown) => Uint8Array;
+    const encode = encoderOf(input) as (request: unknown) => Uint8Array;
     const decode = (bytes: Uint8Array) => fromBinary(output, bytes);
     if (method.methodKind === "unary") {
       methods[method.localName] = (request: unknown, options: CallOptions = {}) => {

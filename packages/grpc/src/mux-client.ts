@@ -1,8 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { MuxBatch, MuxFrame } from "@switchyard/proto";
 import type { Cancellable } from "./call-context.js";
-import { muxOpenDefinition as open } from "./mux-codec.js";
-import { cancelFrame, FrameOutbox, pauseFrame, resumeFrame, startFrame } from "./mux-frames.js";
+import { cancelFrame, FrameOutbox, muxOpenDefinition as open, pauseFrame, resumeFrame, startFrame } from "./mux-frames.js";
 
 const NO_METADATA = new grpc.Metadata();
 

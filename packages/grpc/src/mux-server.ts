@@ -4,7 +4,7 @@ import { once } from "node:events";
 import type { MuxBatch, MuxFrame } from "@switchyard/proto";
 import { CallCancellation } from "./call-context.js";
 import { endFrame, FrameOutbox, messageFrame } from "./mux-frames.js";
-import type { MethodRunner } from "./server.js";
+import type { MethodRunner } from "./method-runner.js";
 
 export interface MuxServerHooks {
   /** Wraps every call, so in-flight counts and graceful drains include multiplexed calls. */

@@ -11,7 +11,7 @@ import { once } from "node:events";
 import { createGenerateHandler } from "./generate-handler.js";
 import { createConnectorMetrics } from "./metrics.js";
 import { createMockAdapter } from "./providers/mock/index.js";
-import type { ChatChunkJson, ProviderAdapter, ProviderCall } from "./providers/types.js";
+import type { ChatChunkJson, ProviderAdapter } from "./providers/types.js";
 import { collect, silentLogger } from "@switchyard/fake-upstreams";
 
 type Event = MessageInitShape<typeof GenerateResponseSchema>;
@@ -101,26 +101,32 @@ describe("generate handler", () => {
     assert.equal(await counterValue(registry, { outcome: "upstream_unavailable" }), 1);
   });
 
-  it("gives every call's adapter a context of one shape: its lazy members live on a shared prototype", async () => {
-    // Own getters would be new closures per call, and so a hidden class per call whose transition
-    // tree keeps each call's objects through the next scavenge (see CallAdapterContext).
-    const seen: ProviderCall[] = [];
+  it("gives each call's adapter that call's request id, deployment, a live signal, a logger and a limits report", async () => {
+    const seen: { requestId: string; deployment: { id: string; model: string }; aborted: boolean; reports: boolean }[] = [];
     const mock = createMockAdapter(mockProvider);
-    const spy: ProviderAdapter = { ...mock, chat: (request, ctx) => {
-        seen.push(ctx);
+    const spy: ProviderAdapter = {
+      ...mock,
+      chat: (request, ctx) => {
+        ctx.logger.info("adapter called");
+        seen.push({
+          requestId: ctx.requestId,
+          deployment: { id: ctx.deployment.id, model: ctx.deployment.model },
+          aborted: ctx.signal.aborted,
+          reports: typeof ctx.reportLimits === "function",
+        });
         return mock.chat(request, ctx);
       },
     };
     const { generate } = handler(spy);
-    for (const text of ["one", "two"]) await collect(generate(generateRequest("echo", chat(text)), call()));
-    assert.equal(seen.length, 2);
-    assert.equal(Object.getPrototypeOf(seen[0]), Object.getPrototypeOf(seen[1]));
-    for (const ctx of seen) {
-      assert.equal(Object.getOwnPropertyDescriptor(ctx, "signal"), undefined);
-      assert.equal(Object.getOwnPropertyDescriptor(ctx, "logger"), undefined);
-      assert.equal(ctx.signal.aborted, false);
-      assert.equal(typeof ctx.logger.info, "function");
+    for (const [requestId, text] of [["req-1", "one"], ["req-2", "two"]] as const) {
+      const request = generateRequest("echo", chat(text));
+      request.requestId = requestId;
+      assert.deepEqual(kinds(await collect(generate(request, call()))), ["completion", "usage"]);
     }
+    assert.deepEqual(seen, [
+      { requestId: "req-1", deployment: { id: "mock/echo", model: "echo" }, aborted: false, reports: true },
+      { requestId: "req-2", deployment: { id: "mock/echo", model: "echo" }, aborted: false, reports: true },
+    ]);
   });
 
   it("turns a passed deadline into upstream_timeout and stops the adapter", async () => {

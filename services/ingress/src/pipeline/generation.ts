@@ -1,6 +1,7 @@
+import { create } from "@bufbuild/protobuf";
 import { GatewayError, toHttpError } from "@switchyard/errors";
 import { Cancellation } from "@switchyard/grpc";
-import { type GenerateResponse, Operation, type PlanResponse, type TokenUsage } from "@switchyard/proto";
+import { type GenerateResponse, Operation, type PlanResponse, type TokenUsage, TokenUsageSchema } from "@switchyard/proto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { MeshClients } from "../mesh/clients.js";
 import type { ChatCompletionRequest } from "../schemas/chat-completions.js";
@@ -324,12 +325,11 @@ export function usageJson(usage: TokenUsage | undefined): UsageJson {
 function usageFromJson(value: unknown): TokenUsage | undefined {
   const u = value as { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | undefined;
   if (!u) return undefined;
-  return {
-    $typeName: "switchyard.v1.TokenUsage",
+  return create(TokenUsageSchema, {
     promptTokens: u.prompt_tokens ?? 0,
     completionTokens: u.completion_tokens ?? 0,
     totalTokens: u.total_tokens ?? 0,
-  };
+  });
 }
 
 function unavailable(service: string) {

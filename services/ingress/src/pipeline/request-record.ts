@@ -52,7 +52,7 @@ export class RequestRecord {
     return this.cache === "hit" || this.cache === "semantic-hit" ? "cache_hit" : "success";
   }
 
-  /** The UsageEvent's fields: the publisher encodes them straight to JSON, without a message object. */
+  /** The UsageEvent's fields; the publisher encodes them later, off the request's path. */
   toEvent(status: number): UsageEventInit {
     return {
       requestId: this.requestId,

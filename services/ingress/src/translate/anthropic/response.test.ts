@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ChatCompletion } from "../chat-types.js";
-import { fixture, wire } from "../fixtures.js";
+import { fixture, wire } from "../test-support/fixtures.js";
 import { anthropicStopReason, anthropicUsage, chatToAnthropicMessage, parseToolInput } from "./response.js";
 import type { AnthropicMessage } from "./types.js";
 

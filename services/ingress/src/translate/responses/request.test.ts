@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { Value } from "@sinclair/typebox/value";
 import { type ChatCompletionRequest, ChatCompletionRequestSchema } from "../../schemas/chat-completions.js";
 import type { ChatRequest } from "../chat-types.js";
-import { fixture } from "../fixtures.js";
+import { fixture } from "../test-support/fixtures.js";
 import { responsesToChat, validateResponsesRequest } from "./request.js";
 
 /** Compile-time proof that every translated request is a body the chat pipeline accepts. */

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ChatCompletion } from "../chat-types.js";
-import { fixture, wire } from "../fixtures.js";
-import { outputText } from "../sdk-emulation.js";
+import { fixture, wire } from "../test-support/fixtures.js";
+import { outputText } from "../test-support/sdk-emulation.js";
 import { chatToResponse, responseIdFrom } from "./response.js";
 import type { ResponsesRequest, ResponsesResponse } from "./types.js";
 

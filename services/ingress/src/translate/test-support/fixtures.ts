@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
-import type { ChatChunkChoice, ChatCompletionChunk } from "./chat-types.js";
+import type { ChatChunkChoice, ChatCompletionChunk } from "../chat-types.js";
 
 /**
- * Reads a JSON fixture from `src/translate/fixtures/`. Tests run from `dist/translate/`, which tsc
- * does not copy JSON into, so the path points back at `src/`.
+ * Reads a JSON fixture from `src/translate/test-support/fixtures/`. Tests run from
+ * `dist/translate/test-support/`, which tsc does not copy JSON into, so the path points back at `src/`.
  */
 export function fixture<T = unknown>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`../../src/translate/fixtures/${name}`, import.meta.url), "utf8")) as T;
+  return JSON.parse(readFileSync(new URL(`../../../src/translate/test-support/fixtures/${name}`, import.meta.url), "utf8")) as T;
 }
 
 /** A deep copy through JSON, i.e. exactly what a client receives once the object is serialised. */
