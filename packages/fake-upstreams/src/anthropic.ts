@@ -1,7 +1,7 @@
-import { once } from "node:events";
+
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { behaviourOf, countWords, halves, LEAK_MARKER, wordsOf } from "./behaviour.js";
+import { listenOnLoopback } from "./listen.js";
 import type { FakeUpstream, RecordedRequest } from "./types.js";
 
 /**
@@ -32,14 +32,7 @@ export async function startFakeAnthropic(options: { apiKey?: string } = {}): Pro
     requests.push(recorded);
     answer(recorded, res, options.apiKey ?? "test-key");
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  fake.close = () =>
-    new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  Object.assign(fake, await listenOnLoopback(server));
   return fake;
 }
 

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { behaviourOf, countWords, LEAK_MARKER, toolArguments, wordsOf } from "./behaviour.js";
+import { listenOnLoopback } from "./listen.js";
 import type { FakeUpstream, RecordedRequest } from "./types.js";
 
 /**
@@ -38,20 +37,14 @@ export function startFakeGemini(options: { apiKey?: string } = {}): Promise<Fake
 }
 
 async function listen(server: ReturnType<typeof createServer>, requests: RecordedRequest[], state: { disconnects: number }): Promise<FakeUpstream> {
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     get disconnects() {
       return state.disconnects;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 

@@ -1,8 +1,8 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { behaviourOf, countWords, halves, LEAK_MARKER, toolArguments, wordsOf } from "./behaviour.js";
 import { readFixture as readAnyFixture } from "./fixtures.js";
+import { listenOnLoopback } from "./listen.js";
 import type { FakeUpstream, RecordedRequest as BaseRecordedRequest } from "./types.js";
 
 const readFixture = (name: string) => readAnyFixture("openai", name);
@@ -125,19 +125,10 @@ export async function startOpenAIWire(dialect: OpenAIDialect): Promise<FakeOpenA
   });
   let connections = 0;
   server.on("connection", () => connections++);
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  Object.assign(fake, {
-    url: `http://127.0.0.1:${port}`,
+  Object.assign(fake, await listenOnLoopback(server), {
     requests,
     connections: () => connections,
     nextRequest: () => new Promise<RecordedOpenAIRequest>((resolve) => waiting.push(resolve)),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   });
   return fake;
 }
