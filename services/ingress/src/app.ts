@@ -4,11 +4,13 @@ import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { MeshClients } from "./mesh/clients.js";
 import { requestIdFrom } from "./pipeline/request-id.js";
 import { installErrorHandling } from "./plugins/error-handler.js";
+import { parseJsonBody } from "./plugins/json-body.js";
 import { lazyChildLogger } from "./plugins/lazy-request-logger.js";
 import { chatCompletionsRoute } from "./routes/chat-completions.js";
 import { embeddingsRoute } from "./routes/embeddings.js";
 import { messagesRoute } from "./routes/messages.js";
 import { responsesRoute } from "./routes/responses.js";
+import { AJV_OPTIONS, gatewayKeywords } from "./schemas/keywords.js";
 import { healthRoutes } from "./routes/health.js";
 import { modelsRoutes } from "./routes/models.js";
 
@@ -40,9 +42,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return503OnClosing: true,
     ajv: {
       // Never coerce: a string where a number belongs is the client's bug, reported as a 400.
-      // `unicode: false`: minLength counts UTF-16 units instead of walking every code point of a
-      // long string such as a base64 image.
-      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, verbose: true, unicode: false },
+      customOptions: { ...AJV_OPTIONS },
+      plugins: [gatewayKeywords],
     },
   }) as unknown as FastifyInstance;
 
@@ -54,10 +55,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       return;
     }
     try {
-      const parsed: unknown = JSON.parse(body.toString("utf8"));
-      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-        throw new SyntaxError("the body must be a JSON object");
-      }
+      const parsed = parseJsonBody(body);
       request.rawBody = body;
       done(null, parsed);
     } catch (error) {
