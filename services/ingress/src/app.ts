@@ -3,6 +3,7 @@ import { Gauge, Histogram, type Logger, MetricBatch, type Registry } from "@swit
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { MeshClients } from "./mesh/clients.js";
 import { requestIdFrom } from "./pipeline/request-id.js";
+import { type ConnectionLimits, limitConnections, serverTimeouts } from "./plugins/connection-limits.js";
 import { installErrorHandling } from "./plugins/error-handler.js";
 import { parseJsonBody } from "./plugins/json-body.js";
 import { lazyChildLogger } from "./plugins/lazy-request-logger.js";
@@ -27,6 +28,8 @@ export interface AppOptions {
   logger: Logger;
   registry: Registry;
   controlTimeoutMs?: number;
+  /** Time and connection limits of the HTTP server (main.ts reads them from the environment). */
+  connections?: ConnectionLimits;
 }
 
 /** The ingress as a fastify instance that has not started listening (tests use `inject`). */
@@ -40,12 +43,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
     requestIdHeader: false,
     genReqId: (request) => requestIdFrom(request.headers["x-request-id"]),
     return503OnClosing: true,
+    ...(options.connections ? serverTimeouts(options.connections) : {}),
     ajv: {
       // Never coerce: a string where a number belongs is the client's bug, reported as a 400.
       customOptions: { ...AJV_OPTIONS },
       plugins: [gatewayKeywords],
     },
   }) as unknown as FastifyInstance;
+
+  if (options.connections) limitConnections(app.server, options.connections);
 
   // JSON only: any other content type is a 415, not a string that fails validation later.
   app.removeAllContentTypeParsers();
