@@ -50,6 +50,16 @@ export const EnvSchema = T.Object({
   /** The providers one connector process serves, comma-separated (overrides PROVIDER). */
   PROVIDERS: T.Optional(T.String({ minLength: 1 })),
   CONNECTOR_ADVERTISE_HOST: T.Optional(T.String({ minLength: 1 })),
+  /** Ingress: time a client has to send its request line and headers (slow-loris bound). */
+  SWITCHYARD_HEADERS_TIMEOUT_MS: T.String({ pattern: "^[1-9][0-9]{0,8}$", default: "10000" }),
+  /** Ingress: time a client has to send its whole request, body included. */
+  SWITCHYARD_REQUEST_TIMEOUT_MS: T.String({ pattern: "^[1-9][0-9]{0,8}$", default: "60000" }),
+  /** Ingress: how long an idle keep-alive connection stays open. */
+  SWITCHYARD_KEEPALIVE_TIMEOUT_MS: T.String({ pattern: "^[1-9][0-9]{0,8}$", default: "72000" }),
+  /** Ingress: open client connections in total. */
+  SWITCHYARD_MAX_CONNECTIONS: T.String({ pattern: "^[1-9][0-9]{0,8}$", default: "10000" }),
+  /** Ingress: open connections from one client address. */
+  SWITCHYARD_MAX_CONNECTIONS_PER_IP: T.String({ pattern: "^[1-9][0-9]{0,8}$", default: "256" }),
   LOG_LEVEL: T.Union(
     ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => T.Literal(l)),
     { default: "info" },

@@ -63,13 +63,10 @@ describe("ingress with its dependencies down", () => {
     assert.deepEqual(response.json().problems, ["policy unreachable"]);
   });
 
-  it("validates before calling anything: 400s name the field", async () => {
+  it("answers 503, not a validation error, to a body it cannot check the key of", async () => {
     const response = await post({ model: "m", messages: [{ role: "user", content: "hi" }], n: 1.5 });
-    assert.equal(response.statusCode, 400);
-    assert.equal(response.json().error.param, "n");
-    const notObject = await post("[1,2]");
-    assert.equal(notObject.statusCode, 400);
-    assert.equal(notObject.json().error.code, "invalid_json");
+    assert.equal(response.statusCode, 503);
+    assert.equal(response.json().error.code, "service_unavailable");
   });
 
   it("answers 413 and 415 in the OpenAI shape", async () => {
@@ -116,6 +113,17 @@ describe("ingress with no connector for the model", () => {
     assert.equal(response.headers["x-switchyard-attempts"], "mock/echo:0");
     assert.equal(response.json().error.code, "no_deployment_available");
     assert.deepEqual(published, ["failed"]);
+  });
+
+  it("validates a known caller's body before calling anything else: 400s name the field", async () => {
+    const post = (payload: string) =>
+      app.inject({ method: "POST", url: "/v1/chat/completions", headers: { authorization: "Bearer sk-unit-test-key", "content-type": "application/json" }, payload });
+    const response = await post(JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }], n: 1.5 }));
+    assert.equal(response.statusCode, 400);
+    assert.equal(response.json().error.param, "n");
+    const notObject = await post("[1,2]");
+    assert.equal(notObject.statusCode, 400);
+    assert.equal(notObject.json().error.code, "invalid_json");
   });
 });
 

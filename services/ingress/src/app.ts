@@ -3,12 +3,15 @@ import { Gauge, Histogram, type Logger, MetricBatch, type Registry } from "@swit
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { MeshClients } from "./mesh/clients.js";
 import { requestIdFrom } from "./pipeline/request-id.js";
+import { type ConnectionLimits, limitConnections, serverTimeouts } from "./plugins/connection-limits.js";
 import { installErrorHandling } from "./plugins/error-handler.js";
+import { parseJsonBody } from "./plugins/json-body.js";
 import { lazyChildLogger } from "./plugins/lazy-request-logger.js";
 import { chatCompletionsRoute } from "./routes/chat-completions.js";
 import { embeddingsRoute } from "./routes/embeddings.js";
 import { messagesRoute } from "./routes/messages.js";
 import { responsesRoute } from "./routes/responses.js";
+import { AJV_OPTIONS, gatewayKeywords } from "./schemas/keywords.js";
 import { healthRoutes } from "./routes/health.js";
 import { modelsRoutes } from "./routes/models.js";
 
@@ -25,6 +28,8 @@ export interface AppOptions {
   logger: Logger;
   registry: Registry;
   controlTimeoutMs?: number;
+  /** Time and connection limits of the HTTP server (main.ts reads them from the environment). */
+  connections?: ConnectionLimits;
 }
 
 /** The ingress as a fastify instance that has not started listening (tests use `inject`). */
@@ -38,13 +43,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
     requestIdHeader: false,
     genReqId: (request) => requestIdFrom(request.headers["x-request-id"]),
     return503OnClosing: true,
+    ...(options.connections ? serverTimeouts(options.connections) : {}),
     ajv: {
       // Never coerce: a string where a number belongs is the client's bug, reported as a 400.
-      // `unicode: false`: minLength counts UTF-16 units instead of walking every code point of a
-      // long string such as a base64 image.
-      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, verbose: true, unicode: false },
+      customOptions: { ...AJV_OPTIONS },
+      plugins: [gatewayKeywords],
     },
   }) as unknown as FastifyInstance;
+
+  if (options.connections) limitConnections(app.server, options.connections);
 
   // JSON only: any other content type is a 415, not a string that fails validation later.
   app.removeAllContentTypeParsers();
@@ -54,10 +61,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       return;
     }
     try {
-      const parsed: unknown = JSON.parse(body.toString("utf8"));
-      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-        throw new SyntaxError("the body must be a JSON object");
-      }
+      const parsed = parseJsonBody(body);
       request.rawBody = body;
       done(null, parsed);
     } catch (error) {

@@ -3,6 +3,7 @@ import { createLogger, createRegistry, exitOnStartFailure, onShutdown } from "@s
 import { buildApp } from "./app.js";
 import { connectMesh } from "./mesh/clients.js";
 import { devKeyExposure } from "./mesh/dev-key-check.js";
+import { connectionLimitsFrom } from "./plugins/connection-limits.js";
 
 const bootLogger = createLogger("ingress");
 try {
@@ -17,7 +18,7 @@ try {
     const exposure = await devKeyExposure(mesh.policy, env.SWITCHYARD_HOST, env.SWITCHYARD_CONFIG, logger);
     if (exposure) throw Object.assign(new Error(exposure), { name: "ConfigError" });
   }
-  const app = buildApp({ config, mesh, logger, registry });
+  const app = buildApp({ config, mesh, logger, registry, connections: connectionLimitsFrom(env) });
   await app.listen({ host: env.SWITCHYARD_HOST, port: Number(env.SWITCHYARD_PORT) });
   logger.info({ url: `http://${env.SWITCHYARD_HOST}:${env.SWITCHYARD_PORT}/v1` }, "ingress listening");
 

@@ -98,9 +98,10 @@ export async function serveGeneration(
     const apiKey = apiKeyFrom(request.headers);
     const operation = operationName(generation.operation);
     const [auth, plan, hit] = await Promise.all([
-      cachedCall(mesh.decisions.auth, `${apiKey}\u0000${model}`, () =>
+      // The key was usually checked before the body (pipeline/authenticate.ts): that verdict is reused.
+      (request.authorization ? Promise.resolve(request.authorization) : cachedCall(mesh.decisions.auth, `${apiKey}\u0000${model}`, () =>
         mesh.policy.authorize({ apiKey, model, requestId: request.id }, control),
-      ).catch(unavailable("policy")),
+      )).catch(unavailable("policy")),
       cachedCall(mesh.decisions.plans, `${model}\u0000${operation}\u0000${generation.requiredCapabilities.join(",")}\u0000${stream ? "s" : ""}`, () =>
         mesh.router.plan({ model, requestId: request.id, requiredCapabilities: generation.requiredCapabilities, operation, stream }, control),
       ).catch(unavailable("router")),

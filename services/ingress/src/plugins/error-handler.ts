@@ -1,52 +1,14 @@
 import { GatewayError, openAIErrorBody, toHttpError } from "@switchyard/errors";
+import type { ErrorObject } from "ajv";
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from "fastify";
+import { locate } from "../schemas/explain.js";
+import { openAIDialect, phrase } from "../translate/common.js";
 
-interface ValidationIssue {
-  instancePath: string;
-  keyword: string;
-  message?: string;
-  params: Record<string, unknown>;
-  data?: unknown;
-  parentSchema?: { type?: unknown };
-}
-
-/** `/messages/0/role` → `messages[0].role` (OpenAI names params this way). */
-export function paramOf(instancePath: string, missing?: unknown): string {
-  const segments = instancePath.split("/").slice(1);
-  if (typeof missing === "string") segments.push(missing);
-  return segments.reduce((out, s) => (/^\d+$/.test(s) ? `${out}[${s}]` : out ? `${out}.${s}` : s), "");
-}
-
-function describeType(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : `a ${typeof value}`;
-}
-
-/** One readable sentence for the first schema violation, naming the field. */
-export function explainValidation(issues: ValidationIssue[]): GatewayError {
-  // anyOf wraps the specific failure; the most specific issue is the deepest one.
-  const issue = [...issues].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!;
-  const param = paramOf(issue.instancePath, issue.params.missingProperty);
-  if (!param) return new GatewayError("invalid_request", "The request body must be a JSON object.");
-  let message: string;
-  switch (issue.keyword) {
-    case "required":
-      message = `Missing required parameter: '${param}'.`;
-      break;
-    case "type":
-      message = `Invalid type for '${param}': expected ${String(issue.params.type).replace(/,/g, " or ")}, but got ${describeType(issue.data)} instead.`;
-      break;
-    case "anyOf":
-      message = `Invalid value for '${param}': got ${describeType(issue.data)}${typeof issue.data === "string" ? ` '${issue.data}'` : ""}, which matches none of the accepted types.`;
-      break;
-    case "const":
-    case "enum":
-      message = `Invalid value for '${param}': ${JSON.stringify(issue.data)} is not supported.`;
-      break;
-    default:
-      message = `Invalid value for '${param}': ${issue.message ?? "not accepted"}.`;
-  }
+/** One readable sentence for the first schema violation, naming the field (Ajv errors, `verbose: true`). */
+export function explainValidation(issues: ErrorObject[]): GatewayError {
+  const located = locate(issues);
+  if (located.path.length === 0) return new GatewayError("invalid_request", "The request body must be a JSON object.");
+  const { param, message } = phrase(openAIDialect, located);
   return new GatewayError("invalid_request", message, { param });
 }
 
@@ -59,7 +21,7 @@ const FASTIFY_CODES: Record<string, () => GatewayError> = {
 };
 
 /** Any error thrown while handling a request, as the gateway error the client is told about. */
-export function toGatewayError(error: FastifyError & { validation?: ValidationIssue[] }, log: FastifyBaseLogger): GatewayError {
+export function toGatewayError(error: FastifyError & { validation?: ErrorObject[] }, log: FastifyBaseLogger): GatewayError {
   if (error instanceof GatewayError) return error;
   if (error.validation && error.validation.length > 0) return explainValidation(error.validation);
   if (error.code && FASTIFY_CODES[error.code]) return FASTIFY_CODES[error.code]!();
@@ -72,7 +34,7 @@ export function toGatewayError(error: FastifyError & { validation?: ValidationIs
 
 /** Every error leaving the ingress becomes an OpenAI error body; nothing else escapes. */
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError & { validation?: ValidationIssue[] }, request, reply) => {
+  app.setErrorHandler((error: FastifyError & { validation?: ErrorObject[] }, request, reply) => {
     const http = toHttpError(toGatewayError(error, request.log));
     void reply.code(http.status).headers(http.headers).send(openAIErrorBody(http.error));
   });

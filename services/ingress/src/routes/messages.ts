@@ -2,6 +2,7 @@ import { anthropicErrorBody, toHttpError } from "@switchyard/errors";
 import type { FastifyInstance } from "fastify";
 import { anthropicMessagesFormat } from "../formats/anthropic-messages.js";
 import type { MeshClients } from "../mesh/clients.js";
+import { authenticateFirst } from "../pipeline/authenticate.js";
 import { chatGeneration, type GenerationSettings, serveGeneration } from "../pipeline/generation.js";
 import { toGatewayError } from "../plugins/error-handler.js";
 import type { ChatCompletionRequest } from "../schemas/chat-completions.js";
@@ -17,6 +18,7 @@ export function messagesRoute(app: FastifyInstance, mesh: MeshClients, settings:
         reply.header("request-id", request.id);
         done();
       },
+      preValidation: authenticateFirst(mesh, settings.controlTimeoutMs),
       // Anthropic clients expect Anthropic error bodies, parse errors and size limits included.
       errorHandler: (error, request, reply) => {
         const http = toHttpError(toGatewayError(error, request.log));

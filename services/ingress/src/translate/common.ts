@@ -1,4 +1,10 @@
 import { randomBytes } from "node:crypto";
+import type { TSchema } from "@sinclair/typebox";
+import { Ajv } from "ajv";
+import { type Located, locate, type Path } from "../schemas/explain.js";
+import { AJV_OPTIONS, gatewayKeywords } from "../schemas/keywords.js";
+
+export type { Path };
 
 /** One server-sent event: the `event:` line and the JSON written on the `data:` line. */
 export interface SseEvent<T extends object = object> {
@@ -40,23 +46,6 @@ export interface ValidationIssue {
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; error: ValidationIssue };
 
-export type Path = readonly (string | number)[];
-
-type Problem =
-  | { kind: "missing" }
-  | { kind: "type"; expected: string; got: unknown }
-  | { kind: "value"; detail: string };
-
-/** Thrown inside a validator; `runValidation` turns the first one into a `ValidationIssue`. */
-export class Invalid extends Error {
-  constructor(
-    readonly path: Path,
-    readonly problem: Problem,
-  ) {
-    super("invalid request field");
-  }
-}
-
 /** How one API names a field and phrases each kind of problem. */
 export interface Dialect {
   param(path: Path): string;
@@ -89,95 +78,33 @@ export function describeType(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** Runs a validator that throws `Invalid`, reporting the first problem in the dialect's words. */
-export function runValidation<T>(dialect: Dialect, validate: () => T): Validation<T> {
-  try {
-    return { ok: true, value: validate() };
-  } catch (error) {
-    if (!(error instanceof Invalid)) throw error;
-    const param = dialect.param(error.path);
-    // A problem with the body itself (not a JSON object) has no field to name.
-    const name = param || "body";
-    const { problem } = error;
-    const message =
-      problem.kind === "missing"
-        ? dialect.missing(name)
-        : problem.kind === "type"
-          ? dialect.type(name, problem.expected, describeType(problem.got))
-          : dialect.value(name, problem.detail);
-    return { ok: false, error: { param, message } };
-  }
+/** A located problem in the dialect's words. */
+export function phrase(dialect: Dialect, { path, problem }: Located): ValidationIssue {
+  const param = dialect.param(path);
+  // A problem with the body itself (not a JSON object) has no field to name.
+  const name = param || "body";
+  const message =
+    problem.kind === "missing"
+      ? dialect.missing(name)
+      : problem.kind === "type"
+        ? dialect.type(name, problem.expected, describeType(problem.got))
+        : dialect.value(name, problem.detail);
+  return { param, message };
+}
+
+const ajv = gatewayKeywords(new Ajv(AJV_OPTIONS));
+
+/**
+ * A validator for `schema` that reports the first problem in the dialect's words. It never
+ * converts a value: a valid body comes back as the same object, typed.
+ */
+export function compileValidator<T>(schema: TSchema, dialect: Dialect): (body: unknown) => Validation<T> {
+  const check = ajv.compile(schema);
+  return (body) => (check(body) ? { ok: true, value: body as T } : { ok: false, error: phrase(dialect, locate(check.errors ?? [])) });
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-// Assertions used by the validators. Each checks one value and throws `Invalid` naming its path;
-// none converts a value into another type.
-
-export function expectRecord(value: unknown, path: Path): Record<string, unknown> {
-  if (!isRecord(value)) throw new Invalid(path, { kind: "type", expected: "an object", got: value });
-  return value;
-}
-
-export function expectString(value: unknown, path: Path, options: { nonEmpty?: boolean } = {}): string {
-  if (typeof value !== "string") throw new Invalid(path, { kind: "type", expected: "a string", got: value });
-  if (options.nonEmpty && value.length === 0) throw new Invalid(path, { kind: "value", detail: "must not be empty" });
-  return value;
-}
-
-export function expectBoolean(value: unknown, path: Path): boolean {
-  if (typeof value !== "boolean") throw new Invalid(path, { kind: "type", expected: "a boolean", got: value });
-  return value;
-}
-
-export function expectNumber(value: unknown, path: Path, range: { min?: number; max?: number } = {}): number {
-  if (typeof value !== "number" || !Number.isFinite(value)) throw new Invalid(path, { kind: "type", expected: "a number", got: value });
-  checkRange(value, path, range);
-  return value;
-}
-
-export function expectInteger(value: unknown, path: Path, range: { min?: number; max?: number } = {}): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value)) throw new Invalid(path, { kind: "type", expected: "an integer", got: value });
-  checkRange(value, path, range);
-  return value;
-}
-
-function checkRange(value: number, path: Path, { min, max }: { min?: number; max?: number }): void {
-  if (min !== undefined && value < min) throw new Invalid(path, { kind: "value", detail: `must be greater than or equal to ${min}` });
-  if (max !== undefined && value > max) throw new Invalid(path, { kind: "value", detail: `must be less than or equal to ${max}` });
-}
-
-export function expectArray(value: unknown, path: Path, options: { nonEmpty?: boolean } = {}): unknown[] {
-  if (!Array.isArray(value)) throw new Invalid(path, { kind: "type", expected: "an array", got: value });
-  if (options.nonEmpty && value.length === 0) throw new Invalid(path, { kind: "value", detail: "must contain at least one item" });
-  return value;
-}
-
-export function expectOneOf<const T extends string>(value: unknown, path: Path, accepted: readonly T[]): T {
-  if (typeof value !== "string") throw new Invalid(path, { kind: "type", expected: "a string", got: value });
-  if (!(accepted as readonly string[]).includes(value)) {
-    throw new Invalid(path, { kind: "value", detail: `'${value}' is not one of ${accepted.map((a) => `'${a}'`).join(", ")}` });
-  }
-  return value as T;
-}
-
-/** A required field: present and not null. */
-export function required(body: Record<string, unknown>, key: string, path: Path): unknown {
-  const value = body[key];
-  if (value === undefined || value === null) throw new Invalid([...path, key], { kind: "missing" });
-  return value;
-}
-
-/** An optional field: `undefined` when absent or null (both APIs treat null as not given). */
-export function optional(body: Record<string, unknown>, key: string): unknown {
-  const value = body[key];
-  return value === null ? undefined : value;
-}
-
-export function unsupported(path: Path, detail: string): never {
-  throw new Invalid(path, { kind: "value", detail });
 }
 
 /**

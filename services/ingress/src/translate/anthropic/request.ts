@@ -7,22 +7,8 @@ import type {
   ChatToolCall,
   ChatToolChoice,
 } from "../chat-types.js";
-import {
-  anthropicDialect,
-  expectArray,
-  expectBoolean,
-  expectInteger,
-  expectNumber,
-  expectOneOf,
-  expectRecord,
-  expectString,
-  optional,
-  type Path,
-  required,
-  runValidation,
-  unsupported,
-  type Validation,
-} from "../common.js";
+import { AnthropicMessagesRequestSchema } from "../../schemas/anthropic-messages.js";
+import { anthropicDialect, compileValidator } from "../common.js";
 import type {
   AnthropicAssistantBlock,
   AnthropicImageBlock,
@@ -36,183 +22,15 @@ import type {
 /** Separates text blocks that a chat message has to carry as one string (system, assistant, tool). */
 export const BLOCK_SEPARATOR = "\n\n";
 
-const IMAGE_MEDIA_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"] as const;
-
 // ---- validation ----------------------------------------------------------------------------
 
 /**
- * Checks a parsed `POST /v1/messages` body. Returns it typed when every field the gateway reads
- * has the type and value Anthropic documents, or the first problem as `{param, message}` in
- * Anthropic's words (`max_tokens: Field required`). Never converts a value; unknown top-level
- * fields (`thinking`, `service_tier`, …) are allowed and ignored by the translation.
+ * Checks a parsed `POST /v1/messages` body against `AnthropicMessagesRequestSchema`. Returns it
+ * typed, or the first problem as `{param, message}` in Anthropic's words (`max_tokens: Field
+ * required`). Never converts a value; unknown top-level fields (`thinking`, `service_tier`, …) are
+ * allowed and ignored by the translation.
  */
-export function validateAnthropicRequest(body: unknown): Validation<AnthropicMessagesRequest> {
-  return runValidation(anthropicDialect, () => {
-    const b = expectRecord(body, []);
-    expectString(required(b, "model", []), ["model"], { nonEmpty: true });
-    expectInteger(required(b, "max_tokens", []), ["max_tokens"], { min: 1 });
-    const messages = expectArray(required(b, "messages", []), ["messages"], { nonEmpty: true });
-    messages.forEach((message, i) => checkMessage(message, ["messages", i]));
-
-    const system = optional(b, "system");
-    if (system !== undefined) {
-      if (typeof system !== "string") {
-        const blocks = expectArray(system, ["system"]);
-        blocks.forEach((block, i) => {
-          const b = expectRecord(block, ["system", i]);
-          expectOneOf(required(b, "type", ["system", i]), ["system", i, "type"], ["text"]);
-          checkTextBlock(b, ["system", i]);
-        });
-      }
-    }
-    const stops = optional(b, "stop_sequences");
-    if (stops !== undefined) expectArray(stops, ["stop_sequences"]).forEach((s, i) => expectString(s, ["stop_sequences", i]));
-    const temperature = optional(b, "temperature");
-    if (temperature !== undefined) expectNumber(temperature, ["temperature"], { min: 0, max: 1 });
-    const topP = optional(b, "top_p");
-    if (topP !== undefined) expectNumber(topP, ["top_p"], { min: 0, max: 1 });
-    const topK = optional(b, "top_k");
-    if (topK !== undefined) expectInteger(topK, ["top_k"], { min: 0 });
-    const stream = optional(b, "stream");
-    if (stream !== undefined) expectBoolean(stream, ["stream"]);
-
-    const metadata = optional(b, "metadata");
-    if (metadata !== undefined) {
-      const m = expectRecord(metadata, ["metadata"]);
-      const userId = optional(m, "user_id");
-      if (userId !== undefined) expectString(userId, ["metadata", "user_id"]);
-    }
-
-    const tools = optional(b, "tools");
-    if (tools !== undefined) expectArray(tools, ["tools"]).forEach((tool, i) => checkTool(tool, ["tools", i]));
-    const toolChoice = optional(b, "tool_choice");
-    if (toolChoice !== undefined) checkToolChoice(toolChoice, ["tool_choice"]);
-
-    return b as unknown as AnthropicMessagesRequest;
-  });
-}
-
-function checkMessage(value: unknown, path: Path): void {
-  const message = expectRecord(value, path);
-  const role = expectOneOf(required(message, "role", path), [...path, "role"], ["user", "assistant"]);
-  const content = required(message, "content", path);
-  if (typeof content === "string") return;
-  // An empty user turn would vanish in translation; an empty assistant turn is a valid prefill.
-  const blocks = expectArray(content, [...path, "content"], { nonEmpty: role === "user" });
-  blocks.forEach((block, i) => {
-    const at = [...path, "content", i];
-    const b = expectRecord(block, at);
-    const type = expectString(required(b, "type", at), [...at, "type"]);
-    if (role === "user") checkUserBlock(b, type, at);
-    else checkAssistantBlock(b, type, at);
-  });
-}
-
-function checkUserBlock(block: Record<string, unknown>, type: string, path: Path): void {
-  switch (type) {
-    case "text":
-      return checkTextBlock(block, path);
-    case "image":
-      return checkImageBlock(block, path);
-    case "document":
-      return checkDocumentBlock(block, path);
-    case "tool_result": {
-      expectString(required(block, "tool_use_id", path), [...path, "tool_use_id"], { nonEmpty: true });
-      const isError = optional(block, "is_error");
-      if (isError !== undefined) expectBoolean(isError, [...path, "is_error"]);
-      const content = optional(block, "content");
-      if (content === undefined || typeof content === "string") return;
-      expectArray(content, [...path, "content"]).forEach((inner, i) => {
-        const at = [...path, "content", i];
-        const b = expectRecord(inner, at);
-        const innerType = expectString(required(b, "type", at), [...at, "type"]);
-        if (innerType === "text") checkTextBlock(b, at);
-        else if (innerType === "image") checkImageBlock(b, at);
-        else unsupported([...at, "type"], `'${innerType}' blocks inside a tool_result are not supported by this gateway (text and image are)`);
-      });
-      return;
-    }
-    case "tool_use":
-    case "thinking":
-    case "redacted_thinking":
-      return unsupported([...path, "type"], `'${type}' blocks are only accepted in assistant messages`);
-    default:
-      return unsupported([...path, "type"], `'${type}' blocks are not supported by this gateway`);
-  }
-}
-
-function checkAssistantBlock(block: Record<string, unknown>, type: string, path: Path): void {
-  switch (type) {
-    case "text":
-      return checkTextBlock(block, path);
-    case "tool_use":
-      expectString(required(block, "id", path), [...path, "id"], { nonEmpty: true });
-      expectString(required(block, "name", path), [...path, "name"], { nonEmpty: true });
-      expectRecord(required(block, "input", path), [...path, "input"]);
-      return;
-    case "thinking":
-      expectString(required(block, "thinking", path), [...path, "thinking"]);
-      return;
-    case "redacted_thinking":
-      expectString(required(block, "data", path), [...path, "data"]);
-      return;
-    case "image":
-    case "document":
-    case "tool_result":
-      return unsupported([...path, "type"], `'${type}' blocks are only accepted in user messages`);
-    default:
-      return unsupported([...path, "type"], `'${type}' blocks are not supported by this gateway`);
-  }
-}
-
-function checkTextBlock(block: Record<string, unknown>, path: Path): void {
-  expectString(required(block, "text", path), [...path, "text"]);
-}
-
-function checkImageBlock(block: Record<string, unknown>, path: Path): void {
-  const at = [...path, "source"];
-  const source = expectRecord(required(block, "source", path), at);
-  const type = expectOneOf(required(source, "type", at), [...at, "type"], ["base64", "url"]);
-  if (type === "base64") {
-    expectOneOf(required(source, "media_type", at), [...at, "media_type"], IMAGE_MEDIA_TYPES);
-    expectString(required(source, "data", at), [...at, "data"], { nonEmpty: true });
-  } else {
-    expectString(required(source, "url", at), [...at, "url"], { nonEmpty: true });
-  }
-}
-
-function checkDocumentBlock(block: Record<string, unknown>, path: Path): void {
-  const at = [...path, "source"];
-  const source = expectRecord(required(block, "source", path), at);
-  const type = expectString(required(source, "type", at), [...at, "type"]);
-  if (type === "base64") expectOneOf(required(source, "media_type", at), [...at, "media_type"], ["application/pdf"]);
-  else if (type === "text") expectOneOf(required(source, "media_type", at), [...at, "media_type"], ["text/plain"]);
-  else unsupported([...at, "type"], `document sources of type '${type}' are not supported by this gateway (base64 and text are)`);
-  expectString(required(source, "data", at), [...at, "data"]);
-  const title = optional(block, "title");
-  if (title !== undefined) expectString(title, [...path, "title"]);
-}
-
-function checkTool(value: unknown, path: Path): void {
-  const tool = expectRecord(value, path);
-  const type = optional(tool, "type");
-  if (type !== undefined && type !== "custom") {
-    if (typeof type !== "string") expectString(type, [...path, "type"]);
-    unsupported([...path, "type"], `server tool '${String(type)}' is not supported by this gateway; only client tools are`);
-  }
-  expectString(required(tool, "name", path), [...path, "name"], { nonEmpty: true });
-  const description = optional(tool, "description");
-  if (description !== undefined) expectString(description, [...path, "description"]);
-  expectRecord(required(tool, "input_schema", path), [...path, "input_schema"]);
-}
-
-function checkToolChoice(value: unknown, path: Path): void {
-  const choice = expectRecord(value, path);
-  const type = expectOneOf(required(choice, "type", path), [...path, "type"], ["auto", "any", "tool", "none"]);
-  if (type === "tool") expectString(required(choice, "name", path), [...path, "name"], { nonEmpty: true });
-  const disable = optional(choice, "disable_parallel_tool_use");
-  if (disable !== undefined) expectBoolean(disable, [...path, "disable_parallel_tool_use"]);
-}
+export const validateAnthropicRequest = compileValidator<AnthropicMessagesRequest>(AnthropicMessagesRequestSchema, anthropicDialect);
 
 // ---- translation ---------------------------------------------------------------------------
 
