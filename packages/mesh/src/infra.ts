@@ -12,6 +12,8 @@ export interface Infra {
   redis?: PrivateServer;
   /** What was started here (empty when both were already running). */
   started: string[];
+  /** What was already running and is used as it is. */
+  reused: string[];
   stop(): Promise<void>;
 }
 
@@ -79,15 +81,19 @@ function startRedis(host: string, port: number, dir: string): ChildProcess {
 export async function ensureInfra(natsUrl: string, redisUrl: string, dataDir: string): Promise<Infra> {
   const children: ChildProcess[] = [];
   const started: string[] = [];
+  const reused: string[] = [];
   const nats = hostPortOf(natsUrl.split(",")[0]!, 4222);
   const redis = hostPortOf(redisUrl, 6379);
   try {
-    if (!(await isListening(nats.host, nats.port))) {
-      children.push(startNats(nats.host, nats.port, join(dataDir, "nats")));
+    if (await isListening(nats.host, nats.port)) reused.push(`NATS at ${nats.host}:${nats.port}`);
+    else {
+      // A data folder per port, so two meshes on one host never share a JetStream store.
+      children.push(startNats(nats.host, nats.port, join(dataDir, `nats-${nats.port}`)));
       await waitFor(() => isListening(nats.host, nats.port), 10_000, `nats-server on ${nats.host}:${nats.port}`);
       started.push(`nats-server on ${nats.host}:${nats.port}`);
     }
-    if (!(await isListening(redis.host, redis.port))) {
+    if (await isListening(redis.host, redis.port)) reused.push(`Redis at ${redis.host}:${redis.port}`);
+    else {
       children.push(startRedis(redis.host, redis.port, dataDir));
       await waitFor(() => isListening(redis.host, redis.port), 10_000, `redis-server on ${redis.host}:${redis.port}`);
       started.push(`redis-server on ${redis.host}:${redis.port}`);
@@ -96,7 +102,7 @@ export async function ensureInfra(natsUrl: string, redisUrl: string, dataDir: st
     await Promise.all(children.map(stopChild));
     throw error;
   }
-  return { natsUrl, redisUrl, started, stop: async () => void (await Promise.all(children.map(stopChild))) };
+  return { natsUrl, redisUrl, started, reused, stop: async () => void (await Promise.all(children.map(stopChild))) };
 }
 
 export interface PrivateServer {
@@ -152,6 +158,7 @@ export async function startIsolatedInfra(): Promise<Infra> {
     nats,
     redis,
     started: ["nats-server", "redis-server"],
+    reused: [],
     stop: async () => void (await Promise.all([nats.stop(), redis.stop()])),
   };
 }
