@@ -6,6 +6,7 @@ import { type CacheSettings, cacheSettingsFrom, connectCacheRedis, connectPresen
 import type { Logger } from "@switchyard/telemetry";
 import { ConnectorPool } from "./connector-pool.js";
 import { DecisionCache } from "./decision-cache.js";
+import { PlanFallback } from "./plan-fallback.js";
 
 /** Policy decisions and router plans the ingress may reuse (each service says for how long). */
 export interface Decisions {
@@ -26,6 +27,8 @@ export interface MeshClients {
   connectors: Pick<ConnectorPool, "pick" | "providers">;
   usage: Pick<UsagePublisher, "publish">;
   decisions: Decisions;
+  /** Plans for while the router cannot be reached; without it a router outage fails requests. */
+  planFallback?: PlanFallback;
   /** The index that lets cache misses skip Redis; absent when the cache or the index is off. */
   cacheIndex?: Pick<PresenceIndex, "size" | "isSynced">;
   /** Problems that make the ingress unready; empty when ready. */
@@ -62,6 +65,7 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
     usage: publisher,
     publisher,
     decisions,
+    planFallback: new PlanFallback(config.models),
     ...(presence ? { cacheIndex: presence } : {}),
     readiness: () => [
       ...(policy.isReady() ? [] : [`policy unreachable at ${policy.address}`]),
