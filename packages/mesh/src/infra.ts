@@ -70,8 +70,9 @@ function startNats(host: string, port: number, dir: string): ChildProcess {
   return spawnServer("nats-server", ["-js", "-a", host, "-p", String(port), "-sd", dir], natsEnv());
 }
 
-function startRedis(host: string, port: number, dir: string): ChildProcess {
-  return spawnServer("redis-server", ["--bind", host, "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir]);
+/** `persist`: an append-only file in `dir`, so a Redis stopped and started again keeps its data (outage drills). */
+function startRedis(host: string, port: number, dir: string, persist = false): ChildProcess {
+  return spawnServer("redis-server", ["--bind", host, "--port", String(port), "--save", "", "--appendonly", persist ? "yes" : "no", "--dir", dir]);
 }
 
 /**
@@ -113,10 +114,10 @@ export interface PrivateServer {
   stop(): Promise<void>;
 }
 
-async function startPrivate(kind: "nats" | "redis"): Promise<PrivateServer> {
+async function startPrivate(kind: "nats" | "redis", persist = false): Promise<PrivateServer> {
   const dir = mkdtempSync(join(tmpdir(), `switchyard-${kind}-`));
   const port = await freePort();
-  const launch = () => (kind === "nats" ? startNats("127.0.0.1", port, join(dir, "nats")) : startRedis("127.0.0.1", port, dir));
+  const launch = () => (kind === "nats" ? startNats("127.0.0.1", port, join(dir, "nats")) : startRedis("127.0.0.1", port, dir, persist));
   const listening = () => waitFor(() => isListening("127.0.0.1", port), 10_000, `test ${kind} server`);
   let child: ChildProcess | undefined = launch();
   const pause = async () => {
@@ -144,14 +145,14 @@ async function startPrivate(kind: "nats" | "redis"): Promise<PrivateServer> {
   };
 }
 
-/** A private redis-server on a free loopback port, for tests. */
-export const startPrivateRedis = () => startPrivate("redis");
+/** A private redis-server on a free loopback port, for tests; `persist` keeps its data across `pause`/`resume`. */
+export const startPrivateRedis = (options: { persist?: boolean } = {}) => startPrivate("redis", options.persist);
 /** A private nats-server with JetStream on a free loopback port, for tests. */
 export const startPrivateNats = () => startPrivate("nats");
 
 /** Starts a private nats-server (JetStream) and redis-server on free loopback ports, for tests. */
-export async function startIsolatedInfra(): Promise<Infra> {
-  const [nats, redis] = await Promise.all([startPrivateNats(), startPrivateRedis()]);
+export async function startIsolatedInfra(options: { persistentRedis?: boolean } = {}): Promise<Infra> {
+  const [nats, redis] = await Promise.all([startPrivateNats(), startPrivateRedis({ persist: options.persistentRedis === true })]);
   return {
     natsUrl: nats.url,
     redisUrl: redis.url,
