@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { createClient, GrpcStatus } from "@switchyard/grpc";
+import { RouterService } from "@switchyard/proto";
 import { eventually, postJson, startTestMesh, type TestMesh, userMessage } from "./harness.js";
 
 let t: TestMesh;
@@ -94,8 +96,19 @@ describe("the router gone for good", () => {
     const planned = await postJson(t.url("/v1/chat/completions"), { model: "mock-failover", messages: userMessage("before") });
     assert.equal(planned.status, 200);
     await planned.text();
+    const routerPort = t.mesh.processes.find((p) => p.name === "router")!.grpcPort!;
     await t.mesh.stopProcess("router");
     forgetPlans();
+
+    // A call to the dead service ends as unreachable at once, not when its (long) deadline passes.
+    for (const multiplex of [true, false]) {
+      const client = createClient(RouterService, `127.0.0.1:${routerPort}`, { multiplex });
+      await assert.rejects(client.plan({ model: "mock-echo", operation: "chat" }, { timeoutMs: 600_000 }), (error: { code?: number }) => {
+        assert.equal(error.code, GrpcStatus.UNAVAILABLE, `multiplex ${multiplex}: ${String(error)}`);
+        return true;
+      });
+      client.close();
+    }
 
     // Until the ingress has heard the invalidation, its cached plan still answers.
     const again = await eventually(async () => {
