@@ -89,7 +89,10 @@ starting = startMesh({
   connectorReplicas,
   signal: aborter.signal,
   onSupervision: (event) => {
-    if (event.kind === "restarting") console.error(`✖ ${event.name} stopped (${event.exit}); restarting it in ${event.inMs} ms`);
+    if (event.kind === "restarting") {
+      const loop = event.quickCrashes > 1 ? `, crash ${event.quickCrashes} in a row` : "";
+      console.error(`✖ ${event.name} stopped (${event.exit}${loop}); restarting it in ${event.inMs} ms`);
+    }
     else if (event.kind === "restarted") console.log(`✔ ${event.name} is back (restart ${event.restarts})`);
     else {
       const log = event.lastLog.slice(-5).map((line) => `    ${line}`).join("\n");

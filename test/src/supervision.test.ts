@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createClient, GrpcStatus } from "@switchyard/grpc";
+import type { SupervisionEvent } from "@switchyard/mesh";
 import { RouterService } from "@switchyard/proto";
 import { eventually, postJson, startTestMesh, type TestMesh, userMessage } from "./harness.js";
 
 let t: TestMesh;
+const supervision: SupervisionEvent[] = [];
 before(async () => {
-  t = await startTestMesh({ connectors: [{ provider: "mock", replicas: 2 }] });
+  t = await startTestMesh({ connectors: [{ provider: "mock", replicas: 2 }], onSupervision: (event) => supervision.push(event) });
 });
 after(async () => {
   await t?.stop();
@@ -143,5 +145,34 @@ describe("the router gone for good", () => {
     assert.equal(models.status, 200);
     const ids = ((await models.json()) as { data: { id: string }[] }).data.map((m) => m.id);
     assert.ok(ids.includes("mock-echo") && ids.includes("mock-thinking"), ids.join(", "));
+  });
+});
+
+describe("a crash loop", () => {
+  it("is given up on after the quick crashes the policy allows, with the reason", async () => {
+    const budget = t.mesh.processes.find((p) => p.name === "budget")!;
+    // Each new budget process is killed as soon as it exists: a crash within seconds of every start.
+    for (let crash = 0; ; crash++) {
+      const child = budget.child;
+      t.mesh.kill("budget");
+      const next = await eventually(
+        async () =>
+          supervision.find((e) => e.name === "budget" && e.kind === "gave-up") ??
+          (budget.child !== child && budget.child.pid ? budget.child : undefined),
+        "the supervisor to start budget again or give up",
+        30_000,
+      );
+      if ("kind" in next) {
+        assert.equal(next.kind === "gave-up" && next.reason, "crashed 6 times in a row, each within 10 s of starting");
+        break;
+      }
+      assert.ok(crash < 10, "the supervisor gives up at last");
+    }
+    // The first kill may end a run long enough not to count as a quick crash; the ones after it do.
+    const delays = supervision
+      .filter((e) => e.name === "budget" && e.kind === "restarting")
+      .map((e) => (e.kind === "restarting" ? e.inMs : -1));
+    assert.deepEqual(delays.slice(-5), [100, 200, 400, 800, 1600]);
+    assert.ok(delays.length === 5 || (delays.length === 6 && delays[0] === 100), delays.join(", "));
   });
 });
