@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { build, ensureInstalled, ROOT } from "./bootstrap.mjs";
 
 ensureInstalled();
-build();
+await build();
 
 const result = spawnSync(process.execPath, [join(ROOT, "bench", "dist", "translation.js")], { cwd: ROOT, stdio: "inherit" });
 process.exit(result.status ?? 1);

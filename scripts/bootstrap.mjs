@@ -1,9 +1,11 @@
 // Makes a fresh clone runnable: installs dependencies when missing or stale, then builds.
 // Plain Node with no dependencies, so it can run before `npm ci`.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { stripVTControlCharacters } from "node:util";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -39,11 +41,43 @@ export function lint() {
   run(join(ROOT, "node_modules", ".bin", "biome"), ["lint", "--no-errors-on-unmatched"]);
 }
 
-export function build() {
+/**
+ * Builds with turbo, showing each package as it starts building (a fresh clone takes minutes) and
+ * any compiler errors; turbo's per-task command echo is left out.
+ */
+export async function build() {
   console.log("› building (turbo run build)…");
-  run(join(ROOT, "node_modules", ".bin", "turbo"), ["run", "build", "--output-logs=errors-only"], {
-    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", TURBO_NO_UPDATE_NOTIFIER: "1" },
+  const started = Date.now();
+  const child = spawn(join(ROOT, "node_modules", ".bin", "turbo"), ["run", "build", "--output-logs=new-only"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", TURBO_NO_UPDATE_NOTIFIER: "1", FORCE_COLOR: "0" },
   });
+  let summary = "";
+  const show = (raw) => {
+    const line = stripVTControlCharacters(raw);
+    const task = /^(\S+):(\w+): (.*)$/.exec(line);
+    if (task) {
+      const [, pkg, name, text] = task;
+      if (/^cache (miss|bypass)/.test(text)) console.log(`  · ${name === "build" ? "building" : name} ${pkg}`);
+      else if (text.trim() !== "" && !/^(> |cache hit)/.test(text)) console.log(`  ${pkg}: ${text}`);
+      return;
+    }
+    const tasks = /^\s*Tasks:\s+(\d+) successful/.exec(line);
+    const cached = /^\s*Cached:\s+(\d+) cached/.exec(line);
+    if (tasks) summary = `${tasks[1]} tasks`;
+    else if (cached) summary += `, ${cached[1]} from cache`;
+    else if (/Running build in/.test(line)) console.log(`  ${line.replace(/^\W+/, "")}`);
+    else if (/error|failed/i.test(line) && !/Packages in scope/.test(line)) console.log(`  ${line.trim()}`);
+  };
+  createInterface({ input: child.stdout }).on("line", show);
+  createInterface({ input: child.stderr }).on("line", show);
+  const code = await new Promise((resolve) => child.once("close", (status, signal) => resolve(status ?? signal)));
+  if (code !== 0) {
+    console.error(`\n✖ turbo run build failed (exit ${code})`);
+    process.exit(typeof code === "number" ? code : 1);
+  }
+  console.log(`  built in ${((Date.now() - started) / 1000).toFixed(1)} s${summary ? ` (${summary})` : ""}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

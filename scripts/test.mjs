@@ -8,7 +8,7 @@ import { join } from "node:path";
 ensureInstalled();
 run(process.execPath, [join(ROOT, "scripts", "check-generated.mjs")]);
 lint();
-build();
+await build();
 
 const unitDirs = ["packages", "services"]
   .flatMap((group) => readdirSync(join(ROOT, group)).map((name) => join(group, name, "dist")))

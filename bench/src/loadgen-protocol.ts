@@ -47,6 +47,8 @@ export interface Window {
   tS: number;
   responses: number;
   failures: number;
+  /** Answers with a status outside 2xx. */
+  errorStatuses?: number;
   p50: number;
   p99: number;
   max: number;
@@ -81,6 +83,8 @@ export interface RunResult {
   lag?: Summary;
   windows?: Window[];
   errors: string[];
+  /** Sum of the x-switchyard-cost headers of 2xx answers. */
+  costUsd?: number;
 }
 
 export type ToLoadgen = { type: "run"; job: Job } | { type: "exit" };

@@ -117,6 +117,9 @@ class Recorder {
   windowLatency = new Samples(4096);
   windowResponses = 0;
   windowFailures = 0;
+  windowErrorStatuses = 0;
+  /** Sum of x-switchyard-cost over 2xx answers (what the gateway priced). */
+  costUsd = 0;
   readonly windows: Window[] = [];
   private drained: (() => void) | undefined;
 
@@ -189,7 +192,11 @@ async function fire(o: FireOptions): Promise<void> {
     rec.latency.push(done - origin);
     rec.service.push(done - sent);
     rec.windowLatency.push(done - origin);
-    if (response.statusCode >= 200 && response.statusCode < 300) rec.ok++;
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      rec.ok++;
+      const cost = Number(response.headers["x-switchyard-cost"]);
+      if (Number.isFinite(cost)) rec.costUsd += cost;
+    } else rec.windowErrorStatuses++;
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     if (gotResponse) rec.incompleteStreams++;
@@ -215,6 +222,7 @@ function result(job: Job, rec: Recorder, elapsedS: number): RunResult {
     latency: rec.latency.summary(),
     service: rec.service.summary(),
     errors: rec.errors,
+    costUsd: rec.costUsd,
   };
   if (job.rate !== undefined) out.targetRps = job.rate;
   if (job.concurrency !== undefined) out.concurrency = job.concurrency;
@@ -268,6 +276,7 @@ async function runJob(job: Job): Promise<RunResult> {
           tS: Math.round((performance.now() - t0) / 100) / 10,
           responses: rec.windowResponses,
           failures: rec.windowFailures,
+          errorStatuses: rec.windowErrorStatuses,
           p50: s.p50,
           p99: s.p99,
           max: s.max,
@@ -277,6 +286,7 @@ async function runJob(job: Job): Promise<RunResult> {
         rec.windowLatency = new Samples(4096);
         rec.windowResponses = 0;
         rec.windowFailures = 0;
+        rec.windowErrorStatuses = 0;
       }, job.windowS * 1000);
     }
     await ticker.run(t0, 1000 / rate, total, (_i, intended) => void fire({ pool, rec, intended, ...next() }));

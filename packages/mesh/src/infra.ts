@@ -12,6 +12,8 @@ export interface Infra {
   redis?: PrivateServer;
   /** What was started here (empty when both were already running). */
   started: string[];
+  /** What was already running and is used as it is. */
+  reused: string[];
   stop(): Promise<void>;
 }
 
@@ -68,8 +70,9 @@ function startNats(host: string, port: number, dir: string): ChildProcess {
   return spawnServer("nats-server", ["-js", "-a", host, "-p", String(port), "-sd", dir], natsEnv());
 }
 
-function startRedis(host: string, port: number, dir: string): ChildProcess {
-  return spawnServer("redis-server", ["--bind", host, "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir]);
+/** `persist`: an append-only file in `dir`, so a Redis stopped and started again keeps its data (outage drills). */
+function startRedis(host: string, port: number, dir: string, persist = false): ChildProcess {
+  return spawnServer("redis-server", ["--bind", host, "--port", String(port), "--save", "", "--appendonly", persist ? "yes" : "no", "--dir", dir]);
 }
 
 /**
@@ -79,15 +82,19 @@ function startRedis(host: string, port: number, dir: string): ChildProcess {
 export async function ensureInfra(natsUrl: string, redisUrl: string, dataDir: string): Promise<Infra> {
   const children: ChildProcess[] = [];
   const started: string[] = [];
+  const reused: string[] = [];
   const nats = hostPortOf(natsUrl.split(",")[0]!, 4222);
   const redis = hostPortOf(redisUrl, 6379);
   try {
-    if (!(await isListening(nats.host, nats.port))) {
-      children.push(startNats(nats.host, nats.port, join(dataDir, "nats")));
+    if (await isListening(nats.host, nats.port)) reused.push(`NATS at ${nats.host}:${nats.port}`);
+    else {
+      // A data folder per port, so two meshes on one host never share a JetStream store.
+      children.push(startNats(nats.host, nats.port, join(dataDir, `nats-${nats.port}`)));
       await waitFor(() => isListening(nats.host, nats.port), 10_000, `nats-server on ${nats.host}:${nats.port}`);
       started.push(`nats-server on ${nats.host}:${nats.port}`);
     }
-    if (!(await isListening(redis.host, redis.port))) {
+    if (await isListening(redis.host, redis.port)) reused.push(`Redis at ${redis.host}:${redis.port}`);
+    else {
       children.push(startRedis(redis.host, redis.port, dataDir));
       await waitFor(() => isListening(redis.host, redis.port), 10_000, `redis-server on ${redis.host}:${redis.port}`);
       started.push(`redis-server on ${redis.host}:${redis.port}`);
@@ -96,7 +103,7 @@ export async function ensureInfra(natsUrl: string, redisUrl: string, dataDir: st
     await Promise.all(children.map(stopChild));
     throw error;
   }
-  return { natsUrl, redisUrl, started, stop: async () => void (await Promise.all(children.map(stopChild))) };
+  return { natsUrl, redisUrl, started, reused, stop: async () => void (await Promise.all(children.map(stopChild))) };
 }
 
 export interface PrivateServer {
@@ -107,10 +114,10 @@ export interface PrivateServer {
   stop(): Promise<void>;
 }
 
-async function startPrivate(kind: "nats" | "redis"): Promise<PrivateServer> {
+async function startPrivate(kind: "nats" | "redis", persist = false): Promise<PrivateServer> {
   const dir = mkdtempSync(join(tmpdir(), `switchyard-${kind}-`));
   const port = await freePort();
-  const launch = () => (kind === "nats" ? startNats("127.0.0.1", port, join(dir, "nats")) : startRedis("127.0.0.1", port, dir));
+  const launch = () => (kind === "nats" ? startNats("127.0.0.1", port, join(dir, "nats")) : startRedis("127.0.0.1", port, dir, persist));
   const listening = () => waitFor(() => isListening("127.0.0.1", port), 10_000, `test ${kind} server`);
   let child: ChildProcess | undefined = launch();
   const pause = async () => {
@@ -138,20 +145,21 @@ async function startPrivate(kind: "nats" | "redis"): Promise<PrivateServer> {
   };
 }
 
-/** A private redis-server on a free loopback port, for tests. */
-export const startPrivateRedis = () => startPrivate("redis");
+/** A private redis-server on a free loopback port, for tests; `persist` keeps its data across `pause`/`resume`. */
+export const startPrivateRedis = (options: { persist?: boolean } = {}) => startPrivate("redis", options.persist);
 /** A private nats-server with JetStream on a free loopback port, for tests. */
 export const startPrivateNats = () => startPrivate("nats");
 
 /** Starts a private nats-server (JetStream) and redis-server on free loopback ports, for tests. */
-export async function startIsolatedInfra(): Promise<Infra> {
-  const [nats, redis] = await Promise.all([startPrivateNats(), startPrivateRedis()]);
+export async function startIsolatedInfra(options: { persistentRedis?: boolean } = {}): Promise<Infra> {
+  const [nats, redis] = await Promise.all([startPrivateNats(), startPrivateRedis({ persist: options.persistentRedis === true })]);
   return {
     natsUrl: nats.url,
     redisUrl: redis.url,
     nats,
     redis,
     started: ["nats-server", "redis-server"],
+    reused: [],
     stop: async () => void (await Promise.all([nats.stop(), redis.stop()])),
   };
 }

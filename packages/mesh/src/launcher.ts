@@ -6,7 +6,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { isLoopback, loadConfig, SERVICE_NODE_FLAGS, SERVICE_PORTS } from "@switchyard/config";
 import { colorFor, formatLogLine } from "./log-format.js";
-import { freePort, waitFor } from "./net.js";
+import { canListen, freePort, waitFor } from "./net.js";
+import type { PortSettings } from "./ports.js";
+import { DEFAULT_RESTART, type RestartSettings, RestartPolicy } from "./restart-policy.js";
 
 /** Children still running; killed if the launching process exits without stopping them. */
 const orphans = new Set<ChildProcess>();
@@ -67,6 +69,8 @@ export interface MeshOptions {
   redisUrl: string;
   /** `default`: the documented ports; `ephemeral`: free ports picked now (tests, benchmarks). */
   ports?: "default" | "ephemeral";
+  /** Ports set one by one over `ports` (see PORT_VARIABLES); 0 picks a free one. */
+  portSettings?: PortSettings;
   host?: string;
   /** The ingress's port when `ports` is `default` (SWITCHYARD_PORT). */
   ingressPort?: number;
@@ -90,15 +94,33 @@ export interface MeshOptions {
    */
   unixSockets?: boolean;
   onUnexpectedExit?: (name: string, code: number | null) => void;
+  /**
+   * Once the mesh is up, restart a service that exits on its own, with exponential backoff, and
+   * give up on a crash loop (default on; `false` leaves dead services dead).
+   */
+  supervise?: boolean | Partial<RestartSettings>;
+  onSupervision?: (event: SupervisionEvent) => void;
+  /** Aborting it during the start stops what was started and rejects (a launcher told to stop). */
+  signal?: AbortSignal;
 }
+
+/** What the supervisor did about a service that exited on its own. */
+export type SupervisionEvent =
+  | { kind: "restarting"; name: string; exit: string; inMs: number; quickCrashes: number }
+  | { kind: "restarted"; name: string; restarts: number }
+  | { kind: "gave-up"; name: string; exit: string; reason: string; lastLog: string[] };
 
 export interface ServiceProcess {
   name: string;
   /** Folder under services/. */
   service: string;
+  /** The running process (a new one after each restart). */
   child: ChildProcess;
   opsUrl: string;
   grpcPort?: number;
+  opsPort: number;
+  /** Times the supervisor started it again. */
+  restarts: number;
 }
 
 export interface Mesh {
@@ -109,11 +131,14 @@ export interface Mesh {
   recentLogs(name?: string): string;
   /** Starts one more connector replica serving these providers (a group's name or a provider's). */
   addConnector(providers: string | string[]): Promise<ServiceProcess>;
-  /** Starts one more ingress replica on its own port, sharing every backend; its URL is `http://host:port`. */
-  addIngress(): Promise<ServiceProcess & { baseUrl: string }>;
+  /** Stops a service for good (no restart); resolves with its exit code. */
   stopProcess(name: string, signal?: NodeJS.Signals): Promise<number | null>;
+  /** Signals a service as a crash would (SIGKILL by default): the supervisor restarts it. */
+  kill(name: string, signal?: NodeJS.Signals): void;
   /** Stops a service process and starts it again with the same ports and environment. */
   restartProcess(name: string): Promise<ServiceProcess>;
+  /** Starts one more ingress replica on its own port, sharing every backend; its URL is `http://host:port`. */
+  addIngress(): Promise<ServiceProcess & { baseUrl: string }>;
   stop(): Promise<void>;
 }
 
@@ -129,7 +154,6 @@ interface Spec {
 export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const host = options.host ?? "127.0.0.1";
   const ephemeral = options.ports === "ephemeral";
-  const pick = async (fixed: number) => (ephemeral ? freePort(host) : fixed);
   const config = loadConfig(options.configPath);
   const connectors = options.connectors ?? defaultConnectorGroups(Object.values(config.providers), options.connectorReplicas);
   for (const plan of connectors) {
@@ -140,12 +164,23 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     }
   }
 
-  const grpc = {
-    policy: await pick(SERVICE_PORTS.policy.grpc),
-    cache: await pick(SERVICE_PORTS.cache.grpc),
-    router: await pick(SERVICE_PORTS.router.grpc),
+  // Fixed ports are checked before anything starts, so a taken one fails the start at once, naming it.
+  const fixedPorts: { port: number; what: string }[] = [];
+  const pick = async <S extends keyof typeof SERVICE_PORTS>(service: S, kind: keyof (typeof SERVICE_PORTS)[S], offset = 0): Promise<number> => {
+    const set = (options.portSettings?.[service] as Record<string, number | undefined> | undefined)?.[kind as string];
+    const fallback = service === "ingress" && options.ingressPort !== undefined ? options.ingressPort : (SERVICE_PORTS[service][kind] as number);
+    const port = set !== undefined ? (set === 0 ? 0 : set + offset) : ephemeral ? 0 : fallback + offset;
+    if (port === 0) return freePort(host);
+    fixedPorts.push({ port, what: `${service} ${String(kind)}${offset ? ` (replica ${offset + 1})` : ""}` });
+    return port;
   };
-  const ingressPort = await pick(options.ingressPort ?? SERVICE_PORTS.ingress.http);
+
+  const grpc = {
+    policy: await pick("policy", "grpc"),
+    cache: await pick("cache", "grpc"),
+    router: await pick("router", "grpc"),
+  };
+  const ingressPort = await pick("ingress", "http");
   const socketDir = options.unixSockets && isLoopback(host) ? mkdtempSync(join(tmpdir(), "switchyard-sock-")) : undefined;
   const socketOf = (name: string) => (socketDir ? join(socketDir, `${name}.sock`) : undefined);
   const addressOf = (name: string, port: number) => (socketDir ? `unix://${socketOf(name)}` : `${host}:${port}`);
@@ -166,7 +201,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const connectorNames = new Set<string>();
   const connectorSpec = async (providers: string[], group = providers[0]!): Promise<Spec> => {
     const index = connectorIndex++;
-    const grpcPort = await pick(SERVICE_PORTS.connector.grpc + index);
+    const grpcPort = await pick("connector", "grpc", index);
     let name = `connector-${group}`;
     for (let n = 1; connectorNames.has(name); n++) name = `connector-${group}-${n}`;
     connectorNames.add(name);
@@ -175,7 +210,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
       name,
       service: "connector",
       grpcPort,
-      opsPort: await pick(SERVICE_PORTS.connector.ops + index),
+      opsPort: await pick("connector", "ops", index),
       env: { PROVIDERS: providers.join(","), GRPC_PORT: String(grpcPort), ...(socket ? { GRPC_SOCKET: socket } : {}) },
     };
   };
@@ -184,11 +219,11 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     return { GRPC_PORT: String(port), ...(socket ? { GRPC_SOCKET: socket } : {}) };
   };
   const backends: Spec[] = [
-    { name: "policy", service: "policy", grpcPort: grpc.policy, opsPort: await pick(SERVICE_PORTS.policy.ops), env: grpcEnv("policy", grpc.policy) },
-    { name: "cache", service: "cache", grpcPort: grpc.cache, opsPort: await pick(SERVICE_PORTS.cache.ops), env: grpcEnv("cache", grpc.cache) },
-    { name: "router", service: "router", grpcPort: grpc.router, opsPort: await pick(SERVICE_PORTS.router.ops), env: grpcEnv("router", grpc.router) },
-    { name: "budget", service: "budget", opsPort: await pick(SERVICE_PORTS.budget.ops), env: {} },
-    { name: "logger", service: "logger", opsPort: await pick(SERVICE_PORTS.logger.ops), env: {} },
+    { name: "policy", service: "policy", grpcPort: grpc.policy, opsPort: await pick("policy", "ops"), env: grpcEnv("policy", grpc.policy) },
+    { name: "cache", service: "cache", grpcPort: grpc.cache, opsPort: await pick("cache", "ops"), env: grpcEnv("cache", grpc.cache) },
+    { name: "router", service: "router", grpcPort: grpc.router, opsPort: await pick("router", "ops"), env: grpcEnv("router", grpc.router) },
+    { name: "budget", service: "budget", opsPort: await pick("budget", "ops"), env: {} },
+    { name: "logger", service: "logger", opsPort: await pick("logger", "ops"), env: {} },
   ];
   for (const plan of connectors) {
     for (let i = 0; i < (plan.replicas ?? 1); i++) backends.push(await connectorSpec(providersOf(plan), plan.group));
@@ -200,15 +235,60 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     env: { SWITCHYARD_HOST: host, SWITCHYARD_PORT: String(ingressPort) },
   };
 
+  const taken: string[] = [];
+  for (const { port, what } of fixedPorts) {
+    if (!(await canListen(port, host))) taken.push(`${host}:${port} (${what})`);
+  }
+  if (taken.length > 0) {
+    if (socketDir) rmSync(socketDir, { recursive: true, force: true });
+    throw new PortInUseError(`port already in use: ${taken.join(", ")}; stop what holds it, or set another port (0 for any free one)`);
+  }
+
   const logs = options.logs ?? "pretty";
   const buffers = new Map<string, string[]>();
+  const tails = new Map<string, string[]>();
   const files: WriteStream[] = [];
   const processes: ServiceProcess[] = [];
+  const restartTimers = new Set<NodeJS.Timeout>();
+  const restartSettings = options.supervise === false ? undefined : { ...DEFAULT_RESTART, ...(options.supervise === true ? {} : options.supervise) };
   let stopping = false;
+  let started = false;
+  let aborted = options.signal?.aborted === true;
+  options.signal?.addEventListener("abort", () => (aborted = true), { once: true });
 
-  const specs = new Map<string, Spec>();
-  const launch = (spec: Spec): ServiceProcess => {
-    specs.set(spec.name, spec);
+  const sinkFor = (spec: Spec, colorIndex: number): ((line: string) => void) => {
+    const tail: string[] = [];
+    tails.set(spec.name, tail);
+    const keepTail = (line: string) => {
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+    };
+    if (logs === "pretty") {
+      const prefix = colorFor(colorIndex, process.stdout.isTTY === true)(`[${spec.name}]`.padEnd(22));
+      return (line) => {
+        keepTail(line);
+        process.stdout.write(`${prefix} ${formatLogLine(line)}\n`);
+      };
+    }
+    if (logs === "quiet") {
+      const buffer: string[] = [];
+      buffers.set(spec.name, buffer);
+      return (line) => {
+        keepTail(line);
+        buffer.push(line);
+        if (buffer.length > 400) buffer.shift();
+      };
+    }
+    mkdirSync(logs.dir, { recursive: true });
+    const file = createWriteStream(join(logs.dir, `${spec.name}.log`), { flags: "a" });
+    files.push(file);
+    return (line) => {
+      keepTail(line);
+      file.write(`${line}\n`);
+    };
+  };
+
+  const spawnService = (spec: Spec, sink: (line: string) => void): ChildProcess => {
     const entry = join(REPO_ROOT, "services", spec.service, "dist", "main.js");
     const nodeFlags = [
       ...(SERVICE_NODE_FLAGS[spec.service as keyof typeof SERVICE_NODE_FLAGS] ?? []),
@@ -225,42 +305,68 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     child.channel?.unref();
     orphans.add(child);
     child.once("exit", () => orphans.delete(child));
-    const color = colorFor(processes.length, process.stdout.isTTY === true);
-    const prefix = color(`[${spec.name}]`.padEnd(22));
-    let sink: (line: string) => void;
-    if (logs === "pretty") sink = (line) => process.stdout.write(`${prefix} ${formatLogLine(line)}\n`);
-    else if (logs === "quiet") {
-      const buffer: string[] = [];
-      buffers.set(spec.name, buffer);
-      sink = (line) => {
-        buffer.push(line);
-        if (buffer.length > 400) buffer.shift();
-      };
-    } else {
-      mkdirSync(logs.dir, { recursive: true });
-      const file = createWriteStream(join(logs.dir, `${spec.name}.log`), { flags: "a" });
-      files.push(file);
-      sink = (line) => file.write(`${line}\n`);
-    }
     for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream! }).on("line", sink);
-    child.once("exit", (code) => {
-      if (!stopping) options.onUnexpectedExit?.(spec.name, code);
-    });
-    const proc: ServiceProcess = { name: spec.name, service: spec.service, child, opsUrl: `http://${host}:${spec.opsPort}`, ...(spec.grpcPort ? { grpcPort: spec.grpcPort } : {}) };
+    return child;
+  };
+
+  const specs = new Map<string, Spec>();
+  const launch = (spec: Spec): ServiceProcess => {
+    specs.set(spec.name, spec);
+    const sink = sinkFor(spec, processes.length);
+    const proc: ServiceProcess = {
+      name: spec.name,
+      service: spec.service,
+      child: spawnService(spec, sink),
+      opsUrl: `http://${host}:${spec.opsPort}`,
+      opsPort: spec.opsPort,
+      restarts: 0,
+      ...(spec.grpcPort ? { grpcPort: spec.grpcPort } : {}),
+    };
+    const policy = restartSettings ? new RestartPolicy(restartSettings) : undefined;
+    const watch = (child: ChildProcess, since: number) => {
+      child.once("exit", (code, signal) => {
+        if (stopping || proc.child !== child || !processes.includes(proc)) return;
+        options.onUnexpectedExit?.(spec.name, code);
+        // During the start a crash fails the start (awaitReady says why); afterwards it is supervised.
+        if (!started || !policy) return;
+        const exit = signal ? `killed by ${signal}` : `exit code ${code}`;
+        const decision = policy.afterExit(Date.now() - since);
+        if ("giveUp" in decision) {
+          options.onSupervision?.({ kind: "gave-up", name: spec.name, exit, reason: decision.giveUp, lastLog: [...(tails.get(spec.name) ?? [])] });
+          return;
+        }
+        options.onSupervision?.({ kind: "restarting", name: spec.name, exit, inMs: decision.restartInMs, quickCrashes: decision.quickCrashes });
+        const timer = setTimeout(() => {
+          restartTimers.delete(timer);
+          if (stopping || !processes.includes(proc)) return;
+          proc.child = spawnService(spec, sink);
+          proc.restarts++;
+          watch(proc.child, Date.now());
+          awaitReady(proc).then(
+            () => options.onSupervision?.({ kind: "restarted", name: spec.name, restarts: proc.restarts }),
+            () => {}, // its exit is handled above; a hang until stop is left to /readyz to show
+          );
+        }, decision.restartInMs);
+        restartTimers.add(timer);
+      });
+    };
+    watch(proc.child, Date.now());
     processes.push(proc);
     return proc;
   };
 
   const readyTimeout = options.readyTimeoutMs ?? 30_000;
   const awaitReady = async (proc: ServiceProcess) => {
+    const child = proc.child;
     let exited = false;
-    proc.child.once("exit", () => (exited = true));
+    child.once("exit", () => (exited = true));
     await waitFor(
       async () => {
         if (exited) {
-          const logs = recentLogs(proc.name);
-          throw new Error(`${proc.name} exited during start${logs ? `:\n${logs}` : " (its log is above)"}`);
+          const logs = recentLogs(proc.name) || (tails.get(proc.name) ?? []).map((l) => `[${proc.name}] ${l}`).join("\n");
+          throw new Error(`${proc.name} exited during start${logs ? `:\n${logs}` : ""}`);
         }
+        if (stopping || (aborted && !started)) throw new Error(`the mesh was stopped while ${proc.name} started`);
         try {
           return (await fetch(`${proc.opsUrl}/readyz`)).ok;
         } catch {
@@ -270,6 +376,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
       readyTimeout,
       `${proc.name} to be ready`,
     ).catch(async (error: Error) => {
+      if (exited || stopping || aborted) throw error;
       // Say why: the last readiness answer names the dependency that was missing.
       const last = await fetch(`${proc.opsUrl}/readyz`).then((r) => r.text(), (e: Error) => e.message);
       throw new Error(`${error.message}; last /readyz: ${last}\n${recentLogs(proc.name)}`);
@@ -297,6 +404,8 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
 
   const stop = async () => {
     stopping = true;
+    for (const timer of restartTimers) clearTimeout(timer);
+    restartTimers.clear();
     const ingressProc = processes.find((p) => p.name === "ingress");
     if (ingressProc) await stopProcess("ingress");
     await Promise.all(processes.map((p) => p.name).map((name) => stopProcess(name)));
@@ -305,9 +414,11 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   };
 
   try {
-    const started = backends.map(launch);
-    await Promise.all(started.map(awaitReady));
+    if (aborted) throw new Error("the mesh was stopped before it started");
+    const launched = backends.map(launch);
+    await Promise.all(launched.map(awaitReady));
     await awaitReady(launch(ingress));
+    started = true;
   } catch (error) {
     await stop();
     throw error;
@@ -320,19 +431,24 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     processes,
     recentLogs,
     stopProcess,
+    stop,
+    kill: (name, signal = "SIGKILL") => {
+      const proc = processes.find((p) => p.name === name);
+      if (!proc) throw new Error(`no process named ${name}`);
+      proc.child.kill(signal);
+    },
+    addConnector: async (providers) => {
+      const group = connectors.find((plan) => plan.group === providers);
+      const names = group ? providersOf(group) : typeof providers === "string" ? [providers] : providers;
+      const proc = launch(await connectorSpec(names, group?.group));
+      await awaitReady(proc);
+      return proc;
+    },
     restartProcess: async (name) => {
       const spec = specs.get(name);
       if (!spec) throw new Error(`no process named ${name}`);
       await stopProcess(name);
       const proc = launch(spec);
-      await awaitReady(proc);
-      return proc;
-    },
-    stop,
-    addConnector: async (providers) => {
-      const group = connectors.find((plan) => plan.group === providers);
-      const names = group ? providersOf(group) : typeof providers === "string" ? [providers] : providers;
-      const proc = launch(await connectorSpec(names, group?.group));
       await awaitReady(proc);
       return proc;
     },
@@ -344,4 +460,9 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
       return { ...proc, baseUrl: `http://${host}:${port}` };
     },
   };
+}
+
+/** A port the mesh needs is taken: nothing was started. */
+export class PortInUseError extends Error {
+  override name = "PortInUseError";
 }

@@ -17,7 +17,8 @@ function ephemeralFloor(): number {
 const FLOOR = 10_000;
 const CEILING = Math.max(FLOOR + 1_000, ephemeralFloor());
 
-function canListen(port: number, host: string): Promise<boolean> {
+/** True when a server could listen on host:port right now. */
+export function canListen(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once("error", () => resolve(false));

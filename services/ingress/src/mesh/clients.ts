@@ -10,6 +10,7 @@ import { DecisionCache } from "./decision-cache.js";
 import { HedgeBudget } from "./hedge-budget.js";
 import { IN_FLIGHT_SUBJECT, SharedInFlight } from "./in-flight.js";
 import { LocalHealth } from "./local-health.js";
+import { PlanFallback } from "./plan-fallback.js";
 
 /** Policy decisions and router plans the ingress may reuse (each service says for how long). */
 export interface Decisions {
@@ -42,6 +43,8 @@ export interface MeshClients {
   usage: Pick<UsagePublisher, "publish">;
   decisions: Decisions;
   routing: RoutingState;
+  /** Plans for while the router cannot be reached; without it a router outage fails requests. */
+  planFallback?: PlanFallback;
   /** The index that lets cache misses skip Redis; absent when the cache or the index is off. */
   cacheIndex?: Pick<PresenceIndex, "size" | "isSynced">;
   /** Problems that make the ingress unready; empty when ready. */
@@ -81,6 +84,7 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
     publisher,
     decisions,
     routing,
+    planFallback: new PlanFallback(config.models),
     ...(presence ? { cacheIndex: presence } : {}),
     readiness: () => [
       ...(policy.isReady() ? [] : [`policy unreachable at ${policy.address}`]),

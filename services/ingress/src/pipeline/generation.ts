@@ -8,6 +8,7 @@ import type { ChatCompletionRequest } from "../schemas/chat-completions.js";
 import { type AnswerFormat, StreamChunk, type StreamFormatter, type UsageJson } from "./answer-format.js";
 import { requiredCapabilities } from "./capabilities.js";
 import { cachedCall } from "../mesh/decision-cache.js";
+import { planWithFallback } from "../mesh/plan-fallback.js";
 import { apiKeyFrom } from "./api-key.js";
 import { failedCheck } from "./answer-checks.js";
 import { AttemptsExhausted, attemptsHeader, type OpenedAttempt, openFirstAttempt } from "./attempts.js";
@@ -97,13 +98,17 @@ export async function serveGeneration(
   try {
     const apiKey = apiKeyFrom(request.headers);
     const operation = operationName(generation.operation);
+    const planKey = `${model}\u0000${operation}\u0000${generation.requiredCapabilities.join(",")}\u0000${stream ? "s" : ""}`;
     const [auth, plan, hit] = await Promise.all([
       // The key was usually checked before the body (pipeline/authenticate.ts): that verdict is reused.
       (request.authorization ? Promise.resolve(request.authorization) : cachedCall(mesh.decisions.auth, `${apiKey}\u0000${model}`, () =>
         mesh.policy.authorize({ apiKey, model, requestId: request.id }, control),
       )).catch(unavailable("policy")),
-      cachedCall(mesh.decisions.plans, `${model}\u0000${operation}\u0000${generation.requiredCapabilities.join(",")}\u0000${stream ? "s" : ""}`, () =>
-        mesh.router.plan({ model, requestId: request.id, requiredCapabilities: generation.requiredCapabilities, operation, stream }, control),
+      cachedCall(mesh.decisions.plans, planKey, () =>
+        // The router away: the last good plan, or the config's order.
+        planWithFallback(mesh.planFallback, planKey, { model, operation, requiredCapabilities: generation.requiredCapabilities }, () =>
+          mesh.router.plan({ model, requestId: request.id, requiredCapabilities: generation.requiredCapabilities, operation, stream }, control),
+        ),
       ).catch(unavailable("router")),
       // Redis away or slow is a miss, never an error for the client.
       cacheKey && directive === "use" ? mesh.cache.lookup(model, cacheKey).catch(() => undefined) : undefined,

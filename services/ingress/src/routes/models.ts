@@ -11,7 +11,8 @@ export function modelsRoutes(app: FastifyInstance, mesh: MeshClients, controlTim
     const control = { timeoutMs: controlTimeoutMs };
     const [auth, list] = await Promise.all([
       mesh.policy.authorize({ apiKey: apiKeyFrom(request.headers), model: "", requestId: request.id }, control),
-      mesh.router.listModels({}, control),
+      // The config's list while the router is away.
+      mesh.router.listModels({}, control).catch((error: unknown) => mesh.planFallback?.listModels() ?? Promise.reject(error)),
     ]);
     if (!auth.allowed) throw auth.failure ? GatewayError.fromFailure(auth.failure) : new GatewayError("invalid_api_key", "Invalid API key.");
     return list.models
