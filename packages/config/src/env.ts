@@ -14,13 +14,11 @@ export const SERVICE_PORTS = {
 } as const;
 
 /**
- * Flags for `node` (before the entry point) of the services that carry request bodies. A 64 MB
- * floor under V8's old-generation limit: after a full GC that leaves ~20 MB live, V8 set the next
- * limit near 44 MB, and a stream of 1 MB requests (their buffers count as external memory) then
- * started a full GC every few requests, 20–50 ms of marking each. An aged connector spent 10–15 ms
- * of CPU per 1 MB image request that way, 4 ms with the floor (bench/README.md, ninth session).
- * A V8 flag that NODE_OPTIONS does not accept: the launcher, the Dockerfile, compose and
- * Kubernetes pass it on the command line, and test/src/deploy.test.ts holds them to this list.
+ * Flags for `node` (before the entry point) of the services that carry request bodies: a floor
+ * under V8's old-generation limit, so a stream of large bodies (external memory) does not set off
+ * a full GC every few requests. A V8 flag that NODE_OPTIONS does not accept: the launcher, the
+ * Dockerfile, compose and Kubernetes pass it on the command line, and test/src/deploy.test.ts
+ * holds them to this list.
  */
 export const SERVICE_NODE_FLAGS: Readonly<Partial<Record<keyof typeof SERVICE_PORTS, readonly string[]>>> = {
   ingress: ["--initial-old-space-size=64"],

@@ -140,11 +140,9 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
 }
 
 /**
- * An adapter's view of one call. A class, not an object literal with getters: each literal's
- * getters are new closures, so every call's context got a hidden class of its own, and the
- * long-lived transition tree that links those classes kept each call's whole object graph (the
- * getters close over it) alive through the next scavenge, to be promoted.
- * The signal and the logger are made on first use: most calls need neither.
+ * An adapter's view of one call. A class, not an object literal with getters: getters made per
+ * call would give each call a hidden class of its own, and keep its objects alive longer. The
+ * signal and the logger are made on first use: most calls need neither.
  */
 class CallAdapterContext implements PassthroughCall {
   /** What the upstream's rate-limit headers said, when it sent any. */
