@@ -29,6 +29,8 @@ export interface UsageConsumerOptions {
 export interface UsageConsumer {
   /** Stops pulling; the events already received are handled (and acked) first. */
   stop(): Promise<void>;
+  /** Events stored in the stream and not yet acknowledged by this durable (delivered or not). */
+  lag(): Promise<number>;
 }
 
 /** Events the server may deliver before they are acked; also the pull size. */
@@ -74,7 +76,7 @@ export async function consumeUsage(connection: NatsConnection, options: UsageCon
     try {
       await handleBatch(records);
     } catch (error) {
-      logger.warn({ err: error, events: records.length, requestId: records[0]!.requestId }, "usage batch handling failed, will retry");
+      logger.warn({ err: error, events: records.length, request_id: records[0]!.requestId }, "usage batch handling failed, will retry");
       for (const message of readable) message.nak(REDELIVER_FAILED_AFTER_MS);
       return;
     }
@@ -108,6 +110,10 @@ export async function consumeUsage(connection: NatsConnection, options: UsageCon
     stop: async () => {
       await messages.close();
       await working;
+    },
+    lag: async () => {
+      const info = await consumer.info();
+      return info.num_pending + info.num_ack_pending;
     },
   };
 }

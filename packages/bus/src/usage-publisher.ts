@@ -204,7 +204,7 @@ export class UsagePublisher {
     let tries = 0;
     for (const event of events) tries = Math.max(tries, ++event.tries);
     this.stats.failed += events.length;
-    if (events.some((event) => event.tries === 1)) this.logger.warn({ err: error, requestId: events[0]!.id, events: events.length }, "usage publish failed, retrying");
+    if (events.some((event) => event.tries === 1)) this.logger.warn({ err: error, request_id: events[0]!.id, events: events.length }, "usage publish failed, retrying");
     if (this.connection.isClosed()) return; // nothing can be sent any more; flush() will time out
     this.retryTimer ??= setTimeout(
       () => {

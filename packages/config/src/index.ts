@@ -9,3 +9,5 @@ export { parseConfig, loadConfig } from "./load.js";
 export { EnvSchema, readEnv, portOf, SERVICE_NODE_FLAGS, SERVICE_PORTS } from "./env.js";
 export type { Env } from "./env.js";
 export { DEV_ADMIN_KEY, devKeyRefusal, isLoopback, exposureProblem } from "./guards.js";
+export { ObservabilitySchema } from "./observability.js";
+export type { ObservabilityConfig } from "./observability.js";

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Value } from "@sinclair/typebox/value";
 import { type ConfigIssue, formatPath } from "./errors.js";
 import type { MissingVariable } from "./interpolate.js";
+import type { ObservabilityConfig } from "./observability.js";
 import {
   type CacheFile,
   type ConfigFile,
@@ -43,12 +44,13 @@ export interface GatewayConfig {
   cache: Required<CacheFile>;
   limits: Required<LimitsFile>;
   streaming: Required<StreamingFile>;
+  observability: ObservabilityConfig;
 }
 
 type DefaultedDeployment = DeploymentFile & Omit<DeploymentConfig, "id" | "timeout_ms">;
 
 /** A file that passed the schema, after Value.Default: only the computed fields may be missing. */
-interface DefaultedFile extends Pick<ConfigFile, "providers">, Pick<GatewayConfig, "cache" | "limits" | "streaming"> {
+interface DefaultedFile extends Pick<ConfigFile, "providers">, Pick<GatewayConfig, "cache" | "limits" | "streaming" | "observability"> {
   models: Record<string, Omit<ModelConfig, "name" | "deployments"> & { deployments: DefaultedDeployment[] }>;
   keys: (KeyFile & Omit<KeyConfig, "key_sha256">)[];
 }
@@ -142,6 +144,7 @@ export function resolveConfig(
       cache: file.cache,
       limits: file.limits,
       streaming: file.streaming,
+      observability: file.observability,
     },
   };
 }

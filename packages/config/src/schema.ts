@@ -1,4 +1,5 @@
 import { type Static, Type as T } from "@sinclair/typebox";
+import { ObservabilitySchema } from "./observability.js";
 
 /** Routing strategies the router implements; the schema grows with it. */
 export const STRATEGIES = ["failover"] as const;
@@ -130,6 +131,7 @@ export const ConfigFileSchema = T.Object(
     cache: T.Optional(CacheSchema),
     limits: T.Optional(LimitsSchema),
     streaming: T.Optional(StreamingSchema),
+    observability: T.Optional(ObservabilitySchema),
   },
   { additionalProperties: false },
 );

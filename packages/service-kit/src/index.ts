@@ -5,6 +5,7 @@ import {
   exitOnStartFailure,
   type Logger,
   onShutdown,
+  type OpsServerOptions,
   type Registry,
   type ShutdownStep,
   startOpsServer,
@@ -24,6 +25,8 @@ export interface StartedService {
   shutdown: ShutdownStep[];
   /** Logged once the service is up. */
   details?: Record<string, unknown>;
+  /** More GET routes on the ops port (see OpsServerOptions.routes). */
+  routes?: OpsServerOptions["routes"];
 }
 
 /**
@@ -54,6 +57,7 @@ export async function runService(
       port: env.OPS_PORT === undefined ? defaultOpsPort : Number(env.OPS_PORT),
       registry,
       readiness: () => service.readiness(),
+      ...(service.routes ? { routes: service.routes } : {}),
     });
     onShutdown(logger, () => [...service.shutdown, ["ops server", () => ops.close()]]);
     logger.info({ opsPort: ops.port, ...service.details }, `${name} started`);

@@ -10,6 +10,7 @@ import { embeddingsRoute } from "./routes/embeddings.js";
 import { messagesRoute } from "./routes/messages.js";
 import { responsesRoute } from "./routes/responses.js";
 import { healthRoutes } from "./routes/health.js";
+import { logsRoutes } from "./routes/logs.js";
 import { modelsRoutes } from "./routes/models.js";
 
 declare module "fastify" {
@@ -32,7 +33,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger,
     // Per-request log lines cost more than the rest of the hot path; usage events record requests.
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "requestId" }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "request_id" }),
     childLoggerFactory: lazyChildLogger,
     bodyLimit: options.config.limits.max_request_bytes,
     requestIdHeader: false,
@@ -116,5 +117,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   messagesRoute(app, options.mesh, generation);
   modelsRoutes(app, options.mesh, controlTimeoutMs);
   healthRoutes(app, options.mesh, options.registry);
+  logsRoutes(app, options.mesh, controlTimeoutMs);
   return app;
 }

@@ -6,6 +6,7 @@ import { type CacheSettings, cacheSettingsFrom, connectCacheRedis, connectPresen
 import type { Logger } from "@switchyard/telemetry";
 import { ConnectorPool } from "./connector-pool.js";
 import { DecisionCache } from "./decision-cache.js";
+import { createLogReader, type LogReader } from "./log-reader.js";
 
 /** Policy decisions and router plans the ingress may reuse (each service says for how long). */
 export interface Decisions {
@@ -28,6 +29,8 @@ export interface MeshClients {
   decisions: Decisions;
   /** The index that lets cache misses skip Redis; absent when the cache or the index is off. */
   cacheIndex?: Pick<PresenceIndex, "size" | "isSynced">;
+  /** The logger's request log; absent in tests that do not need it. */
+  logs?: LogReader;
   /** Problems that make the ingress unready; empty when ready. */
   readiness(): string[];
   close(): Promise<void>;
@@ -62,6 +65,7 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
     usage: publisher,
     publisher,
     decisions,
+    logs: createLogReader(env.SWITCHYARD_LOGGER_URL),
     ...(presence ? { cacheIndex: presence } : {}),
     readiness: () => [
       ...(policy.isReady() ? [] : [`policy unreachable at ${policy.address}`]),
