@@ -6,3 +6,4 @@ export { startOpsServer } from "./ops-server.js";
 export type { OpsServerOptions } from "./ops-server.js";
 export { onShutdown, exitOnStartFailure } from "./lifecycle.js";
 export type { ShutdownStep } from "./lifecycle.js";
+export { BoundedLabel, OTHER_LABEL } from "./bounded-label.js";

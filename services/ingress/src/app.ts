@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { MeshClients } from "./mesh/clients.js";
 import { requestIdFrom } from "./pipeline/request-id.js";
 import { installErrorHandling } from "./plugins/error-handler.js";
+import { observeRequests } from "./observe/index.js";
 import { lazyChildLogger } from "./plugins/lazy-request-logger.js";
 import { chatCompletionsRoute } from "./routes/chat-completions.js";
 import { embeddingsRoute } from "./routes/embeddings.js";
@@ -105,18 +106,19 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   installErrorHandling(app);
+  const mesh = observeRequests(app, options.mesh, options);
   const controlTimeoutMs = options.controlTimeoutMs ?? 2_000;
   const generation = {
     cacheEnabled: options.config.cache.enabled,
     controlTimeoutMs,
     heartbeatMs: options.config.streaming.heartbeat_ms,
   };
-  chatCompletionsRoute(app, options.mesh, generation);
-  embeddingsRoute(app, options.mesh, generation);
-  responsesRoute(app, options.mesh, generation);
-  messagesRoute(app, options.mesh, generation);
-  modelsRoutes(app, options.mesh, controlTimeoutMs);
-  healthRoutes(app, options.mesh, options.registry);
-  logsRoutes(app, options.mesh, controlTimeoutMs);
+  chatCompletionsRoute(app, mesh, generation);
+  embeddingsRoute(app, mesh, generation);
+  responsesRoute(app, mesh, generation);
+  messagesRoute(app, mesh, generation);
+  modelsRoutes(app, mesh, controlTimeoutMs);
+  healthRoutes(app, mesh, options.registry);
+  logsRoutes(app, mesh, controlTimeoutMs);
   return app;
 }

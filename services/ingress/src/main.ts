@@ -1,8 +1,10 @@
 import { isLoopback, loadConfig, readEnv } from "@switchyard/config";
+import { PolicyService, RouterService } from "@switchyard/proto";
 import { createLogger, createRegistry, exitOnStartFailure, onShutdown } from "@switchyard/telemetry";
 import { buildApp } from "./app.js";
 import { connectMesh } from "./mesh/clients.js";
 import { devKeyExposure } from "./mesh/dev-key-check.js";
+import { GrpcClientMetrics, instrumentClient, registerPublisherMetrics } from "./observe/index.js";
 
 const bootLogger = createLogger("ingress");
 try {
@@ -13,6 +15,10 @@ try {
 
   const registry = createRegistry("ingress");
   const mesh = await connectMesh(env, config, logger);
+  const grpcMetrics = new GrpcClientMetrics(registry);
+  mesh.policy = instrumentClient(mesh.policy, PolicyService, grpcMetrics);
+  mesh.router = instrumentClient(mesh.router, RouterService, grpcMetrics);
+  registerPublisherMetrics(registry, mesh.publisher);
   if (!isLoopback(env.SWITCHYARD_HOST)) {
     const exposure = await devKeyExposure(mesh.policy, env.SWITCHYARD_HOST, env.SWITCHYARD_CONFIG, logger);
     if (exposure) throw Object.assign(new Error(exposure), { name: "ConfigError" });
