@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -137,6 +138,30 @@ function sampleValue(text: string, name: string, labels: Record<string, string>)
 async function ingressMetrics(): Promise<string> {
   return (await fetch(t.url("/metrics"))).text();
 }
+
+describe("npm run events", () => {
+  it("prints each usage event as a readable line, filtered", async () => {
+    const tail = spawn(process.execPath, [join(ROOT, "services", "logger", "dist", "events-cli.js"), "--server", t.infra.natsUrl, "--model", "mock-failover"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      let output = "";
+      tail.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      // It says so on stderr once the server has its subscription.
+      await new Promise<void>((resolve, reject) => {
+        tail.stderr.once("data", () => resolve());
+        tail.once("exit", (code) => reject(new Error(`events-cli exited with ${code}`)));
+      });
+      const skipped = await chat("mock-echo", "not this model");
+      const shown = await chat("mock-failover", "tail me");
+      const line = await eventually(async () => output.split("\n").find((l) => l.includes(shown)), "the event's line");
+      assert.match(line, /success +200 +mock-failover → mock\/echo +key=admin team=platform +tokens=\d+\/\d+ .*attempts=mock-flaky:503,mock\/echo:200/);
+      assert.ok(!output.includes(skipped), "other models' events are filtered out");
+    } finally {
+      tail.kill("SIGINT");
+    }
+  });
+});
 
 describe("metrics and log lines", () => {
   it("counts requests, tokens, cost, cache results, failovers and attempts", async () => {
