@@ -8,6 +8,8 @@ import { ensureUsageStream } from "./usage-stream.js";
 export interface UsageRecord extends DecodedUsageEvent {
   /** `switchyard.usage.<outcome>` */
   subject: string;
+  /** The publishing request's W3C trace context, when it was traced. */
+  traceparent?: string;
 }
 
 export interface UsageConsumerOptions {
@@ -65,7 +67,8 @@ export async function consumeUsage(connection: NatsConnection, options: UsageCon
     const readable: JsMsg[] = [];
     for (const message of batch) {
       try {
-        records.push({ ...decodeUsageEvent(message.string()), subject: message.subject });
+        const traceparent = message.headers?.get("traceparent");
+        records.push({ ...decodeUsageEvent(message.string()), subject: message.subject, ...(traceparent ? { traceparent } : {}) });
         readable.push(message);
       } catch (error) {
         logger.error({ err: error, subject: message.subject, seq: message.seq }, "unreadable usage event, discarding");

@@ -25,6 +25,7 @@ const FRAME_PAUSE = tag(6, WIRE_VARINT);
 const FRAME_RESUME = tag(7, WIRE_VARINT);
 const START_METHOD = tag(1, WIRE_LEN);
 const START_REQUEST = tag(2, WIRE_LEN);
+const START_TRACEPARENT = tag(3, WIRE_LEN);
 const END_CODE = tag(1, WIRE_VARINT);
 const END_DETAILS = tag(2, WIRE_LEN);
 
@@ -57,7 +58,9 @@ function planFrame(frame: MuxFrame): FramePlan {
     case "start": {
       textBytes = Buffer.byteLength(kind.value.method);
       const request = kind.value.request.byteLength;
-      innerSize = (textBytes > 0 ? delimitedSize(textBytes) : 0) + (request > 0 ? delimitedSize(request) : 0);
+      // Trace contexts are ASCII: their length is their byte length.
+      const traceparent = kind.value.traceparent.length;
+      innerSize = (textBytes > 0 ? delimitedSize(textBytes) : 0) + (request > 0 ? delimitedSize(request) : 0) + (traceparent > 0 ? delimitedSize(traceparent) : 0);
       size += delimitedSize(innerSize);
       break;
     }
@@ -134,6 +137,11 @@ export function encodeMuxBatch(batch: MuxBatch): Buffer {
           out.byte(START_REQUEST);
           out.varint(kind.value.request.byteLength);
           out.bytes(kind.value.request);
+        }
+        if (kind.value.traceparent.length > 0) {
+          out.byte(START_TRACEPARENT);
+          out.varint(kind.value.traceparent.length);
+          out.text(kind.value.traceparent, kind.value.traceparent.length);
         }
         break;
       case "message":
@@ -229,11 +237,12 @@ class Reader {
 }
 
 function readStart(reader: Reader): MuxStart {
-  const start: MuxStart = { $typeName: "switchyard.v1.MuxStart", method: "", request: new Uint8Array(0) };
+  const start: MuxStart = { $typeName: "switchyard.v1.MuxStart", method: "", request: new Uint8Array(0), traceparent: "" };
   while (!reader.done) {
     const key = reader.varint();
     if (key === START_METHOD) start.method = reader.text();
     else if (key === START_REQUEST) start.request = reader.bytes();
+    else if (key === START_TRACEPARENT) start.traceparent = reader.text();
     else reader.skip(key & 7);
   }
   return start;

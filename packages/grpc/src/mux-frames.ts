@@ -49,10 +49,10 @@ export class FrameOutbox {
   }
 }
 
-export const startFrame = (callId: number, method: string, request: Uint8Array): MuxFrame => ({
+export const startFrame = (callId: number, method: string, request: Uint8Array, traceparent = ""): MuxFrame => ({
   $typeName: "switchyard.v1.MuxFrame",
   callId,
-  kind: { case: "start", value: { $typeName: "switchyard.v1.MuxStart", method, request } },
+  kind: { case: "start", value: { $typeName: "switchyard.v1.MuxStart", method, request, traceparent } },
 });
 
 export const cancelFrame = (callId: number): MuxFrame => ({ $typeName: "switchyard.v1.MuxFrame", callId, kind: { case: "cancel", value: true } });

@@ -1,6 +1,7 @@
 import type { DescMessage, DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
+import { inSpan, SpanKind, tracingEnabled } from "@switchyard/telemetry";
 import { once } from "node:events";
 import type { Http2Server, ServerHttp2Session } from "node:http2";
 import { rmSync } from "node:fs";
@@ -179,6 +180,21 @@ function runnersOf(service: DescService, handlers: Record<string, unknown>): Map
     } else {
       throw new Error(`${path}: ${method.methodKind} calls are not supported`);
     }
+  }
+  return tracingEnabled ? traced(runners) : runners;
+}
+
+/** Each call in a server span, child of the caller's (from `traceparent` metadata, either transport). */
+function traced(runners: Map<string, MethodRunner>): Map<string, MethodRunner> {
+  for (const [path, runner] of runners) {
+    const run = runner.run;
+    runners.set(path, {
+      ...runner,
+      run: (request, context, emit) =>
+        inSpan(path, SpanKind.SERVER, context.metadata.get("traceparent")[0] as string | undefined, { "rpc.system": "grpc", "rpc.method": path }, () =>
+          run(request, context, emit),
+        ),
+    });
   }
   return runners;
 }

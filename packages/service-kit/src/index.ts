@@ -9,6 +9,7 @@ import {
   type Registry,
   type ShutdownStep,
   startOpsServer,
+  startTracing,
 } from "@switchyard/telemetry";
 
 export interface ServiceContext {
@@ -51,6 +52,7 @@ export async function runService(
     logger = createLogger(name, env.LOG_LEVEL);
     const config = loadConfig(env.SWITCHYARD_CONFIG, process.env, { withoutKeys: options.needsKeys !== true });
     const registry = createRegistry(name);
+    const tracing = await startTracing(name);
     const service = await start({ env, config, logger, registry });
     const ops = await startOpsServer({
       host: env.GRPC_HOST,
@@ -59,7 +61,7 @@ export async function runService(
       readiness: () => service.readiness(),
       ...(service.routes ? { routes: service.routes } : {}),
     });
-    onShutdown(logger, () => [...service.shutdown, ["ops server", () => ops.close()]]);
+    onShutdown(logger, () => [...service.shutdown, ["ops server", () => ops.close()], ["tracing", () => tracing?.shutdown()]]);
     logger.info({ opsPort: ops.port, ...service.details }, `${name} started`);
   } catch (error) {
     exitOnStartFailure(logger, error);

@@ -7,3 +7,16 @@ export type { OpsServerOptions } from "./ops-server.js";
 export { onShutdown, exitOnStartFailure } from "./lifecycle.js";
 export type { ShutdownStep } from "./lifecycle.js";
 export { BoundedLabel, OTHER_LABEL } from "./bounded-label.js";
+export {
+  activeTraceparent,
+  contextFrom,
+  inSpan,
+  SpanKind,
+  SpanStatusCode,
+  startSpan,
+  startTracing,
+  traceparentOfSpan,
+  tracingEnabled,
+  withContext,
+} from "./tracing.js";
+export type { Span, Tracing } from "./tracing.js";

@@ -1,7 +1,7 @@
 import { connectBus, consumeUsage, type UsageRecord } from "@switchyard/bus";
 import type { Env, GatewayConfig } from "@switchyard/config";
 import { runService, type StartedService } from "@switchyard/service-kit";
-import { Counter, Gauge, type Logger, type Registry } from "@switchyard/telemetry";
+import { Counter, Gauge, type Logger, type Registry, SpanKind, startSpan, tracingEnabled } from "@switchyard/telemetry";
 import { Redis } from "ioredis";
 
 export interface UsageConsumerSpec {
@@ -44,7 +44,13 @@ export function runUsageConsumer(spec: UsageConsumerSpec): Promise<void> {
       durable: spec.name,
       logger,
       handleBatch: async (records) => {
-        const applied = await handle(records);
+        // One span per traced event, in its request's trace, for the time its batch takes to store.
+        const spans = tracingEnabled
+          ? records.flatMap((r) => (r.traceparent ? [startSpan(`${spec.name} usage event`, SpanKind.CONSUMER, r.traceparent, { "messaging.system": "nats", "messaging.destination.name": r.subject, request_id: r.requestId })!.span] : []))
+          : [];
+        const applied = await handle(records).finally(() => {
+          for (const span of spans) span.end();
+        });
         handled.inc({ result: spec.metric.applied }, applied);
         if (applied < records.length) handled.inc({ result: "duplicate" }, records.length - applied);
       },

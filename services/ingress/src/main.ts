@@ -1,6 +1,6 @@
 import { isLoopback, loadConfig, readEnv } from "@switchyard/config";
 import { PolicyService, RouterService } from "@switchyard/proto";
-import { createLogger, createRegistry, exitOnStartFailure, onShutdown } from "@switchyard/telemetry";
+import { createLogger, createRegistry, exitOnStartFailure, onShutdown, startTracing } from "@switchyard/telemetry";
 import { buildApp } from "./app.js";
 import { connectMesh } from "./mesh/clients.js";
 import { devKeyExposure } from "./mesh/dev-key-check.js";
@@ -14,6 +14,7 @@ try {
   const config = loadConfig(env.SWITCHYARD_CONFIG, process.env, { withoutKeys: true });
 
   const registry = createRegistry("ingress");
+  const tracing = await startTracing("ingress");
   const mesh = await connectMesh(env, config, logger);
   const grpcMetrics = new GrpcClientMetrics(registry);
   mesh.policy = instrumentClient(mesh.policy, PolicyService, grpcMetrics);
@@ -31,6 +32,7 @@ try {
     // Stop taking requests, let in-flight ones (streams included) finish, then flush usage events.
     ["http server", () => app.close()],
     ["mesh clients", () => mesh.close()],
+    ["tracing", () => tracing?.shutdown()],
   ]);
 } catch (error) {
   exitOnStartFailure(bootLogger, error);
