@@ -12,6 +12,7 @@ const FRAMES: MuxFrame[] = [
   startFrame(1, "/switchyard.v1.ConnectorService/Generate", bytes(300)),
   startFrame(0xffff_fff0, "", new Uint8Array(0)),
   startFrame(0, "/p/é", bytes(70_000)),
+  startFrame(7, "/switchyard.v1.PolicyService/Authorize", bytes(40), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
   messageFrame(2, bytes(1)),
   messageFrame(127, new Uint8Array(0)),
   messageFrame(128, bytes(16_384)),
