@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { LogFilter, LogRow, LogStore } from "./store/index.js";
+import { GROUP_COLUMNS, type GroupBy, type LogFilter, type LogRow, type LogStore, type StatsFilter } from "./store/index.js";
 
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 500;
@@ -43,6 +43,38 @@ export function filterOf(params: URLSearchParams): LogFilter {
   return filter;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Most buckets one stats answer may have. */
+export const MAX_BUCKETS = 1_000;
+
+/**
+ * The totals a stats query string asks for: the list's filters, `from`/`to` (default: the last
+ * day), `bucket` in seconds (default: about a hundred buckets over the range) and `group_by`.
+ */
+export function statsFilterOf(params: URLSearchParams, nowMs = Date.now()): StatsFilter {
+  const rest = new URLSearchParams();
+  let bucketS: number | undefined;
+  let groupBy: GroupBy | undefined;
+  for (const [name, value] of params) {
+    if (name === "bucket") {
+      bucketS = Number(value);
+      if (!Number.isInteger(bucketS) || bucketS < 1) throw new QueryError("Invalid value for 'bucket': a whole number of seconds.", "bucket");
+    } else if (name === "group_by") {
+      if (!(value in GROUP_COLUMNS)) throw new QueryError(`Invalid value for 'group_by': one of ${Object.keys(GROUP_COLUMNS).join(", ")}.`, "group_by");
+      groupBy = value as GroupBy;
+    } else if (name === "cursor" || name === "limit") {
+      throw new QueryError(`Unknown query parameter '${name}'.`, name);
+    } else rest.append(name, value);
+  }
+  const { cursor: _cursor, limit: _limit, ...filter } = filterOf(rest);
+  const to = filter.to ?? nowMs;
+  const from = filter.from ?? to - DAY_MS;
+  if (from >= to) throw new QueryError("Invalid value for 'from': it must be before 'to'.", "from");
+  const bucketMs = bucketS !== undefined ? bucketS * 1000 : Math.max(60_000, Math.ceil((to - from) / 100 / 60_000) * 60_000);
+  if ((to - from) / bucketMs > MAX_BUCKETS) throw new QueryError(`Invalid value for 'bucket': at most ${MAX_BUCKETS} buckets per answer.`, "bucket");
+  return { ...filter, from, to, bucketMs, ...(groupBy ? { groupBy } : {}) };
+}
+
 /** A row as the API shows it: ISO time, and the usage event only on the single-request view. */
 export function entryOf(row: LogRow, withEvent: boolean): Record<string, unknown> {
   const { event, time_ms, ...fields } = row;
@@ -72,6 +104,26 @@ export function logQueryRoute(store: LogStore) {
         send(503, { error: { message: "The request log is unavailable; try again shortly.", type: "api_error", param: null, code: "service_unavailable" } });
       }
     };
+    if (url.pathname === "/logs/stats") {
+      Promise.resolve()
+        .then(() => {
+          const filter = statsFilterOf(url.searchParams);
+          return store.stats(filter).then((rows) => ({ filter, rows }));
+        })
+        .then(
+          ({ filter, rows }) =>
+            send(200, {
+              object: "stats",
+              from: new Date(filter.from).toISOString(),
+              to: new Date(filter.to).toISOString(),
+              bucket_s: filter.bucketMs / 1000,
+              group_by: filter.groupBy ?? null,
+              data: rows.map(({ bucket, ...totals }) => ({ time: new Date(bucket).toISOString(), ...totals })),
+            }),
+          fail,
+        );
+      return true;
+    }
     if (url.pathname === "/logs") {
       Promise.resolve()
         .then(() => store.query(filterOf(url.searchParams)))

@@ -10,6 +10,8 @@ export interface LogAnswer {
 export interface LogReader {
   list(query: URLSearchParams): Promise<LogAnswer>;
   get(requestId: string): Promise<LogAnswer>;
+  /** Totals per time bucket and group (`/logs/stats`). */
+  stats(query: URLSearchParams): Promise<LogAnswer>;
 }
 
 export function createLogReader(baseUrl: string, timeoutMs = 5_000): LogReader {
@@ -24,5 +26,6 @@ export function createLogReader(baseUrl: string, timeoutMs = 5_000): LogReader {
   return {
     list: (query) => read(`/logs?${query}`),
     get: (requestId) => read(`/logs/${encodeURIComponent(requestId)}`),
+    stats: (query) => read(`/logs/stats?${query}`),
   };
 }

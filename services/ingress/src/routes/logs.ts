@@ -4,7 +4,7 @@ import { callerOf, requireAdmin } from "../admin/caller.js";
 import type { MeshClients } from "../mesh/clients.js";
 import type { LogReader } from "../mesh/log-reader.js";
 
-const FILTERS = ["key", "team", "model", "deployment", "outcome", "from", "to", "cursor", "limit"] as const;
+const FILTERS = ["key", "team", "model", "deployment", "outcome", "from", "to", "cursor", "limit", "bucket", "group_by"] as const;
 
 // The logger refuses unknown parameters and bad values with a 400 naming them; this only keeps each one a single short string.
 const querySchema = {
@@ -17,7 +17,8 @@ type Query = Partial<Record<(typeof FILTERS)[number], string>>;
 
 /**
  * The request log. `/admin/logs` (admin keys) sees every request; `/v1/logs` shows a key only its
- * own requests (the `key` filter is the caller's name, whatever the query says).
+ * own requests (the `key` filter is the caller's name, whatever the query says). `…/logs/stats`
+ * sums them per time bucket and group, for the dashboard.
  */
 export function logsRoutes(app: FastifyInstance, mesh: Pick<MeshClients, "policy" | "logs">, controlTimeoutMs: number): void {
   const reader = (): LogReader => {
@@ -34,6 +35,16 @@ export function logsRoutes(app: FastifyInstance, mesh: Pick<MeshClients, "policy
   app.get<{ Querystring: Query }>("/admin/logs", { schema: { querystring: querySchema } }, async (request, reply) => {
     await requireAdmin(mesh, request, controlTimeoutMs);
     return pass(reply, await reader().list(paramsOf(request.url)));
+  });
+
+  app.get<{ Querystring: Query }>("/admin/logs/stats", { schema: { querystring: querySchema } }, async (request, reply) => {
+    await requireAdmin(mesh, request, controlTimeoutMs);
+    return pass(reply, await reader().stats(paramsOf(request.url)));
+  });
+
+  app.get<{ Querystring: Query }>("/v1/logs/stats", { schema: { querystring: querySchema } }, async (request, reply) => {
+    const caller = await callerOf(mesh, request, controlTimeoutMs);
+    return pass(reply, await reader().stats(paramsOf(request.url, caller.keyName)));
   });
 
   app.get<{ Params: { id: string } }>("/admin/logs/:id", { schema: { params: idSchema } }, async (request, reply) => {

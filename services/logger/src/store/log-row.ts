@@ -182,12 +182,82 @@ export function pageOf(rows: LogRow[], limit: number): LogPage {
   return { rows: page, nextCursor: encodeCursor(page[page.length - 1]!) };
 }
 
+/** Columns `stats` may group by, by the name the API uses. */
+export const GROUP_COLUMNS = { key: "key_name", team: "team", model: "model", deployment: "deployment_id", outcome: "outcome" } as const;
+export type GroupBy = keyof typeof GROUP_COLUMNS;
+
+/** Totals per time bucket (and group), for the dashboard's charts. */
+export interface StatsFilter extends Omit<LogFilter, "cursor" | "limit"> {
+  from: number;
+  to: number;
+  bucketMs: number;
+  groupBy?: GroupBy;
+}
+
+export interface StatsRow {
+  /** Start of the bucket, epoch milliseconds. */
+  bucket: number;
+  /** The group's value; empty when not grouped. */
+  group: string;
+  requests: number;
+  failed: number;
+  rejected: number;
+  cost_usd: number;
+  input_tokens: number;
+  output_tokens: number;
+  latency_ms_avg: number;
+  latency_ms_max: number;
+  cache_hits: number;
+  cache_misses: number;
+}
+
+/** The totals query, grouped by bucket (and a column from GROUP_COLUMNS, never client text). */
+export function statsSql(filter: StatsFilter, placeholder: (n: number) => string): { sql: string; values: (string | number)[] } {
+  const where = whereOf({ ...filter, limit: 0 }, placeholder);
+  // A number, never text: written into the SQL so that both dialects divide integers.
+  const width = Math.trunc(filter.bucketMs);
+  if (!Number.isSafeInteger(width) || width < 1) throw new RangeError(`bucket width ${filter.bucketMs} is not a positive integer`);
+  const bucket = `(time_ms / ${width}) * ${width}`;
+  const group = filter.groupBy ? GROUP_COLUMNS[filter.groupBy] : "''";
+  return {
+    sql: `SELECT ${bucket} AS bucket, ${group} AS grp, COUNT(*) AS requests,
+      SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) AS failed,
+      SUM(CASE WHEN outcome = 'rejected' THEN 1 ELSE 0 END) AS rejected,
+      SUM(cost_usd) AS cost_usd, SUM(prompt_tokens) AS input_tokens, SUM(completion_tokens) AS output_tokens,
+      AVG(latency_ms) AS latency_ms_avg, MAX(latency_ms) AS latency_ms_max,
+      SUM(CASE WHEN cache IN ('hit', 'semantic-hit') THEN 1 ELSE 0 END) AS cache_hits,
+      SUM(CASE WHEN cache IN ('miss', 'refresh') THEN 1 ELSE 0 END) AS cache_misses
+      FROM request_log ${where.sql} GROUP BY 1, 2 ORDER BY 1, 2`,
+    values: where.values,
+  };
+}
+
+/** A totals row as numbers (PostgreSQL returns sums of BIGINT and NUMERIC as strings). */
+export function statsRowOf(row: Record<string, unknown>): StatsRow {
+  const n = (key: string) => Number(row[key] ?? 0);
+  return {
+    bucket: n("bucket"),
+    group: String(row.grp ?? ""),
+    requests: n("requests"),
+    failed: n("failed"),
+    rejected: n("rejected"),
+    cost_usd: n("cost_usd"),
+    input_tokens: n("input_tokens"),
+    output_tokens: n("output_tokens"),
+    latency_ms_avg: n("latency_ms_avg"),
+    latency_ms_max: n("latency_ms_max"),
+    cache_hits: n("cache_hits"),
+    cache_misses: n("cache_misses"),
+  };
+}
+
 export interface LogStore {
   readonly kind: "sqlite" | "postgres";
   /** Stores rows whose request id is not logged yet; resolves to how many were new. */
   insert(rows: readonly LogRow[]): Promise<number>;
   query(filter: LogFilter): Promise<LogPage>;
   get(requestId: string): Promise<LogRow | undefined>;
+  stats(filter: StatsFilter): Promise<StatsRow[]>;
   /** Deletes rows older than `maxAgeMs` and, beyond `maxRows`, the oldest; resolves to how many went. */
   prune(maxAgeMs: number, maxRows: number, nowMs?: number): Promise<number>;
   /** Problems that make the store unusable; empty when it answers. */

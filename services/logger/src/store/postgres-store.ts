@@ -1,5 +1,17 @@
 import pg from "pg";
-import { LOG_COLUMNS, type LogFilter, type LogPage, type LogRow, type LogStore, pageOf, whereOf } from "./log-row.js";
+import {
+  LOG_COLUMNS,
+  type LogFilter,
+  type LogPage,
+  type LogRow,
+  type LogStore,
+  pageOf,
+  type StatsFilter,
+  type StatsRow,
+  statsRowOf,
+  statsSql,
+  whereOf,
+} from "./log-row.js";
 import { createTableSql, PRUNE_AGE_SQL, PRUNE_SIZE_SQL, SELECT_COLUMNS } from "./schema-sql.js";
 
 type PgRow = Omit<LogRow, "time_ms"> & { time_ms: string | number };
@@ -58,6 +70,13 @@ export class PostgresLogStore implements LogStore {
     await this.ready;
     const result = await this.pool.query<PgRow>(`SELECT ${SELECT_COLUMNS} FROM request_log WHERE request_id = $1`, [requestId]);
     return result.rows[0] && fromPg(result.rows[0]);
+  }
+
+  async stats(filter: StatsFilter): Promise<StatsRow[]> {
+    await this.ready;
+    const query = statsSql(filter, (n) => `$${n}`);
+    const result = await this.pool.query(query.sql, query.values);
+    return result.rows.map(statsRowOf);
   }
 
   async prune(maxAgeMs: number, maxRows: number, nowMs = Date.now()): Promise<number> {

@@ -1,7 +1,19 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { LOG_COLUMNS, type LogFilter, type LogPage, type LogRow, type LogStore, pageOf, whereOf } from "./log-row.js";
+import {
+  LOG_COLUMNS,
+  type LogFilter,
+  type LogPage,
+  type LogRow,
+  type LogStore,
+  pageOf,
+  type StatsFilter,
+  type StatsRow,
+  statsRowOf,
+  statsSql,
+  whereOf,
+} from "./log-row.js";
 import { createTableSql, PRUNE_AGE_SQL, PRUNE_SIZE_SQL, SELECT_COLUMNS } from "./schema-sql.js";
 
 type SqliteRow = Omit<LogRow, "stream"> & { stream: number };
@@ -48,6 +60,11 @@ export class SqliteLogStore implements LogStore {
   async get(requestId: string): Promise<LogRow | undefined> {
     const row = this.db.prepare(`SELECT ${SELECT_COLUMNS} FROM request_log WHERE request_id = ?`).get(requestId) as SqliteRow | undefined;
     return row && fromSqlite(row);
+  }
+
+  async stats(filter: StatsFilter): Promise<StatsRow[]> {
+    const query = statsSql(filter, () => "?");
+    return (this.db.prepare(query.sql).all(...query.values) as Record<string, unknown>[]).map(statsRowOf);
   }
 
   async prune(maxAgeMs: number, maxRows: number, nowMs = Date.now()): Promise<number> {

@@ -76,6 +76,25 @@ function suite(name: string, open: () => Promise<LogStore>, close: () => Promise
       assert.deepEqual((await store.query({ limit: 10, key: "x' OR '1'='1" })).rows, [], "filters are values, not SQL");
     });
 
+    it("sums requests, failures, spend, tokens, latency and cache results per time bucket and group", async () => {
+      const all = await store.stats({ from: T0, to: T0 + 10_000, bucketMs: 5_000 });
+      assert.deepEqual(
+        all.map((r) => [r.bucket, r.group, r.requests, r.failed]),
+        [
+          [T0, "", 4, 1],
+          [T0 + 5_000, "", 2, 0],
+        ],
+        "a, b, c, d in the first five seconds; e and f in the next",
+      );
+      assert.equal(all[0]!.cost_usd, 1);
+      assert.equal(all[0]!.input_tokens, 12);
+      assert.equal(all[0]!.latency_ms_avg, 12.5);
+      const byKey = await store.stats({ from: T0, to: T0 + 10_000, bucketMs: 60_000, groupBy: "key" });
+      assert.deepEqual(byKey.map((r) => [r.group, r.requests]), [["app", 5], ["other", 1]]);
+      const byDeployment = await store.stats({ from: T0, to: T0 + 10_000, bucketMs: 60_000, groupBy: "deployment", outcome: "success" });
+      assert.deepEqual(byDeployment.map((r) => [r.group, r.requests]), [["gpt4o", 1], ["mock/echo", 4]]);
+    });
+
     it("deletes rows past the age limit, then the oldest beyond the row limit", async () => {
       const now = T0 + 10_000;
       assert.equal(await store.prune(7_500, 1_000, now), 2, "a and b are older than 7.5 s");
