@@ -1,11 +1,15 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { headers as natsHeaders } from "@nats-io/transport-node";
 import { startPrivatePostgres, type PrivatePostgres } from "@switchyard/logger/testing";
+import { chromium } from "playwright-core";
 import { ADMIN_KEY, eventually, ROOT, loggedRequest, NARROW_KEY, postJson, startTestMesh, type TestMesh, userMessage } from "./harness.js";
+
+/** Kept for people to look at (git-ignored): the dashboard's screenshot. */
+const ARTIFACTS = join(ROOT, "test", "artifacts");
 
 // This mesh keeps its request log in PostgreSQL; every other end-to-end test uses the SQLite default.
 let postgres: PrivatePostgres;
@@ -237,6 +241,51 @@ describe("metrics and log lines", () => {
     const scrape = readFileSync(join(ROOT, "deploy", "observability", "prometheus.yml"), "utf8");
     for (const service of ["ingress:8080", "policy:9001", "cache:9002", "router:9003", "budget:9004", "logger:9005", "connector-mock"]) {
       assert.ok(scrape.includes(service), `prometheus.yml scrapes ${service}`);
+    }
+  });
+});
+
+describe("the dashboard at /ui", () => {
+  it("signs in with an admin key and shows a request made a moment before, with its attempts", async () => {
+    const id = await chat("mock-failover", "show me on the dashboard");
+    const narrowId = await chat("mock-echo", "narrow's request", NARROW_KEY);
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1600 } });
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      await page.goto(t.url("/ui"));
+      await page.fill("#api-key", ADMIN_KEY);
+      await page.click("#sign-in button[type=submit]");
+      await page.waitForSelector("#who:not([hidden])");
+      assert.match((await page.textContent("#who")) ?? "", /admin .* admin/);
+
+      // The stream polls the log; the request shows up once the logger has stored it.
+      const row = page.locator(`#stream tbody tr[data-request-id="${id}"]`);
+      await row.waitFor({ timeout: 30_000 });
+      assert.match((await row.textContent()) ?? "", /mock-failover/);
+      await row.click();
+      await page.locator("#request-id", { hasText: id }).waitFor();
+      assert.match((await page.textContent("#request-facts")) ?? "", /answered bymock\/echo/);
+      assert.ok(Number(await page.textContent("#tile-requests")) > 0, "the totals count requests");
+      for (const canvas of ["chart-spend", "chart-outcomes", "chart-deployments", "chart-cache", "chart-attempts"]) {
+        assert.ok(await page.evaluate((id) => Boolean((globalThis as unknown as { Chart: { getChart(id: string): unknown } }).Chart.getChart(id)), canvas), `${canvas} is drawn`);
+      }
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true });
+
+      // A user key sees its own requests only.
+      await page.click("#sign-out");
+      await page.fill("#api-key", NARROW_KEY);
+      await page.click("#sign-in button[type=submit]");
+      await page.locator(`#stream tbody tr[data-request-id="${narrowId}"]`).waitFor({ timeout: 30_000 });
+      assert.equal(await page.locator(`#stream tbody tr[data-request-id="${id}"]`).count(), 0, "another key's request is not shown");
+      assert.deepEqual(errors, [], "no script errors");
+    } finally {
+      await browser.close();
     }
   });
 });

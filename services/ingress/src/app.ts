@@ -12,6 +12,7 @@ import { messagesRoute } from "./routes/messages.js";
 import { responsesRoute } from "./routes/responses.js";
 import { healthRoutes } from "./routes/health.js";
 import { logsRoutes } from "./routes/logs.js";
+import { uiRoutes } from "./routes/ui.js";
 import { modelsRoutes } from "./routes/models.js";
 
 declare module "fastify" {
@@ -120,5 +121,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   modelsRoutes(app, mesh, controlTimeoutMs);
   healthRoutes(app, mesh, options.registry);
   logsRoutes(app, mesh, controlTimeoutMs);
+  uiRoutes(app, mesh, controlTimeoutMs);
   return app;
 }
