@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { eventually, postJson, startTestMesh, type TestMesh, userMessage } from "./harness.js";
+import { type FakeOpenAI, startFakeOpenAI } from "@switchyard/connector/testing";
+import { ADMIN_KEY, eventually, postJson, startTestMesh, type TestMesh, userMessage } from "./harness.js";
 
 interface ReceivedSpan {
   service: string;
@@ -54,26 +58,44 @@ async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; se
 }
 
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let upstream: FakeOpenAI;
 let t: TestMesh;
 before(async () => {
   receiver = await startReceiver();
+  // An OpenAI-compatible upstream, so that the connector makes a real HTTP request.
+  upstream = await startFakeOpenAI();
+  const config = join(mkdtempSync(join(tmpdir(), "switchyard-tracing-test-")), "switchyard.yaml");
+  writeFileSync(
+    config,
+    `
+providers:
+  up: { kind: openai, api_base: "${upstream.url}/v1", api_key: "sk-upstream-0000" }
+models:
+  gpt-fake:
+    deployments: [{ provider: up, model: gpt-4o-mini, price: { input: 0.15, output: 0.6 } }]
+keys:
+  - { name: admin, key: ${ADMIN_KEY}, role: admin, team: platform }
+`,
+  );
   t = await startTestMesh({
-    connectors: [{ provider: "mock" }],
+    configPath: config,
+    connectors: [{ provider: "up" }],
     // Spans leave in batches; a short delay keeps the test quick.
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: "100" },
   });
 });
 after(async () => {
   await t?.stop();
+  await upstream?.close();
   receiver?.server.close();
 });
 
 describe("tracing", () => {
-  it("follows one request through ingress, policy, router, connector, budget and logger in one trace", async () => {
+  it("follows one request through ingress, policy, router, connector and its upstream call, budget and logger in one trace", async () => {
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     const response = await postJson(
       t.url("/v1/chat/completions"),
-      { model: "mock-echo", messages: userMessage("trace me") },
+      { model: "gpt-fake", messages: userMessage("trace me") },
       { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, "x-switchyard-cache": "bypass" },
     );
     assert.equal(response.status, 200);
@@ -96,5 +118,11 @@ describe("tracing", () => {
     const generate = trace.find((s) => s.service === "switchyard-connector" && s.name === "/switchyard.v1.ConnectorService/Generate");
     assert.equal(generate?.parentSpanId, root.spanId, "the connector's call is the request's child, through the multiplexed stream");
     assert.ok(trace.some((s) => s.service === "switchyard-policy" && s.parentSpanId === root.spanId));
+    const upstreamCall = await eventually(
+      async () => receiver.spans.find((s) => s.traceId === traceId && s.service === "switchyard-connector" && s.parentSpanId === generate?.spanId),
+      "the connector's upstream HTTP span",
+    );
+    assert.equal(upstreamCall.attributes["http.request.method"], "POST");
+    assert.match(String(upstreamCall.attributes["url.full"]), /\/v1\/chat\/completions$/);
   });
 });
