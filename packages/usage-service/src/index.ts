@@ -29,7 +29,8 @@ export interface UsageStore extends Pick<StartedService, "routes" | "details"> {
 
 /**
  * The life of a usage-event service (budget, logger): a durable consumer over every usage event,
- * a Redis client, a counter, readiness (Redis ready, NATS open) and an orderly shutdown.
+ * a Redis client or the service's own store, a counter and the consumer's lag, readiness (store
+ * ready, NATS open) and an orderly shutdown.
  */
 export function runUsageConsumer(spec: UsageConsumerSpec): Promise<void> {
   return runService(spec.name, spec.defaultOpsPort, async ({ env, config, logger, registry }) => {
