@@ -197,6 +197,9 @@ describe("metrics and log lines", () => {
     positive("switchyard_grpc_client_duration_seconds_count", { method: "/switchyard.v1.PolicyService/Authorize", code: "0" });
     assert.notEqual(sampleValue(text, "switchyard_usage_events_pending", {}), undefined);
 
+    const policy = t.mesh.processes.find((p) => p.name === "policy")!;
+    const policyText = await (await fetch(`${policy.opsUrl}/metrics`)).text();
+    assert.ok((sampleValue(policyText, "switchyard_grpc_server_duration_seconds_count", { method: "/switchyard.v1.PolicyService/Authorize", code: "0" }) ?? 0) > 0);
     const logger = t.mesh.processes.find((p) => p.name === "logger")!;
     const loggerText = await (await fetch(`${logger.opsUrl}/metrics`)).text();
     assert.notEqual(sampleValue(loggerText, "switchyard_usage_consumer_pending_events", { durable: "logger" }), undefined);

@@ -1,7 +1,7 @@
 import type { DescMessage, DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
-import { inSpan, SpanKind, tracingEnabled } from "@switchyard/telemetry";
+import { grpcServerMetrics, inSpan, SpanKind, tracingEnabled } from "@switchyard/telemetry";
 import { once } from "node:events";
 import type { Http2Server, ServerHttp2Session } from "node:http2";
 import { rmSync } from "node:fs";
@@ -181,7 +181,30 @@ function runnersOf(service: DescService, handlers: Record<string, unknown>): Map
       throw new Error(`${path}: ${method.methodKind} calls are not supported`);
     }
   }
-  return tracingEnabled ? traced(runners) : runners;
+  return timed(tracingEnabled ? traced(runners) : runners);
+}
+
+/** Each call timed into the process's `switchyard_grpc_server_duration_seconds`, when it has a registry. */
+function timed(runners: Map<string, MethodRunner>): Map<string, MethodRunner> {
+  const metrics = grpcServerMetrics();
+  if (!metrics) return runners;
+  for (const [path, runner] of runners) {
+    const run = runner.run;
+    runners.set(path, {
+      ...runner,
+      run: async (request, context, emit) => {
+        const started = performance.now();
+        try {
+          await run(request, context, emit);
+          metrics.observe(path, grpc.status.OK, (performance.now() - started) / 1000);
+        } catch (error) {
+          metrics.observe(path, toServiceError(error).code ?? grpc.status.UNKNOWN, (performance.now() - started) / 1000);
+          throw error;
+        }
+      },
+    });
+  }
+  return runners;
 }
 
 /** Each call in a server span, child of the caller's (from `traceparent` metadata, either transport). */

@@ -20,3 +20,5 @@ export {
   withContext,
 } from "./tracing.js";
 export type { Span, Tracing } from "./tracing.js";
+export { grpcServerMetrics } from "./grpc-server-metrics.js";
+export type { GrpcServerMetrics } from "./grpc-server-metrics.js";
