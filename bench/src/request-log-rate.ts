@@ -56,13 +56,30 @@ try {
     await manager.consumers.delete("SWITCHYARD_USAGE", "logger").catch(() => {});
     const opsPort = await freePort("127.0.0.1");
     const logger = spawn(process.execPath, [join(REPO_ROOT, "services", "logger", "dist", "main.js")], {
-      env: { ...process.env, NATS_URL: nats.url, SWITCHYARD_LOG_DB: url, OPS_PORT: String(opsPort), LOG_LEVEL: "warn", SWITCHYARD_CONFIG: join(REPO_ROOT, "config", "switchyard.yaml") },
+      env: {
+        ...process.env,
+        NATS_URL: nats.url,
+        SWITCHYARD_LOG_DB: url,
+        OPS_PORT: String(opsPort),
+        LOG_LEVEL: "warn",
+        SWITCHYARD_CONFIG: join(REPO_ROOT, "config", "switchyard.yaml"),
+      },
       stdio: ["ignore", "inherit", "inherit"],
     });
     try {
-      const metrics = () => fetch(`http://127.0.0.1:${opsPort}/metrics`).then((r) => r.text(), () => "");
+      const metrics = () =>
+        fetch(`http://127.0.0.1:${opsPort}/metrics`).then(
+          (r) => r.text(),
+          () => "",
+        );
       const logged = async () => Number(/switchyard_logger_events_total\{result="logged"[^}]*\} (\d+)/.exec(await metrics())?.[1] ?? 0);
-      while (!(await fetch(`http://127.0.0.1:${opsPort}/readyz`).then((r) => r.ok, () => false))) await new Promise((r) => setTimeout(r, 20));
+      while (
+        !(await fetch(`http://127.0.0.1:${opsPort}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        ))
+      )
+        await new Promise((r) => setTimeout(r, 20));
       const from = performance.now();
       let stored = 0;
       let last = { count: -1, at: performance.now() };
@@ -72,7 +89,9 @@ try {
         if (stored !== last.count) last = { count: stored, at: performance.now() };
       }
       const seconds = (last.at - from) / 1000;
-      log(`${name}: ${stored} of ${events} stored in ${seconds.toFixed(2)} s: ${Math.round(stored / seconds)} events/s, ${events - stored} lost`);
+      log(
+        `${name}: ${stored} of ${events} stored in ${seconds.toFixed(2)} s: ${Math.round(stored / seconds)} events/s, ${events - stored} lost`,
+      );
     } finally {
       logger.kill("SIGTERM");
       await new Promise((r) => logger.once("exit", r));

@@ -28,14 +28,23 @@ const get = (path: string, key = ADMIN_KEY) => fetch(t.url(path), { headers: { a
 const json = async (path: string, key = ADMIN_KEY): Promise<any> => (await get(path, key)).json();
 
 async function chat(model: string, text: string, key = ADMIN_KEY): Promise<string> {
-  const response = await postJson(t.url("/v1/chat/completions"), { model, messages: userMessage(text) }, { authorization: `Bearer ${key}`, "x-switchyard-cache": "bypass" });
+  const response = await postJson(
+    t.url("/v1/chat/completions"),
+    { model, messages: userMessage(text) },
+    { authorization: `Bearer ${key}`, "x-switchyard-cache": "bypass" },
+  );
   await response.text();
   return response.headers.get("x-request-id")!;
 }
 
 describe("the request log", () => {
   it("logs every request, shown to admin keys by id and in filtered, paged lists", async () => {
-    const ids = [await chat("mock-echo", "one"), await chat("mock-echo", "two"), await chat("mock-failover", "three"), await chat("mock-echo", "four", NARROW_KEY)];
+    const ids = [
+      await chat("mock-echo", "one"),
+      await chat("mock-echo", "two"),
+      await chat("mock-failover", "three"),
+      await chat("mock-echo", "four", NARROW_KEY),
+    ];
     for (const id of ids) await eventually(() => loggedRequest(t, id), `the log entry of ${id}`);
 
     const failover = (await loggedRequest(t, ids[2]!))!;
@@ -45,18 +54,33 @@ describe("the request log", () => {
     assert.equal(failover.entry.team, "platform");
     assert.equal(failover.entry.outcome, "success");
     assert.equal(failover.entry.attempts, 2);
-    assert.deepEqual(failover.event.attempts.map((a) => [a.deploymentId, a.status]), [["mock-flaky", 503], ["mock/echo", 200]], "the detail view has every attempt");
+    assert.deepEqual(
+      failover.event.attempts.map((a) => [a.deploymentId, a.status]),
+      [
+        ["mock-flaky", 503],
+        ["mock/echo", 200],
+      ],
+      "the detail view has every attempt",
+    );
 
     const byModel = await json("/admin/logs?model=mock-failover");
-    assert.deepEqual(byModel.data.map((e: { request_id: string }) => e.request_id), [ids[2]]);
+    assert.deepEqual(
+      byModel.data.map((e: { request_id: string }) => e.request_id),
+      [ids[2]],
+    );
     const narrow = await json("/admin/logs?key=narrow");
-    assert.deepEqual(narrow.data.map((e: { request_id: string }) => e.request_id), [ids[3]]);
+    assert.deepEqual(
+      narrow.data.map((e: { request_id: string }) => e.request_id),
+      [ids[3]],
+    );
 
     // Pages of one, newest first, until the cursor runs out.
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const response = await get(`/admin/logs?limit=1&deployment=mock%2Fecho&from=${Date.now() - 60_000}${cursor ? `&cursor=${cursor}` : ""}`);
+      const response = await get(
+        `/admin/logs?limit=1&deployment=mock%2Fecho&from=${Date.now() - 60_000}${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       const page = (await response.json()) as { data: { request_id: string }[]; next_cursor: string | null; has_more: boolean };
       seen.push(...page.data.map((e) => e.request_id));
       assert.equal(page.has_more, page.next_cursor !== null);
@@ -72,7 +96,11 @@ describe("the request log", () => {
     const again = natsHeaders();
     again.set("Nats-Msg-Id", `${id}-again`);
     const { jetstream } = await import("@nats-io/jetstream");
-    await jetstream(t.nats).publish("switchyard.usage.success", JSON.stringify({ ...(await loggedRequest(t, id))!.entry.usage_event as object }), { headers: again });
+    await jetstream(t.nats).publish(
+      "switchyard.usage.success",
+      JSON.stringify({ ...((await loggedRequest(t, id))!.entry.usage_event as object) }),
+      { headers: again },
+    );
     const marker = await chat("mock-echo", "after the duplicate");
     await eventually(() => loggedRequest(t, marker), "a later request's entry");
     const rows = await json(`/admin/logs?from=${Number(event.time!.seconds) * 1000 - 1000}`);
@@ -87,7 +115,10 @@ describe("the request log", () => {
 
     const own = await json("/v1/logs?key=admin", NARROW_KEY);
     assert.ok(own.data.length >= 1);
-    assert.ok(own.data.every((e: { key_name: string }) => e.key_name === "narrow"), "the key filter is always the caller's own");
+    assert.ok(
+      own.data.every((e: { key_name: string }) => e.key_name === "narrow"),
+      "the key filter is always the caller's own",
+    );
     assert.equal((await get(`/v1/logs/${mine}`, NARROW_KEY)).status, 200);
     const hidden = await get(`/v1/logs/${theirs}`, NARROW_KEY);
     assert.equal(hidden.status, 404, "another key's request is not found");
@@ -145,9 +176,13 @@ async function ingressMetrics(): Promise<string> {
 
 describe("npm run events", () => {
   it("prints each usage event as a readable line, filtered", async () => {
-    const tail = spawn(process.execPath, [join(ROOT, "services", "logger", "dist", "events-cli.js"), "--server", t.infra.natsUrl, "--model", "mock-failover"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const tail = spawn(
+      process.execPath,
+      [join(ROOT, "services", "logger", "dist", "events-cli.js"), "--server", t.infra.natsUrl, "--model", "mock-failover"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     try {
       let output = "";
       tail.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -159,7 +194,10 @@ describe("npm run events", () => {
       const skipped = await chat("mock-echo", "not this model");
       const shown = await chat("mock-failover", "tail me");
       const line = await eventually(async () => output.split("\n").find((l) => l.includes(shown)), "the event's line");
-      assert.match(line, /success +200 +mock-failover → mock\/echo +key=admin team=platform +tokens=\d+\/\d+ .*attempts=mock-flaky:503,mock\/echo:200/);
+      assert.match(
+        line,
+        /success +200 +mock-failover → mock\/echo +key=admin team=platform +tokens=\d+\/\d+ .*attempts=mock-flaky:503,mock\/echo:200/,
+      );
       assert.ok(!output.includes(skipped), "other models' events are filtered out");
     } finally {
       tail.kill("SIGINT");
@@ -175,9 +213,17 @@ describe("metrics and log lines", () => {
     await hit.text();
     assert.equal(hit.headers.get("x-switchyard-cache"), "hit");
     await chat("mock-failover", "fail over");
-    const streamed = await postJson(t.url("/v1/chat/completions"), { model: "mock-echo", stream: true, messages: userMessage("stream these words") });
+    const streamed = await postJson(t.url("/v1/chat/completions"), {
+      model: "mock-echo",
+      stream: true,
+      messages: userMessage("stream these words"),
+    });
     await streamed.text();
-    const refused = await postJson(t.url("/v1/chat/completions"), { model: "mock-echo", messages: userMessage("x") }, { authorization: "Bearer sk-nobody-9999" });
+    const refused = await postJson(
+      t.url("/v1/chat/completions"),
+      { model: "mock-echo", messages: userMessage("x") },
+      { authorization: "Bearer sk-nobody-9999" },
+    );
     await refused.text();
 
     const text = await eventually(async () => {
@@ -186,7 +232,12 @@ describe("metrics and log lines", () => {
     }, "the refusal to be counted");
     const positive = (name: string, labels: Record<string, string>) =>
       assert.ok((sampleValue(text, name, labels) ?? 0) > 0, `${name} ${JSON.stringify(labels)} counted something`);
-    positive("switchyard_requests_total", { route: "/v1/chat/completions", model: "mock-echo", deployment: "mock/echo", outcome: "success" });
+    positive("switchyard_requests_total", {
+      route: "/v1/chat/completions",
+      model: "mock-echo",
+      deployment: "mock/echo",
+      outcome: "success",
+    });
     positive("switchyard_requests_total", { model: "mock-echo", deployment: "", outcome: "cache_hit" });
     positive("switchyard_tokens_total", { model: "mock-echo", key: "admin", direction: "input" });
     positive("switchyard_cost_usd_total", { model: "mock-echo", key: "admin" });
@@ -199,7 +250,12 @@ describe("metrics and log lines", () => {
 
     const policy = t.mesh.processes.find((p) => p.name === "policy")!;
     const policyText = await (await fetch(`${policy.opsUrl}/metrics`)).text();
-    assert.ok((sampleValue(policyText, "switchyard_grpc_server_duration_seconds_count", { method: "/switchyard.v1.PolicyService/Authorize", code: "0" }) ?? 0) > 0);
+    assert.ok(
+      (sampleValue(policyText, "switchyard_grpc_server_duration_seconds_count", {
+        method: "/switchyard.v1.PolicyService/Authorize",
+        code: "0",
+      }) ?? 0) > 0,
+    );
     const logger = t.mesh.processes.find((p) => p.name === "logger")!;
     const loggerText = await (await fetch(`${logger.opsUrl}/metrics`)).text();
     assert.notEqual(sampleValue(loggerText, "switchyard_usage_consumer_pending_events", { durable: "logger" }), undefined);
@@ -209,8 +265,14 @@ describe("metrics and log lines", () => {
   it("writes one log line per request at info, with request_id as in every service", async () => {
     const id = await chat("mock-echo", "log me");
     const line = await eventually(async () => {
-      const lines = t.mesh.recentLogs("ingress").split("\n").map((l) => l.replace(/^\[ingress\] /, ""));
-      const found = lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.request_id === id);
+      const lines = t.mesh
+        .recentLogs("ingress")
+        .split("\n")
+        .map((l) => l.replace(/^\[ingress\] /, ""));
+      const found = lines
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.request_id === id);
       return found.length > 0 ? found : undefined;
     }, "the request's log line");
     assert.equal(line.length, 1, "one line per request");
@@ -224,7 +286,10 @@ describe("metrics and log lines", () => {
     const modelsResponse = await get("/v1/models");
     const modelsId = modelsResponse.headers.get("x-request-id");
     await modelsResponse.text();
-    await eventually(async () => (t.mesh.recentLogs("ingress").includes(`"request_id":"${modelsId}"`) ? true : undefined), "a line for a request without a usage event");
+    await eventually(
+      async () => (t.mesh.recentLogs("ingress").includes(`"request_id":"${modelsId}"`) ? true : undefined),
+      "a line for a request without a usage event",
+    );
   });
 
   it("ships a Grafana dashboard whose every query names a metric the services export", async () => {
@@ -275,7 +340,13 @@ describe("the dashboard at /ui", () => {
       assert.match((await page.textContent("#request-facts")) ?? "", /answered bymock\/echo/);
       assert.ok(Number(await page.textContent("#tile-requests")) > 0, "the totals count requests");
       for (const canvas of ["chart-spend", "chart-outcomes", "chart-deployments", "chart-cache", "chart-attempts"]) {
-        assert.ok(await page.evaluate((id) => Boolean((globalThis as unknown as { Chart: { getChart(id: string): unknown } }).Chart.getChart(id)), canvas), `${canvas} is drawn`);
+        assert.ok(
+          await page.evaluate(
+            (id) => Boolean((globalThis as unknown as { Chart: { getChart(id: string): unknown } }).Chart.getChart(id)),
+            canvas,
+          ),
+          `${canvas} is drawn`,
+        );
       }
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true });

@@ -43,7 +43,14 @@ async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; se
           const service = String(attributesOf(resource.resource?.attributes)["service.name"]);
           for (const scope of resource.scopeSpans ?? []) {
             for (const span of scope.spans ?? []) {
-              spans.push({ service, traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId ?? "", name: span.name, attributes: attributesOf(span.attributes) });
+              spans.push({
+                service,
+                traceId: span.traceId,
+                spanId: span.spanId,
+                parentSpanId: span.parentSpanId ?? "",
+                name: span.name,
+                attributes: attributesOf(span.attributes),
+              });
             }
           }
         }
@@ -102,7 +109,14 @@ describe("tracing", () => {
     const requestId = response.headers.get("x-request-id");
     await response.text();
 
-    const wanted = ["switchyard-ingress", "switchyard-policy", "switchyard-router", "switchyard-connector", "switchyard-budget", "switchyard-logger"];
+    const wanted = [
+      "switchyard-ingress",
+      "switchyard-policy",
+      "switchyard-router",
+      "switchyard-connector",
+      "switchyard-budget",
+      "switchyard-logger",
+    ];
     const trace = await eventually(async () => {
       const spans = receiver.spans.filter((s) => s.traceId === traceId);
       const services = new Set(spans.map((s) => s.service));
@@ -114,12 +128,14 @@ describe("tracing", () => {
     assert.equal(root.parentSpanId, "00f067aa0ba902b7", "it continues the client's traceparent");
     assert.equal(root.attributes.request_id, requestId);
     const ids = new Set(trace.map((s) => s.spanId));
-    for (const span of trace.filter((s) => s !== root)) assert.ok(ids.has(span.parentSpanId), `${span.service} ${span.name} hangs off a span of the same trace`);
+    for (const span of trace.filter((s) => s !== root))
+      assert.ok(ids.has(span.parentSpanId), `${span.service} ${span.name} hangs off a span of the same trace`);
     const generate = trace.find((s) => s.service === "switchyard-connector" && s.name === "/switchyard.v1.ConnectorService/Generate");
     assert.equal(generate?.parentSpanId, root.spanId, "the connector's call is the request's child, through the multiplexed stream");
     assert.ok(trace.some((s) => s.service === "switchyard-policy" && s.parentSpanId === root.spanId));
     const upstreamCall = await eventually(
-      async () => receiver.spans.find((s) => s.traceId === traceId && s.service === "switchyard-connector" && s.parentSpanId === generate?.spanId),
+      async () =>
+        receiver.spans.find((s) => s.traceId === traceId && s.service === "switchyard-connector" && s.parentSpanId === generate?.spanId),
       "the connector's upstream HTTP span",
     );
     assert.equal(upstreamCall.attributes["http.request.method"], "POST");

@@ -22,7 +22,11 @@ export const AccessLogSchema = T.Object(
       }),
     ),
   },
-  { additionalProperties: false, default: {}, description: "one log line per request (`request_id`, key, model, deployment, status, latency)" },
+  {
+    additionalProperties: false,
+    default: {},
+    description: "one log line per request (`request_id`, key, model, deployment, status, latency)",
+  },
 );
 
 export const MetricsSchema = T.Object(

@@ -1,4 +1,14 @@
-import { type Attributes, type Context, context, propagation, ROOT_CONTEXT, type Span, type SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  type Attributes,
+  type Context,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  type SpanKind,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
 
 export { SpanKind, SpanStatusCode, type Span } from "@opentelemetry/api";
 
@@ -24,14 +34,19 @@ export interface Tracing {
  */
 export async function startTracing(service: string): Promise<Tracing | undefined> {
   if (!tracingEnabled) return undefined;
-  const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }, { registerInstrumentations }, { UndiciInstrumentation }] =
-    await Promise.all([
-      import("@opentelemetry/sdk-trace-node"),
-      import("@opentelemetry/exporter-trace-otlp-http"),
-      import("@opentelemetry/resources"),
-      import("@opentelemetry/instrumentation"),
-      import("@opentelemetry/instrumentation-undici"),
-    ]);
+  const [
+    { NodeTracerProvider, BatchSpanProcessor },
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    { registerInstrumentations },
+    { UndiciInstrumentation },
+  ] = await Promise.all([
+    import("@opentelemetry/sdk-trace-node"),
+    import("@opentelemetry/exporter-trace-otlp-http"),
+    import("@opentelemetry/resources"),
+    import("@opentelemetry/instrumentation"),
+    import("@opentelemetry/instrumentation-undici"),
+  ]);
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ "service.name": process.env.OTEL_SERVICE_NAME || `switchyard-${service}` }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
@@ -62,7 +77,13 @@ export function contextFrom(traceparent: string | undefined): Context {
  * Runs `work` inside a new span, child of `traceparent` (from a gRPC call or a NATS message), and
  * ends the span when it settles; without tracing it just runs `work`.
  */
-export async function inSpan<T>(name: string, kind: SpanKind, traceparent: string | undefined, attributes: Attributes, work: () => Promise<T>): Promise<T> {
+export async function inSpan<T>(
+  name: string,
+  kind: SpanKind,
+  traceparent: string | undefined,
+  attributes: Attributes,
+  work: () => Promise<T>,
+): Promise<T> {
   if (!tracingEnabled) return work();
   const span = tracer().startSpan(name, { kind, attributes }, contextFrom(traceparent));
   try {
@@ -77,7 +98,12 @@ export async function inSpan<T>(name: string, kind: SpanKind, traceparent: strin
 }
 
 /** A span the caller ends itself (an HTTP request ends when its response closes). */
-export function startSpan(name: string, kind: SpanKind, traceparent: string | undefined, attributes: Attributes): { span: Span; context: Context } | undefined {
+export function startSpan(
+  name: string,
+  kind: SpanKind,
+  traceparent: string | undefined,
+  attributes: Attributes,
+): { span: Span; context: Context } | undefined {
   if (!tracingEnabled) return undefined;
   const span = tracer().startSpan(name, { kind, attributes }, contextFrom(traceparent));
   return { span, context: trace.setSpan(ROOT_CONTEXT, span) };

@@ -37,7 +37,13 @@ export function matches(event: EventJson, filter: TailFilter): boolean {
   );
 }
 
-const COLORS: Record<string, string> = { success: "\x1b[32m", cache_hit: "\x1b[36m", rejected: "\x1b[33m", failed: "\x1b[31m", cancelled: "\x1b[35m" };
+const COLORS: Record<string, string> = {
+  success: "\x1b[32m",
+  cache_hit: "\x1b[36m",
+  rejected: "\x1b[33m",
+  failed: "\x1b[31m",
+  cancelled: "\x1b[35m",
+};
 const RESET = "\x1b[0m";
 const DIM = "\x1b[2m";
 

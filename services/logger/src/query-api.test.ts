@@ -4,7 +4,14 @@ import { filterOf, QueryError, statsFilterOf } from "./query-api.js";
 
 it("reads the admin API's filters from a query string", () => {
   const filter = filterOf(new URLSearchParams("key=app&team=&model=smart&from=2026-12-01T00:00:00Z&to=1764547200000&limit=10&cursor=abc"));
-  assert.deepEqual(filter, { limit: 10, key: "app", model: "smart", from: Date.parse("2026-12-01T00:00:00Z"), to: 1764547200000, cursor: "abc" });
+  assert.deepEqual(filter, {
+    limit: 10,
+    key: "app",
+    model: "smart",
+    from: Date.parse("2026-12-01T00:00:00Z"),
+    to: 1764547200000,
+    cursor: "abc",
+  });
   assert.deepEqual(filterOf(new URLSearchParams("")), { limit: 50 });
 });
 
@@ -24,7 +31,11 @@ it("reads a stats query: the last day by default, in about a hundred buckets, gr
     ["from=2026-12-08T00:00:00Z", "from"],
     ["cursor=x", "cursor"],
   ] as const) {
-    assert.throws(() => statsFilterOf(new URLSearchParams(query), now), (error: unknown) => error instanceof QueryError && error.param === param, query);
+    assert.throws(
+      () => statsFilterOf(new URLSearchParams(query), now),
+      (error: unknown) => error instanceof QueryError && error.param === param,
+      query,
+    );
   }
 });
 
@@ -36,6 +47,10 @@ it("refuses unknown parameters and bad values, naming the parameter", () => {
     ["limit=501", "limit"],
     [`model=${"m".repeat(300)}`, "model"],
   ] as const) {
-    assert.throws(() => filterOf(new URLSearchParams(query)), (error: unknown) => error instanceof QueryError && error.param === param, query);
+    assert.throws(
+      () => filterOf(new URLSearchParams(query)),
+      (error: unknown) => error instanceof QueryError && error.param === param,
+      query,
+    );
   }
 });

@@ -34,7 +34,8 @@ export function filterOf(params: URLSearchParams): LogFilter {
       filter[name] = timeParam(name, value);
     } else if (name === "limit") {
       const limit = Number(value);
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new QueryError(`Invalid value for 'limit': an integer from 1 to ${MAX_PAGE}.`, "limit");
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
+        throw new QueryError(`Invalid value for 'limit': an integer from 1 to ${MAX_PAGE}.`, "limit");
       filter.limit = limit;
     } else {
       throw new QueryError(`Unknown query parameter '${name}'.`, name);
@@ -58,9 +59,11 @@ export function statsFilterOf(params: URLSearchParams, nowMs = Date.now()): Stat
   for (const [name, value] of params) {
     if (name === "bucket") {
       bucketS = Number(value);
-      if (!Number.isInteger(bucketS) || bucketS < 1) throw new QueryError("Invalid value for 'bucket': a whole number of seconds.", "bucket");
+      if (!Number.isInteger(bucketS) || bucketS < 1)
+        throw new QueryError("Invalid value for 'bucket': a whole number of seconds.", "bucket");
     } else if (name === "group_by") {
-      if (!(value in GROUP_COLUMNS)) throw new QueryError(`Invalid value for 'group_by': one of ${Object.keys(GROUP_COLUMNS).join(", ")}.`, "group_by");
+      if (!(value in GROUP_COLUMNS))
+        throw new QueryError(`Invalid value for 'group_by': one of ${Object.keys(GROUP_COLUMNS).join(", ")}.`, "group_by");
       groupBy = value as GroupBy;
     } else if (name === "cursor" || name === "limit") {
       throw new QueryError(`Unknown query parameter '${name}'.`, name);
@@ -71,7 +74,8 @@ export function statsFilterOf(params: URLSearchParams, nowMs = Date.now()): Stat
   const from = filter.from ?? to - DAY_MS;
   if (from >= to) throw new QueryError("Invalid value for 'from': it must be before 'to'.", "from");
   const bucketMs = bucketS !== undefined ? bucketS * 1000 : Math.max(60_000, Math.ceil((to - from) / 100 / 60_000) * 60_000);
-  if ((to - from) / bucketMs > MAX_BUCKETS) throw new QueryError(`Invalid value for 'bucket': at most ${MAX_BUCKETS} buckets per answer.`, "bucket");
+  if ((to - from) / bucketMs > MAX_BUCKETS)
+    throw new QueryError(`Invalid value for 'bucket': at most ${MAX_BUCKETS} buckets per answer.`, "bucket");
   return { ...filter, from, to, bucketMs, ...(groupBy ? { groupBy } : {}) };
 }
 
@@ -101,7 +105,14 @@ export function logQueryRoute(store: LogStore) {
       if (error instanceof QueryError) {
         send(400, { error: { message: error.message, type: "invalid_request_error", param: error.param, code: "invalid_request" } });
       } else {
-        send(503, { error: { message: "The request log is unavailable; try again shortly.", type: "api_error", param: null, code: "service_unavailable" } });
+        send(503, {
+          error: {
+            message: "The request log is unavailable; try again shortly.",
+            type: "api_error",
+            param: null,
+            code: "service_unavailable",
+          },
+        });
       }
     };
     if (url.pathname === "/logs/stats") {
@@ -127,7 +138,16 @@ export function logQueryRoute(store: LogStore) {
     if (url.pathname === "/logs") {
       Promise.resolve()
         .then(() => store.query(filterOf(url.searchParams)))
-        .then((page) => send(200, { object: "list", data: page.rows.map((row) => entryOf(row, false)), has_more: page.nextCursor !== undefined, next_cursor: page.nextCursor ?? null }), fail);
+        .then(
+          (page) =>
+            send(200, {
+              object: "list",
+              data: page.rows.map((row) => entryOf(row, false)),
+              has_more: page.nextCursor !== undefined,
+              next_cursor: page.nextCursor ?? null,
+            }),
+          fail,
+        );
       return true;
     }
     let id: string;
@@ -137,13 +157,17 @@ export function logQueryRoute(store: LogStore) {
       fail(new QueryError("The request id is not valid percent-encoding.", "request_id"));
       return true;
     }
-    store.get(id).then(
-      (row) =>
-        row
-          ? send(200, entryOf(row, true))
-          : send(404, { error: { message: `No request with id '${id}' in the log.`, type: "invalid_request_error", param: null, code: "not_found" } }),
-      fail,
-    );
+    store
+      .get(id)
+      .then(
+        (row) =>
+          row
+            ? send(200, entryOf(row, true))
+            : send(404, {
+                error: { message: `No request with id '${id}' in the log.`, type: "invalid_request_error", param: null, code: "not_found" },
+              }),
+        fail,
+      );
     return true;
   };
 }

@@ -13,11 +13,20 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * JetStream redelivers), old and surplus rows are pruned on a timer, and the log is served to the
  * ingress on the ops port.
  */
-export async function openRequestLog(context: { env: Env; config: { observability: ObservabilityConfig }; logger: Logger; registry: Registry }): Promise<UsageStore> {
+export async function openRequestLog(context: {
+  env: Env;
+  config: { observability: ObservabilityConfig };
+  logger: Logger;
+  registry: Registry;
+}): Promise<UsageStore> {
   const { env, logger, registry } = context;
   const settings = context.config.observability.request_log;
   const store: LogStore = await openLogStore(env.SWITCHYARD_LOG_DB, env.SWITCHYARD_DATA_DIR);
-  const pruned = new Counter({ name: "switchyard_request_log_pruned_rows_total", help: "Request-log rows deleted by retention (age or size)", registers: [registry] });
+  const pruned = new Counter({
+    name: "switchyard_request_log_pruned_rows_total",
+    help: "Request-log rows deleted by retention (age or size)",
+    registers: [registry],
+  });
   const insertTime = new Histogram({
     name: "switchyard_request_log_insert_seconds",
     help: "Writing one batch of usage events to the request log database",

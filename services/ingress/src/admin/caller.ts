@@ -14,7 +14,10 @@ export async function callerOf(mesh: Pick<MeshClients, "policy">, request: Fasti
   const auth = await mesh.policy
     .authorize({ apiKey: apiKeyFrom(request.headers), model: "", requestId: request.id }, { timeoutMs })
     .catch((error: unknown) => {
-      throw new GatewayError("service_unavailable", "The gateway's policy service is unavailable; try again shortly.", { retryAfterS: 1, cause: error });
+      throw new GatewayError("service_unavailable", "The gateway's policy service is unavailable; try again shortly.", {
+        retryAfterS: 1,
+        cause: error,
+      });
     });
   if (!auth.allowed) throw auth.failure ? GatewayError.fromFailure(auth.failure) : new GatewayError("invalid_api_key", "Invalid API key.");
   return { keyName: auth.keyName, team: auth.team, role: auth.role };

@@ -64,7 +64,13 @@ export class AccessLog {
           const status = reply.raw.statusCode;
           if (!this.sampled(status)) return;
           this.logger.info(
-            { request_id: request.id, route: route ?? "unknown", method: request.method, status, latency_ms: round(performance.now() - started) },
+            {
+              request_id: request.id,
+              route: route ?? "unknown",
+              method: request.method,
+              status,
+              latency_ms: round(performance.now() - started),
+            },
             "request",
           );
         }),

@@ -118,7 +118,11 @@ export class RequestMetrics {
     if (event.stream && event.ttftMs) batch.observe(this.ttft, { model, deployment }, event.ttftMs / 1000);
     const attempts = event.attempts ?? [];
     for (const attempt of attempts) {
-      batch.observe(this.upstream, { deployment: attempt.deploymentId ?? "", status: String(attempt.status ?? 0) }, (attempt.latencyMs ?? 0) / 1000);
+      batch.observe(
+        this.upstream,
+        { deployment: attempt.deploymentId ?? "", status: String(attempt.status ?? 0) },
+        (attempt.latencyMs ?? 0) / 1000,
+      );
     }
     if (attempts.length > 1) {
       batch.inc(this.retries, { model }, attempts.length - 1);
@@ -147,7 +151,11 @@ export function registerPublisherMetrics(registry: Registry, publisher: Pick<Usa
     });
   counter("switchyard_usage_events_published_total", "Usage events JetStream acknowledged", () => stats.published);
   counter("switchyard_usage_publish_failures_total", "Usage event sends that failed or timed out (each is retried)", () => stats.failed);
-  counter("switchyard_usage_events_dropped_total", "Usage events dropped because the buffer was full while NATS was away", () => stats.dropped);
+  counter(
+    "switchyard_usage_events_dropped_total",
+    "Usage events dropped because the buffer was full while NATS was away",
+    () => stats.dropped,
+  );
   new Gauge({
     name: "switchyard_usage_events_pending",
     help: "Usage events queued or sent and not yet acknowledged by JetStream",

@@ -20,11 +20,16 @@ export class RequestTracing {
       const route = request.routeOptions.url;
       if (route && QUIET_ROUTES.has(route)) return done();
       const header = request.headers.traceparent;
-      const started = startSpan(`${request.method} ${route ?? "unknown"}`, SpanKind.SERVER, typeof header === "string" ? header : undefined, {
-        "http.request.method": request.method,
-        "http.route": route ?? "unknown",
-        request_id: request.id,
-      })!;
+      const started = startSpan(
+        `${request.method} ${route ?? "unknown"}`,
+        SpanKind.SERVER,
+        typeof header === "string" ? header : undefined,
+        {
+          "http.request.method": request.method,
+          "http.route": route ?? "unknown",
+          request_id: request.id,
+        },
+      )!;
       this.open.set(request.id, started);
       // After the response's other close listeners, the usage event's among them, have run.
       reply.raw.once("close", () =>

@@ -90,7 +90,10 @@ async function refreshStream() {
 
 function chart(id, config) {
   charts[id]?.destroy();
-  charts[id] = new Chart($(id), { ...config, options: { animation: false, responsive: true, maintainAspectRatio: false, ...config.options } });
+  charts[id] = new Chart($(id), {
+    ...config,
+    options: { animation: false, responsive: true, maintainAspectRatio: false, ...config.options },
+  });
 }
 
 /** Buckets as chart labels, and per group the values a row gives. */
@@ -104,7 +107,10 @@ function series(stats, value) {
       return row ? value(row) : 0;
     }),
   }));
-  return { labels: labels.map((t) => new Date(t).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" })), datasets };
+  return {
+    labels: labels.map((t) => new Date(t).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" })),
+    datasets,
+  };
 }
 
 async function refreshCharts() {
@@ -127,8 +133,16 @@ async function refreshCharts() {
   const looked = sum("cache_hits") + sum("cache_misses");
   $("tile-cache").textContent = looked ? percent(sum("cache_hits") / looked) : "–";
 
-  chart("chart-spend", { type: "bar", data: series(spend, (r) => r.cost_usd), options: { scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: "USD" } } } } });
-  chart("chart-outcomes", { type: "bar", data: series(outcomes, (r) => r.requests), options: { scales: { x: { stacked: true }, y: { stacked: true } } } });
+  chart("chart-spend", {
+    type: "bar",
+    data: series(spend, (r) => r.cost_usd),
+    options: { scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: "USD" } } } },
+  });
+  chart("chart-outcomes", {
+    type: "bar",
+    data: series(outcomes, (r) => r.requests),
+    options: { scales: { x: { stacked: true }, y: { stacked: true } } },
+  });
   const byDeployment = deployments.data.filter((r) => r.group);
   chart("chart-deployments", {
     type: "bar",
@@ -140,13 +154,25 @@ async function refreshCharts() {
         { label: "error rate", type: "line", data: byDeployment.map((r) => r.failed / r.requests), yAxisID: "rate" },
       ],
     },
-    options: { scales: { y: { title: { display: true, text: "ms" } }, rate: { position: "right", min: 0, max: 1, grid: { drawOnChartArea: false } } } },
+    options: {
+      scales: {
+        y: { title: { display: true, text: "ms" } },
+        rate: { position: "right", min: 0, max: 1, grid: { drawOnChartArea: false } },
+      },
+    },
   });
   const cache = series(total, (r) => (r.cache_hits + r.cache_misses ? r.cache_hits / (r.cache_hits + r.cache_misses) : null));
-  chart("chart-cache", { type: "line", data: { labels: cache.labels, datasets: cache.datasets.map((d) => ({ ...d, label: "hit ratio", spanGaps: true })) }, options: { scales: { y: { min: 0, max: 1 } } } });
+  chart("chart-cache", {
+    type: "line",
+    data: { labels: cache.labels, datasets: cache.datasets.map((d) => ({ ...d, label: "hit ratio", spanGaps: true })) },
+    options: { scales: { y: { min: 0, max: 1 } } },
+  });
   chart("chart-month", {
     type: "bar",
-    data: { labels: month.data.map((r) => r.group || "(none)"), datasets: [{ label: "USD this month", data: month.data.map((r) => r.cost_usd) }] },
+    data: {
+      labels: month.data.map((r) => r.group || "(none)"),
+      datasets: [{ label: "USD this month", data: month.data.map((r) => r.cost_usd) }],
+    },
     options: { indexAxis: "y" },
   });
 }

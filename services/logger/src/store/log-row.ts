@@ -137,7 +137,8 @@ export function encodeCursor(row: Pick<LogRow, "time_ms" | "request_id">): strin
 export function decodeCursor(cursor: string): [number, string] | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(value) && value.length === 2 && Number.isFinite(value[0]) && typeof value[1] === "string") return [value[0], value[1]];
+    if (Array.isArray(value) && value.length === 2 && Number.isFinite(value[0]) && typeof value[1] === "string")
+      return [value[0], value[1]];
   } catch {}
   return undefined;
 }

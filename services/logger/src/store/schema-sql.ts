@@ -36,7 +36,8 @@ export function createTableSql(dialect: "sqlite" | "postgres"): string[] {
   ];
 }
 
-export const SELECT_COLUMNS = "request_id, time_ms, outcome, status, endpoint, key_name, team, model, deployment_id, provider, upstream_model, stream, strategy, cache, prompt_tokens, completion_tokens, cost_usd, latency_ms, ttft_ms, attempts, error_code, event";
+export const SELECT_COLUMNS =
+  "request_id, time_ms, outcome, status, endpoint, key_name, team, model, deployment_id, provider, upstream_model, stream, strategy, cache, prompt_tokens, completion_tokens, cost_usd, latency_ms, ttft_ms, attempts, error_code, event";
 
 /** Deletes what is older than the cut-off, then everything past the newest `maxRows`. */
 export const PRUNE_AGE_SQL = (p: string) => `DELETE FROM request_log WHERE time_ms < ${p}`;

@@ -60,19 +60,45 @@ function suite(name: string, open: () => Promise<LogStore>, close: () => Promise
         row("f", 5, { team: "ops" }),
       ]);
       const first = await store.query({ limit: 2 });
-      assert.deepEqual(first.rows.map((r) => r.request_id), ["f", "e"], "same time: higher request id first");
+      assert.deepEqual(
+        first.rows.map((r) => r.request_id),
+        ["f", "e"],
+        "same time: higher request id first",
+      );
       assert.ok(first.nextCursor);
       const second = await store.query({ limit: 2, cursor: first.nextCursor! });
-      assert.deepEqual(second.rows.map((r) => r.request_id), ["d", "c"]);
+      assert.deepEqual(
+        second.rows.map((r) => r.request_id),
+        ["d", "c"],
+      );
       const last = await store.query({ limit: 2, cursor: second.nextCursor! });
-      assert.deepEqual(last.rows.map((r) => r.request_id), ["b", "a"]);
+      assert.deepEqual(
+        last.rows.map((r) => r.request_id),
+        ["b", "a"],
+      );
       assert.equal(last.nextCursor, undefined);
 
-      assert.deepEqual((await store.query({ limit: 10, key: "other" })).rows.map((r) => [r.request_id, r.error_code]), [["d", "upstream_unavailable"]]);
-      assert.deepEqual((await store.query({ limit: 10, model: "smart", deployment: "gpt4o" })).rows.map((r) => r.request_id), ["e"]);
-      assert.deepEqual((await store.query({ limit: 10, team: "ops" })).rows.map((r) => r.request_id), ["f"]);
-      assert.deepEqual((await store.query({ limit: 10, outcome: "failed" })).rows.map((r) => r.request_id), ["d"]);
-      assert.deepEqual((await store.query({ limit: 10, from: T0 + 2000, to: T0 + 4000 })).rows.map((r) => r.request_id), ["c", "b"], "`to` is exclusive");
+      assert.deepEqual(
+        (await store.query({ limit: 10, key: "other" })).rows.map((r) => [r.request_id, r.error_code]),
+        [["d", "upstream_unavailable"]],
+      );
+      assert.deepEqual(
+        (await store.query({ limit: 10, model: "smart", deployment: "gpt4o" })).rows.map((r) => r.request_id),
+        ["e"],
+      );
+      assert.deepEqual(
+        (await store.query({ limit: 10, team: "ops" })).rows.map((r) => r.request_id),
+        ["f"],
+      );
+      assert.deepEqual(
+        (await store.query({ limit: 10, outcome: "failed" })).rows.map((r) => r.request_id),
+        ["d"],
+      );
+      assert.deepEqual(
+        (await store.query({ limit: 10, from: T0 + 2000, to: T0 + 4000 })).rows.map((r) => r.request_id),
+        ["c", "b"],
+        "`to` is exclusive",
+      );
       assert.deepEqual((await store.query({ limit: 10, key: "x' OR '1'='1" })).rows, [], "filters are values, not SQL");
     });
 
@@ -90,17 +116,35 @@ function suite(name: string, open: () => Promise<LogStore>, close: () => Promise
       assert.equal(all[0]!.input_tokens, 12);
       assert.equal(all[0]!.latency_ms_avg, 12.5);
       const byKey = await store.stats({ from: T0, to: T0 + 10_000, bucketMs: 60_000, groupBy: "key" });
-      assert.deepEqual(byKey.map((r) => [r.group, r.requests]), [["app", 5], ["other", 1]]);
+      assert.deepEqual(
+        byKey.map((r) => [r.group, r.requests]),
+        [
+          ["app", 5],
+          ["other", 1],
+        ],
+      );
       const byDeployment = await store.stats({ from: T0, to: T0 + 10_000, bucketMs: 60_000, groupBy: "deployment", outcome: "success" });
-      assert.deepEqual(byDeployment.map((r) => [r.group, r.requests]), [["gpt4o", 1], ["mock/echo", 4]]);
+      assert.deepEqual(
+        byDeployment.map((r) => [r.group, r.requests]),
+        [
+          ["gpt4o", 1],
+          ["mock/echo", 4],
+        ],
+      );
     });
 
     it("deletes rows past the age limit, then the oldest beyond the row limit", async () => {
       const now = T0 + 10_000;
       assert.equal(await store.prune(7_500, 1_000, now), 2, "a and b are older than 7.5 s");
-      assert.deepEqual((await store.query({ limit: 10 })).rows.map((r) => r.request_id), ["f", "e", "d", "c"]);
+      assert.deepEqual(
+        (await store.query({ limit: 10 })).rows.map((r) => r.request_id),
+        ["f", "e", "d", "c"],
+      );
       assert.equal(await store.prune(60_000, 2, now), 2);
-      assert.deepEqual((await store.query({ limit: 10 })).rows.map((r) => r.request_id), ["f", "e"]);
+      assert.deepEqual(
+        (await store.query({ limit: 10 })).rows.map((r) => r.request_id),
+        ["f", "e"],
+      );
       assert.equal(await store.prune(60_000, 2, now), 0, "within both limits: nothing goes");
       assert.deepEqual(await store.readiness(), []);
     });
