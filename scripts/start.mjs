@@ -121,7 +121,8 @@ console.log(`
     -H "Authorization: Bearer ${DEV_ADMIN_KEY}" -H "Content-Type: application/json" \\
     -d '{"model":"mock-echo","messages":[{"role":"user","content":"Hello from Switchyard"}]}'
 
-  Usage events:     nats sub --server ${env.NATS_URL} 'switchyard.usage.>'
+  Usage events:     npm run events
+  Request log:      curl ${mesh.baseUrl}/admin/logs -H "Authorization: Bearer ${DEV_ADMIN_KEY}"
   Ports:            ${portLines}
                     (set with ${PORT_VARIABLES.ingress.http}, ${PORT_VARIABLES.router.grpc}, … ; 0 for any free port)
   Stop:             Ctrl-C or SIGTERM

@@ -581,7 +581,7 @@ describe("deploy/Dockerfile", () => {
 
 describe("deploy/k8s", () => {
   const setup = lazy(() => {
-    const files = readdirSync(K8S_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+    const files = readdirSync(K8S_DIR).filter((f) => /\.ya?ml$/.test(f) && f !== "kustomization.yaml").sort();
     const objects = files.flatMap((file) =>
       parseAllDocuments(readFileSync(join(K8S_DIR, file), "utf8")).map((doc, i) => {
         assert.deepEqual(doc.errors.map((e) => e.message), [], `${file} document ${i + 1} has YAML errors`);
@@ -637,7 +637,7 @@ describe("deploy/k8s", () => {
       const labels = podLabels(workload);
       return Object.entries(selector).every(([k, v]) => labels[k] === v);
     }
-    return { objects, ofKind, podSpec, workloadObjects, services, nodeContainers, configMapKey, config, workloads, selects };
+    return { files, objects, ofKind, podSpec, podLabels, workloadObjects, services, nodeContainers, configMapKey, config, workloads, selects };
   });
 
   test("every manifest parses and lives in one namespace", () => {
@@ -749,6 +749,76 @@ describe("deploy/k8s", () => {
         assert.equal(ref.name, "switchyard-secrets", `${workload.name}: ${String(e.name)} from Secret switchyard-secrets`);
         if (e.name !== "SWITCHYARD_ADMIN_KEY") assert.equal(ref.optional, true, `${workload.name}: provider key ${String(e.name)} is optional`);
       }
+    }
+  });
+
+  test("the ingress and every connector Deployment scale on CPU, with requests to measure it against", () => {
+    const { ofKind, podSpec, nodeContainers } = setup();
+    const scaled = nodeContainers
+      .filter(({ workload, container }) => ["ingress", "connector"].includes(serviceOfCommand(container.command, workload.name)))
+      .map(({ workload }) => workload);
+    assert.ok(scaled.length >= 3);
+    const autoscalers = ofKind("HorizontalPodAutoscaler");
+    for (const workload of scaled) {
+      const hpa = autoscalers.find((h) => asRecord(asRecord(h.object.spec, "spec").scaleTargetRef, "scaleTargetRef").name === workload.name);
+      assert.ok(hpa, `${workload.name} has a HorizontalPodAutoscaler`);
+      const spec = asRecord(hpa.object.spec, "spec");
+      assert.equal(asRecord(spec.scaleTargetRef, "scaleTargetRef").kind, "Deployment");
+      assert.ok(Number(spec.minReplicas) >= 1 && Number(spec.minReplicas) <= Number(spec.maxReplicas), `${workload.name}: 1 <= minReplicas <= maxReplicas`);
+      const metric = asArray(spec.metrics, "metrics").map((m) => asRecord(m, "metric")).find((m) => m.type === "Resource");
+      assert.equal(asRecord(metric?.resource, "resource").name, "cpu");
+      for (const container of asArray(podSpec(workload.object).containers, "containers").map((c) => asRecord(c, "container"))) {
+        assert.ok(asRecord(asRecord(container.resources, "resources").requests, "requests").cpu, `${workload.name}: CPU utilization needs a CPU request`);
+      }
+    }
+  });
+
+  test("every Switchyard Deployment has a disruption budget that never blocks a drain", () => {
+    const { ofKind, podLabels, nodeContainers } = setup();
+    const budgets = ofKind("PodDisruptionBudget");
+    const autoscalers = ofKind("HorizontalPodAutoscaler");
+    for (const { workload } of nodeContainers) {
+      const labels = podLabels(workload.object);
+      const budget = budgets.find((b) => Object.entries(asRecord(asRecord(asRecord(b.object.spec, "spec").selector, "selector").matchLabels, "matchLabels")).every(([k, v]) => labels[k] === v));
+      assert.ok(budget, `${workload.name} has a PodDisruptionBudget`);
+      const spec = asRecord(budget.object.spec, "spec");
+      if (spec.minAvailable === undefined) continue;
+      const hpa = autoscalers.find((h) => asRecord(asRecord(h.object.spec, "spec").scaleTargetRef, "scaleTargetRef").name === workload.name);
+      const fewest = Number(hpa ? asRecord(hpa.object.spec, "spec").minReplicas : asRecord(workload.object.spec, "spec").replicas);
+      assert.ok(Number(spec.minAvailable) < fewest, `${workload.name}: minAvailable ${String(spec.minAvailable)} leaves a pod to evict at ${fewest} replicas`);
+    }
+  });
+
+  test("kustomize: the base lists every manifest, and the overlays build on it", () => {
+    const { files } = setup();
+    const base = asRecord(parse(readFileSync(join(K8S_DIR, "kustomization.yaml"), "utf8")), "kustomization.yaml");
+    assert.deepEqual([...asArray(base.resources, "resources")].sort(), files);
+    const overlays = join(DEPLOY, "kustomize");
+    const names = readdirSync(overlays);
+    assert.deepEqual(names.sort(), ["dev", "production"]);
+    for (const name of names) {
+      const overlay = asRecord(parse(readFileSync(join(overlays, name, "kustomization.yaml"), "utf8")), `${name}/kustomization.yaml`);
+      assert.deepEqual(overlay.resources, ["../../k8s"], `${name} builds on the base`);
+      for (const patch of asArray(overlay.patches ?? [], "patches").map((p) => asRecord(p, "patch"))) {
+        const target = asRecord(patch.target, `${name} patch target`);
+        const kinds = setup().objects.filter((o) => o.object.kind === target.kind);
+        const pattern = target.name === undefined ? undefined : new RegExp(`^(?:${String(target.name)})$`);
+        assert.ok(
+          kinds.some((o) => !pattern || pattern.test(String(asRecord(o.object.metadata, "metadata").name))),
+          `${name}: a patch targets ${String(target.kind)} ${String(target.name ?? "")}, which the base does not have`,
+        );
+      }
+    }
+  });
+});
+
+describe("Compose v2", () => {
+  test("the compose file uses the Compose Specification (no v1 `version:`), and the READMEs say v2", () => {
+    const compose = asRecord(parse(readFileSync(COMPOSE_FILE, "utf8")), "docker-compose.yml");
+    assert.equal(compose.version, undefined, "`version:` is obsolete in Compose v2 and warns");
+    assert.equal(typeof compose.name, "string", "a project name, which Compose v2 reads from the file");
+    for (const readme of [join(ROOT, "README.md"), join(DEPLOY, "README.md")]) {
+      assert.match(readFileSync(readme, "utf8"), /Docker Compose v2 \(`docker compose`/, readme);
     }
   });
 });

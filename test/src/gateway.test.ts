@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { fromJsonString } from "@bufbuild/protobuf";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { UsageEventSchema } from "@switchyard/proto";
-import { ADMIN_KEY, eventually, NARROW_KEY, postJson, readSse, startTestMesh, type TestMesh, userMessage, watchUsage } from "./harness.js";
+import { ADMIN_KEY, eventually, loggedRequest, NARROW_KEY, postJson, readSse, startTestMesh, type TestMesh, userMessage, watchUsage } from "./harness.js";
 
 let t: TestMesh;
 const chat = (body: unknown, headers?: Record<string, string>) => postJson(t.url("/v1/chat/completions"), body, headers);
@@ -161,8 +159,8 @@ describe("usage events", () => {
     assert.ok(stream.state.messages >= 1, "the stream stored it");
 
     // The logger keeps the event by request id; the budget counts it in the key's and team's spend.
-    const logged = await eventually(async () => (await t.redis.get(`switchyard:log:request:${requestId}`)) ?? undefined, "the request log entry");
-    assert.equal(fromJsonString(UsageEventSchema, logged).requestId, requestId);
+    const logged = await eventually(() => loggedRequest(t, requestId), "the request log entry");
+    assert.equal(logged.event.requestId, requestId);
     await eventually(async () => ((await t.redis.get(`switchyard:spend:seen:${requestId}`)) ? true : undefined), "the budget to count it");
     const teamSpend = await t.redis.hgetall("switchyard:spend:team:platform:total");
     assert.ok(Number(teamSpend.requests) >= 1);

@@ -1,3 +1,5 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fromJsonString } from "@bufbuild/protobuf";
@@ -32,6 +34,8 @@ export async function startTestMesh(options: Partial<MeshOptions> = {}): Promise
       ports: "ephemeral",
       logs: "quiet",
       ...options,
+      // Each mesh its own request log (SQLite), not the repository's .switchyard/data.
+      env: { SWITCHYARD_DATA_DIR: mkdtempSync(join(tmpdir(), "switchyard-data-")), ...options.env },
     });
   } catch (error) {
     await infra.stop();
@@ -78,6 +82,18 @@ export async function readSse(response: Response): Promise<{ events: unknown[]; 
     else events.push(JSON.parse(data));
   }
   return { events, done, raw };
+}
+
+/** The request log's entry for a request (`GET /admin/logs/{id}`), or undefined while it is not there. */
+export async function loggedRequest(t: TestMesh, requestId: string): Promise<{ entry: Record<string, unknown>; event: UsageEvent } | undefined> {
+  try {
+    const response = await fetch(t.url(`/admin/logs/${encodeURIComponent(requestId)}`), { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    if (response.status !== 200) return undefined;
+    const entry = (await response.json()) as Record<string, unknown>;
+    return { entry, event: fromJsonString(UsageEventSchema, JSON.stringify(entry.usage_event)) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Polls until `check` returns a value (not undefined) or the time is up. */

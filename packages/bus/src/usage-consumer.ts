@@ -8,6 +8,8 @@ import { ensureUsageStream } from "./usage-stream.js";
 export interface UsageRecord extends DecodedUsageEvent {
   /** `switchyard.usage.<outcome>` */
   subject: string;
+  /** The publishing request's W3C trace context, when it was traced. */
+  traceparent?: string;
 }
 
 export interface UsageConsumerOptions {
@@ -29,6 +31,8 @@ export interface UsageConsumerOptions {
 export interface UsageConsumer {
   /** Stops pulling; the events already received are handled (and acked) first. */
   stop(): Promise<void>;
+  /** Events stored in the stream and not yet acknowledged by this durable (delivered or not). */
+  lag(): Promise<number>;
 }
 
 /** Events the server may deliver before they are acked; also the pull size. */
@@ -63,7 +67,8 @@ export async function consumeUsage(connection: NatsConnection, options: UsageCon
     const readable: JsMsg[] = [];
     for (const message of batch) {
       try {
-        records.push({ ...decodeUsageEvent(message.string()), subject: message.subject });
+        const traceparent = message.headers?.get("traceparent");
+        records.push({ ...decodeUsageEvent(message.string()), subject: message.subject, ...(traceparent ? { traceparent } : {}) });
         readable.push(message);
       } catch (error) {
         logger.error({ err: error, subject: message.subject, seq: message.seq }, "unreadable usage event, discarding");
@@ -74,7 +79,7 @@ export async function consumeUsage(connection: NatsConnection, options: UsageCon
     try {
       await handleBatch(records);
     } catch (error) {
-      logger.warn({ err: error, events: records.length, requestId: records[0]!.requestId }, "usage batch handling failed, will retry");
+      logger.warn({ err: error, events: records.length, request_id: records[0]!.requestId }, "usage batch handling failed, will retry");
       for (const message of readable) message.nak(REDELIVER_FAILED_AFTER_MS);
       return;
     }
@@ -108,6 +113,10 @@ export async function consumeUsage(connection: NatsConnection, options: UsageCon
     stop: async () => {
       await messages.close();
       await working;
+    },
+    lag: async () => {
+      const info = await consumer.info();
+      return info.num_pending + info.num_ack_pending;
     },
   };
 }

@@ -37,6 +37,8 @@ interface QueuedEvent {
   init: UsageEventInit | undefined;
   data: Uint8Array | undefined;
   tries: number;
+  /** The request's W3C trace context, sent as a `traceparent` header so consumers continue its trace. */
+  traceparent: string | undefined;
 }
 
 interface SentEvent {
@@ -90,12 +92,12 @@ export class UsagePublisher {
   }
 
   /** Queues `event`, which must not change afterwards: it is encoded later, off the request's path. */
-  publish(outcome: UsageOutcome, event: UsageEventInit): void {
+  publish(outcome: UsageOutcome, event: UsageEventInit, traceparent?: string): void {
     if (this.queue.length >= this.maxBuffered) {
       this.queue.shift();
       this.stats.dropped++;
     }
-    this.queue.push({ subject: usageSubject(outcome), id: event.requestId ?? "", init: event, data: undefined, tries: 0 });
+    this.queue.push({ subject: usageSubject(outcome), id: event.requestId ?? "", init: event, data: undefined, tries: 0, traceparent });
     this.countPending();
     if (this.queue.length >= this.maxBatch) this.pump();
     else this.lingerTimer ??= setTimeout(() => this.pump(), this.lingerMs);
@@ -127,6 +129,7 @@ export class UsagePublisher {
       const token = (this.nextToken++).toString(36);
       const header = headers();
       header.set(MSG_ID_HEADER, event.id);
+      if (event.traceparent) header.set("traceparent", event.traceparent);
       try {
         this.connection.publish(event.subject, event.data!, { headers: header, reply: `${this.inbox}.${token}` });
       } catch (error) {
@@ -204,7 +207,7 @@ export class UsagePublisher {
     let tries = 0;
     for (const event of events) tries = Math.max(tries, ++event.tries);
     this.stats.failed += events.length;
-    if (events.some((event) => event.tries === 1)) this.logger.warn({ err: error, requestId: events[0]!.id, events: events.length }, "usage publish failed, retrying");
+    if (events.some((event) => event.tries === 1)) this.logger.warn({ err: error, request_id: events[0]!.id, events: events.length }, "usage publish failed, retrying");
     if (this.connection.isClosed()) return; // nothing can be sent any more; flush() will time out
     this.retryTimer ??= setTimeout(
       () => {

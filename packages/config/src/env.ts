@@ -58,6 +58,12 @@ export const EnvSchema = T.Object({
   SWITCHYARD_MAX_CONNECTIONS: T.String({ pattern: "^[1-9][0-9]{0,8}$", default: "10000" }),
   /** Ingress: open connections from one client address. */
   SWITCHYARD_MAX_CONNECTIONS_PER_IP: T.String({ pattern: "^[1-9][0-9]{0,8}$", default: "256" }),
+  /** The request log's database: unset or `sqlite:<file>` for SQLite, `postgres://…` for PostgreSQL. */
+  SWITCHYARD_LOG_DB: T.Optional(T.String({ pattern: "^(sqlite:.+|postgres(ql)?://.+)$" })),
+  /** Where services keep files (the SQLite request log). */
+  SWITCHYARD_DATA_DIR: T.String({ default: ".switchyard/data" }),
+  /** The logger's ops endpoint, which serves the request log to the ingress. */
+  SWITCHYARD_LOGGER_URL: T.String({ pattern: "^https?://", default: `http://127.0.0.1:${SERVICE_PORTS.logger.ops}` }),
   LOG_LEVEL: T.Union(
     ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => T.Literal(l)),
     { default: "info" },

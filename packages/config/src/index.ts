@@ -14,3 +14,5 @@ export type { Env } from "./env.js";
 export { DEV_ADMIN_KEY, devKeyRefusal, isLoopback, exposureProblem } from "./guards.js";
 export { CASCADE_CHECKS, resolveRouting, routingIssues } from "./routing.js";
 export type { CascadeCheck, RoutingConfig } from "./routing.js";
+export { ObservabilitySchema } from "./observability.js";
+export type { ObservabilityConfig } from "./observability.js";

@@ -4,6 +4,7 @@ import { type ConfigIssue, formatPath } from "./errors.js";
 import type { MissingVariable } from "./interpolate.js";
 import { type RoutingConfig, resolveRouting, routingIssues } from "./routing.js";
 import { withProviderErrors } from "./provider-config.js";
+import type { ObservabilityConfig } from "./observability.js";
 import {
   type CacheFile,
   type ConfigFile,
@@ -49,12 +50,13 @@ export interface GatewayConfig {
   cache: Required<CacheFile>;
   limits: Required<LimitsFile>;
   streaming: Required<StreamingFile>;
+  observability: ObservabilityConfig;
 }
 
 type DefaultedDeployment = DeploymentFile & Omit<DeploymentConfig, "id" | "timeout_ms">;
 
 /** A file that passed the schema, after Value.Default: only the computed fields may be missing. */
-interface DefaultedFile extends Pick<ConfigFile, "providers">, Pick<GatewayConfig, "cache" | "limits" | "streaming"> {
+interface DefaultedFile extends Pick<ConfigFile, "providers">, Pick<GatewayConfig, "cache" | "limits" | "streaming" | "observability"> {
   models: Record<string, Omit<ModelConfig, "name" | "deployments"> & { deployments: DefaultedDeployment[] }>;
   keys: (KeyFile & Omit<KeyConfig, "key_sha256">)[];
 }
@@ -151,6 +153,7 @@ export function resolveConfig(
       cache: file.cache,
       limits: file.limits,
       streaming: file.streaming,
+      observability: file.observability,
     },
   };
 }

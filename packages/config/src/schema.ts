@@ -1,6 +1,7 @@
 import { type Static, Type as T } from "@sinclair/typebox";
 import { ModelRoutingFields } from "./routing.js";
 import { AnyProviderSchema, type providerSchemas } from "./providers/index.js";
+import { ObservabilitySchema } from "./observability.js";
 
 export { STRATEGIES, type Strategy } from "./routing.js";
 /** Provider kinds the connector can translate to. */
@@ -115,6 +116,7 @@ export const ConfigFileSchema = T.Object(
     cache: T.Optional(CacheSchema),
     limits: T.Optional(LimitsSchema),
     streaming: T.Optional(StreamingSchema),
+    observability: T.Optional(ObservabilitySchema),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,7 @@
 import { type DescMessage, type DescService, fromBinary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
+import { activeTraceparent } from "@switchyard/telemetry";
 import type { Cancellable } from "./call-context.js";
 import { asBuffer, encoderOf, serviceDefinition } from "./definition.js";
 import { MuxChannel, muxServerStream, muxUnary } from "./mux-client.js";
@@ -70,7 +71,7 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
         const bytes = encode(request);
         if (mux && bytes.byteLength <= MUX_MAX_REQUEST_BYTES) return muxUnary(mux, path, bytes, decode, options);
         return new Promise((resolve, reject) => {
-          const call = client.makeUnaryRequest(path, asBuffer, decode, bytes, new grpc.Metadata(), callOptions(options), (error, response) =>
+          const call = client.makeUnaryRequest(path, asBuffer, decode, bytes, metadataOf(), callOptions(options), (error, response) =>
             error ? reject(error) : resolve(response),
           );
           options.cancellation?.onCancel(() => call.cancel());
@@ -80,7 +81,7 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
       methods[method.localName] = (request: unknown, options: CallOptions = {}) => {
         const bytes = encode(request);
         if (mux && bytes.byteLength <= MUX_MAX_REQUEST_BYTES) return muxServerStream(mux, path, bytes, decode, options);
-        const call = client.makeServerStreamRequest(path, asBuffer, decode, bytes, new grpc.Metadata(), callOptions(options));
+        const call = client.makeServerStreamRequest(path, asBuffer, decode, bytes, metadataOf(), callOptions(options));
         options.cancellation?.onCancel(() => call.cancel());
         return call;
       };
@@ -100,6 +101,14 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
     },
   };
   return Object.assign(methods, handle) as ServiceClient<M>;
+}
+
+/** A call's metadata: the caller's trace context when it is traced. */
+function metadataOf(): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  const traceparent = activeTraceparent();
+  if (traceparent) metadata.set("traceparent", traceparent);
+  return metadata;
 }
 
 function callOptions(options: CallOptions): grpc.CallOptions {

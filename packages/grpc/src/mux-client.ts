@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import type { MuxBatch, MuxFrame } from "@switchyard/proto";
+import { activeTraceparent } from "@switchyard/telemetry";
 import type { Cancellable } from "./call-context.js";
 import { cancelFrame, FrameOutbox, muxOpenDefinition as open, pauseFrame, resumeFrame, startFrame } from "./mux-frames.js";
 
@@ -110,7 +111,7 @@ export class MuxChannel {
     const id = this.nextId;
     this.nextId = id >= 0xffff_fff0 ? 1 : id + 1;
     session.calls.set(id, sink);
-    session.send(startFrame(id, method, request));
+    session.send(startFrame(id, method, request, activeTraceparent()));
     return new MuxCall(session, id, sink);
   }
 

@@ -49,8 +49,8 @@ export class FrameOutbox {
   }
 }
 
-export const startFrame = (callId: number, method: string, request: Uint8Array): MuxFrame =>
-  create(MuxFrameSchema, { callId, kind: { case: "start", value: { method, request } } });
+export const startFrame = (callId: number, method: string, request: Uint8Array, traceparent = ""): MuxFrame =>
+  create(MuxFrameSchema, { callId, kind: { case: "start", value: { method, request, traceparent } } });
 
 export const cancelFrame = (callId: number): MuxFrame => create(MuxFrameSchema, { callId, kind: { case: "cancel", value: true } });
 

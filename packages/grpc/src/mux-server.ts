@@ -63,6 +63,13 @@ export class MuxServer {
  */
 const YIELD_AT_BYTES = 64 * 1024;
 
+/** What a traced multiplexed call's handler sees, as a call of its own would carry it. */
+function tracedMetadata(traceparent: string): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set("traceparent", traceparent);
+  return metadata;
+}
+
 /** A multiplexed call being served: cancellable, and held back while its caller asks for a pause. */
 class ServedCall extends CallCancellation {
   paused = false;
@@ -117,7 +124,7 @@ class ServerSession {
   ) {
     stream.on("data", (batch: MuxBatch) => {
       for (const frame of batch.frames) {
-        if (frame.kind.case === "start") this.start(frame.callId, frame.kind.value.method, frame.kind.value.request);
+        if (frame.kind.case === "start") this.start(frame.callId, frame.kind.value.method, frame.kind.value.request, frame.kind.value.traceparent);
         else if (frame.kind.case === "cancel") this.calls.get(frame.callId)?.cancel();
         else if (frame.kind.case === "pause") this.calls.get(frame.callId)?.pause();
         else if (frame.kind.case === "resume") this.calls.get(frame.callId)?.resume();
@@ -141,7 +148,7 @@ class ServerSession {
     this.stream.end();
   }
 
-  private start(callId: number, path: string, requestBytes: Uint8Array): void {
+  private start(callId: number, path: string, requestBytes: Uint8Array, traceparent: string): void {
     const { hooksOf: hooks } = this.server;
     const method = this.server.method(path);
     if (!method) return this.end(callId, grpc.status.UNIMPLEMENTED, `${path} is not served here`);
@@ -152,7 +159,7 @@ class ServerSession {
     } catch {
       return this.end(callId, grpc.status.INTERNAL, "the request could not be decoded");
     }
-    const call = new ServedCall();
+    const call = new ServedCall(traceparent ? tracedMetadata(traceparent) : undefined);
     this.calls.set(callId, call);
     // The runner waits for what this returns before it asks the handler for the next message,
     // so a paused call's handler (and what it reads from) stops where it is.

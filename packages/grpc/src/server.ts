@@ -1,6 +1,7 @@
 import type { DescMessage, DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
+import { grpcServerMetrics, inSpan, SpanKind, tracingEnabled } from "@switchyard/telemetry";
 import { once } from "node:events";
 import type { Http2Server, ServerHttp2Session } from "node:http2";
 import { rmSync } from "node:fs";
@@ -78,7 +79,7 @@ export async function startGrpcServer(
   register({
     add(service, handlers) {
       const desc = service as DescService;
-      const runners = runnersOf(desc, handlers);
+      const runners = instrumented(runnersOf(desc, handlers));
       server.addService(serviceDefinition(desc), implementation(desc, runners, track, reportError));
       for (const [path, runner] of runners) allRunners.set(path, runner);
     },
@@ -142,6 +143,49 @@ function widenReceiveWindows(server: grpc.Server, bytes: number): void {
       session.setLocalWindowSize(bytes);
     });
   }
+}
+
+/** The service's runners, each call timed and (when tracing is on) in a server span. */
+function instrumented(runners: Map<string, MethodRunner>): Map<string, MethodRunner> {
+  return timed(tracingEnabled ? traced(runners) : runners);
+}
+
+/** Each call timed into the process's `switchyard_grpc_server_duration_seconds`, when it has a registry. */
+function timed(runners: Map<string, MethodRunner>): Map<string, MethodRunner> {
+  const metrics = grpcServerMetrics();
+  if (!metrics) return runners;
+  for (const [path, runner] of runners) {
+    const run = runner.run;
+    runners.set(path, {
+      ...runner,
+      run: async (request, context, emit) => {
+        const started = performance.now();
+        try {
+          await run(request, context, emit);
+          metrics.observe(path, grpc.status.OK, (performance.now() - started) / 1000);
+        } catch (error) {
+          metrics.observe(path, toServiceError(error).code ?? grpc.status.UNKNOWN, (performance.now() - started) / 1000);
+          throw error;
+        }
+      },
+    });
+  }
+  return runners;
+}
+
+/** Each call in a server span, child of the caller's (from `traceparent` metadata, either transport). */
+function traced(runners: Map<string, MethodRunner>): Map<string, MethodRunner> {
+  for (const [path, runner] of runners) {
+    const run = runner.run;
+    runners.set(path, {
+      ...runner,
+      run: (request, context, emit) =>
+        inSpan(path, SpanKind.SERVER, context.metadata.get("traceparent")[0] as string | undefined, { "rpc.system": "grpc", "rpc.method": path }, () =>
+          run(request, context, emit),
+        ),
+    });
+  }
+  return runners;
 }
 
 /** The runners as grpc-js method implementations: one gRPC call per request. */

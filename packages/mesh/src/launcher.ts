@@ -181,6 +181,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     router: await pick("router", "grpc"),
   };
   const ingressPort = await pick("ingress", "http");
+  const loggerOps = await pick("logger", "ops");
   const socketDir = options.unixSockets && isLoopback(host) ? mkdtempSync(join(tmpdir(), "switchyard-sock-")) : undefined;
   const socketOf = (name: string) => (socketDir ? join(socketDir, `${name}.sock`) : undefined);
   const addressOf = (name: string, port: number) => (socketDir ? `unix://${socketOf(name)}` : `${host}:${port}`);
@@ -192,6 +193,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     SWITCHYARD_POLICY_ADDR: addressOf("policy", grpc.policy),
     SWITCHYARD_CACHE_ADDR: addressOf("cache", grpc.cache),
     SWITCHYARD_ROUTER_ADDR: addressOf("router", grpc.router),
+    SWITCHYARD_LOGGER_URL: `http://${host}:${loggerOps}`,
     GRPC_HOST: host,
     LOG_LEVEL: options.logLevel ?? "info",
     ...options.env,
@@ -223,7 +225,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     { name: "cache", service: "cache", grpcPort: grpc.cache, opsPort: await pick("cache", "ops"), env: grpcEnv("cache", grpc.cache) },
     { name: "router", service: "router", grpcPort: grpc.router, opsPort: await pick("router", "ops"), env: grpcEnv("router", grpc.router) },
     { name: "budget", service: "budget", opsPort: await pick("budget", "ops"), env: {} },
-    { name: "logger", service: "logger", opsPort: await pick("logger", "ops"), env: {} },
+    { name: "logger", service: "logger", opsPort: loggerOps, env: {} },
   ];
   for (const plan of connectors) {
     for (let i = 0; i < (plan.replicas ?? 1); i++) backends.push(await connectorSpec(providersOf(plan), plan.group));

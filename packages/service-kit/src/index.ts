@@ -5,9 +5,11 @@ import {
   exitOnStartFailure,
   type Logger,
   onShutdown,
+  type OpsServerOptions,
   type Registry,
   type ShutdownStep,
   startOpsServer,
+  startTracing,
 } from "@switchyard/telemetry";
 
 export interface ServiceContext {
@@ -24,6 +26,8 @@ export interface StartedService {
   shutdown: ShutdownStep[];
   /** Logged once the service is up. */
   details?: Record<string, unknown>;
+  /** More GET routes on the ops port (see OpsServerOptions.routes). */
+  routes?: OpsServerOptions["routes"];
 }
 
 /**
@@ -48,14 +52,16 @@ export async function runService(
     logger = createLogger(name, env.LOG_LEVEL);
     const config = loadConfig(env.SWITCHYARD_CONFIG, process.env, { withoutKeys: options.needsKeys !== true });
     const registry = createRegistry(name);
+    const tracing = await startTracing(name);
     const service = await start({ env, config, logger, registry });
     const ops = await startOpsServer({
       host: env.GRPC_HOST,
       port: env.OPS_PORT === undefined ? defaultOpsPort : Number(env.OPS_PORT),
       registry,
       readiness: () => service.readiness(),
+      ...(service.routes ? { routes: service.routes } : {}),
     });
-    onShutdown(logger, () => [...service.shutdown, ["ops server", () => ops.close()]]);
+    onShutdown(logger, () => [...service.shutdown, ["ops server", () => ops.close()], ["tracing", () => tracing?.shutdown()]]);
     logger.info({ opsPort: ops.port, ...service.details }, `${name} started`);
   } catch (error) {
     exitOnStartFailure(logger, error);

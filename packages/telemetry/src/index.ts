@@ -6,3 +6,19 @@ export { startOpsServer } from "./ops-server.js";
 export type { OpsServerOptions } from "./ops-server.js";
 export { onShutdown, exitOnStartFailure } from "./lifecycle.js";
 export type { ShutdownStep } from "./lifecycle.js";
+export { BoundedLabel, OTHER_LABEL } from "./bounded-label.js";
+export {
+  activeTraceparent,
+  contextFrom,
+  inSpan,
+  SpanKind,
+  SpanStatusCode,
+  startSpan,
+  startTracing,
+  traceparentOfSpan,
+  tracingEnabled,
+  withContext,
+} from "./tracing.js";
+export type { Span, Tracing } from "./tracing.js";
+export { grpcServerMetrics } from "./grpc-server-metrics.js";
+export type { GrpcServerMetrics } from "./grpc-server-metrics.js";

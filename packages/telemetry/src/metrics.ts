@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Registry } from "prom-client";
+import { useProcessRegistry } from "./grpc-server-metrics.js";
 
 export { Counter, Gauge, Histogram, Registry } from "prom-client";
 
@@ -9,5 +10,6 @@ export function createRegistry(service: string): Registry {
   // The event-loop delay monitor wakes the process at this period; prom-client's default (10 ms)
   // costs seven services 100 wake-ups a second each, which this hardware feels.
   collectDefaultMetrics({ register: registry, prefix: "switchyard_", eventLoopMonitoringPrecision: 100 });
+  useProcessRegistry(registry);
   return registry;
 }

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Registry } from "prom-client";
 
 export interface OpsServerOptions {
@@ -7,6 +7,8 @@ export interface OpsServerOptions {
   registry: Registry;
   /** Resolves to a list of problems; empty means ready. */
   readiness: () => Promise<string[]> | string[];
+  /** More GET routes (the logger's request log); returns true when it answered. */
+  routes?: (request: IncomingMessage, response: ServerResponse, url: URL) => boolean;
 }
 
 /** /healthz (process alive), /readyz (dependencies reachable) and /metrics for a non-HTTP service. */
@@ -33,6 +35,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<{ port:
       );
       return;
     }
+    if (options.routes?.(req, res, new URL(req.url ?? "/", "http://ops"))) return;
     send(404, JSON.stringify({ error: "not found" }));
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { connectBus, consumeUsage, type UsageRecord } from "@switchyard/bus";
-import type { Env } from "@switchyard/config";
-import { runService } from "@switchyard/service-kit";
-import { Counter, type Logger } from "@switchyard/telemetry";
+import type { Env, GatewayConfig } from "@switchyard/config";
+import { runService, type StartedService } from "@switchyard/service-kit";
+import { Counter, Gauge, type Logger, type Registry, SpanKind, startSpan, tracingEnabled } from "@switchyard/telemetry";
 import { Redis } from "ioredis";
 
 export interface UsageConsumerSpec {
@@ -15,38 +15,70 @@ export interface UsageConsumerSpec {
    * Builds the service's handler over its Redis client. The handler stores a batch idempotently
    * per request id and resolves to how many of its events were new; throwing redelivers the batch.
    */
-  createHandler(context: { redis: Redis; env: Env; logger: Logger }): (records: UsageRecord[]) => Promise<number>;
+  createHandler?(context: { redis: Redis; env: Env; logger: Logger }): (records: UsageRecord[]) => Promise<number>;
+  /** Instead of `createHandler`, for a service that keeps its own store rather than Redis (the logger). */
+  openStore?(context: { env: Env; config: GatewayConfig; logger: Logger; registry: Registry }): Promise<UsageStore>;
+}
+
+/** A store of the service's own: its handler, readiness, extra ops routes and how it closes. */
+export interface UsageStore extends Pick<StartedService, "routes" | "details"> {
+  handle(records: UsageRecord[]): Promise<number>;
+  readiness(): Promise<string[]>;
+  close(): Promise<void>;
 }
 
 /**
  * The life of a usage-event service (budget, logger): a durable consumer over every usage event,
- * a Redis client, a counter, readiness (Redis ready, NATS open) and an orderly shutdown.
+ * a Redis client or the service's own store, a counter and the consumer's lag, readiness (store
+ * ready, NATS open) and an orderly shutdown.
  */
 export function runUsageConsumer(spec: UsageConsumerSpec): Promise<void> {
-  return runService(spec.name, spec.defaultOpsPort, async ({ env, logger, registry }) => {
+  return runService(spec.name, spec.defaultOpsPort, async ({ env, config, logger, registry }) => {
+    const store = spec.openStore ? await spec.openStore({ env, config, logger, registry }) : undefined;
     // One Redis call per batch already: auto-pipelining would only add a tick per call.
-    const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 });
-    redis.on("error", (error: Error) => logger.warn({ err: error.message }, "redis error"));
-    const handle = spec.createHandler({ redis, env, logger });
+    const redis = store ? undefined : new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 });
+    redis?.on("error", (error: Error) => logger.warn({ err: error.message }, "redis error"));
+    const handle = store ? (records: UsageRecord[]) => store.handle(records) : spec.createHandler!({ redis: redis!, env, logger });
     const handled = new Counter({ name: spec.metric.name, help: spec.metric.help, labelNames: ["result"], registers: [registry] });
     const nats = await connectBus(env.NATS_URL, `switchyard-${spec.name}`, logger);
     const consumer = await consumeUsage(nats, {
       durable: spec.name,
       logger,
       handleBatch: async (records) => {
-        const applied = await handle(records);
+        // One span per traced event, in its request's trace, for the time its batch takes to store.
+        const spans = tracingEnabled
+          ? records.flatMap((r) => (r.traceparent ? [startSpan(`${spec.name} usage event`, SpanKind.CONSUMER, r.traceparent, { "messaging.system": "nats", "messaging.destination.name": r.subject, request_id: r.requestId })!.span] : []))
+          : [];
+        const applied = await handle(records).finally(() => {
+          for (const span of spans) span.end();
+        });
         handled.inc({ result: spec.metric.applied }, applied);
         if (applied < records.length) handled.inc({ result: "duplicate" }, records.length - applied);
       },
     });
+    new Gauge({
+      name: "switchyard_usage_consumer_pending_events",
+      help: "Usage events in JetStream this service's durable consumer has not acknowledged yet (its lag)",
+      labelNames: ["durable"],
+      registers: [registry],
+      async collect() {
+        const lag = await consumer.lag().catch(() => undefined);
+        if (lag !== undefined) this.set({ durable: spec.name }, lag);
+      },
+    });
+    const natsProblems = () => (nats.isClosed() ? ["nats connection closed"] : []);
     return {
-      readiness: () => [...(redis.status === "ready" ? [] : [`redis is ${redis.status}`]), ...(nats.isClosed() ? ["nats connection closed"] : [])],
+      readiness: async () => [
+        ...(store ? await store.readiness() : redis!.status === "ready" ? [] : [`redis is ${redis!.status}`]),
+        ...natsProblems(),
+      ],
       shutdown: [
         ["consumer", () => consumer.stop()],
         ["nats", () => nats.drain()],
-        ["redis", () => redis.quit()],
+        store ? ["store", () => store.close()] : ["redis", () => redis!.quit()],
       ],
-      details: { durable: spec.name },
+      details: { durable: spec.name, ...store?.details },
+      ...(store?.routes ? { routes: store.routes } : {}),
     };
   });
 }

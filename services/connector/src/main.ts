@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { announceConnector, connectBus, type NatsConnection } from "@switchyard/bus";
 import { loadConfig, portOf, readEnv, SERVICE_PORTS } from "@switchyard/config";
-import { createLogger, createRegistry, exitOnStartFailure, onShutdown, startOpsServer } from "@switchyard/telemetry";
+import { createLogger, createRegistry, exitOnStartFailure, onShutdown, startOpsServer, startTracing } from "@switchyard/telemetry";
 import { selectProviders } from "./select-provider.js";
 import { type ConnectorServer, startConnectorServer } from "./server.js";
 
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const names = providers.map((p) => p.name);
   const log = providers.length === 1 ? logger.child({ provider: names[0], kind: providers[0]!.kind }) : logger.child({ providers: names });
   const registry = createRegistry("connector");
+  const tracing = await startTracing("connector");
 
   let server: ConnectorServer | undefined;
   let nats: NatsConnection | undefined;
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     ["drain in-flight streams", () => server?.shutdown(DRAIN_GRACE_MS)],
     ["close nats", () => nats?.drain()],
     ["close ops server", () => ops.close()],
+    ["tracing", () => tracing?.shutdown()],
   ]);
 
   server = await startConnectorServer({

@@ -6,6 +6,7 @@ import { requestIdFrom } from "./pipeline/request-id.js";
 import { type ConnectionLimits, limitConnections, serverTimeouts } from "./plugins/connection-limits.js";
 import { installErrorHandling } from "./plugins/error-handler.js";
 import { parseJsonBody } from "./plugins/json-body.js";
+import { observeRequests } from "./observe/index.js";
 import { lazyChildLogger } from "./plugins/lazy-request-logger.js";
 import { chatCompletionsRoute } from "./routes/chat-completions.js";
 import { embeddingsRoute } from "./routes/embeddings.js";
@@ -13,6 +14,8 @@ import { messagesRoute } from "./routes/messages.js";
 import { responsesRoute } from "./routes/responses.js";
 import { AJV_OPTIONS, gatewayKeywords } from "./schemas/keywords.js";
 import { healthRoutes } from "./routes/health.js";
+import { logsRoutes } from "./routes/logs.js";
+import { uiRoutes } from "./routes/ui.js";
 import { modelsRoutes } from "./routes/models.js";
 
 declare module "fastify" {
@@ -37,7 +40,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger,
     // Per-request log lines cost more than the rest of the hot path; usage events record requests.
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "requestId" }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "request_id" }),
     childLoggerFactory: lazyChildLogger,
     bodyLimit: options.config.limits.max_request_bytes,
     requestIdHeader: false,
@@ -108,17 +111,20 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   installErrorHandling(app);
+  const mesh = observeRequests(app, options.mesh, options);
   const controlTimeoutMs = options.controlTimeoutMs ?? 2_000;
   const generation = {
     cacheEnabled: options.config.cache.enabled,
     controlTimeoutMs,
     heartbeatMs: options.config.streaming.heartbeat_ms,
   };
-  chatCompletionsRoute(app, options.mesh, generation);
-  embeddingsRoute(app, options.mesh, generation);
-  responsesRoute(app, options.mesh, generation);
-  messagesRoute(app, options.mesh, generation);
-  modelsRoutes(app, options.mesh, controlTimeoutMs);
-  healthRoutes(app, options.mesh, options.registry);
+  chatCompletionsRoute(app, mesh, generation);
+  embeddingsRoute(app, mesh, generation);
+  responsesRoute(app, mesh, generation);
+  messagesRoute(app, mesh, generation);
+  modelsRoutes(app, mesh, controlTimeoutMs);
+  healthRoutes(app, mesh, options.registry);
+  logsRoutes(app, mesh, controlTimeoutMs);
+  uiRoutes(app, mesh, controlTimeoutMs);
   return app;
 }

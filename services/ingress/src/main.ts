@@ -1,9 +1,11 @@
 import { isLoopback, loadConfig, readEnv } from "@switchyard/config";
-import { createLogger, createRegistry, exitOnStartFailure, onShutdown } from "@switchyard/telemetry";
+import { PolicyService, RouterService } from "@switchyard/proto";
+import { createLogger, createRegistry, exitOnStartFailure, onShutdown, startTracing } from "@switchyard/telemetry";
 import { buildApp } from "./app.js";
 import { connectMesh } from "./mesh/clients.js";
 import { devKeyExposure } from "./mesh/dev-key-check.js";
 import { connectionLimitsFrom } from "./plugins/connection-limits.js";
+import { GrpcClientMetrics, instrumentClient, registerPublisherMetrics } from "./observe/index.js";
 
 const bootLogger = createLogger("ingress");
 try {
@@ -13,7 +15,12 @@ try {
   const config = loadConfig(env.SWITCHYARD_CONFIG, process.env, { withoutKeys: true });
 
   const registry = createRegistry("ingress");
+  const tracing = await startTracing("ingress");
   const mesh = await connectMesh(env, config, logger);
+  const grpcMetrics = new GrpcClientMetrics(registry);
+  mesh.policy = instrumentClient(mesh.policy, PolicyService, grpcMetrics);
+  mesh.router = instrumentClient(mesh.router, RouterService, grpcMetrics);
+  registerPublisherMetrics(registry, mesh.publisher);
   if (!isLoopback(env.SWITCHYARD_HOST)) {
     const exposure = await devKeyExposure(mesh.policy, env.SWITCHYARD_HOST, env.SWITCHYARD_CONFIG, logger);
     if (exposure) throw Object.assign(new Error(exposure), { name: "ConfigError" });
@@ -26,6 +33,7 @@ try {
     // Stop taking requests, let in-flight ones (streams included) finish, then flush usage events.
     ["http server", () => app.close()],
     ["mesh clients", () => mesh.close()],
+    ["tracing", () => tracing?.shutdown()],
   ]);
 } catch (error) {
   exitOnStartFailure(bootLogger, error);

@@ -11,6 +11,7 @@ import { HedgeBudget } from "./hedge-budget.js";
 import { IN_FLIGHT_SUBJECT, SharedInFlight } from "./in-flight.js";
 import { LocalHealth } from "./local-health.js";
 import { PlanFallback } from "./plan-fallback.js";
+import { createLogReader, type LogReader } from "./log-reader.js";
 
 /** Policy decisions and router plans the ingress may reuse (each service says for how long). */
 export interface Decisions {
@@ -47,6 +48,8 @@ export interface MeshClients {
   planFallback?: PlanFallback;
   /** The index that lets cache misses skip Redis; absent when the cache or the index is off. */
   cacheIndex?: Pick<PresenceIndex, "size" | "isSynced">;
+  /** The logger's request log; absent in tests that do not need it. */
+  logs?: LogReader;
   /** Problems that make the ingress unready; empty when ready. */
   readiness(): string[];
   close(): Promise<void>;
@@ -85,6 +88,7 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
     decisions,
     routing,
     planFallback: new PlanFallback(config.models),
+    logs: createLogReader(env.SWITCHYARD_LOGGER_URL),
     ...(presence ? { cacheIndex: presence } : {}),
     readiness: () => [
       ...(policy.isReady() ? [] : [`policy unreachable at ${policy.address}`]),

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/mux.proto.
  */
 export const file_switchyard_v1_mux: GenFile = /*@__PURE__*/
-  fileDesc("Chdzd2l0Y2h5YXJkL3YxL211eC5wcm90bxINc3dpdGNoeWFyZC52MSIzCghNdXhCYXRjaBInCgZmcmFtZXMYASADKAsyFy5zd2l0Y2h5YXJkLnYxLk11eEZyYW1lIrsBCghNdXhGcmFtZRIPCgdjYWxsX2lkGAEgASgNEigKBXN0YXJ0GAIgASgLMhcuc3dpdGNoeWFyZC52MS5NdXhTdGFydEgAEhEKB21lc3NhZ2UYAyABKAxIABIkCgNlbmQYBCABKAsyFS5zd2l0Y2h5YXJkLnYxLk11eEVuZEgAEhAKBmNhbmNlbBgFIAEoCEgAEg8KBXBhdXNlGAYgASgISAASEAoGcmVzdW1lGAcgASgISABCBgoEa2luZCIrCghNdXhTdGFydBIOCgZtZXRob2QYASABKAkSDwoHcmVxdWVzdBgCIAEoDCInCgZNdXhFbmQSDAoEY29kZRgBIAEoDRIPCgdkZXRhaWxzGAIgASgJMksKC011bHRpcGxleGVyEjwKBE9wZW4SFy5zd2l0Y2h5YXJkLnYxLk11eEJhdGNoGhcuc3dpdGNoeWFyZC52MS5NdXhCYXRjaCgBMAFiBnByb3RvMw");
+  fileDesc("Chdzd2l0Y2h5YXJkL3YxL211eC5wcm90bxINc3dpdGNoeWFyZC52MSIzCghNdXhCYXRjaBInCgZmcmFtZXMYASADKAsyFy5zd2l0Y2h5YXJkLnYxLk11eEZyYW1lIrsBCghNdXhGcmFtZRIPCgdjYWxsX2lkGAEgASgNEigKBXN0YXJ0GAIgASgLMhcuc3dpdGNoeWFyZC52MS5NdXhTdGFydEgAEhEKB21lc3NhZ2UYAyABKAxIABIkCgNlbmQYBCABKAsyFS5zd2l0Y2h5YXJkLnYxLk11eEVuZEgAEhAKBmNhbmNlbBgFIAEoCEgAEg8KBXBhdXNlGAYgASgISAASEAoGcmVzdW1lGAcgASgISABCBgoEa2luZCJACghNdXhTdGFydBIOCgZtZXRob2QYASABKAkSDwoHcmVxdWVzdBgCIAEoDBITCgt0cmFjZXBhcmVudBgDIAEoCSInCgZNdXhFbmQSDAoEY29kZRgBIAEoDRIPCgdkZXRhaWxzGAIgASgJMksKC011bHRpcGxleGVyEjwKBE9wZW4SFy5zd2l0Y2h5YXJkLnYxLk11eEJhdGNoGhcuc3dpdGNoeWFyZC52MS5NdXhCYXRjaCgBMAFiBnByb3RvMw");
 
 /**
  * The frames one side had ready in one turn of its event loop.
@@ -122,6 +122,13 @@ export type MuxStart = Message<"switchyard.v1.MuxStart"> & {
    * @generated from field: bytes request = 2;
    */
   request: Uint8Array;
+
+  /**
+   * The caller's W3C trace context (what a `traceparent` header would carry); empty when not traced.
+   *
+   * @generated from field: string traceparent = 3;
+   */
+  traceparent: string;
 };
 
 /**
