@@ -1,4 +1,5 @@
 export * from "./schema.js";
+export * from "./cache.js";
 export { ConfigError, formatPath } from "./errors.js";
 export type { ConfigIssue } from "./errors.js";
 export { interpolate } from "./interpolate.js";

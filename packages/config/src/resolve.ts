@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { Value } from "@sinclair/typebox/value";
 import { type ConfigIssue, formatPath } from "./errors.js";
 import type { MissingVariable } from "./interpolate.js";
+import type { CacheConfig } from "./cache.js";
 import {
-  type CacheFile,
   type ConfigFile,
   ConfigFileSchema,
   type DeploymentFile,
@@ -27,7 +27,7 @@ export interface ProviderConfig extends ProviderFile {
 
 export type DeploymentConfig = Required<DeploymentFile>;
 
-export interface ModelConfig extends Required<Omit<ModelFile, "deployments">> {
+export interface ModelConfig extends Required<Omit<ModelFile, "deployments" | "cache">>, Pick<ModelFile, "cache"> {
   name: string;
   /** Only deployments whose provider is enabled, in config order. */
   deployments: DeploymentConfig[];
@@ -40,7 +40,7 @@ export interface GatewayConfig {
   providers: Record<string, ProviderConfig>;
   models: Record<string, ModelConfig>;
   keys: KeyConfig[];
-  cache: Required<CacheFile>;
+  cache: CacheConfig;
   limits: Required<LimitsFile>;
   streaming: Required<StreamingFile>;
 }
