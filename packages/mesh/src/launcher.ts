@@ -109,6 +109,10 @@ export interface Mesh {
   recentLogs(name?: string): string;
   /** Starts one more connector replica serving these providers (a group's name or a provider's). */
   addConnector(providers: string | string[]): Promise<ServiceProcess>;
+  /** Starts one more ingress replica on a port of its own; its `opsUrl` is its base URL. */
+  addIngress(): Promise<ServiceProcess>;
+  /** Starts a stopped service again, as it was (same ports and environment). */
+  restartProcess(name: string): Promise<ServiceProcess>;
   stopProcess(name: string, signal?: NodeJS.Signals): Promise<number | null>;
   stop(): Promise<void>;
 }
@@ -202,7 +206,9 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const processes: ServiceProcess[] = [];
   let stopping = false;
 
+  const specs = new Map<string, Spec>();
   const launch = (spec: Spec): ServiceProcess => {
+    specs.set(spec.name, spec);
     const entry = join(REPO_ROOT, "services", spec.service, "dist", "main.js");
     const nodeFlags = [
       ...(SERVICE_NODE_FLAGS[spec.service as keyof typeof SERVICE_NODE_FLAGS] ?? []),
@@ -291,8 +297,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
 
   const stop = async () => {
     stopping = true;
-    const ingressProc = processes.find((p) => p.name === "ingress");
-    if (ingressProc) await stopProcess("ingress");
+    await Promise.all(processes.filter((p) => p.service === "ingress").map((p) => stopProcess(p.name)));
     await Promise.all(processes.map((p) => p.name).map((name) => stopProcess(name)));
     await Promise.all(files.map((f) => new Promise((r) => f.end(r))));
     if (socketDir) rmSync(socketDir, { recursive: true, force: true });
@@ -319,6 +324,22 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
       const group = connectors.find((plan) => plan.group === providers);
       const names = group ? providersOf(group) : typeof providers === "string" ? [providers] : providers;
       const proc = launch(await connectorSpec(names, group?.group));
+      await awaitReady(proc);
+      return proc;
+    },
+    addIngress: async () => {
+      const port = await freePort(host);
+      let name = "ingress-2";
+      for (let n = 3; specs.has(name); n++) name = `ingress-${n}`;
+      const proc = launch({ name, service: "ingress", opsPort: port, env: { SWITCHYARD_HOST: host, SWITCHYARD_PORT: String(port) } });
+      await awaitReady(proc);
+      return proc;
+    },
+    restartProcess: async (name) => {
+      const spec = specs.get(name);
+      if (!spec) throw new Error(`no process named ${name} was ever started`);
+      if (processes.some((p) => p.name === name)) await stopProcess(name);
+      const proc = launch(spec);
       await awaitReady(proc);
       return proc;
     },

@@ -3,6 +3,9 @@ import { Gauge, Histogram, type Logger, MetricBatch, type Registry } from "@swit
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { MeshClients } from "./mesh/clients.js";
 import { requestIdFrom } from "./pipeline/request-id.js";
+import { adminCacheRoutes } from "./cache/admin-cache-route.js";
+import { CacheMetrics } from "./cache/cache-metrics.js";
+import { RequestCache } from "./cache/request-cache.js";
 import { installErrorHandling } from "./plugins/error-handler.js";
 import { lazyChildLogger } from "./plugins/lazy-request-logger.js";
 import { chatCompletionsRoute } from "./routes/chat-completions.js";
@@ -106,7 +109,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   installErrorHandling(app);
   const controlTimeoutMs = options.controlTimeoutMs ?? 2_000;
   const generation = {
-    cacheEnabled: options.config.cache.enabled,
+    cache: new RequestCache(options.mesh, options.config, new CacheMetrics(options.registry), options.logger),
+    coalesceWaitMs: options.config.cache.coalesce.wait_ms,
     controlTimeoutMs,
     heartbeatMs: options.config.streaming.heartbeat_ms,
   };
@@ -116,5 +120,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   messagesRoute(app, options.mesh, generation);
   modelsRoutes(app, options.mesh, controlTimeoutMs);
   healthRoutes(app, options.mesh, options.registry);
+  adminCacheRoutes(app, options.mesh, controlTimeoutMs);
   return app;
 }
