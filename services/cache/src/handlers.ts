@@ -2,12 +2,16 @@ import type { HandlersOf } from "@switchyard/grpc";
 import type { CacheService } from "@switchyard/proto";
 import { type ResponseCache, scopedKey } from "@switchyard/response-cache";
 import type { Logger } from "@switchyard/telemetry";
+import type { SemanticCache } from "./semantic/semantic-cache.js";
+
+/** The only embedder built into the service; others are refused by the config's schema. */
+const LOCAL = "local";
 
 /**
  * The cache service's handlers. A Redis failure is a miss (or a store not made), never an error
- * for the caller. The semantic cache is not built yet: its calls answer "miss".
+ * for the caller; semantic calls answer "miss" when the semantic cache is not running.
  */
-export function cacheHandlers(cache: ResponseCache, logger: Logger): HandlersOf<typeof CacheService> {
+export function cacheHandlers(cache: ResponseCache, logger: Logger, semantic?: SemanticCache): HandlersOf<typeof CacheService> {
   return {
     async lookup(request) {
       try {
@@ -31,14 +35,29 @@ export function cacheHandlers(cache: ResponseCache, logger: Logger): HandlersOf<
       return {};
     },
     async purge(request) {
-      const exactDeleted = await cache.purge(request.model || undefined, request.namespace || undefined);
-      logger.info({ model: request.model || "*", namespace: request.namespace || "*", exact: exactDeleted }, "cache purged");
-      return { exactDeleted, semanticDeleted: 0 };
+      const model = request.model || undefined;
+      const namespace = request.namespace || undefined;
+      const [exactDeleted, semanticDeleted] = await Promise.all([cache.purge(model, namespace), semantic ? semantic.purge(model, namespace) : 0]);
+      logger.info({ model: model ?? "*", namespace: namespace ?? "*", exact: exactDeleted, semantic: semanticDeleted }, "cache purged");
+      return { exactDeleted, semanticDeleted };
     },
-    async semanticLookup() {
-      return { hit: false };
+    async semanticLookup(request) {
+      if (!semantic || request.embedder !== LOCAL) return { hit: false };
+      try {
+        const hit = await semantic.lookup(request, request.threshold);
+        return hit ? { hit: true, ...hit } : { hit: false };
+      } catch (error) {
+        logger.warn({ err: error }, "semantic lookup failed, answering miss");
+        return { hit: false };
+      }
     },
-    async semanticStore() {
+    async semanticStore(request) {
+      if (!semantic || request.embedder !== LOCAL) return {};
+      try {
+        await semantic.store(request, request.body, request.deploymentId, request.ttlMs);
+      } catch (error) {
+        logger.warn({ err: error }, "semantic store failed");
+      }
       return {};
     },
   };
