@@ -263,6 +263,19 @@ describe("semantic cache", () => {
     assert.ok(lookalikes > 10 && chosen.length - lookalikes > 10, "both kinds tried");
   });
 
+  it("embeds with a model of the config when the model says so", async () => {
+    const prompt = fresh("What is the capital of France?");
+    await cacheOf({ model: "similar-by-model", content: prompt, temperature: 0.7 });
+    const pattern = `switchyard:cache:semantic:*:${hash("sha256", prompt, "base64url").slice(0, 22)}`;
+    await eventually(async () => ((await t.redis.keys(pattern)).length > 0 ? true : undefined), "the entry");
+    // The mock embeds a bag of words: the same words in another order are the same vector.
+    const reordered = `${prompt.replace("What is the capital of France?", "The capital of France is what")}`;
+    const response = await ask({ model: "similar-by-model", content: reordered, temperature: 0.7 });
+    assert.equal(response.headers.get("x-switchyard-cache"), "semantic-hit");
+    assert.match((await answerOf(response)) ?? "", /What is the capital of France\?/);
+    assert.equal(await cacheOf({ model: "similar-by-model", content: prompt.replace("France", "Spain"), temperature: 0.7 }), "miss", "the facts still count");
+  });
+
   it("keeps its entries across a restart of the cache service, and skips semantic lookups while it is down", async () => {
     const prompt = fresh("Explain recursion in simple terms.");
     await storeSemantic(prompt, 0.5);

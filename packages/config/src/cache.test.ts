@@ -43,8 +43,24 @@ describe("cache settings per model", () => {
     assert.equal(cacheNamespaceOf("global", caller), "global");
   });
 
-  it("rejects an unknown namespace and an embedder it does not have", () => {
+  it("rejects an unknown namespace, and an embedder that is no model serving embeddings", () => {
     assert.throws(() => config("cache: { namespace: everyone }"), /cache\.namespace/);
-    assert.throws(() => config("cache: { semantic: { embedder: text-embedding-3-small } }"), /cache\.semantic\.embedder/);
+    assert.throws(() => config("cache: { semantic: { embedder: text-embedding-3-small } }"), /cache\.semantic\.embedder.*not a model serving embeddings/);
+    assert.throws(() => config("cache: { semantic: { embedder: plain } }"), /cache\.semantic\.embedder/, "plain serves chat only");
+  });
+
+  it("accepts a public model serving embeddings as the embedder", () => {
+    const c = parseConfig(
+      `
+providers: { mock: { kind: mock } }
+models:
+  chat: { cache: { semantic: { enabled: true, embedder: vectors } }, deployments: [{ provider: mock, model: echo }] }
+  vectors: { operations: [embeddings], deployments: [{ provider: mock, model: echo }] }
+keys: []
+`,
+      "t",
+      {},
+    );
+    assert.equal(cachePolicyOf(c.cache, c.models.chat).semantic.embedder, "vectors");
   });
 });

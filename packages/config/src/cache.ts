@@ -21,9 +21,11 @@ export const SemanticCacheSchema = T.Object(
       T.Number({ minimum: 0, maximum: 1, default: 0.92, description: "least cosine similarity that counts as the same prompt; chosen for precision ≥ 0.98 on the labelled set (services/cache/README.md)" }),
     ),
     embedder: T.Optional(
-      T.Literal("local", {
+      T.String({
+        minLength: 1,
         default: "local",
-        description: "`local`: word vectors that ship in an npm package (no network, no download); embeddings models through the connectors are not built yet",
+        description:
+          "`local`: word vectors that ship in an npm package (no network, no download); or a public model serving `embeddings` (one embeddings call per lookup, through the connectors)",
       }),
     ),
     safe_tools: T.Optional(
@@ -79,7 +81,7 @@ export const ModelCacheSchema = T.Object(
         {
           enabled: T.Optional(T.Boolean({ description: "semantic cache for this model" })),
           threshold: T.Optional(T.Number({ minimum: 0, maximum: 1, description: "this model's similarity threshold" })),
-          embedder: T.Optional(T.Literal("local", { description: "this model's embedder" })),
+          embedder: T.Optional(T.String({ minLength: 1, description: "this model's embedder: `local` or a public embeddings model" })),
           safe_tools: T.Optional(T.Array(T.String(), { description: "this model's side-effect-free tools" })),
         },
         { additionalProperties: false, description: "overrides `cache.semantic` for this model" },
@@ -97,6 +99,29 @@ type CoalesceFile = Static<typeof CoalesceSchema>;
 /** True when any model uses the semantic cache (the cache service loads its embedder only then). */
 export function semanticCacheUsed(cache: CacheConfig, models: Record<string, { cache?: ModelCacheFile }>): boolean {
   return cache.enabled && Object.values(models).some((model) => cachePolicyOf(cache, model).enabled && cachePolicyOf(cache, model).semantic.enabled);
+}
+
+/** The built-in embedder's name; any other is a public model serving embeddings. */
+export const LOCAL_EMBEDDER = "local";
+
+/** Embedders that name no model serving embeddings, by config path. */
+export function cacheIssues(
+  cache: Pick<CacheFile, "semantic">,
+  models: Record<string, { cache?: ModelCacheFile; operations?: readonly string[] }>,
+): { path: string; message: string }[] {
+  const check = (embedder: string | undefined, path: string) => {
+    if (embedder === undefined || embedder === LOCAL_EMBEDDER) return [];
+    const model = models[embedder];
+    if (model && (model.operations ?? ["chat"]).includes("embeddings")) return [];
+    const serving = Object.entries(models)
+      .filter(([, m]) => (m.operations ?? []).includes("embeddings"))
+      .map(([name]) => name);
+    return [{ path, message: `"${embedder}" is not a model serving embeddings; use "local" or one of: ${serving.join(", ") || "none declared"}` }];
+  };
+  return [
+    ...check(cache.semantic?.embedder, "cache.semantic.embedder"),
+    ...Object.entries(models).flatMap(([name, model]) => check(model.cache?.semantic?.embedder, `models.${name}.cache.semantic.embedder`)),
+  ];
 }
 
 /** The resolved `cache` section: every field present. */

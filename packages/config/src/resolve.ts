@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Value } from "@sinclair/typebox/value";
 import { type ConfigIssue, formatPath } from "./errors.js";
 import type { MissingVariable } from "./interpolate.js";
-import type { CacheConfig } from "./cache.js";
+import { type CacheConfig, cacheIssues } from "./cache.js";
 import {
   type ConfigFile,
   ConfigFileSchema,
@@ -131,6 +131,7 @@ export function resolveConfig(
     keys.push({ ...rest, key_sha256: key_sha256 ?? sha256Hex(key as string) });
   });
 
+  issues.push(...cacheIssues(file.cache, file.models));
   if (issues.length > 0) return { issues };
   return {
     issues,

@@ -1,11 +1,9 @@
 import type { HandlersOf } from "@switchyard/grpc";
+import { LOCAL_EMBEDDER } from "@switchyard/config";
 import type { CacheService } from "@switchyard/proto";
 import { type ResponseCache, scopedKey } from "@switchyard/response-cache";
 import type { Logger } from "@switchyard/telemetry";
 import type { SemanticCache } from "./semantic/semantic-cache.js";
-
-/** The only embedder built into the service; others are refused by the config's schema. */
-const LOCAL = "local";
 
 /**
  * The cache service's handlers. A Redis failure is a miss (or a store not made), never an error
@@ -42,9 +40,10 @@ export function cacheHandlers(cache: ResponseCache, logger: Logger, semantic?: S
       return { exactDeleted, semanticDeleted };
     },
     async semanticLookup(request) {
-      if (!semantic || request.embedder !== LOCAL) return { hit: false };
+      // Another embedder's vector comes with the request: the caller ran that model.
+      if (!semantic || (request.embedder !== LOCAL_EMBEDDER && request.vector.length === 0)) return { hit: false };
       try {
-        const hit = await semantic.lookup(request, request.threshold);
+        const hit = await semantic.lookup(request, request.threshold, request.vector);
         return hit ? { hit: true, ...hit } : { hit: false };
       } catch (error) {
         logger.warn({ err: error }, "semantic lookup failed, answering miss");
@@ -52,9 +51,9 @@ export function cacheHandlers(cache: ResponseCache, logger: Logger, semantic?: S
       }
     },
     async semanticStore(request) {
-      if (!semantic || request.embedder !== LOCAL) return {};
+      if (!semantic || (request.embedder !== LOCAL_EMBEDDER && request.vector.length === 0)) return {};
       try {
-        await semantic.store(request, request.body, request.deploymentId, request.ttlMs);
+        await semantic.store(request, request.body, request.deploymentId, request.ttlMs, request.vector);
       } catch (error) {
         logger.warn({ err: error }, "semantic store failed");
       }

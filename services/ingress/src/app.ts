@@ -5,6 +5,7 @@ import type { MeshClients } from "./mesh/clients.js";
 import { requestIdFrom } from "./pipeline/request-id.js";
 import { adminCacheRoutes } from "./cache/admin-cache-route.js";
 import { CacheMetrics } from "./cache/cache-metrics.js";
+import { remoteEmbedder } from "./cache/remote-embedder.js";
 import { RequestCache } from "./cache/request-cache.js";
 import { installErrorHandling } from "./plugins/error-handler.js";
 import { lazyChildLogger } from "./plugins/lazy-request-logger.js";
@@ -109,7 +110,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
   installErrorHandling(app);
   const controlTimeoutMs = options.controlTimeoutMs ?? 2_000;
   const generation = {
-    cache: new RequestCache(options.mesh, options.config, new CacheMetrics(options.registry), options.logger),
+    cache: new RequestCache(
+      { ...options.mesh, embed: remoteEmbedder(options.mesh, controlTimeoutMs) },
+      options.config,
+      new CacheMetrics(options.registry),
+      options.logger,
+    ),
     coalesceWaitMs: options.config.cache.coalesce.wait_ms,
     controlTimeoutMs,
     heartbeatMs: options.config.streaming.heartbeat_ms,

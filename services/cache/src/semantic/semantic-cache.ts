@@ -1,7 +1,7 @@
 import { hash, randomUUID } from "node:crypto";
 import { keyPart } from "@switchyard/response-cache";
 import type { Redis } from "ioredis";
-import type { Embedder, Facts } from "./local-embedder.js";
+import type { Embedder, Embedding, Facts } from "./local-embedder.js";
 import { SemanticIndex, scopeKeyOf } from "./semantic-index.js";
 
 export interface SemanticQuery {
@@ -45,7 +45,7 @@ export class SemanticCache {
     private readonly embedder: Embedder,
     private readonly options: { prefix: string; maxEntryBytes: number; onEvent?: (event: SemanticEvent) => void },
   ) {
-    this.index = new SemanticIndex(embedder.dimensions);
+    this.index = new SemanticIndex();
     this.channel = `${options.prefix}cache:semantic-stored`;
     subscriber.on("messageBuffer", (channel: Buffer, message: Buffer) => {
       if (channel.toString() === this.channel) this.announced(message);
@@ -71,8 +71,9 @@ export class SemanticCache {
   }
 
   /** The cached answer whose prompt is most similar at or above `threshold` and states the same facts. */
-  async lookup(query: SemanticQuery, threshold: number): Promise<SemanticHit | undefined> {
-    for (const { entry, similarity } of this.index.matches(this.embedder, scopeKeyOf(query), query.prompt, threshold)) {
+  /** `vector`: the prompt's embedding by a model the caller ran; absent, the local embedder's. */
+  async lookup(query: SemanticQuery, threshold: number, vector?: readonly number[]): Promise<SemanticHit | undefined> {
+    for (const { entry, similarity } of this.index.matches(scopeKeyOf(query), this.embeddingOf(query.prompt, vector), threshold)) {
       const [body, deploymentId] = await this.redis.hmgetBuffer(entry.redisKey, "b", "d");
       if (!body || !deploymentId) {
         this.index.remove(entry.redisKey); // evicted or deleted in Redis
@@ -84,9 +85,9 @@ export class SemanticCache {
   }
 
   /** Stores an answer for a prompt: in Redis (with its TTL), here, and in every replica's index. */
-  async store(query: SemanticQuery, body: Uint8Array, deploymentId: string, ttlMs: number): Promise<boolean> {
+  async store(query: SemanticQuery, body: Uint8Array, deploymentId: string, ttlMs: number, given?: readonly number[]): Promise<boolean> {
     if (body.byteLength > this.options.maxEntryBytes || ttlMs <= 0) return false;
-    const { vector, facts } = this.embedder.embed(query.prompt);
+    const { vector, facts } = this.embeddingOf(query.prompt, given);
     const scopeKey = scopeKeyOf(query);
     const redisKey = `${this.options.prefix}cache:semantic:${scopeKey}:${hash("sha256", query.prompt, "base64url").slice(0, 22)}`;
     const vectorBytes = Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
@@ -138,7 +139,7 @@ export class SemanticCache {
             const [vector, facts] = (results[i * 2]?.[1] as (Buffer | null)[] | undefined) ?? [];
             const ttl = results[i * 2 + 1]?.[1] as number | undefined;
             if (!vector || !facts || typeof ttl !== "number" || ttl === -2) return;
-            const parsed = vectorOf(vector, this.embedder.dimensions);
+            const parsed = vectorOf(vector);
             if (parsed) this.remember(key, parsed, JSON.parse(facts.toString()) as Facts, ttl === -1 ? Number.MAX_SAFE_INTEGER : now + ttl);
           });
         }
@@ -161,11 +162,19 @@ export class SemanticCache {
       }
       const decoded = decodeAnnouncement(message);
       if (!decoded || decoded.origin === this.origin) return;
-      const vector = vectorOf(decoded.vector, this.embedder.dimensions);
+      const vector = vectorOf(decoded.vector);
       if (vector) this.remember(decoded.redisKey, vector, JSON.parse(decoded.facts) as Facts, Date.now() + decoded.ttlMs);
     } catch {
       // A malformed announcement is skipped; the next load reads Redis anyway.
     }
+  }
+
+  /** The facts always come from the local embedder (they need no vectors); the vector from the caller when it sent one. */
+  private embeddingOf(prompt: string, given: readonly number[] | undefined): Embedding {
+    const local = this.embedder.embed(prompt);
+    if (!given || given.length === 0) return local;
+    const norm = Math.hypot(...given) || 1;
+    return { vector: Float32Array.from(given, (x) => x / norm), facts: local.facts };
   }
 
   private remember(redisKey: string, vector: Float32Array, facts: Facts, expiresAt: number): void {
@@ -178,8 +187,8 @@ function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, "\\$&");
 }
 
-function vectorOf(bytes: Buffer, dimensions: number): Float32Array | undefined {
-  if (bytes.byteLength !== dimensions * 4) return undefined;
+function vectorOf(bytes: Buffer): Float32Array | undefined {
+  if (bytes.byteLength === 0 || bytes.byteLength % 4 !== 0) return undefined;
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 

@@ -1,5 +1,5 @@
 import { keyPart } from "@switchyard/response-cache";
-import type { Embedder, Facts } from "./local-embedder.js";
+import type { Embedding, Facts } from "./local-embedder.js";
 import { factsAgree } from "./similarity.js";
 import { VectorIndex } from "./vector-index.js";
 
@@ -31,17 +31,14 @@ export class SemanticIndex {
   private readonly scopes = new Map<string, VectorIndex>();
   private nextLabel = 1;
 
-  constructor(private readonly dimensions: number) {}
-
   get size(): number {
     return this.entries.size;
   }
 
   /** Entries of `scopeKey` at or above `threshold` whose facts agree with the prompt's, most similar first. */
-  *matches(embedder: Embedder, scopeKey: string, prompt: string, threshold: number, now = Date.now()): Generator<{ entry: IndexedEntry; similarity: number }> {
+  *matches(scopeKey: string, { vector, facts }: Embedding, threshold: number, now = Date.now()): Generator<{ entry: IndexedEntry; similarity: number }> {
     const index = this.scopes.get(scopeKey);
     if (!index || index.size === 0) return;
-    const { vector, facts } = embedder.embed(prompt);
     for (const { label, similarity } of index.nearest(vector, CANDIDATES)) {
       if (similarity < threshold) return;
       const entry = this.entries.get(label);
@@ -56,9 +53,11 @@ export class SemanticIndex {
     this.byKey.set(redisKey, entry);
     let index = this.scopes.get(scopeKey);
     if (!index) {
-      index = new VectorIndex(this.dimensions);
+      // A scope's embedder is part of its key, so its vectors share one length.
+      index = new VectorIndex(vector.length);
       this.scopes.set(scopeKey, index);
     }
+    if (index.dimensions !== vector.length) return;
     index.add(entry.label, vector);
   }
 

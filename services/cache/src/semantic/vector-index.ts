@@ -35,7 +35,7 @@ export class VectorIndex {
   private graph: Hnswlib.HierarchicalNSW | undefined;
   private capacity = 0;
 
-  constructor(private readonly dimensions: number) {}
+  constructor(readonly dimensions: number) {}
 
   get size(): number {
     return this.vectors.size;

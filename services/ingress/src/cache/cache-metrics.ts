@@ -34,7 +34,7 @@ export class CacheMetrics {
     });
     this.skipped = new Counter({
       name: "switchyard_cache_unavailable_total",
-      help: "Cache steps skipped because a dependency failed: redis (exact lookup, flight lease) or cache_service (semantic)",
+      help: "Cache steps skipped because a dependency failed: redis (exact lookup, flight lease), cache_service or embedder (semantic)",
       labelNames: ["dependency"],
       registers: [registry],
     });
@@ -49,7 +49,7 @@ export class CacheMetrics {
     if (savedUsd > 0) this.saved.inc(savedUsd);
   }
 
-  unavailable(dependency: "redis" | "cache_service"): void {
+  unavailable(dependency: "redis" | "cache_service" | "embedder"): void {
     this.skipped.labels(dependency).inc();
   }
 }

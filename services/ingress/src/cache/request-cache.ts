@@ -1,10 +1,11 @@
-import { type CacheNamespaceKind, cacheNamespaceOf, cachePolicyOf, type GatewayConfig, type ModelCachePolicy } from "@switchyard/config";
+import { type CacheNamespaceKind, cacheNamespaceOf, cachePolicyOf, type GatewayConfig, LOCAL_EMBEDDER, type ModelCachePolicy } from "@switchyard/config";
 import type { ClientOf } from "@switchyard/grpc";
 import type { CacheService, Price, TokenUsage } from "@switchyard/proto";
 import { type Flight, type FlightLeader, type Flights, type ResponseCache, scopedKey } from "@switchyard/response-cache";
 import type { Logger } from "@switchyard/telemetry";
 import { costOf } from "../pipeline/cost.js";
 import type { CacheMetrics } from "./cache-metrics.js";
+import type { RemoteEmbedder } from "./remote-embedder.js";
 import { type SemanticQuery, semanticQueryOf } from "./semantic-query.js";
 
 /** What the cache has to say about one request, before anything goes upstream. */
@@ -28,12 +29,17 @@ export interface CacheEntryRef {
   policy: ModelCachePolicy;
   /** Computed on first use, undefined when the request is not for the semantic cache. */
   semantic?: SemanticQuery | null;
+  /** The prompt's embedding by the model's remote embedder, once the lookup has it (the store reuses it). */
+  vector?: number[];
+  requestId: string;
 }
 
 export interface RequestCacheMesh {
   cache: Pick<ResponseCache, "lookup" | "storeSoon"> & Partial<Pick<ResponseCache, "keyOf">>;
   flights?: Pick<Flights, "join">;
   cacheService?: Pick<ClientOf<typeof CacheService>, "semanticLookup" | "semanticStore">;
+  /** For semantic caches whose embedder is a model of the config rather than `local`. */
+  embed?: RemoteEmbedder;
 }
 
 /** The semantic lookup waits at most this long: a slow cache service must not slow every miss. */
@@ -65,10 +71,10 @@ export class RequestCache {
   }
 
   /** The entry a caller's request maps to. */
-  entryOf(model: string, digest: string, body: Record<string, unknown>, caller: { keyName: string; team: string }): CacheEntryRef {
+  entryOf(model: string, digest: string, body: Record<string, unknown>, caller: { keyName: string; team: string }, requestId: string): CacheEntryRef {
     const policy = this.policyOf(model);
     const namespace = cacheNamespaceOf(policy.namespace as CacheNamespaceKind, caller);
-    return { model, namespace, key: scopedKey(namespace, digest), body, policy };
+    return { model, namespace, key: scopedKey(namespace, digest), body, policy, requestId };
   }
 
   /** Exact entry, then a semantic one, then the flight: the first that answers. */
@@ -93,7 +99,8 @@ export class RequestCache {
 
   private semanticOf(entry: CacheEntryRef): SemanticQuery | undefined {
     if (entry.semantic === undefined) {
-      entry.semantic = entry.policy.semantic.enabled && this.mesh.cacheService ? (semanticQueryOf(entry.body, entry.policy.semantic.safe_tools) ?? null) : null;
+      const { enabled, safe_tools, embedder } = entry.policy.semantic;
+      entry.semantic = enabled && this.mesh.cacheService ? (semanticQueryOf(entry.body, safe_tools, embedder) ?? null) : null;
     }
     return entry.semantic ?? undefined;
   }
@@ -101,6 +108,16 @@ export class RequestCache {
   private async findSimilar(entry: CacheEntryRef): Promise<CacheFound | undefined> {
     const query = this.semanticOf(entry);
     if (!query || !this.mesh.cacheService) return undefined;
+    const { embedder } = entry.policy.semantic;
+    if (embedder !== LOCAL_EMBEDDER) {
+      if (!this.mesh.embed) return undefined;
+      try {
+        entry.vector = await this.mesh.embed(embedder, query.prompt, entry.requestId);
+      } catch (error) {
+        this.unavailable("embedder", error);
+        return undefined;
+      }
+    }
     try {
       const found = await this.mesh.cacheService.semanticLookup(
         {
@@ -109,7 +126,8 @@ export class RequestCache {
           scope: query.scope,
           prompt: query.prompt,
           threshold: entry.policy.semantic.threshold,
-          embedder: entry.policy.semantic.embedder,
+          embedder,
+          vector: entry.vector ?? [],
         },
         { timeoutMs: SEMANTIC_TIMEOUT_MS },
       );
@@ -140,7 +158,9 @@ export class RequestCache {
     });
     if (stored !== "stored") leader?.release();
     const query = this.semanticOf(entry);
-    if (stored === "stored" && query && this.mesh.cacheService && storableForSimilarity(completion)) {
+    // A remote embedder's vector comes from the lookup; without it (refresh, or the call failed) there is nothing to store.
+    const embedded = entry.policy.semantic.embedder === LOCAL_EMBEDDER || entry.vector !== undefined;
+    if (stored === "stored" && query && embedded && this.mesh.cacheService && storableForSimilarity(completion)) {
       this.mesh.cacheService
         .semanticStore({
           model: entry.model,
@@ -151,6 +171,7 @@ export class RequestCache {
           deploymentId,
           ttlMs,
           embedder: entry.policy.semantic.embedder,
+          vector: entry.vector ?? [],
         })
         .catch((error: unknown) => this.unavailable("cache_service", error));
     }
@@ -162,7 +183,7 @@ export class RequestCache {
     this.metrics.served(bytes, costOf(usage, price));
   }
 
-  private unavailable(dependency: "redis" | "cache_service", error: unknown): void {
+  private unavailable(dependency: "redis" | "cache_service" | "embedder", error: unknown): void {
     this.metrics.unavailable(dependency);
     // One line a second at most: an outage must not flood the log at the request rate.
     const now = Date.now();

@@ -18,7 +18,7 @@ interface Message {
  * tools not known to be free of side effects, or a user turn that is not plain text (an image
  * is not compared by its words).
  */
-export function semanticQueryOf(body: Record<string, unknown>, safeTools: readonly string[]): SemanticQuery | undefined {
+export function semanticQueryOf(body: Record<string, unknown>, safeTools: readonly string[], embedder: string): SemanticQuery | undefined {
   const messages = body.messages;
   if (!Array.isArray(messages) || messages.length === 0) return undefined;
   if (body.functions !== undefined || !toolsAreSafe(body.tools, safeTools)) return undefined;
@@ -35,7 +35,8 @@ export function semanticQueryOf(body: Record<string, unknown>, safeTools: readon
     shape.push({ role: "user" });
   }
   if (prompts.length === 0) return undefined;
-  return { prompt: prompts.join("\n"), scope: cacheKeyOf({ ...body, messages: shape }) };
+  // The embedder is part of the scope: vectors of two embedders are never compared.
+  return { prompt: prompts.join("\n"), scope: cacheKeyOf({ ...body, messages: shape, "x-switchyard-embedder": embedder }) };
 }
 
 function toolsAreSafe(tools: unknown, safe: readonly string[]): boolean {

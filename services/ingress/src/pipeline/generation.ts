@@ -115,7 +115,7 @@ export async function serveGeneration(
         ? authorized.then(
             async (caller) => {
               if (!caller.allowed) return;
-              entry = settings.cache.entryOf(model, cacheKey, generation.body, caller);
+              entry = settings.cache.entryOf(model, cacheKey, generation.body, caller, request.id);
               if (directive === "use") found = await settings.cache.find(entry, { coalesce: true });
             },
             () => {},
