@@ -161,19 +161,21 @@ describe("stampede protection across two ingress replicas", () => {
     assert.ok(answers[0]?.includes("stampede"));
     const caches = (await Promise.all(responses.map(eventOf))).map((e) => e.cache);
     assert.equal(caches.filter((c) => c === "miss").length, 1, `one upstream call: ${caches.join(",")}`);
-    assert.equal(caches.filter((c) => c === "coalesced").length, 49);
+    // On a busy machine a request may arrive once the answer is stored: a hit, still no upstream call.
+    assert.equal(caches.filter((c) => c === "coalesced" || c === "hit").length, 49);
+    assert.ok(caches.filter((c) => c === "coalesced").length > 25, caches.join(","));
     assert.ok(responses.some((r) => r.headers.get("x-switchyard-cache") === "coalesced"));
     assert.ok((await metric(replica.opsUrl, /^switchyard_cache_requests_total\{[^}]*result="coalesced"/)) > 0);
   });
 
   it("streams the leader's chunks to followers on both replicas as they come, and answers plain followers whole", async () => {
     const content = fresh("one two three four five six");
-    const leader = ask({ model: "slow", content, stream: true });
-    await pause(100); // the leader holds the lease; its upstream has 400 ms to go
+    const leader = ask({ model: "slower", content, stream: true });
+    await pause(100); // the leader holds the lease; its upstream has 1.4 s to go
     const followers = [
-      ask({ model: "slow", content, stream: true, base: replica.opsUrl }),
-      ask({ model: "slow", content, stream: true }),
-      ask({ model: "slow", content, base: replica.opsUrl }),
+      ask({ model: "slower", content, stream: true, base: replica.opsUrl }),
+      ask({ model: "slower", content, stream: true }),
+      ask({ model: "slower", content, base: replica.opsUrl }),
     ];
     const [lead, ...rest] = await Promise.all([leader, ...followers]);
     const leaderEvents = await readSse(lead as Response);
@@ -194,9 +196,9 @@ describe("stampede protection across two ingress replicas", () => {
   it("sends followers upstream themselves when the leader's client goes away", async () => {
     const content = fresh("abandoned leader");
     const gone = new AbortController();
-    const leader = ask({ model: "slow", content, stream: true, signal: gone.signal }).catch(() => undefined);
+    const leader = ask({ model: "slower", content, stream: true, signal: gone.signal }).catch(() => undefined);
     await pause(100);
-    const followers = [ask({ model: "slow", content, base: replica.opsUrl }), ask({ model: "slow", content, stream: true }), ask({ model: "slow", content })];
+    const followers = [ask({ model: "slower", content, base: replica.opsUrl }), ask({ model: "slower", content, stream: true }), ask({ model: "slower", content })];
     await pause(100);
     gone.abort();
     await leader;
@@ -211,9 +213,9 @@ describe("stampede protection across two ingress replicas", () => {
 
   it("sends followers upstream once a crashed replica's lease lapses", async () => {
     const content = fresh("crashed leader");
-    const leader = ask({ model: "slow", content, base: replica.opsUrl }).catch(() => undefined);
+    const leader = ask({ model: "slower", content, base: replica.opsUrl }).catch(() => undefined);
     await pause(100);
-    const followers = [ask({ model: "slow", content }), ask({ model: "slow", content, stream: true })];
+    const followers = [ask({ model: "slower", content }), ask({ model: "slower", content, stream: true })];
     await pause(100);
     await t.mesh.stopProcess(replica.name, "SIGKILL");
     await leader;
@@ -279,15 +281,22 @@ describe("semantic cache", () => {
   it("keeps its entries across a restart of the cache service, and skips semantic lookups while it is down", async () => {
     const prompt = fresh("Explain recursion in simple terms.");
     await storeSemantic(prompt, 0.5);
-    // Each probe differs, so one that misses (and is stored) does not make the next an exact hit.
-    const probes = ["  ", " please", " Thanks!", " thanks", "!!", " ok"].map((tail) => `${prompt}${tail}`);
+    // Each probe differs (in trailing spaces only), so one that misses and is stored does not make
+    // the next an exact hit. The ingress reconnects to a restarted service within gRPC's backoff.
     let probe = 0;
     const semanticHit = () =>
-      eventually(async () => ((await cacheOf({ model: "similar", content: probes[probe++ % probes.length] as string, temperature: 0.5 })) === "semantic-hit" ? true : undefined), "a semantic hit");
+      eventually(
+        async () => ((await cacheOf({ model: "similar", content: `${prompt}${" ".repeat(++probe)}`, temperature: 0.5 })) === "semantic-hit" ? true : undefined),
+        "a semantic hit",
+        30_000,
+      );
     await semanticHit();
 
     await t.mesh.stopProcess("cache");
-    assert.equal(await cacheOf({ model: "similar", content: `${prompt} right now`, temperature: 0.5 }), "miss", "semantic lookups are skipped");
+    const skipped = await metric(t.mesh.baseUrl, /^switchyard_cache_unavailable_total\{[^}]*dependency="cache_service"/);
+    // A probe that was a semantic hit a moment ago.
+    assert.equal(await cacheOf({ model: "similar", content: `${prompt}${" ".repeat(++probe)}`, temperature: 0.5 }), "miss", "semantic lookups are skipped");
+    assert.ok((await metric(t.mesh.baseUrl, /^switchyard_cache_unavailable_total\{[^}]*dependency="cache_service"/)) > skipped);
     const exact = { model: "shared", content: fresh("exact while the cache service is down") };
     await cacheOf(exact);
     await untilHit(exact);

@@ -64,8 +64,10 @@ export class RequestCache {
   policyOf(model: string): ModelCachePolicy {
     let policy = this.policies.get(model);
     if (!policy) {
-      policy = cachePolicyOf(this.config.cache, this.config.models[model]);
-      this.policies.set(model, policy);
+      const known = Object.hasOwn(this.config.models, model) ? this.config.models[model] : undefined;
+      policy = cachePolicyOf(this.config.cache, known);
+      // Kept only for configured models: a client's made-up names must not grow the map.
+      if (known) this.policies.set(model, policy);
     }
     return policy;
   }
@@ -179,7 +181,8 @@ export class RequestCache {
 
   /** What an answer served without an upstream call would have cost, for the saved-cost count. */
   served(model: string, deploymentId: string, bytes: number, usage: TokenUsage | undefined): void {
-    const price = this.config.models[model]?.deployments.find((d) => d.id === deploymentId)?.price as Price | undefined;
+    const deployments = Object.hasOwn(this.config.models, model) ? this.config.models[model]?.deployments : undefined;
+    const price = deployments?.find((d) => d.id === deploymentId)?.price as Price | undefined;
     this.metrics.served(bytes, costOf(usage, price));
   }
 
