@@ -267,7 +267,12 @@ describe("semantic cache", () => {
 
   it("embeds with a model of the config when the model says so", async () => {
     const prompt = fresh("What is the capital of France?");
-    await cacheOf({ model: "similar-by-model", content: prompt, temperature: 0.7 });
+    const first = await ask({ model: "similar-by-model", content: prompt, temperature: 0.7 });
+    assert.equal(first.headers.get("x-switchyard-cache"), "miss");
+    await first.text();
+    // The embeddings call is a request of its own in the usage events, charged to the caller.
+    const embedding = await eventually(async () => events.get(`${first.headers.get("x-request-id")}.embedding`), "the embedding call's usage event");
+    assert.deepEqual([embedding.endpoint, embedding.model, embedding.keyName, embedding.outcome], ["/v1/embeddings", "vectors", "alice", "success"]);
     const pattern = `switchyard:cache:semantic:*:${hash("sha256", prompt, "base64url").slice(0, 22)}`;
     await eventually(async () => ((await t.redis.keys(pattern)).length > 0 ? true : undefined), "the entry");
     // The mock embeds a bag of words: the same words in another order are the same vector.

@@ -5,7 +5,7 @@ import { type Flight, type FlightLeader, type Flights, type ResponseCache, scope
 import type { Logger } from "@switchyard/telemetry";
 import { costOf } from "../pipeline/cost.js";
 import type { CacheMetrics } from "./cache-metrics.js";
-import type { RemoteEmbedder } from "./remote-embedder.js";
+import type { EmbeddingCaller, RemoteEmbedder } from "./remote-embedder.js";
 import { type SemanticQuery, semanticQueryOf } from "./semantic-query.js";
 
 /** What the cache has to say about one request, before anything goes upstream. */
@@ -31,7 +31,8 @@ export interface CacheEntryRef {
   semantic?: SemanticQuery | null;
   /** The prompt's embedding by the model's remote embedder, once the lookup has it (the store reuses it). */
   vector?: number[];
-  requestId: string;
+  /** Who asked (a remote embedder's call is charged to them). */
+  caller: EmbeddingCaller;
 }
 
 export interface RequestCacheMesh {
@@ -76,7 +77,7 @@ export class RequestCache {
   entryOf(model: string, digest: string, body: Record<string, unknown>, caller: { keyName: string; team: string }, requestId: string): CacheEntryRef {
     const policy = this.policyOf(model);
     const namespace = cacheNamespaceOf(policy.namespace as CacheNamespaceKind, caller);
-    return { model, namespace, key: scopedKey(namespace, digest), body, policy, requestId };
+    return { model, namespace, key: scopedKey(namespace, digest), body, policy, caller: { requestId, keyName: caller.keyName, team: caller.team } };
   }
 
   /** Exact entry, then a semantic one, then the flight: the first that answers. */
@@ -114,7 +115,7 @@ export class RequestCache {
     if (embedder !== LOCAL_EMBEDDER) {
       if (!this.mesh.embed) return undefined;
       try {
-        entry.vector = await this.mesh.embed(embedder, query.prompt, entry.requestId);
+        entry.vector = await this.mesh.embed(embedder, query.prompt, entry.caller);
       } catch (error) {
         this.unavailable("embedder", error);
         return undefined;
