@@ -40,6 +40,12 @@ export const CoalesceSchema = T.Object(
     enabled: T.Optional(T.Boolean({ default: true, description: "identical requests in flight at once (on any ingress replica) make one upstream call" })),
     wait_ms: T.Optional(T.Integer({ minimum: 1, default: 30_000, description: "longest a follower waits for the leader's next event before going upstream itself" })),
     lease_ms: T.Optional(T.Integer({ minimum: 100, default: 5_000, description: "the leader's lease in Redis, renewed while it runs; a crashed leader's followers move on once it lapses" })),
+    across_replicas: T.Optional(
+      T.Boolean({
+        default: true,
+        description: "false: coalesce within each ingress only, which saves a miss its one Redis round trip (the lease) but lets each replica call upstream once",
+      }),
+    ),
   },
   { additionalProperties: false, default: {}, description: "stampede protection for cache misses" },
 );

@@ -59,7 +59,7 @@ describe("parseConfig", () => {
       namespace: "key",
       max_entry_bytes: 1024 * 1024,
       index_max_entries: 1_000_000,
-      coalesce: { enabled: true, wait_ms: 30_000, lease_ms: 5_000 },
+      coalesce: { enabled: true, wait_ms: 30_000, lease_ms: 5_000, across_replicas: true },
       semantic: { enabled: false, threshold: 0.92, embedder: "local", safe_tools: [] },
     });
     assert.deepEqual(config.limits, { max_request_bytes: 16 * 1024 * 1024 });

@@ -167,6 +167,7 @@ describe("Flights on a real Redis", () => {
     const [first, second] = await Promise.all([flights.join("k"), flights.join("k")]);
     assert.equal(first.role, "leader");
     assert.equal(first.role === "leader" ? first.leader.lease : "", undefined);
+    assert.ok(first.role === "leader" && first.redisError, "the caller learns why");
     assert.equal(second.role, "follower");
     assert.ok(errors.length >= 1);
     dead.disconnect();

@@ -71,7 +71,10 @@ export interface FlightLeader {
   release(): void;
 }
 
-export type FlightRole = { role: "leader"; leader: FlightLeader } | { role: "follower"; flight: Flight };
+export type FlightRole =
+  /** `redisError`: the lease could not be taken, so only this process's requests can join. */
+  | { role: "leader"; leader: FlightLeader; redisError?: unknown }
+  | { role: "follower"; flight: Flight };
 
 // KEYS: the lease. ARGV: the owner, then "del" or a lease length in ms to extend it by.
 const LEASE_IF_OWNED = `
@@ -146,7 +149,7 @@ export class Flights {
       } catch (error) {
         // Redis away: lead without a lease (still one call per key on this process).
         this.options.onError?.(error);
-        return { role: "leader", leader: this.lead(key, flight, undefined) };
+        return { role: "leader", leader: this.lead(key, flight, undefined), redisError: error };
       }
     }
     if (taken) return { role: "leader", leader: this.lead(key, flight, this.subscriber ? lease : undefined) };

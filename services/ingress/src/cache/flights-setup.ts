@@ -13,6 +13,6 @@ export function coalesceFlights(url: string, redis: ReturnType<typeof connectCac
     lastWarning = now;
     logger.warn({ err: error }, "cache flight step failed: identical requests may each go upstream meanwhile");
   };
-  const subscriber = connectPresenceSubscriber(url, (error) => warn(error));
+  const subscriber = cache.coalesce.across_replicas ? connectPresenceSubscriber(url, (error) => warn(error)) : undefined;
   return new Flights(redis, subscriber, { prefix, owner, leaseMs: cache.coalesce.lease_ms, onError: warn });
 }

@@ -95,8 +95,8 @@ export class RequestCache {
     if (!options.coalesce || !flights || !this.mesh.cache.keyOf) return { kind: "miss" };
     const role = await flights.join(this.mesh.cache.keyOf(entry.model, entry.key));
     if (role.role === "follower") return { kind: "follow", flight: role.flight };
-    // A leader without a lease: Redis did not answer, so other replicas cannot join this call.
-    if (role.leader.lease === undefined) this.unavailable("redis", new Error("no flight lease: redis unavailable"));
+    // Redis did not answer: other replicas cannot join this call.
+    if (role.redisError) this.unavailable("redis", role.redisError);
     return { kind: "lead", leader: role.leader };
   }
 
