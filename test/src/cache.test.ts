@@ -117,8 +117,12 @@ describe("exact cache", () => {
 
   it("purges one model's namespace for admin keys only", async () => {
     const request = { model: "by-key", content: fresh("purge me") };
+    const stored = async () => (await t.redis.keys("switchyard:cache:exact:by-key:key%3Aalice:*")).length;
+    const before = await stored();
     await cacheOf(request);
     await untilHit(request);
+    // Written to Redis, not only waiting in the ingress's batch: a purge drops what is stored.
+    await eventually(async () => ((await stored()) > before ? true : undefined), "the entry in Redis");
     const purge = (who: Who, query: string) => fetch(`${t.mesh.baseUrl}/admin/cache?${query}`, { method: "DELETE", headers: { authorization: `Bearer ${KEYS[who]}` } });
     const refused = await purge("alice", "model=by-key&namespace=key:alice");
     assert.equal(refused.status, 403);
