@@ -117,11 +117,14 @@ describe("tracing", () => {
       "switchyard-budget",
       "switchyard-logger",
     ];
+    const servicesSeen = () => [...new Set(receiver.spans.filter((s) => s.traceId === traceId).map((s) => s.service))].sort().join(", ");
     const trace = await eventually(async () => {
       const spans = receiver.spans.filter((s) => s.traceId === traceId);
       const services = new Set(spans.map((s) => s.service));
       return wanted.every((w) => services.has(w)) ? spans : undefined;
-    }, "spans from every service in the request's trace");
+    }, "spans from every service in the request's trace").catch((error: Error) => {
+      throw new Error(`${error.message} (seen: ${servicesSeen() || "none"})`);
+    });
 
     const root = trace.find((s) => s.service === "switchyard-ingress" && s.name === "POST /v1/chat/completions");
     assert.ok(root, "the ingress's request span");

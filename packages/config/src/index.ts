@@ -2,6 +2,7 @@ export * from "./schema.js";
 export * from "./providers/index.js";
 export { providerConfigOf } from "./provider-config.js";
 export type { ProviderConfigOf } from "./provider-config.js";
+export * from "./cache.js";
 export { ConfigError, formatPath } from "./errors.js";
 export type { ConfigIssue } from "./errors.js";
 export { interpolate } from "./interpolate.js";

@@ -58,7 +58,15 @@ describe("parseConfig", () => {
       ],
     });
     assert.deepEqual(config.keys, [{ name: "dev", key_sha256: sha256Hex("sk-switchyard-dev"), role: "admin", models: [], team: "" }]);
-    assert.deepEqual(config.cache, { enabled: true, ttl_s: 3600, max_entry_bytes: 1024 * 1024, index_max_entries: 1_000_000 });
+    assert.deepEqual(config.cache, {
+      enabled: true,
+      ttl_s: 3600,
+      namespace: "key",
+      max_entry_bytes: 1024 * 1024,
+      index_max_entries: 1_000_000,
+      coalesce: { enabled: true, wait_ms: 30_000, lease_ms: 5_000, across_replicas: true },
+      semantic: { enabled: false, threshold: 0.92, embedder: "local", safe_tools: [] },
+    });
     assert.deepEqual(config.limits, { max_request_bytes: 16 * 1024 * 1024 });
     assert.deepEqual(config.streaming, { heartbeat_ms: 15_000 });
     assert.equal(DEFAULT_MODEL_TIMEOUT_MS, 60_000);
@@ -77,7 +85,7 @@ cache: { ttl_s: 60 }
     );
     assert.deepEqual(config.models.m!.deployments.map((d) => d.timeout_ms), [5000, 9000, 100]);
     assert.equal(config.keys[0]?.team, "t");
-    assert.deepEqual(config.cache, { enabled: true, ttl_s: 60, max_entry_bytes: 1024 * 1024, index_max_entries: 1_000_000 });
+    assert.deepEqual([config.cache.ttl_s, config.cache.namespace], [60, "key"]);
   });
 
   it("numbers repeated deployments so ids stay unique", () => {

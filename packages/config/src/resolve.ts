@@ -5,8 +5,8 @@ import type { MissingVariable } from "./interpolate.js";
 import { type RoutingConfig, resolveRouting, routingIssues } from "./routing.js";
 import { withProviderErrors } from "./provider-config.js";
 import type { ObservabilityConfig } from "./observability.js";
+import { type CacheConfig, cacheIssues } from "./cache.js";
 import {
-  type CacheFile,
   type ConfigFile,
   ConfigFileSchema,
   type DeploymentFile,
@@ -34,7 +34,7 @@ export type ProviderConfig = ProviderFile & ProviderResolved;
 
 export type DeploymentConfig = Required<DeploymentFile>;
 
-export interface ModelConfig extends RoutingConfig, Required<Pick<ModelFile, "timeout_ms" | "operations">> {
+export interface ModelConfig extends RoutingConfig, Required<Pick<ModelFile, "timeout_ms" | "operations">>, Pick<ModelFile, "cache"> {
   name: string;
   /** Only deployments whose provider is enabled, in config order. */
   deployments: DeploymentConfig[];
@@ -47,7 +47,7 @@ export interface GatewayConfig {
   providers: Record<string, ProviderConfig>;
   models: Record<string, ModelConfig>;
   keys: KeyConfig[];
-  cache: Required<CacheFile>;
+  cache: CacheConfig;
   limits: Required<LimitsFile>;
   streaming: Required<StreamingFile>;
   observability: ObservabilityConfig;
@@ -142,6 +142,7 @@ export function resolveConfig(
     keys.push({ ...rest, key_sha256: key_sha256 ?? sha256Hex(key as string) });
   });
 
+  issues.push(...cacheIssues(file.cache, file.models));
   if (issues.length > 0) return { issues };
   return {
     issues,

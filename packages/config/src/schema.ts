@@ -2,6 +2,7 @@ import { type Static, Type as T } from "@sinclair/typebox";
 import { ModelRoutingFields } from "./routing.js";
 import { AnyProviderSchema, type providerSchemas } from "./providers/index.js";
 import { ObservabilitySchema } from "./observability.js";
+import { CacheSchema, ModelCacheSchema } from "./cache.js";
 
 export { STRATEGIES, type Strategy } from "./routing.js";
 /** Provider kinds the connector can translate to. */
@@ -54,6 +55,7 @@ export const ModelSchema = T.Object(
       T.Array(T.Union(OPERATIONS.map((o) => T.Literal(o))), { minItems: 1, default: ["chat"], description: "what the model serves" }),
     ),
     deployments: T.Array(DeploymentSchema, { minItems: 1, description: "upstream models serving it; `failover` tries them in this order" }),
+    cache: T.Optional(ModelCacheSchema),
   },
   // Value.Default fills a record's entries only when their schema has a default of its own.
   { additionalProperties: false, default: {} },
@@ -69,27 +71,6 @@ export const KeySchema = T.Object(
     team: T.Optional(T.String({ default: "", description: "groups keys in usage events and spend totals" })),
   },
   { additionalProperties: false },
-);
-
-export const CacheSchema = T.Object(
-  {
-    enabled: T.Optional(T.Boolean({ default: true, description: "false: answers are neither looked up nor stored" })),
-    ttl_s: T.Optional(T.Integer({ ...PositiveInt, default: 3600, description: "seconds an answer is kept, unless the request's `x-switchyard-cache-ttl` says otherwise" })),
-    max_entry_bytes: T.Optional(T.Integer({ ...PositiveInt, default: 1024 * 1024, description: "larger answers are not stored" })),
-    index_max_entries: T.Optional(
-      T.Integer({
-        minimum: 0,
-        default: 1_000_000,
-        description:
-          "stored keys each ingress tracks (about 40 bytes each) so that misses skip Redis; beyond it the ingress logs a warning and reads Redis for every lookup; 0 turns the index off",
-      }),
-    ),
-  },
-  {
-    additionalProperties: false,
-    default: {},
-    description: "exact-match cache of whole answers, keyed on the request's content (not `stream`, `user`, `metadata`)",
-  },
 );
 
 export const LimitsSchema = T.Object(
@@ -126,7 +107,6 @@ export type ProviderFile = Static<typeof ProviderSchema>;
 export type DeploymentFile = Static<typeof DeploymentSchema>;
 export type ModelFile = Static<typeof ModelSchema>;
 export type KeyFile = Static<typeof KeySchema>;
-export type CacheFile = Static<typeof CacheSchema>;
 export type LimitsFile = Static<typeof LimitsSchema>;
 export type StreamingFile = Static<typeof StreamingSchema>;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];

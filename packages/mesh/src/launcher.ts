@@ -408,8 +408,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     stopping = true;
     for (const timer of restartTimers) clearTimeout(timer);
     restartTimers.clear();
-    const ingressProc = processes.find((p) => p.name === "ingress");
-    if (ingressProc) await stopProcess("ingress");
+    await Promise.all(processes.filter((p) => p.service === "ingress").map((p) => stopProcess(p.name)));
     await Promise.all(processes.map((p) => p.name).map((name) => stopProcess(name)));
     await Promise.all(files.map((f) => new Promise((r) => f.end(r))));
     if (socketDir) rmSync(socketDir, { recursive: true, force: true });
@@ -448,8 +447,8 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     },
     restartProcess: async (name) => {
       const spec = specs.get(name);
-      if (!spec) throw new Error(`no process named ${name}`);
-      await stopProcess(name);
+      if (!spec) throw new Error(`no process named ${name} was ever started`);
+      if (processes.some((p) => p.name === name)) await stopProcess(name);
       const proc = launch(spec);
       await awaitReady(proc);
       return proc;

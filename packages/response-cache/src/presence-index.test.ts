@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it, mock } from "node:test";
 import { useTestRedis } from "@switchyard/mesh/testing";
 import { Redis } from "ioredis";
 import { connectPresenceSubscriber, exactKeysPattern, fingerprintOf, PresenceIndex, type PresenceEvent } from "./presence-index.js";
@@ -24,7 +24,7 @@ describe("PresenceIndex on a real Redis", () => {
     const redis = new Redis(redisServer.url);
     const events: PresenceEvent[] = [];
     const index = new PresenceIndex(redis, connectPresenceSubscriber(redisServer.url, () => {}), { prefix, maxEntries, onEvent: (event) => events.push(event) });
-    const cache = new ResponseCache(redis, { enabled: true, defaultTtlS: 60, maxEntryBytes: 1024, prefix, indexMaxEntries: maxEntries }, () => {}, index);
+    const cache = new ResponseCache(redis, { enabled: true, defaultTtlMs: 60_000, maxEntryBytes: 1024, prefix, indexMaxEntries: maxEntries }, () => {}, index);
     const commands = () => redis.stream?.bytesWritten ?? 0;
     const close = () => {
       index.close();
@@ -35,7 +35,7 @@ describe("PresenceIndex on a real Redis", () => {
 
   it("learns the keys already stored, then answers a miss without asking Redis", async () => {
     const prefix = `p${prefixes++}:`;
-    const writer = new ResponseCache(redisServer.client, { enabled: true, defaultTtlS: 60, maxEntryBytes: 1024, prefix, indexMaxEntries: 0 });
+    const writer = new ResponseCache(redisServer.client, { enabled: true, defaultTtlMs: 60_000, maxEntryBytes: 1024, prefix, indexMaxEntries: 0 });
     await writer.store("m", "before", body, "d1", 0);
     await redisServer.client.set(`${prefix}cache:exact:m:forever`, "d2\n{}"); // written by hand, no TTL
     const a = replica(prefix);
@@ -126,6 +126,26 @@ describe("PresenceIndex on a real Redis", () => {
       assert.equal(a.index.mayContain(`${prefix}cache:exact:m:never`), true);
       assert.equal((await a.cache.lookup("m", "k3"))?.deploymentId, "d");
     } finally {
+      a.close();
+    }
+  });
+
+  it("counts a key's TTL in milliseconds, across a second's boundary", async () => {
+    const prefix = `p${prefixes++}:`;
+    const a = replica(prefix);
+    try {
+      await until(() => a.index.isSynced, "the scan");
+      // One millisecond before a second begins: whole seconds would end a one-second TTL at once.
+      mock.timers.enable({ apis: ["Date"], now: (Math.floor(Date.now() / 1000) + 1) * 1000 - 1 });
+      a.index.add(`${prefix}cache:exact:m:one-second`, 1_000);
+      mock.timers.tick(2);
+      assert.equal(a.index.mayContain(`${prefix}cache:exact:m:one-second`), true, "just after the boundary");
+      mock.timers.tick(997);
+      assert.equal(a.index.mayContain(`${prefix}cache:exact:m:one-second`), true, "at 999 ms");
+      mock.timers.tick(2);
+      assert.equal(a.index.mayContain(`${prefix}cache:exact:m:one-second`), false, "after 1,001 ms");
+    } finally {
+      mock.timers.reset();
       a.close();
     }
   });

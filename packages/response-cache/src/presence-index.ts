@@ -9,7 +9,7 @@ export const exactKeysPattern = (prefix: string) => `${prefix.replace(/[*?[\]\\]
 
 /**
  * One announcement: the sender's origin and a newline (when it has an index of its own), then
- * `[[redisKey, ttlS], …]`; a TTL of 0 means the entry does not expire.
+ * `[[redisKey, ttlMs], …]`; a TTL of 0 means the entry does not expire.
  */
 export function encodeStoredKeys(keys: Iterable<readonly [string, number]>, origin = ""): string {
   const json = JSON.stringify([...keys]);
@@ -30,8 +30,13 @@ export interface PresenceIndexOptions {
   onEvent?: (event: PresenceEvent) => void;
 }
 
-/** Seconds are counted from the index's creation so expiries stay small integers (V8 Smis). */
-const NEVER = 2 ** 30;
+/**
+ * Expiries are milliseconds counted from a base that moves forward now and then, so they stay
+ * small integers (V8 Smis): whole seconds would end a one-second TTL early.
+ */
+const NEVER = 2 ** 31 - 1;
+/** When "now" passes this, the base moves up to now (each entry rewritten once). */
+const REBASE_AFTER_MS = 2 ** 30;
 const SCAN_COUNT = 1_000;
 const RETRY_MS = 1_000;
 const SWEEP_EVERY_MS = 250;
@@ -58,7 +63,7 @@ export class PresenceIndex {
   private disabled = false;
   private generation = 0;
   private closed = false;
-  private readonly startedS = Math.floor(Date.now() / 1000);
+  private baseMs = Date.now();
   private sweepCursor: Iterator<[number, number]> | undefined;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly channel: string;
@@ -85,14 +90,14 @@ export class PresenceIndex {
   mayContain(redisKey: string): boolean {
     if (!this.synced) return true;
     const expires = this.entries.get(fingerprintOf(redisKey));
-    return expires !== undefined && expires > this.nowS();
+    return expires !== undefined && expires > this.nowMs();
   }
 
   /** Records a key this process is writing (its own announcement comes back later). */
-  add(redisKey: string, ttlS: number): void {
+  add(redisKey: string, ttlMs: number): void {
     if (this.disabled) return;
     const fingerprint = fingerprintOf(redisKey);
-    const expires = ttlS > 0 ? this.nowS() + ttlS : NEVER;
+    const expires = ttlMs > 0 ? this.nowMs() + Math.ceil(ttlMs) : NEVER;
     keepLater(this.entries, fingerprint, expires);
     if (this.building) keepLater(this.building, fingerprint, expires);
     if (this.entries.size > this.options.maxEntries) this.overflow();
@@ -115,8 +120,23 @@ export class PresenceIndex {
     this.subscriber.disconnect();
   }
 
-  private nowS(): number {
-    return Math.floor(Date.now() / 1000) - this.startedS;
+  private nowMs(): number {
+    return Date.now() - this.baseMs;
+  }
+
+  /** Moves the base to now, about every twelve days, before expiries outgrow a Smi. */
+  private rebase(): void {
+    const shift = this.nowMs();
+    this.baseMs += shift;
+    for (const entries of [this.entries, this.building]) {
+      if (!entries) continue;
+      for (const [fingerprint, expires] of entries) {
+        if (expires === NEVER) continue;
+        if (expires <= shift) entries.delete(fingerprint);
+        else entries.set(fingerprint, expires - shift);
+      }
+    }
+    this.sweepCursor = undefined;
   }
 
   private announced(message: string): void {
@@ -169,11 +189,11 @@ export class PresenceIndex {
           for (const key of keys) pipeline.pttl(key);
           const ttls = (await pipeline.exec()) ?? [];
           if (generation !== this.generation) return;
-          const now = this.nowS();
+          const now = this.nowMs();
           keys.forEach((key, i) => {
             const [error, ms] = ttls[i] ?? [];
             if (error || typeof ms !== "number" || ms === -2) return; // gone meanwhile
-            keepLater(next, fingerprintOf(key), ms === -1 ? NEVER : now + Math.ceil(ms / 1000));
+            keepLater(next, fingerprintOf(key), ms === -1 ? NEVER : now + ms);
           });
           if (next.size > this.options.maxEntries) return this.overflow();
         }
@@ -204,9 +224,10 @@ export class PresenceIndex {
 
   /** Drops expired entries a chunk at a time, so a large index never stalls a request. */
   private sweep(): void {
+    if (this.nowMs() > REBASE_AFTER_MS) this.rebase();
     if (this.entries.size === 0) return;
     this.sweepCursor ??= this.entries.entries();
-    const now = this.nowS();
+    const now = this.nowMs();
     for (let i = 0; i < SWEEP_CHUNK; i++) {
       const next = this.sweepCursor.next();
       if (next.done) {

@@ -6,7 +6,7 @@ import { Redis } from "ioredis";
 import { pino } from "pino";
 import { cacheHandlers } from "./handlers.js";
 
-const settings = { enabled: true, defaultTtlS: 60, maxEntryBytes: 1024, prefix: "t:", indexMaxEntries: 0 };
+const settings = { enabled: true, defaultTtlMs: 60_000, maxEntryBytes: 1024, prefix: "t:", indexMaxEntries: 0 };
 const body = new TextEncoder().encode('{"object":"chat.completion"}');
 
 describe("cache service handlers", () => {

@@ -4,6 +4,10 @@ import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { MeshClients } from "./mesh/clients.js";
 import { requestIdFrom } from "./pipeline/request-id.js";
 import { type ConnectionLimits, limitConnections, serverTimeouts } from "./plugins/connection-limits.js";
+import { adminCacheRoutes } from "./cache/admin-cache-route.js";
+import { CacheMetrics } from "./cache/cache-metrics.js";
+import { remoteEmbedder } from "./cache/remote-embedder.js";
+import { RequestCache } from "./cache/request-cache.js";
 import { installErrorHandling } from "./plugins/error-handler.js";
 import { parseJsonBody } from "./plugins/json-body.js";
 import { observeRequests } from "./observe/index.js";
@@ -114,7 +118,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const mesh = observeRequests(app, options.mesh, options);
   const controlTimeoutMs = options.controlTimeoutMs ?? 2_000;
   const generation = {
-    cacheEnabled: options.config.cache.enabled,
+    cache: new RequestCache(
+      { ...options.mesh, embed: remoteEmbedder(options.mesh, controlTimeoutMs) },
+      options.config,
+      new CacheMetrics(options.registry),
+      options.logger,
+    ),
+    coalesceWaitMs: options.config.cache.coalesce.wait_ms,
     controlTimeoutMs,
     heartbeatMs: options.config.streaming.heartbeat_ms,
   };
@@ -126,5 +136,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   healthRoutes(app, mesh, options.registry);
   logsRoutes(app, mesh, controlTimeoutMs);
   uiRoutes(app, mesh, controlTimeoutMs);
+  adminCacheRoutes(app, mesh, controlTimeoutMs);
   return app;
 }

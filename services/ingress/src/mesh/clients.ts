@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import { CONTROL_INVALIDATE_SUBJECT, connectBus, ensureUsageStream, type NatsConnection, UsagePublisher } from "@switchyard/bus";
 import type { Env, GatewayConfig } from "@switchyard/config";
 import { type ClientOf, createClient } from "@switchyard/grpc";
-import { type AuthorizeResponse, type PlanResponse, PolicyService, RouterService } from "@switchyard/proto";
-import { type CacheSettings, cacheSettingsFrom, connectCacheRedis, connectPresenceSubscriber, PresenceIndex, ResponseCache } from "@switchyard/response-cache";
+import { type AuthorizeResponse, CacheService, type PlanResponse, PolicyService, RouterService } from "@switchyard/proto";
+import { type CacheSettings, cacheSettingsFrom, connectCacheRedis, connectPresenceSubscriber, type Flights, PresenceIndex, ResponseCache } from "@switchyard/response-cache";
 import type { Logger } from "@switchyard/telemetry";
+import { coalesceFlights } from "../cache/flights-setup.js";
 import { ConnectorPool } from "./connector-pool.js";
 import { DecisionCache } from "./decision-cache.js";
 import { HedgeBudget } from "./hedge-budget.js";
@@ -38,7 +39,11 @@ export function createRoutingState(bus?: { publish(subject: string, data: string
 export interface MeshClients {
   policy: ClientOf<typeof PolicyService>;
   /** Exact-match answers, read and written in Redis directly: a lookup is one Redis round trip, not a service hop. */
-  cache: Pick<ResponseCache, "lookup" | "storeSoon">;
+  cache: Pick<ResponseCache, "lookup" | "storeSoon"> & Partial<Pick<ResponseCache, "keyOf">>;
+  /** Stampede protection across replicas; absent when `cache.coalesce` is off. */
+  flights?: Pick<Flights, "join">;
+  /** The cache service: semantic lookups and stores, and purges. */
+  cacheService?: ClientOf<typeof CacheService>;
   router: ClientOf<typeof RouterService>;
   connectors: Pick<ConnectorPool, "pick" | "providers">;
   usage: Pick<UsagePublisher, "publish">;
@@ -62,6 +67,8 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
   const cacheSettings = cacheSettingsFrom(config.cache, env.SWITCHYARD_REDIS_PREFIX);
   const presence = followCacheKeys(env.REDIS_URL, redis, cacheSettings, logger);
   const cache = new ResponseCache(redis, cacheSettings, (error) => logger.warn({ err: error }, "cache store failed"), presence);
+  const flights = coalesceFlights(env.REDIS_URL, redis, cache.owner, config.cache, cacheSettings.prefix, logger);
+  const cacheService = createClient(CacheService, env.SWITCHYARD_CACHE_ADDR);
   const nats: NatsConnection = await connectBus(env.NATS_URL, "switchyard-ingress", logger);
   await ensureUsageStream(nats);
   const publisher = new UsagePublisher(nats, logger);
@@ -81,6 +88,8 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
   return {
     policy,
     cache,
+    ...(flights ? { flights } : {}),
+    cacheService,
     router,
     connectors,
     usage: publisher,
@@ -101,8 +110,9 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
       inFlightReports.unsubscribe();
       routing.inFlight.close();
       connectors.close();
-      for (const client of [policy, router]) client.close();
+      for (const client of [policy, router, cacheService]) client.close();
       presence?.close();
+      flights?.close();
       redis.disconnect();
       await nats.drain();
     },

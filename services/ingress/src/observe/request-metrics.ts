@@ -22,7 +22,6 @@ export class RequestMetrics {
   private readonly ttft: Histogram<"model" | "deployment">;
   private readonly tokens: Counter<"model" | "key" | "direction">;
   private readonly cost: Counter<"model" | "key">;
-  private readonly cache: Counter<"result">;
   private readonly failovers: Counter<"model">;
   private readonly retries: Counter<"model">;
   private readonly errors: Counter<"outcome" | "code">;
@@ -76,13 +75,6 @@ export class RequestMetrics {
       registers,
       collect,
     });
-    this.cache = new Counter({
-      name: "switchyard_cache_requests_total",
-      help: "Generation requests by cache result: hit, semantic-hit, miss, bypass, refresh",
-      labelNames: ["result"],
-      registers,
-      collect,
-    });
     this.failovers = new Counter({
       name: "switchyard_failovers_total",
       help: "Requests answered by another deployment after an attempt failed",
@@ -114,7 +106,6 @@ export class RequestMetrics {
     const labels = { route: event.endpoint ?? "", model, deployment, outcome };
     batch.inc(this.requests, labels);
     batch.observe(this.duration, labels, (event.latencyMs ?? 0) / 1000);
-    if (event.cache) batch.inc(this.cache, { result: event.cache });
     if (event.stream && event.ttftMs) batch.observe(this.ttft, { model, deployment }, event.ttftMs / 1000);
     const attempts = event.attempts ?? [];
     for (const attempt of attempts) {

@@ -40,9 +40,9 @@ export class RequestTracing {
       );
       done();
     });
-    // Made active here, right before the handler, not in onRequest: the body is read in between,
-    // in callbacks that would not carry the context.
-    app.addHook("preHandler", (request, _reply, done) => {
+    // Made active once the body is read, not in onRequest: reading it runs in callbacks that would
+    // not carry the context. Before validation, so the key check before it is in the trace too.
+    app.addHook("preValidation", (request, _reply, done) => {
       const started = this.open.get(request.id);
       if (started) withContext(started.context, done);
       else done();

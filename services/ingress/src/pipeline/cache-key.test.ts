@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
-import { cacheKeyOf, canonicalJson } from "./cache-key.js";
+import { cacheKeyOf, cacheTtlFrom, canonicalJson } from "./cache-key.js";
 
 const image = (fill: string) => `data:image/png;base64,${fill.repeat(300_000)}`;
 const visionRequest = (url: string, text = "What is in this image?") => ({
@@ -57,5 +57,12 @@ describe("canonicalJson", () => {
     const other = `${"x".repeat(5000)}\udc00`;
     assert.equal(canonicalJson(long), JSON.stringify(long));
     assert.notEqual(cacheKeyOf({ a: long }), cacheKeyOf({ a: other }));
+  });
+
+  it("reads x-switchyard-cache-ttl as seconds to the millisecond", () => {
+    assert.equal(cacheTtlFrom("1"), 1_000);
+    assert.equal(cacheTtlFrom("0.25"), 250);
+    assert.equal(cacheTtlFrom("2.001"), 2_001);
+    for (const bad of [undefined, "", "-1", "1e3", "0.0001", "soon", ["1", "2"]]) assert.equal(cacheTtlFrom(bad), 0, String(bad));
   });
 });

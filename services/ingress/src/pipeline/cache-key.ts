@@ -51,8 +51,11 @@ export function cacheDirectiveFrom(header: string | string[] | undefined): Cache
   return header === "bypass" || header === "refresh" ? header : "use";
 }
 
-/** `x-switchyard-cache-ttl` in seconds, 0 when absent or not a positive integer. */
+/**
+ * `x-switchyard-cache-ttl` (seconds, to the millisecond: `1`, `0.25`) as milliseconds; 0 when
+ * absent or not a positive number, which means the model's configured TTL.
+ */
 export function cacheTtlFrom(header: string | string[] | undefined): number {
-  if (typeof header !== "string" || !/^[0-9]{1,9}$/.test(header)) return 0;
-  return Number(header);
+  if (typeof header !== "string" || !/^[0-9]{1,9}(\.[0-9]{1,3})?$/.test(header)) return 0;
+  return Math.round(Number(header) * 1000);
 }

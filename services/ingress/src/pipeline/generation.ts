@@ -13,6 +13,8 @@ import { apiKeyFrom } from "./api-key.js";
 import { failedCheck } from "./answer-checks.js";
 import { AttemptsExhausted, attemptsHeader, type OpenedAttempt, openFirstAttempt } from "./attempts.js";
 import { cacheDirectiveFrom, cacheKeyOf, cacheTtlFrom } from "./cache-key.js";
+import { followFlight } from "../cache/follow-flight.js";
+import type { CacheEntryRef, CacheFound, RequestCache } from "../cache/request-cache.js";
 import { formatCost } from "./cost.js";
 import { defaultComplexity } from "./prompt-complexity.js";
 import { routeOf } from "./route.js";
@@ -21,7 +23,10 @@ import { SseWriter } from "./sse.js";
 import { type ChunkView, completionToChunks, StreamAssembler } from "./stream-assembler.js";
 
 export interface GenerationSettings {
-  cacheEnabled: boolean;
+  /** Per-model cache policy, lookups, stampede protection and stores. */
+  cache: RequestCache;
+  /** Longest a request waits on an identical one's upstream call before making its own. */
+  coalesceWaitMs: number;
   /** Deadline for each policy, router and cache call. */
   controlTimeoutMs: number;
   /** An SSE comment goes out after this long without data, so idle-timeout proxies keep the stream. */
@@ -90,8 +95,11 @@ export async function serveGeneration(
   });
 
   const directive = cacheDirectiveFrom(request.headers["x-switchyard-cache"]);
-  const cacheKey = settings.cacheEnabled && directive !== "bypass" ? `${generation.endpoint === "/v1/embeddings" ? "e:" : ""}${cacheKeyOf(generation.body)}` : undefined;
-  record.cache = !settings.cacheEnabled || directive === "bypass" ? "bypass" : directive === "refresh" ? "refresh" : "miss";
+  const cacheEnabled = settings.cache.policyOf(model).enabled;
+  const cacheKey = cacheEnabled && directive !== "bypass" ? `${generation.endpoint === "/v1/embeddings" ? "e:" : ""}${cacheKeyOf(generation.body)}` : undefined;
+  record.cache = !cacheEnabled || directive === "bypass" ? "bypass" : directive === "refresh" ? "refresh" : "miss";
+  let entry: CacheEntryRef | undefined;
+  let found: CacheFound | undefined;
   const control = { timeoutMs: settings.controlTimeoutMs };
   let sse: SseWriter | undefined;
 
@@ -99,20 +107,35 @@ export async function serveGeneration(
     const apiKey = apiKeyFrom(request.headers);
     const operation = operationName(generation.operation);
     const planKey = `${model}\u0000${operation}\u0000${generation.requiredCapabilities.join(",")}\u0000${stream ? "s" : ""}`;
-    const [auth, plan, hit] = await Promise.all([
-      // The key was usually checked before the body (pipeline/authenticate.ts): that verdict is reused.
-      (request.authorization ? Promise.resolve(request.authorization) : cachedCall(mesh.decisions.auth, `${apiKey}\u0000${model}`, () =>
-        mesh.policy.authorize({ apiKey, model, requestId: request.id }, control),
-      )).catch(unavailable("policy")),
+    // The key was usually checked before the body (pipeline/authenticate.ts): that verdict is reused.
+    const authorized = (
+      request.authorization
+        ? Promise.resolve(request.authorization)
+        : cachedCall(mesh.decisions.auth, `${apiKey}\u0000${model}`, () => mesh.policy.authorize({ apiKey, model, requestId: request.id }, control))
+    ).catch(unavailable("policy"));
+    const [auth, plan] = await Promise.all([
+      authorized,
       cachedCall(mesh.decisions.plans, planKey, () =>
         // The router away: the last good plan, or the config's order.
         planWithFallback(mesh.planFallback, planKey, { model, operation, requiredCapabilities: generation.requiredCapabilities }, () =>
           mesh.router.plan({ model, requestId: request.id, requiredCapabilities: generation.requiredCapabilities, operation, stream }, control),
         ),
       ).catch(unavailable("router")),
-      // Redis away or slow is a miss, never an error for the client.
-      cacheKey && directive === "use" ? mesh.cache.lookup(model, cacheKey).catch(() => undefined) : undefined,
+      // The entry's namespace is the caller's: known once policy has answered. A cache that
+      // cannot answer is a miss, never an error for the client.
+      cacheKey
+        ? authorized.then(
+            async (caller) => {
+              if (!caller.allowed) return;
+              entry = settings.cache.entryOf(model, cacheKey, generation.body, caller, request.id);
+              if (directive === "use") found = await settings.cache.find(entry, { coalesce: true });
+            },
+            () => {},
+          )
+        : undefined,
     ]);
+    const leader = found?.kind === "lead" ? found.leader : undefined;
+    const hit = found?.kind === "hit" || found?.kind === "semantic_hit" ? found : undefined;
     if (!auth.allowed) throw auth.failure ? GatewayError.fromFailure(auth.failure) : new GatewayError("invalid_api_key", "Invalid API key.");
     record.keyName = auth.keyName;
     record.team = auth.team;
@@ -124,16 +147,25 @@ export async function serveGeneration(
       // plain reply keeps them by itself.
       ...(stream ? headersOf(reply) : undefined),
       "x-request-id": request.id,
-      "x-switchyard-cache": record.cache,
+      // A follower's stream may open (heartbeats) before the leader's first chunk.
+      "x-switchyard-cache": found?.kind === "follow" ? "coalesced" : record.cache,
       "x-switchyard-route": record.route,
     };
 
     if (hit) {
-      record.cache = "hit";
-      Object.assign(headers, { "x-switchyard-cache": "hit", "x-switchyard-deployment": hit.deploymentId, "x-switchyard-attempts": "", "x-switchyard-cost": "0" });
+      record.cache = hit.kind;
+      Object.assign(headers, {
+        "x-switchyard-cache": hit.kind === "hit" ? "hit" : "semantic-hit",
+        "x-switchyard-deployment": hit.deploymentId,
+        "x-switchyard-attempts": "",
+        "x-switchyard-cost": "0",
+      });
+      if (hit.kind === "semantic_hit") headers["x-switchyard-cache-similarity"] = hit.similarity.toFixed(4);
       const completion = JSON.parse(decoder.decode(hit.body)) as Record<string, unknown>;
       record.usage = usageFromJson(completion.usage);
       record.markFirstToken();
+      settings.cache.metrics.result(hit.kind);
+      settings.cache.served(model, hit.deploymentId, hit.body.byteLength, record.usage);
       if (!stream) {
         reply.headers(headers).type("application/json").send(asBody(format.complete(hit.body)));
         return;
@@ -174,6 +206,22 @@ export async function serveGeneration(
     };
     showRoute();
     if (hedging(plan)) mesh.routing.hedges.earn(model, plan.hedgeMaxShare);
+    if (found?.kind === "follow") {
+      const followed = await followFlight(found.flight, {
+        record,
+        reply,
+        sse,
+        headers,
+        format,
+        includeUsage: includeUsage(generation.body),
+        deployments: plan.attempts,
+        waitMs: settings.coalesceWaitMs,
+        served: (deploymentId, bytes, usage) => settings.cache.served(model, deploymentId, bytes, usage),
+      });
+      settings.cache.metrics.result(followed ? "coalesced" : "miss");
+      if (followed) return;
+      headers["x-switchyard-cache"] = record.cache;
+    } else if (cacheKey) settings.cache.metrics.result("miss");
     const opened = await openFirstAttempt(
       route.attempts,
       {
@@ -198,13 +246,20 @@ export async function serveGeneration(
     ).finally(showRoute);
     reply.raw.once("close", opened.done);
     record.deployment = opened.deployment;
+    leader?.flight.push({ kind: "open", deploymentId: opened.deployment.id });
     Object.assign(headers, { "x-switchyard-deployment": opened.deployment.id, "x-switchyard-attempts": attemptsHeader(record.attempts) });
-    const store = cacheKey
-      ? (completion: Uint8Array) =>
-          mesh.cache.storeSoon(model, cacheKey, completion, opened.deployment.id, cacheTtlFrom(request.headers["x-switchyard-cache-ttl"]), { replace: directive === "refresh" })
+    const cacheEntry = entry;
+    const store = cacheEntry
+      ? (completion: Uint8Array | undefined) =>
+          settings.cache.store(cacheEntry, completion, opened.deployment.id, {
+            ttlMs: cacheTtlFrom(request.headers["x-switchyard-cache-ttl"]),
+            replace: directive === "refresh",
+            ...(leader ? { leader } : {}),
+          })
       : undefined;
+    const relay = leader ? (chunk: StreamChunk) => leader.flight.push({ kind: "chunk", bytes: chunk.bytes }) : undefined;
 
-    if (sse) await streamAnswer(opened, record, sse, headers, format.stream(), store);
+    if (sse) await streamAnswer(opened, record, sse, headers, format.stream(), store, relay);
     else await sendAnswer(opened, record, reply, headers, format, store);
   } catch (error) {
     const failure = error instanceof AttemptsExhausted ? error.error : error;
@@ -225,6 +280,9 @@ export async function serveGeneration(
     }
     if (reply.sent) return;
     reply.code(http.status).headers(headers).send(format.errorBody(http.error));
+  } finally {
+    // A leader that did not finish its answer lets the requests waiting on it go upstream.
+    if (found?.kind === "lead") found.leader.settle();
   }
 }
 
@@ -234,7 +292,7 @@ async function sendAnswer(
   reply: FastifyReply,
   headers: Record<string, string>,
   format: AnswerFormat,
-  store: ((completion: Uint8Array) => void) | undefined,
+  store: ((completion: Uint8Array | undefined) => void) | undefined,
 ): Promise<void> {
   let completion: Uint8Array | undefined;
   for (let event: GenerateResponse | undefined = opened.first; event; event = await nextEvent(opened)) {
@@ -259,7 +317,9 @@ async function streamAnswer(
   headers: Record<string, string>,
   formatter: StreamFormatter,
   /** Absent when the answer is not cached: then nothing needs the chunks assembled. */
-  store: ((completion: Uint8Array) => void) | undefined,
+  store: ((completion: Uint8Array | undefined) => void) | undefined,
+  /** Hands each chunk to the requests following this one. */
+  relay?: (chunk: StreamChunk) => void,
 ): Promise<void> {
   sse.open(headers);
   sse.onClose(() => opened.cancel());
@@ -272,6 +332,7 @@ async function streamAnswer(
           record.markFirstToken();
           const chunk = new StreamChunk(event.event.value);
           assembler?.add(chunk.view);
+          relay?.(chunk);
           await sse.frames(formatter.chunk(chunk));
           break;
         }
@@ -294,7 +355,7 @@ async function streamAnswer(
   await sse.frames(formatter.finish(usage));
   sse.end();
   const completion = assembler?.completion(usage);
-  if (completion) store?.(Buffer.from(JSON.stringify(completion)));
+  store?.(completion ? Buffer.from(JSON.stringify(completion)) : undefined);
 }
 
 async function nextEvent(opened: OpenedAttempt): Promise<GenerateResponse | undefined> {

@@ -4,7 +4,11 @@ import { type GatewayError, specOf } from "@switchyard/errors";
 import { type Attempt, type Deployment, ErrorClass, type TokenUsage, type UpstreamLimits } from "@switchyard/proto";
 import { costOf } from "./cost.js";
 
-export type CacheStatus = "hit" | "semantic-hit" | "miss" | "bypass" | "refresh";
+/** The usage event's `cache`: coalesced means another request's upstream call answered it. */
+export type CacheStatus = "hit" | "semantic_hit" | "miss" | "coalesced" | "bypass" | "refresh";
+
+/** Answered without an upstream call of its own: costs nothing, and tells the router nothing about latency. */
+const SERVED_BY_CACHE: ReadonlySet<CacheStatus | ""> = new Set(["hit", "semantic_hit", "coalesced"]);
 
 /** What the ingress learns about one request on its way through; becomes its UsageEvent. */
 export class RequestRecord {
@@ -42,14 +46,14 @@ export class RequestRecord {
   }
 
   get costUsd(): number {
-    return this.cache === "hit" || this.cache === "semantic-hit" ? 0 : costOf(this.usage, this.deployment?.price);
+    return SERVED_BY_CACHE.has(this.cache) ? 0 : costOf(this.usage, this.deployment?.price);
   }
 
   outcome(status: number): UsageOutcome {
     if (this.cancelled) return "cancelled";
     if (this.error) return specOf(this.error.code).class === ErrorClass.CLIENT ? "rejected" : "failed";
     if (status >= 400) return status < 500 ? "rejected" : "failed";
-    return this.cache === "hit" || this.cache === "semantic-hit" ? "cache_hit" : "success";
+    return SERVED_BY_CACHE.has(this.cache) ? "cache_hit" : "success";
   }
 
   /** The UsageEvent's fields; the publisher encodes them later, off the request's path. */

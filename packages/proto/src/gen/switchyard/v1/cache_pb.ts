@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/cache.proto.
  */
 export const file_switchyard_v1_cache: GenFile = /*@__PURE__*/
-  fileDesc("Chlzd2l0Y2h5YXJkL3YxL2NhY2hlLnByb3RvEg1zd2l0Y2h5YXJkLnYxIisKDUxvb2t1cFJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBW1vZGVsGAIgASgJIlsKDkxvb2t1cFJlc3BvbnNlEgsKA2hpdBgBIAEoCBIMCgRib2R5GAIgASgMEhUKDWRlcGxveW1lbnRfaWQYAyABKAkSFwoPdHRsX3JlbWFpbmluZ19zGAQgASgNIl4KDFN0b3JlUmVxdWVzdBILCgNrZXkYASABKAkSDQoFbW9kZWwYAiABKAkSDAoEYm9keRgDIAEoDBIVCg1kZXBsb3ltZW50X2lkGAQgASgJEg0KBXR0bF9zGAUgASgNIg8KDVN0b3JlUmVzcG9uc2UymQEKDENhY2hlU2VydmljZRJFCgZMb29rdXASHC5zd2l0Y2h5YXJkLnYxLkxvb2t1cFJlcXVlc3QaHS5zd2l0Y2h5YXJkLnYxLkxvb2t1cFJlc3BvbnNlEkIKBVN0b3JlEhsuc3dpdGNoeWFyZC52MS5TdG9yZVJlcXVlc3QaHC5zd2l0Y2h5YXJkLnYxLlN0b3JlUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("Chlzd2l0Y2h5YXJkL3YxL2NhY2hlLnByb3RvEg1zd2l0Y2h5YXJkLnYxIj4KDUxvb2t1cFJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBW1vZGVsGAIgASgJEhEKCW5hbWVzcGFjZRgDIAEoCSJ1Cg5Mb29rdXBSZXNwb25zZRILCgNoaXQYASABKAgSDAoEYm9keRgCIAEoDBIVCg1kZXBsb3ltZW50X2lkGAMgASgJEhcKD3R0bF9yZW1haW5pbmdfcxgEIAEoDRIYChB0dGxfcmVtYWluaW5nX21zGAUgASgNIoEBCgxTdG9yZVJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBW1vZGVsGAIgASgJEgwKBGJvZHkYAyABKAwSFQoNZGVwbG95bWVudF9pZBgEIAEoCRINCgV0dGxfcxgFIAEoDRIRCgluYW1lc3BhY2UYBiABKAkSDgoGdHRsX21zGAcgASgNIg8KDVN0b3JlUmVzcG9uc2UiMAoMUHVyZ2VSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEhEKCW5hbWVzcGFjZRgCIAEoCSJACg1QdXJnZVJlc3BvbnNlEhUKDWV4YWN0X2RlbGV0ZWQYASABKA0SGAoQc2VtYW50aWNfZGVsZXRlZBgCIAEoDSKNAQoVU2VtYW50aWNMb29rdXBSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEhEKCW5hbWVzcGFjZRgCIAEoCRINCgVzY29wZRgDIAEoCRIOCgZwcm9tcHQYBCABKAkSEQoJdGhyZXNob2xkGAUgASgCEhAKCGVtYmVkZGVyGAYgASgJEg4KBnZlY3RvchgHIAMoAiJeChZTZW1hbnRpY0xvb2t1cFJlc3BvbnNlEgsKA2hpdBgBIAEoCBIMCgRib2R5GAIgASgMEhUKDWRlcGxveW1lbnRfaWQYAyABKAkSEgoKc2ltaWxhcml0eRgEIAEoAiKuAQoUU2VtYW50aWNTdG9yZVJlcXVlc3QSDQoFbW9kZWwYASABKAkSEQoJbmFtZXNwYWNlGAIgASgJEg0KBXNjb3BlGAMgASgJEg4KBnByb21wdBgEIAEoCRIMCgRib2R5GAUgASgMEhUKDWRlcGxveW1lbnRfaWQYBiABKAkSDgoGdHRsX21zGAcgASgNEhAKCGVtYmVkZGVyGAggASgJEg4KBnZlY3RvchgJIAMoAiIXChVTZW1hbnRpY1N0b3JlUmVzcG9uc2UymAMKDENhY2hlU2VydmljZRJFCgZMb29rdXASHC5zd2l0Y2h5YXJkLnYxLkxvb2t1cFJlcXVlc3QaHS5zd2l0Y2h5YXJkLnYxLkxvb2t1cFJlc3BvbnNlEkIKBVN0b3JlEhsuc3dpdGNoeWFyZC52MS5TdG9yZVJlcXVlc3QaHC5zd2l0Y2h5YXJkLnYxLlN0b3JlUmVzcG9uc2USQgoFUHVyZ2USGy5zd2l0Y2h5YXJkLnYxLlB1cmdlUmVxdWVzdBocLnN3aXRjaHlhcmQudjEuUHVyZ2VSZXNwb25zZRJdCg5TZW1hbnRpY0xvb2t1cBIkLnN3aXRjaHlhcmQudjEuU2VtYW50aWNMb29rdXBSZXF1ZXN0GiUuc3dpdGNoeWFyZC52MS5TZW1hbnRpY0xvb2t1cFJlc3BvbnNlEloKDVNlbWFudGljU3RvcmUSIy5zd2l0Y2h5YXJkLnYxLlNlbWFudGljU3RvcmVSZXF1ZXN0GiQuc3dpdGNoeWFyZC52MS5TZW1hbnRpY1N0b3JlUmVzcG9uc2ViBnByb3RvMw");
 
 /**
  * @generated from message switchyard.v1.LookupRequest
@@ -27,6 +27,13 @@ export type LookupRequest = Message<"switchyard.v1.LookupRequest"> & {
    * @generated from field: string model = 2;
    */
   model: string;
+
+  /**
+   * `global`, `team:<team>` or `key:<key name>`; empty: `global`.
+   *
+   * @generated from field: string namespace = 3;
+   */
+  namespace: string;
 };
 
 /**
@@ -60,11 +67,18 @@ export type LookupResponse = Message<"switchyard.v1.LookupResponse"> & {
   deploymentId: string;
 
   /**
-   * Seconds the entry has left.
+   * Seconds the entry has left (rounded up).
    *
    * @generated from field: uint32 ttl_remaining_s = 4;
    */
   ttlRemainingS: number;
+
+  /**
+   * Milliseconds the entry has left.
+   *
+   * @generated from field: uint32 ttl_remaining_ms = 5;
+   */
+  ttlRemainingMs: number;
 };
 
 /**
@@ -99,11 +113,21 @@ export type StoreRequest = Message<"switchyard.v1.StoreRequest"> & {
   deploymentId: string;
 
   /**
-   * 0 means the configured default.
+   * 0 means the configured default; `ttl_ms` wins when set.
    *
    * @generated from field: uint32 ttl_s = 5;
    */
   ttlS: number;
+
+  /**
+   * @generated from field: string namespace = 6;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: uint32 ttl_ms = 7;
+   */
+  ttlMs: number;
 };
 
 /**
@@ -127,7 +151,218 @@ export const StoreResponseSchema: GenMessage<StoreResponse> = /*@__PURE__*/
   messageDesc(file_switchyard_v1_cache, 3);
 
 /**
- * Stores whole responses keyed on the normalized request.
+ * @generated from message switchyard.v1.PurgeRequest
+ */
+export type PurgeRequest = Message<"switchyard.v1.PurgeRequest"> & {
+  /**
+   * Empty: every model.
+   *
+   * @generated from field: string model = 1;
+   */
+  model: string;
+
+  /**
+   * Empty: every namespace.
+   *
+   * @generated from field: string namespace = 2;
+   */
+  namespace: string;
+};
+
+/**
+ * Describes the message switchyard.v1.PurgeRequest.
+ * Use `create(PurgeRequestSchema)` to create a new message.
+ */
+export const PurgeRequestSchema: GenMessage<PurgeRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_cache, 4);
+
+/**
+ * @generated from message switchyard.v1.PurgeResponse
+ */
+export type PurgeResponse = Message<"switchyard.v1.PurgeResponse"> & {
+  /**
+   * @generated from field: uint32 exact_deleted = 1;
+   */
+  exactDeleted: number;
+
+  /**
+   * @generated from field: uint32 semantic_deleted = 2;
+   */
+  semanticDeleted: number;
+};
+
+/**
+ * Describes the message switchyard.v1.PurgeResponse.
+ * Use `create(PurgeResponseSchema)` to create a new message.
+ */
+export const PurgeResponseSchema: GenMessage<PurgeResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_cache, 5);
+
+/**
+ * @generated from message switchyard.v1.SemanticLookupRequest
+ */
+export type SemanticLookupRequest = Message<"switchyard.v1.SemanticLookupRequest"> & {
+  /**
+   * @generated from field: string model = 1;
+   */
+  model: string;
+
+  /**
+   * @generated from field: string namespace = 2;
+   */
+  namespace: string;
+
+  /**
+   * Digest of everything but the prompt (parameters, tools, system prompt, response format):
+   * only entries of the same scope are compared.
+   *
+   * @generated from field: string scope = 3;
+   */
+  scope: string;
+
+  /**
+   * The text whose meaning is compared (the user's turns).
+   *
+   * @generated from field: string prompt = 4;
+   */
+  prompt: string;
+
+  /**
+   * Least cosine similarity that counts as a hit.
+   *
+   * @generated from field: float threshold = 5;
+   */
+  threshold: number;
+
+  /**
+   * `local`, or a public embeddings model.
+   *
+   * @generated from field: string embedder = 6;
+   */
+  embedder: string;
+
+  /**
+   * The prompt's embedding, when the embedder is a model the caller ran; empty for `local`.
+   *
+   * @generated from field: repeated float vector = 7;
+   */
+  vector: number[];
+};
+
+/**
+ * Describes the message switchyard.v1.SemanticLookupRequest.
+ * Use `create(SemanticLookupRequestSchema)` to create a new message.
+ */
+export const SemanticLookupRequestSchema: GenMessage<SemanticLookupRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_cache, 6);
+
+/**
+ * @generated from message switchyard.v1.SemanticLookupResponse
+ */
+export type SemanticLookupResponse = Message<"switchyard.v1.SemanticLookupResponse"> & {
+  /**
+   * @generated from field: bool hit = 1;
+   */
+  hit: boolean;
+
+  /**
+   * @generated from field: bytes body = 2;
+   */
+  body: Uint8Array;
+
+  /**
+   * @generated from field: string deployment_id = 3;
+   */
+  deploymentId: string;
+
+  /**
+   * @generated from field: float similarity = 4;
+   */
+  similarity: number;
+};
+
+/**
+ * Describes the message switchyard.v1.SemanticLookupResponse.
+ * Use `create(SemanticLookupResponseSchema)` to create a new message.
+ */
+export const SemanticLookupResponseSchema: GenMessage<SemanticLookupResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_cache, 7);
+
+/**
+ * @generated from message switchyard.v1.SemanticStoreRequest
+ */
+export type SemanticStoreRequest = Message<"switchyard.v1.SemanticStoreRequest"> & {
+  /**
+   * @generated from field: string model = 1;
+   */
+  model: string;
+
+  /**
+   * @generated from field: string namespace = 2;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: string scope = 3;
+   */
+  scope: string;
+
+  /**
+   * @generated from field: string prompt = 4;
+   */
+  prompt: string;
+
+  /**
+   * @generated from field: bytes body = 5;
+   */
+  body: Uint8Array;
+
+  /**
+   * @generated from field: string deployment_id = 6;
+   */
+  deploymentId: string;
+
+  /**
+   * @generated from field: uint32 ttl_ms = 7;
+   */
+  ttlMs: number;
+
+  /**
+   * @generated from field: string embedder = 8;
+   */
+  embedder: string;
+
+  /**
+   * As in SemanticLookupRequest.
+   *
+   * @generated from field: repeated float vector = 9;
+   */
+  vector: number[];
+};
+
+/**
+ * Describes the message switchyard.v1.SemanticStoreRequest.
+ * Use `create(SemanticStoreRequestSchema)` to create a new message.
+ */
+export const SemanticStoreRequestSchema: GenMessage<SemanticStoreRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_cache, 8);
+
+/**
+ * @generated from message switchyard.v1.SemanticStoreResponse
+ */
+export type SemanticStoreResponse = Message<"switchyard.v1.SemanticStoreResponse"> & {
+};
+
+/**
+ * Describes the message switchyard.v1.SemanticStoreResponse.
+ * Use `create(SemanticStoreResponseSchema)` to create a new message.
+ */
+export const SemanticStoreResponseSchema: GenMessage<SemanticStoreResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_cache, 9);
+
+/**
+ * Stores whole responses keyed on the normalized request (exact), and answers prompts that mean
+ * the same as a cached one (semantic).
  *
  * @generated from service switchyard.v1.CacheService
  */
@@ -147,6 +382,34 @@ export const CacheService: GenService<{
     methodKind: "unary";
     input: typeof StoreRequestSchema;
     output: typeof StoreResponseSchema;
+  },
+  /**
+   * Deletes the exact and semantic entries of one model and namespace.
+   *
+   * @generated from rpc switchyard.v1.CacheService.Purge
+   */
+  purge: {
+    methodKind: "unary";
+    input: typeof PurgeRequestSchema;
+    output: typeof PurgeResponseSchema;
+  },
+  /**
+   * Finds a cached answer to a prompt within the threshold of this one, in the same scope.
+   *
+   * @generated from rpc switchyard.v1.CacheService.SemanticLookup
+   */
+  semanticLookup: {
+    methodKind: "unary";
+    input: typeof SemanticLookupRequestSchema;
+    output: typeof SemanticLookupResponseSchema;
+  },
+  /**
+   * @generated from rpc switchyard.v1.CacheService.SemanticStore
+   */
+  semanticStore: {
+    methodKind: "unary";
+    input: typeof SemanticStoreRequestSchema;
+    output: typeof SemanticStoreResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchyard_v1_cache, 0);

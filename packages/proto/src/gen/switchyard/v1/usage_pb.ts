@@ -102,7 +102,7 @@ export type UsageEvent = Message<"switchyard.v1.UsageEvent"> & {
   costUsd: number;
 
   /**
-   * hit | semantic-hit | miss | bypass | refresh
+   * hit | semantic_hit | miss | coalesced (answered by an identical request's upstream call) | bypass | refresh
    *
    * @generated from field: string cache = 15;
    */
