@@ -1,10 +1,11 @@
 export * from "./schema.js";
+export * from "./policy.js";
 export { ConfigError, formatPath } from "./errors.js";
 export type { ConfigIssue } from "./errors.js";
 export { interpolate } from "./interpolate.js";
 export type { MissingVariable } from "./interpolate.js";
 export { resolveConfig, sha256Hex, DEFAULT_MODEL_TIMEOUT_MS } from "./resolve.js";
-export type { GatewayConfig, ProviderConfig, ModelConfig, DeploymentConfig, KeyConfig } from "./resolve.js";
+export type { GatewayConfig, ProviderConfig, ModelConfig, DeploymentConfig, KeyConfig, TeamConfig } from "./resolve.js";
 export { parseConfig, loadConfig } from "./load.js";
 export { EnvSchema, readEnv, portOf, SERVICE_NODE_FLAGS, SERVICE_PORTS } from "./env.js";
 export type { Env } from "./env.js";

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { Value } from "@sinclair/typebox/value";
 import { type ConfigIssue, formatPath } from "./errors.js";
+import type { GuardrailsFile, KeyPolicyFields, PolicySettingsFile, TeamFile } from "./policy.js";
 import type { MissingVariable } from "./interpolate.js";
 import {
   type CacheFile,
@@ -33,7 +34,10 @@ export interface ModelConfig extends Required<Omit<ModelFile, "deployments">> {
   deployments: DeploymentConfig[];
 }
 
-export type KeyConfig = Required<Omit<KeyFile, "key">>;
+/** Identity fields are always present; the policy fields (limits, budget…) only when set. */
+export type KeyConfig = Required<Omit<KeyFile, "key" | keyof typeof KeyPolicyFields>> & Pick<KeyFile, keyof typeof KeyPolicyFields>;
+
+export type TeamConfig = TeamFile & { name: string };
 
 export interface GatewayConfig {
   source: string;
@@ -43,12 +47,17 @@ export interface GatewayConfig {
   cache: Required<CacheFile>;
   limits: Required<LimitsFile>;
   streaming: Required<StreamingFile>;
+  teams: Record<string, TeamConfig>;
+  /** Absent: no global guardrails. */
+  guardrails?: GuardrailsFile;
+  policy: Required<PolicySettingsFile>;
 }
 
 type DefaultedDeployment = DeploymentFile & Omit<DeploymentConfig, "id" | "timeout_ms">;
 
 /** A file that passed the schema, after Value.Default: only the computed fields may be missing. */
-interface DefaultedFile extends Pick<ConfigFile, "providers">, Pick<GatewayConfig, "cache" | "limits" | "streaming"> {
+interface DefaultedFile extends Pick<ConfigFile, "providers" | "guardrails">, Pick<GatewayConfig, "cache" | "limits" | "streaming" | "policy"> {
+  teams: Record<string, TeamFile>;
   models: Record<string, Omit<ModelConfig, "name" | "deployments"> & { deployments: DefaultedDeployment[] }>;
   keys: (KeyFile & Omit<KeyConfig, "key_sha256">)[];
 }
@@ -130,6 +139,8 @@ export function resolveConfig(
     const { key, key_sha256, ...rest } = k;
     keys.push({ ...rest, key_sha256: key_sha256 ?? sha256Hex(key as string) });
   });
+  const teams: Record<string, TeamConfig> = {};
+  for (const [name, team] of Object.entries(file.teams)) teams[name] = { ...team, name };
 
   if (issues.length > 0) return { issues };
   return {
@@ -142,6 +153,9 @@ export function resolveConfig(
       cache: file.cache,
       limits: file.limits,
       streaming: file.streaming,
+      teams,
+      ...(file.guardrails ? { guardrails: file.guardrails } : {}),
+      policy: file.policy,
     },
   };
 }

@@ -1,4 +1,5 @@
 import { type Static, Type as T } from "@sinclair/typebox";
+import { GuardrailsSchema, KeyPolicyFields, PolicySettingsSchema, RateLimitsSchema, TeamSchema } from "./policy.js";
 
 /** Routing strategies the router implements; the schema grows with it. */
 export const STRATEGIES = ["failover"] as const;
@@ -68,6 +69,7 @@ export const ModelSchema = T.Object(
       T.Array(T.Union(OPERATIONS.map((o) => T.Literal(o))), { minItems: 1, default: ["chat"], description: "what the model serves" }),
     ),
     deployments: T.Array(DeploymentSchema, { minItems: 1, description: "upstream models serving it; `failover` tries them in this order" }),
+    limits: T.Optional(RateLimitsSchema),
   },
   // Value.Default fills a record's entries only when their schema has a default of its own.
   { additionalProperties: false, default: {} },
@@ -81,6 +83,7 @@ export const KeySchema = T.Object(
     role: T.Optional(T.Union(ROLES.map((r) => T.Literal(r)), { default: "user", description: "the caller's role, passed on with each authorized request" })),
     models: T.Optional(T.Array(T.String(), { default: [], description: "models this key may use; empty: all" })),
     team: T.Optional(T.String({ default: "", description: "groups keys in usage events and spend totals" })),
+    ...KeyPolicyFields,
   },
   { additionalProperties: false },
 );
@@ -127,6 +130,9 @@ export const ConfigFileSchema = T.Object(
     providers: T.Record(Name, ProviderSchema, { description: "upstreams by name; each is served by its own connector" }),
     models: T.Record(Name, ModelSchema, { description: "the public model names clients send" }),
     keys: T.Array(KeySchema, { description: "API keys" }),
+    teams: T.Optional(T.Record(Name, TeamSchema, { default: {}, description: "limits, budgets and guardrails shared by the keys of a team" })),
+    guardrails: T.Optional(GuardrailsSchema),
+    policy: T.Optional(PolicySettingsSchema),
     cache: T.Optional(CacheSchema),
     limits: T.Optional(LimitsSchema),
     streaming: T.Optional(StreamingSchema),
