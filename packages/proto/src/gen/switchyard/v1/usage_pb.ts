@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/usage.proto.
  */
 export const file_switchyard_v1_usage: GenFile = /*@__PURE__*/
-  fileDesc("Chlzd2l0Y2h5YXJkL3YxL3VzYWdlLnByb3RvEg1zd2l0Y2h5YXJkLnYxItIDCgpVc2FnZUV2ZW50EhIKCnJlcXVlc3RfaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHb3V0Y29tZRgDIAEoCRIOCgZzdGF0dXMYBCABKA0SEAoIZW5kcG9pbnQYBSABKAkSEAoIa2V5X25hbWUYBiABKAkSDAoEdGVhbRgHIAEoCRINCgVtb2RlbBgIIAEoCRIVCg1kZXBsb3ltZW50X2lkGAkgASgJEhAKCHByb3ZpZGVyGAogASgJEhYKDnVwc3RyZWFtX21vZGVsGAsgASgJEg4KBnN0cmVhbRgMIAEoCBIoCgV1c2FnZRgNIAEoCzIZLnN3aXRjaHlhcmQudjEuVG9rZW5Vc2FnZRIQCghjb3N0X3VzZBgOIAEoARINCgVjYWNoZRgPIAEoCRISCgpsYXRlbmN5X21zGBAgASgBEg8KB3R0ZnRfbXMYESABKAESKAoIYXR0ZW1wdHMYEiADKAsyFi5zd2l0Y2h5YXJkLnYxLkF0dGVtcHQSJwoHZmFpbHVyZRgTIAEoCzIWLnN3aXRjaHlhcmQudjEuRmFpbHVyZRIQCghzdHJhdGVneRgUIAEoCSJqCgdBdHRlbXB0EhUKDWRlcGxveW1lbnRfaWQYASABKAkSEAoIcHJvdmlkZXIYAiABKAkSDgoGc3RhdHVzGAMgASgNEhIKCmxhdGVuY3lfbXMYBCABKAESEgoKZXJyb3JfY29kZRgFIAEoCWIGcHJvdG8z", [file_google_protobuf_timestamp, file_switchyard_v1_common]);
+  fileDesc("Chlzd2l0Y2h5YXJkL3YxL3VzYWdlLnByb3RvEg1zd2l0Y2h5YXJkLnYxIvgDCgpVc2FnZUV2ZW50EhIKCnJlcXVlc3RfaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHb3V0Y29tZRgDIAEoCRIOCgZzdGF0dXMYBCABKA0SEAoIZW5kcG9pbnQYBSABKAkSEAoIa2V5X25hbWUYBiABKAkSDAoEdGVhbRgHIAEoCRINCgVtb2RlbBgIIAEoCRIVCg1kZXBsb3ltZW50X2lkGAkgASgJEhAKCHByb3ZpZGVyGAogASgJEhYKDnVwc3RyZWFtX21vZGVsGAsgASgJEg4KBnN0cmVhbRgMIAEoCBIoCgV1c2FnZRgNIAEoCzIZLnN3aXRjaHlhcmQudjEuVG9rZW5Vc2FnZRIQCghjb3N0X3VzZBgOIAEoARINCgVjYWNoZRgPIAEoCRISCgpsYXRlbmN5X21zGBAgASgBEg8KB3R0ZnRfbXMYESABKAESKAoIYXR0ZW1wdHMYEiADKAsyFi5zd2l0Y2h5YXJkLnYxLkF0dGVtcHQSJwoHZmFpbHVyZRgTIAEoCzIWLnN3aXRjaHlhcmQudjEuRmFpbHVyZRIQCghzdHJhdGVneRgUIAEoCRIQCghldmVudF9pZBgYIAEoCRISCgpndWFyZHJhaWxzGBkgASgJImoKB0F0dGVtcHQSFQoNZGVwbG95bWVudF9pZBgBIAEoCRIQCghwcm92aWRlchgCIAEoCRIOCgZzdGF0dXMYAyABKA0SEgoKbGF0ZW5jeV9tcxgEIAEoARISCgplcnJvcl9jb2RlGAUgASgJYgZwcm90bzM", [file_google_protobuf_timestamp, file_switchyard_v1_common]);
 
 /**
  * One event per request, success or not, published on `switchyard.usage.<outcome>` as the
@@ -136,6 +136,21 @@ export type UsageEvent = Message<"switchyard.v1.UsageEvent"> & {
    * @generated from field: string strategy = 20;
    */
   strategy: string;
+
+  /**
+   * Assigned by the gateway, unique per request whatever the client sent as x-request-id:
+   * consumers count each event once by this id.
+   *
+   * @generated from field: string event_id = 24;
+   */
+  eventId: string;
+
+  /**
+   * Guardrail hits, as in the x-switchyard-guardrails header (e.g. "pii:email=1,credit_card=1").
+   *
+   * @generated from field: string guardrails = 25;
+   */
+  guardrails: string;
 };
 
 /**
