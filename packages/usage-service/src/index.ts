@@ -1,5 +1,5 @@
-import { connectBus, consumeUsage, type UsageRecord } from "@switchyard/bus";
-import type { Env } from "@switchyard/config";
+import { connectBus, consumeUsage, type NatsConnection, type UsageRecord } from "@switchyard/bus";
+import type { Env, GatewayConfig } from "@switchyard/config";
 import { runService } from "@switchyard/service-kit";
 import { Counter, type Logger } from "@switchyard/telemetry";
 import { Redis } from "ioredis";
@@ -15,7 +15,7 @@ export interface UsageConsumerSpec {
    * Builds the service's handler over its Redis client. The handler stores a batch idempotently
    * per request id and resolves to how many of its events were new; throwing redelivers the batch.
    */
-  createHandler(context: { redis: Redis; env: Env; logger: Logger }): (records: UsageRecord[]) => Promise<number>;
+  createHandler(context: { redis: Redis; env: Env; logger: Logger; nats: NatsConnection; config: GatewayConfig }): (records: UsageRecord[]) => Promise<number>;
 }
 
 /**
@@ -23,13 +23,13 @@ export interface UsageConsumerSpec {
  * a Redis client, a counter, readiness (Redis ready, NATS open) and an orderly shutdown.
  */
 export function runUsageConsumer(spec: UsageConsumerSpec): Promise<void> {
-  return runService(spec.name, spec.defaultOpsPort, async ({ env, logger, registry }) => {
+  return runService(spec.name, spec.defaultOpsPort, async ({ env, logger, registry, config }) => {
     // One Redis call per batch already: auto-pipelining would only add a tick per call.
     const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 });
     redis.on("error", (error: Error) => logger.warn({ err: error.message }, "redis error"));
-    const handle = spec.createHandler({ redis, env, logger });
-    const handled = new Counter({ name: spec.metric.name, help: spec.metric.help, labelNames: ["result"], registers: [registry] });
     const nats = await connectBus(env.NATS_URL, `switchyard-${spec.name}`, logger);
+    const handle = spec.createHandler({ redis, env, logger, nats, config });
+    const handled = new Counter({ name: spec.metric.name, help: spec.metric.help, labelNames: ["result"], registers: [registry] });
     const consumer = await consumeUsage(nats, {
       durable: spec.name,
       logger,
