@@ -11,6 +11,8 @@ import { messagesRoute } from "./routes/messages.js";
 import { responsesRoute } from "./routes/responses.js";
 import { healthRoutes } from "./routes/health.js";
 import { modelsRoutes } from "./routes/models.js";
+import { adminRoutes } from "./routes/admin.js";
+import { createRequestPolicy } from "./policy/wiring.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -105,16 +107,19 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   installErrorHandling(app);
   const controlTimeoutMs = options.controlTimeoutMs ?? 2_000;
+  const policy = createRequestPolicy(options.mesh, options.config, options.logger, options.registry, controlTimeoutMs);
   const generation = {
     cacheEnabled: options.config.cache.enabled,
     controlTimeoutMs,
     heartbeatMs: options.config.streaming.heartbeat_ms,
+    policy,
   };
   chatCompletionsRoute(app, options.mesh, generation);
   embeddingsRoute(app, options.mesh, generation);
   responsesRoute(app, options.mesh, generation);
   messagesRoute(app, options.mesh, generation);
   modelsRoutes(app, options.mesh, controlTimeoutMs);
-  healthRoutes(app, options.mesh, options.registry);
+  healthRoutes(app, options.mesh, options.registry, policy.verdicts);
+  adminRoutes(app, options.mesh, policy.verdicts, controlTimeoutMs);
   return app;
 }

@@ -4,6 +4,7 @@ import { type ClientOf, createClient } from "@switchyard/grpc";
 import { type AuthorizeResponse, type PlanResponse, PolicyService, RouterService } from "@switchyard/proto";
 import { type CacheSettings, cacheSettingsFrom, connectCacheRedis, connectPresenceSubscriber, PresenceIndex, ResponseCache } from "@switchyard/response-cache";
 import type { Logger } from "@switchyard/telemetry";
+import { Redis } from "ioredis";
 import { ConnectorPool } from "./connector-pool.js";
 import { DecisionCache } from "./decision-cache.js";
 
@@ -28,6 +29,9 @@ export interface MeshClients {
   decisions: Decisions;
   /** The index that lets cache misses skip Redis; absent when the cache or the index is off. */
   cacheIndex?: Pick<PresenceIndex, "size" | "isSynced">;
+  /** Where rate limits are counted and spend is read; absent: each replica limits on its own. */
+  limitsRedis?: Redis;
+  redisPrefix?: string;
   /** Problems that make the ingress unready; empty when ready. */
   readiness(): string[];
   close(): Promise<void>;
@@ -45,6 +49,9 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
   const publisher = new UsagePublisher(nats, logger);
   const connectors = new ConnectorPool(nats, logger);
   const decisions = createDecisions();
+  // Its own connection: a rate-limit call must fail fast, not queue while Redis is away.
+  const limitsRedis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1_000 });
+  limitsRedis.on("error", () => {}); // the limiter reports its fallback itself
   const invalidations = nats.subscribe(CONTROL_INVALIDATE_SUBJECT, {
     callback: (_error, message) => {
       const scope = message.string();
@@ -62,6 +69,8 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
     usage: publisher,
     publisher,
     decisions,
+    limitsRedis,
+    redisPrefix: env.SWITCHYARD_REDIS_PREFIX,
     ...(presence ? { cacheIndex: presence } : {}),
     readiness: () => [
       ...(policy.isReady() ? [] : [`policy unreachable at ${policy.address}`]),
@@ -75,6 +84,7 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
       for (const client of [policy, router]) client.close();
       presence?.close();
       redis.disconnect();
+      limitsRedis.disconnect();
       await nats.drain();
     },
   };

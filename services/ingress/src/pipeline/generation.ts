@@ -7,10 +7,12 @@ import type { ChatCompletionRequest } from "../schemas/chat-completions.js";
 import { type AnswerFormat, StreamChunk, type StreamFormatter, type UsageJson } from "./answer-format.js";
 import { requiredCapabilities } from "./capabilities.js";
 import { cachedCall } from "../mesh/decision-cache.js";
-import { apiKeyFrom } from "./api-key.js";
+import { noteOutputHits, type OutputFilter } from "../policy/output-filter.js";
+import type { RequestPolicy } from "../policy/request-policy.js";
 import { AttemptsExhausted, attemptsHeader, type OpenedAttempt, openFirstAttempt } from "./attempts.js";
 import { cacheDirectiveFrom, cacheKeyOf, cacheTtlFrom } from "./cache-key.js";
 import { formatCost } from "./cost.js";
+import { eventIdOf } from "./request-id.js";
 import { RequestRecord } from "./request-record.js";
 import { SseWriter } from "./sse.js";
 import { type ChunkView, completionToChunks, StreamAssembler } from "./stream-assembler.js";
@@ -21,6 +23,8 @@ export interface GenerationSettings {
   controlTimeoutMs: number;
   /** An SSE comment goes out after this long without data, so idle-timeout proxies keep the stream. */
   heartbeatMs: number;
+  /** Keys, guardrails, limits and budgets. */
+  policy: RequestPolicy;
 }
 
 /** One request to the mesh, already translated to the OpenAI shape. */
@@ -74,7 +78,7 @@ export async function serveGeneration(
   generation: Generation,
 ): Promise<void> {
   const { stream, model, format } = generation;
-  const record = new RequestRecord(request.id, generation.endpoint, model, stream);
+  const record = new RequestRecord(request.id, eventIdOf(request.id, request.headers["x-request-id"]), generation.endpoint, model, stream);
   const clientGone = new Cancellation();
   reply.raw.once("close", () => {
     if (!reply.raw.writableEnded) {
@@ -85,27 +89,28 @@ export async function serveGeneration(
   });
 
   const directive = cacheDirectiveFrom(request.headers["x-switchyard-cache"]);
-  const cacheKey = settings.cacheEnabled && directive !== "bypass" ? `${generation.endpoint === "/v1/embeddings" ? "e:" : ""}${cacheKeyOf(generation.body)}` : undefined;
+  let cacheKey: string | undefined;
   record.cache = !settings.cacheEnabled || directive === "bypass" ? "bypass" : directive === "refresh" ? "refresh" : "miss";
   const control = { timeoutMs: settings.controlTimeoutMs };
   let sse: SseWriter | undefined;
+  let output: OutputFilter | undefined;
 
   try {
-    const apiKey = apiKeyFrom(request.headers);
     const operation = operationName(generation.operation);
-    const [auth, plan, hit] = await Promise.all([
-      cachedCall(mesh.decisions.auth, `${apiKey}\u0000${model}`, () =>
-        mesh.policy.authorize({ apiKey, model, requestId: request.id }, control),
-      ).catch(unavailable("policy")),
-      cachedCall(mesh.decisions.plans, `${model}\u0000${operation}\u0000${generation.requiredCapabilities.join(",")}`, () =>
-        mesh.router.plan({ model, requestId: request.id, requiredCapabilities: generation.requiredCapabilities, operation }, control),
-      ).catch(unavailable("router")),
+    const planned = cachedCall(mesh.decisions.plans, `${model}\u0000${operation}\u0000${generation.requiredCapabilities.join(",")}`, () =>
+      mesh.router.plan({ model, requestId: request.id, requiredCapabilities: generation.requiredCapabilities, operation }, control),
+    ).catch(unavailable("router"));
+    planned.catch(() => {}); // awaited below, after policy has had its say
+    // Input guardrails may change the prompt: the cache key is computed from what goes upstream.
+    const entered = await settings.policy.enter(request, reply, generation, record);
+    output = entered.output;
+    if (settings.cacheEnabled && directive !== "bypass") cacheKey = `${generation.endpoint === "/v1/embeddings" ? "e:" : ""}${cacheKeyOf(generation.body)}`;
+    const [plan, hit] = await Promise.all([
+      planned,
       // Redis away or slow is a miss, never an error for the client.
       cacheKey && directive === "use" ? mesh.cache.lookup(model, cacheKey).catch(() => undefined) : undefined,
+      entered.admitted,
     ]);
-    if (!auth.allowed) throw auth.failure ? GatewayError.fromFailure(auth.failure) : new GatewayError("invalid_api_key", "Invalid API key.");
-    record.keyName = auth.keyName;
-    record.team = auth.team;
     if (plan.failure) throw GatewayError.fromFailure(plan.failure);
     record.strategy = plan.strategy;
     const headers: Record<string, string> = {
@@ -120,11 +125,14 @@ export async function serveGeneration(
     if (hit) {
       record.cache = "hit";
       Object.assign(headers, { "x-switchyard-cache": "hit", "x-switchyard-deployment": hit.deploymentId, "x-switchyard-attempts": "", "x-switchyard-cost": "0" });
-      const completion = JSON.parse(decoder.decode(hit.body)) as Record<string, unknown>;
+      const body = output ? output.complete(hit.body) : hit.body;
+      const hits = noteOutputHits(record, output);
+      if (hits) headers["x-switchyard-guardrails"] = hits;
+      const completion = JSON.parse(decoder.decode(body)) as Record<string, unknown>;
       record.usage = usageFromJson(completion.usage);
       record.markFirstToken();
       if (!stream) {
-        reply.headers(headers).type("application/json").send(asBody(format.complete(hit.body)));
+        reply.headers(headers).type("application/json").send(asBody(format.complete(body)));
         return;
       }
       reply.hijack();
@@ -162,13 +170,17 @@ export async function serveGeneration(
     );
     record.deployment = opened.deployment;
     Object.assign(headers, { "x-switchyard-deployment": opened.deployment.id, "x-switchyard-attempts": attemptsHeader(record.attempts) });
-    const store = cacheKey
-      ? (completion: Uint8Array) =>
-          mesh.cache.storeSoon(model, cacheKey, completion, opened.deployment.id, cacheTtlFrom(request.headers["x-switchyard-cache-ttl"]), { replace: directive === "refresh" })
+    const key = cacheKey;
+    const store = key
+      ? (completion: Uint8Array) => {
+          // An answer a guardrail changed is not kept: another key's rules may differ.
+          if (output?.changed) return;
+          mesh.cache.storeSoon(model, key, completion, opened.deployment.id, cacheTtlFrom(request.headers["x-switchyard-cache-ttl"]), { replace: directive === "refresh" });
+        }
       : undefined;
 
-    if (sse) await streamAnswer(opened, record, sse, headers, format.stream(), store);
-    else await sendAnswer(opened, record, reply, headers, format, store);
+    if (sse) await streamAnswer(opened, record, sse, headers, format.stream(), store, output);
+    else await sendAnswer(opened, record, reply, headers, format, store, output);
   } catch (error) {
     const failure = error instanceof AttemptsExhausted ? error.error : error;
     record.error = failure instanceof GatewayError ? failure : new GatewayError("internal_error", "The gateway failed to handle the request.");
@@ -197,6 +209,7 @@ async function sendAnswer(
   headers: Record<string, string>,
   format: AnswerFormat,
   store: ((completion: Uint8Array) => void) | undefined,
+  output: OutputFilter | undefined,
 ): Promise<void> {
   let completion: Uint8Array | undefined;
   for (let event: GenerateResponse | undefined = opened.first; event; event = await nextEvent(opened)) {
@@ -205,6 +218,11 @@ async function sendAnswer(
     else if (event.event.case === "failure") throw GatewayError.fromFailure(event.event.value);
   }
   if (!completion) throw new GatewayError("upstream_error", `Deployment ${opened.deployment.id} sent no completion.`);
+  if (output) {
+    completion = output.complete(completion);
+    const hits = noteOutputHits(record, output);
+    if (hits) headers["x-switchyard-guardrails"] = hits;
+  }
   record.markFirstToken();
   reply
     .headers(Object.assign(headers, { "x-switchyard-cost": formatCost(record.costUsd) }))
@@ -222,6 +240,7 @@ async function streamAnswer(
   formatter: StreamFormatter,
   /** Absent when the answer is not cached: then nothing needs the chunks assembled. */
   store: ((completion: Uint8Array) => void) | undefined,
+  output?: OutputFilter,
 ): Promise<void> {
   sse.open(headers);
   sse.onClose(() => opened.cancel());
@@ -232,7 +251,8 @@ async function streamAnswer(
       switch (event.event.case) {
         case "chunk": {
           record.markFirstToken();
-          const chunk = new StreamChunk(event.event.value);
+          const received = new StreamChunk(event.event.value);
+          const chunk = output ? output.chunk(received) : received;
           assembler?.add(chunk.view);
           await sse.frames(formatter.chunk(chunk));
           break;
@@ -252,6 +272,9 @@ async function streamAnswer(
     sse.end();
     return;
   }
+  const held = output?.end();
+  if (held) await sse.frames(formatter.chunk(held));
+  noteOutputHits(record, output);
   const usage = usageJson(record.usage);
   await sse.frames(formatter.finish(usage));
   sse.end();

@@ -20,9 +20,13 @@ export class RequestRecord {
   ttftMs = 0;
   error: GatewayError | undefined;
   cancelled = false;
+  /** Guardrail hits, as in x-switchyard-guardrails. */
+  guardrails = "";
 
   constructor(
     readonly requestId: string,
+    /** The gateway's own id for the request, unique even when the client repeats its x-request-id. */
+    readonly eventId: string,
     readonly endpoint: string,
     readonly model: string,
     readonly stream: boolean,
@@ -30,6 +34,10 @@ export class RequestRecord {
 
   markFirstToken(): void {
     if (this.ttftMs === 0) this.ttftMs = performance.now() - this.startedPerf;
+  }
+
+  get cacheHit(): boolean {
+    return this.cache === "hit" || this.cache === "semantic-hit";
   }
 
   get costUsd(): number {
@@ -65,6 +73,8 @@ export class RequestRecord {
       ttftMs: this.ttftMs,
       attempts: this.attempts,
       strategy: this.strategy,
+      eventId: this.eventId,
+      guardrails: this.guardrails,
       failure: this.error?.toFailure(),
     };
   }

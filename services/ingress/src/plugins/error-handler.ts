@@ -27,12 +27,15 @@ function describeType(value: unknown): string {
 export function explainValidation(issues: ValidationIssue[]): GatewayError {
   // anyOf wraps the specific failure; the most specific issue is the deepest one.
   const issue = [...issues].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!;
-  const param = paramOf(issue.instancePath, issue.params.missingProperty);
+  const param = paramOf(issue.instancePath, issue.params.missingProperty ?? issue.params.additionalProperty);
   if (!param) return new GatewayError("invalid_request", "The request body must be a JSON object.");
   let message: string;
   switch (issue.keyword) {
     case "required":
       message = `Missing required parameter: '${param}'.`;
+      break;
+    case "additionalProperties":
+      message = `Unrecognized request argument supplied: '${param}'.`;
       break;
     case "type":
       message = `Invalid type for '${param}': expected ${String(issue.params.type).replace(/,/g, " or ")}, but got ${describeType(issue.data)} instead.`;
