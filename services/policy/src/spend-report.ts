@@ -78,7 +78,7 @@ export class SpendReport {
       const periods: Record<string, SpendTotals & { resets_at?: string }> = {};
       for (const period of PERIODS) periods[period] = { ...totalsOf([results[at++]?.[1] as (string | null)[]]), ...resets(period, now) };
       const spent = periods[budget?.period ?? "month"]!.cost_usd;
-      body[label] = {
+      body[`${label}_spend`] = {
         periods,
         ...(budget
           ? {

@@ -43,7 +43,7 @@ export class OutputFilter {
     const view = chunk.view;
     this.last = view;
     const choice = view.choices?.[0];
-    if (!choice || choice.index !== 0) return chunk;
+    if (choice?.index !== 0) return chunk;
     this.redactor ??= new StreamRedactor(this.kinds);
     const text = typeof choice.delta?.content === "string" ? choice.delta.content : "";
     let out = text ? this.redactor.push(text) : "";
