@@ -109,6 +109,8 @@ export interface Mesh {
   recentLogs(name?: string): string;
   /** Starts one more connector replica serving these providers (a group's name or a provider's). */
   addConnector(providers: string | string[]): Promise<ServiceProcess>;
+  /** Starts one more ingress replica on its own port, sharing every backend; returns its base URL. */
+  addIngress(): Promise<{ process: ServiceProcess; baseUrl: string }>;
   stopProcess(name: string, signal?: NodeJS.Signals): Promise<number | null>;
   stop(): Promise<void>;
 }
@@ -321,6 +323,13 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
       const proc = launch(await connectorSpec(names, group?.group));
       await awaitReady(proc);
       return proc;
+    },
+    addIngress: async () => {
+      const port = await freePort(host);
+      const count = processes.filter((p) => p.service === "ingress").length;
+      const proc = launch({ ...ingress, name: `ingress-${count + 1}`, opsPort: port, env: { ...ingress.env, SWITCHYARD_PORT: String(port) } });
+      await awaitReady(proc);
+      return { process: proc, baseUrl: `http://${host}:${port}` };
     },
   };
 }
