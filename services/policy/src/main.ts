@@ -19,14 +19,17 @@ await runService(
     const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     redis.on("error", (error: Error) => logger.warn({ err: error.message }, "redis error"));
     const store = new PolicyStore(redis, env.SWITCHYARD_REDIS_PREFIX);
-    const nats = await connectBus(env.NATS_URL, "switchyard-policy", logger);
-    // Every ingress drops the decisions it reuses, so a revoked key stops working at once.
-    const changed = () => nats.publish(CONTROL_INVALIDATE_SUBJECT, "policy");
+    // The budget consumer reads the config's budgets from Redis (for alerts): stored at every
+    // (re)connection, so a Redis restart or a late start does not lose them. The listener comes
+    // before any await, or the first ready event may pass unheard.
     const publishBudgets = () =>
       store
         .setConfigBudgets(rules.budgets())
         .catch((error: unknown) => logger.warn({ err: error }, "could not store the config's budgets for alerts"));
     redis.on("ready", () => void publishBudgets());
+    const nats = await connectBus(env.NATS_URL, "switchyard-policy", logger);
+    // Every ingress drops the decisions it reuses, so a revoked key stops working at once.
+    const changed = () => nats.publish(CONTROL_INVALIDATE_SUBJECT, "policy");
 
     const authorizer = new Authorizer(() => rules, store);
     const admin = new AdminOperations(() => rules, store, new SpendReport(redis, env.SWITCHYARD_REDIS_PREFIX), changed);
