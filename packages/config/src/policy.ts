@@ -1,7 +1,7 @@
 import { type Static, Type as T } from "@sinclair/typebox";
+import { PII_KINDS } from "@switchyard/guardrails";
 
-/** Kinds of personal data the PII guardrail finds (packages/guardrails implements each). */
-export const PII_KINDS = ["email", "phone", "credit_card", "iban", "us_ssn", "ip_address", "api_key", "jwt"] as const;
+export { PII_KINDS };
 export const PII_MODES = ["redact", "block", "log"] as const;
 export const BUDGET_PERIODS = ["day", "week", "month", "total"] as const;
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Value } from "@sinclair/typebox/value";
+import { compilePattern } from "@switchyard/guardrails";
 import { type ConfigIssue, formatPath } from "./errors.js";
 import type { GuardrailsFile, KeyPolicyFields, PolicySettingsFile, TeamFile } from "./policy.js";
 import type { MissingVariable } from "./interpolate.js";
@@ -139,6 +140,20 @@ export function resolveConfig(
     const { key, key_sha256, ...rest } = k;
     keys.push({ ...rest, key_sha256: key_sha256 ?? sha256Hex(key as string) });
   });
+  const patternIssues = (guardrails: GuardrailsFile | undefined, at: string) => {
+    for (const list of ["deny", "allow"] as const) {
+      guardrails?.[list]?.forEach((source, i) => {
+        try {
+          compilePattern(source);
+        } catch (error) {
+          issues.push({ path: `${at}guardrails.${list}[${i}]`, message: `not a regular expression: ${(error as Error).message}` });
+        }
+      });
+    }
+  };
+  patternIssues(file.guardrails, "");
+  file.keys.forEach((k, i) => patternIssues(k.guardrails, `keys[${i}].`));
+  for (const [name, team] of Object.entries(file.teams)) patternIssues(team.guardrails, `teams.${name}.`);
   const teams: Record<string, TeamConfig> = {};
   for (const [name, team] of Object.entries(file.teams)) teams[name] = { ...team, name };
 
