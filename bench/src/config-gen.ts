@@ -6,6 +6,8 @@ import { writeFileSync } from "node:fs";
 
 export const BENCH_PROVIDER = "up";
 export const ADMIN_KEY = "sk-bench-admin-0123456789";
+/** A key with rate limits, a budget and PII redaction, all far above what the bench spends. */
+export const POLICY_KEY = "sk-bench-policy-0123456789";
 export const MODEL = "bench";
 
 export interface GeneratedConfig {
@@ -50,6 +52,13 @@ export function writeConfig(options: {
     ...Object.entries(models).map(([name, model]) => `  ${name}: ${JSON.stringify(model)}`),
     `keys:`,
     `  - ${JSON.stringify({ name: "bench-admin", key: ADMIN_KEY, role: "admin" })}`,
+    `  - ${JSON.stringify({
+      name: "bench-policy",
+      key: POLICY_KEY,
+      limits: { rpm: 100_000_000, tpm: 1_000_000_000 },
+      budget: { usd: 1_000_000_000, period: "month" },
+      guardrails: { pii: { mode: "redact" } },
+    })}`,
   ];
   const sampleEvery = Math.max(1, Math.floor((keyCount - 1) / (options.sampleKeyCount ?? 1000)));
   const sampleKeys: string[] = [];

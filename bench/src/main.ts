@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { freePort, type Infra, type Mesh, MESH_SERVICES, REPO_ROOT, startIsolatedInfra, startMesh } from "@switchyard/mesh";
 import { measureProtocolFloor } from "./protocol-floor.js";
 import { canPin, measureChain } from "./relay-chain.js";
-import { ADMIN_KEY, BENCH_PROVIDER, type GeneratedConfig, MODEL, writeConfig } from "./config-gen.js";
+import { ADMIN_KEY, BENCH_PROVIDER, type GeneratedConfig, MODEL, POLICY_KEY, writeConfig } from "./config-gen.js";
 import { LoadGen, Upstream } from "./helpers.js";
 import type { Job, RequestSpec, RunResult } from "./loadgen-protocol.js";
 import { type InspectTarget, liveMemory, streamCostBytes } from "./heap.js";
@@ -85,6 +85,11 @@ function imageBody(model: string, imageBytes: number, options: { nonce?: boolean
   });
 }
 
+/** A 1 KB prompt of plain prose (no personal data in it): what the policy path scans. */
+const KB_PROMPT = "Please summarise the quarterly report for the planning meeting on Tuesday. ".repeat(14).slice(0, 1024);
+const kbBody = (model: string) =>
+  JSON.stringify({ model, messages: [{ role: "user", content: KB_PROMPT }], max_tokens: 32, temperature: 0 });
+
 const gatewayHeaders = (bypass: boolean): Record<string, string> => ({
   authorization: `Bearer ${ADMIN_KEY}`,
   ...(bypass ? { "x-switchyard-cache": "bypass" } : {}),
@@ -128,6 +133,22 @@ function pathDefs(): PathDef[] {
       baseline: "baseline",
       prime: true,
       request: { path: CHAT, headers: gatewayHeaders(false), body: chatBody(MODEL) },
+    },
+    {
+      name: "bypass-1k",
+      description: "gateway, cache bypass, a 1 KB prompt, a key without limits, budget or guardrails",
+      target: "gateway",
+      stream: false,
+      baseline: "baseline",
+      request: { path: CHAT, headers: gatewayHeaders(true), body: kbBody(MODEL) },
+    },
+    {
+      name: "policy-1k",
+      description: "as bypass-1k, from a key with rpm and tpm limits, a budget and PII redaction: what enforcing them adds",
+      target: "gateway",
+      stream: false,
+      baseline: "bypass-1k",
+      request: { path: CHAT, headers: { authorization: `Bearer ${POLICY_KEY}`, "x-switchyard-cache": "bypass" }, body: kbBody(MODEL) },
     },
     {
       name: "stream-baseline",

@@ -297,10 +297,14 @@ describe("models, health and metrics", () => {
 
   it("reports health, readiness and Prometheus metrics", async () => {
     assert.equal((await fetch(t.url("/healthz"))).status, 200);
-    const ready = (await (await fetch(t.url("/readyz"))).json()) as { status: string; connectors: string[] };
+    const admin = { headers: { authorization: `Bearer ${ADMIN_KEY}` } };
+    assert.deepEqual(await (await fetch(t.url("/readyz"))).json(), { status: "ready" }, "no details without an admin key");
+    const ready = (await (await fetch(t.url("/readyz"), admin)).json()) as { status: string; connectors: string[] };
     assert.equal(ready.status, "ready");
     assert.deepEqual(ready.connectors, ["mock"]);
-    const metrics = await (await fetch(t.url("/metrics"))).text();
+    assert.equal((await fetch(t.url("/metrics"))).status, 403);
+    assert.equal((await fetch(t.url("/metrics"), { headers: { authorization: `Bearer ${NARROW_KEY}` } })).status, 403);
+    const metrics = await (await fetch(t.url("/metrics"), admin)).text();
     assert.match(metrics, /switchyard_http_request_duration_seconds_bucket\{/);
     for (const proc of t.mesh.processes) {
       assert.equal((await fetch(`${proc.opsUrl}/readyz`)).status, 200, `${proc.name} is ready`);

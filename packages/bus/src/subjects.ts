@@ -22,3 +22,6 @@ export function usageSubject(outcome: UsageOutcome): string {
  * or router plans drop them at once. The payload names what changed (`policy`, `router`) or is empty for all.
  */
 export const CONTROL_INVALIDATE_SUBJECT = "switchyard.control.invalidate";
+
+/** The budget consumer says here when a key's or team's spend crosses 50, 80 or 100% of its budget (JSON). */
+export const BUDGET_ALERT_SUBJECT = "switchyard.budget.alert";

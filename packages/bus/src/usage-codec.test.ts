@@ -31,6 +31,8 @@ const everyField = create(UsageEventSchema, {
   failure: { class: ErrorClass.RETRYABLE, code: "upstream_unavailable", message: "503", upstreamStatus: 503, param: "", retryAfterS: 2 },
   strategy: "failover",
   route: "failover; config order",
+  eventId: "req_abc00000001",
+  guardrails: "pii:email=1",
 });
 
 describe("decodeUsageEvent", () => {

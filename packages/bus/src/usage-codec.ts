@@ -5,6 +5,8 @@ import { type UsageEvent, UsageEventSchema } from "@switchyard/proto";
 /** What the usage consumers act on, read from one event. */
 export interface UsageFacts {
   requestId: string;
+  /** The gateway's own id for the request (the client's x-request-id may repeat); empty in events from before it existed. */
+  eventId: string;
   outcome: string;
   /** When the request happened (Unix ms), as protobuf's `timestampMs` reads the event's `time`; undefined without one. */
   timeMs: number | undefined;
@@ -43,6 +45,7 @@ export function decodeUsageEvent(text: string): DecodedUsageEvent {
     const plain = value as PlainUsageEvent;
     return {
       requestId: plain.requestId ?? "",
+      eventId: plain.eventId ?? "",
       outcome: plain.outcome ?? "",
       timeMs: plain.time === undefined ? undefined : timestampMs(fromJson(TimestampSchema, plain.time)),
       keyName: plain.keyName ?? "",
@@ -62,6 +65,7 @@ export function decodeUsageEvent(text: string): DecodedUsageEvent {
 export function factsOf(event: UsageEvent): UsageFacts {
   return {
     requestId: event.requestId,
+    eventId: event.eventId,
     outcome: event.outcome,
     timeMs: event.time ? timestampMs(event.time) : undefined,
     keyName: event.keyName,
@@ -76,6 +80,7 @@ export function factsOf(event: UsageEvent): UsageFacts {
 /** The fields read above, as `isPlainProtoJson` guarantees them. */
 interface PlainUsageEvent {
   requestId?: string;
+  eventId?: string;
   outcome?: string;
   time?: string;
   keyName?: string;

@@ -97,7 +97,7 @@ export class UsagePublisher {
       this.queue.shift();
       this.stats.dropped++;
     }
-    this.queue.push({ subject: usageSubject(outcome), id: event.requestId ?? "", init: event, data: undefined, tries: 0, traceparent });
+    this.queue.push({ subject: usageSubject(outcome), id: event.eventId || event.requestId || "", init: event, data: undefined, tries: 0, traceparent });
     this.countPending();
     if (this.queue.length >= this.maxBatch) this.pump();
     else this.lingerTimer ??= setTimeout(() => this.pump(), this.lingerMs);

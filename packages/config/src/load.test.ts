@@ -258,3 +258,37 @@ describe("routing config", () => {
     }
   });
 });
+
+describe("policy sections", () => {
+  it("reads keys with limits, budgets and guardrails, and teams", () => {
+    const config = parseConfig(
+      `
+providers: {}
+models: {}
+keys: [{ name: a, key: sk-aaaaaaaa, limits: { rpm: 5 }, budget: { usd: 1 }, expires_at: "2030-01-01T00:00:00Z" }]
+teams: { ops: { limits: { tpm: 100 }, budget: { usd: 9, period: week } } }
+guardrails: { pii: { mode: block }, deny: ["(?i)secret"] }
+`,
+      "inline",
+    );
+    assert.deepEqual(config.keys[0]?.limits, { rpm: 5 });
+    assert.deepEqual(config.keys[0]?.budget, { usd: 1, period: "month" });
+    assert.equal(config.teams.ops?.budget?.period, "week");
+    assert.equal(config.guardrails?.pii?.kinds?.length, 8);
+    assert.equal(config.policy.stale_verdict_s, 60);
+  });
+
+  it("names a bad pattern, period or limit", () => {
+    const problems = (text: string) => {
+      try {
+        parseConfig(`providers: {}\nmodels: {}\nkeys: []\n${text}`, "inline");
+      } catch (error) {
+        return (error as ConfigError).issues.map((i) => i.path);
+      }
+      return [];
+    };
+    assert.deepEqual(problems(`guardrails: { deny: ["(unclosed"] }`), ["guardrails.deny[0]"]);
+    assert.deepEqual(problems(`teams: { t: { budget: { usd: 1, period: year } } }`), ["teams.t.budget.period"]);
+    assert.deepEqual(problems(`teams: { t: { limits: { rpm: 0 } } }`), ["teams.t.limits.rpm"]);
+  });
+});

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { Value } from "@sinclair/typebox/value";
+import { compilePattern } from "@switchyard/guardrails";
 import { type ConfigIssue, formatPath } from "./errors.js";
+import type { GuardrailsFile, KeyPolicyFields, PolicySettingsFile, TeamFile } from "./policy.js";
 import type { MissingVariable } from "./interpolate.js";
 import { type RoutingConfig, resolveRouting, routingIssues } from "./routing.js";
 import { withProviderErrors } from "./provider-config.js";
@@ -34,13 +36,16 @@ export type ProviderConfig = ProviderFile & ProviderResolved;
 
 export type DeploymentConfig = Required<DeploymentFile>;
 
-export interface ModelConfig extends RoutingConfig, Required<Pick<ModelFile, "timeout_ms" | "operations">>, Pick<ModelFile, "cache"> {
+export interface ModelConfig extends RoutingConfig, Required<Pick<ModelFile, "timeout_ms" | "operations">>, Pick<ModelFile, "cache" | "limits"> {
   name: string;
   /** Only deployments whose provider is enabled, in config order. */
   deployments: DeploymentConfig[];
 }
 
-export type KeyConfig = Required<Omit<KeyFile, "key">>;
+/** Identity fields are always present; the policy fields (limits, budget…) only when set. */
+export type KeyConfig = Required<Omit<KeyFile, "key" | keyof typeof KeyPolicyFields>> & Pick<KeyFile, keyof typeof KeyPolicyFields>;
+
+export type TeamConfig = TeamFile & { name: string };
 
 export interface GatewayConfig {
   source: string;
@@ -51,12 +56,17 @@ export interface GatewayConfig {
   limits: Required<LimitsFile>;
   streaming: Required<StreamingFile>;
   observability: ObservabilityConfig;
+  teams: Record<string, TeamConfig>;
+  /** Absent: no global guardrails. */
+  guardrails?: GuardrailsFile;
+  policy: Required<PolicySettingsFile>;
 }
 
 type DefaultedDeployment = DeploymentFile & Omit<DeploymentConfig, "id" | "timeout_ms">;
 
 /** A file that passed the schema, after Value.Default: only the computed fields may be missing. */
-interface DefaultedFile extends Pick<ConfigFile, "providers">, Pick<GatewayConfig, "cache" | "limits" | "streaming" | "observability"> {
+interface DefaultedFile extends Pick<ConfigFile, "providers" | "guardrails">, Pick<GatewayConfig, "cache" | "limits" | "streaming" | "observability" | "policy"> {
+  teams: Record<string, TeamFile>;
   models: Record<string, Omit<ModelConfig, "name" | "deployments"> & { deployments: DefaultedDeployment[] }>;
   keys: (KeyFile & Omit<KeyConfig, "key_sha256">)[];
 }
@@ -141,6 +151,22 @@ export function resolveConfig(
     const { key, key_sha256, ...rest } = k;
     keys.push({ ...rest, key_sha256: key_sha256 ?? sha256Hex(key as string) });
   });
+  const patternIssues = (guardrails: GuardrailsFile | undefined, at: string) => {
+    for (const list of ["deny", "allow"] as const) {
+      guardrails?.[list]?.forEach((source, i) => {
+        try {
+          compilePattern(source);
+        } catch (error) {
+          issues.push({ path: `${at}guardrails.${list}[${i}]`, message: `not a regular expression: ${(error as Error).message}` });
+        }
+      });
+    }
+  };
+  patternIssues(file.guardrails, "");
+  file.keys.forEach((k, i) => patternIssues(k.guardrails, `keys[${i}].`));
+  for (const [name, team] of Object.entries(file.teams)) patternIssues(team.guardrails, `teams.${name}.`);
+  const teams: Record<string, TeamConfig> = {};
+  for (const [name, team] of Object.entries(file.teams)) teams[name] = { ...team, name };
 
   issues.push(...cacheIssues(file.cache, file.models));
   if (issues.length > 0) return { issues };
@@ -155,6 +181,9 @@ export function resolveConfig(
       limits: file.limits,
       streaming: file.streaming,
       observability: file.observability,
+      teams,
+      ...(file.guardrails ? { guardrails: file.guardrails } : {}),
+      policy: file.policy,
     },
   };
 }

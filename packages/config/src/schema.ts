@@ -3,6 +3,7 @@ import { ModelRoutingFields } from "./routing.js";
 import { AnyProviderSchema, type providerSchemas } from "./providers/index.js";
 import { ObservabilitySchema } from "./observability.js";
 import { CacheSchema, ModelCacheSchema } from "./cache.js";
+import { GuardrailsSchema, KeyPolicyFields, PolicySettingsSchema, RateLimitsSchema, TeamSchema } from "./policy.js";
 
 export { STRATEGIES, type Strategy } from "./routing.js";
 /** Provider kinds the connector can translate to. */
@@ -56,6 +57,7 @@ export const ModelSchema = T.Object(
     ),
     deployments: T.Array(DeploymentSchema, { minItems: 1, description: "upstream models serving it; `failover` tries them in this order" }),
     cache: T.Optional(ModelCacheSchema),
+    limits: T.Optional(RateLimitsSchema),
   },
   // Value.Default fills a record's entries only when their schema has a default of its own.
   { additionalProperties: false, default: {} },
@@ -69,6 +71,7 @@ export const KeySchema = T.Object(
     role: T.Optional(T.Union(ROLES.map((r) => T.Literal(r)), { default: "user", description: "the caller's role, passed on with each authorized request" })),
     models: T.Optional(T.Array(T.String(), { default: [], description: "models this key may use; empty: all" })),
     team: T.Optional(T.String({ default: "", description: "groups keys in usage events and spend totals" })),
+    ...KeyPolicyFields,
   },
   { additionalProperties: false },
 );
@@ -94,6 +97,9 @@ export const ConfigFileSchema = T.Object(
     providers: T.Record(Name, ProviderSchema, { description: "upstreams by name; connector processes serve them, grouped by kind (`PROVIDERS`)" }),
     models: T.Record(Name, ModelSchema, { description: "the public model names clients send" }),
     keys: T.Array(KeySchema, { description: "API keys" }),
+    teams: T.Optional(T.Record(Name, TeamSchema, { default: {}, description: "limits, budgets and guardrails shared by the keys of a team" })),
+    guardrails: T.Optional(GuardrailsSchema),
+    policy: T.Optional(PolicySettingsSchema),
     cache: T.Optional(CacheSchema),
     limits: T.Optional(LimitsSchema),
     streaming: T.Optional(StreamingSchema),

@@ -20,6 +20,7 @@ for (const multiplex of [true, false]) describe(`grpc adapter over protobuf-es d
       0,
       (s) => {
         s.add(PolicyService, {
+          admin: () => ({}),
           authorize(request) {
             if (request.apiKey === "explode") throw new Error("secret internals");
             if (request.apiKey === "status") throw new GrpcStatusError(GrpcStatus.PERMISSION_DENIED, "no");
@@ -104,6 +105,7 @@ describe("multiplexed calls", () => {
   const startServer = () =>
     startGrpcServer("127.0.0.1", 0, (s) => {
       s.add(PolicyService, {
+        admin: () => ({}),
         async authorize(request) {
           if (request.apiKey.startsWith("slow")) {
             slowStarted.push(request.apiKey);
@@ -223,7 +225,7 @@ describe("multiplexed calls", () => {
 });
 
 it("gives callers a wide HTTP/2 receive window, per stream and per connection", async (t) => {
-  const server = await startGrpcServer("127.0.0.1", 0, (s) => s.add(PolicyService, { authorize: () => ({ allowed: true }) }));
+  const server = await startGrpcServer("127.0.0.1", 0, (s) => s.add(PolicyService, { authorize: () => ({ allowed: true }), admin: () => ({}) }));
   const session = http2Connect(`http://127.0.0.1:${server.port}`);
   t.after(async () => {
     session.destroy();

@@ -138,7 +138,7 @@ export interface Mesh {
   /** Stops a service process and starts it again with the same ports and environment. */
   restartProcess(name: string): Promise<ServiceProcess>;
   /** Starts one more ingress replica on its own port, sharing every backend; its URL is `http://host:port`. */
-  addIngress(): Promise<ServiceProcess & { baseUrl: string }>;
+  addIngress(): Promise<ServiceProcess & { process: ServiceProcess; baseUrl: string }>;
   stop(): Promise<void>;
 }
 
@@ -458,7 +458,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
       const count = processes.filter((p) => p.service === "ingress").length;
       const proc = launch({ ...ingress, name: `ingress-${count + 1}`, opsPort: port, env: { ...ingress.env, SWITCHYARD_PORT: String(port) } });
       await awaitReady(proc);
-      return { ...proc, baseUrl: `http://${host}:${port}` };
+      return { ...proc, process: proc, baseUrl: `http://${host}:${port}` };
     },
   };
 }

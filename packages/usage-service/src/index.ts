@@ -1,4 +1,4 @@
-import { connectBus, consumeUsage, type UsageRecord } from "@switchyard/bus";
+import { connectBus, consumeUsage, type NatsConnection, type UsageRecord } from "@switchyard/bus";
 import type { Env, GatewayConfig } from "@switchyard/config";
 import { runService, type StartedService } from "@switchyard/service-kit";
 import { Counter, Gauge, type Logger, type Registry, SpanKind, startSpan, tracingEnabled } from "@switchyard/telemetry";
@@ -15,7 +15,7 @@ export interface UsageConsumerSpec {
    * Builds the service's handler over its Redis client. The handler stores a batch idempotently
    * per request id and resolves to how many of its events were new; throwing redelivers the batch.
    */
-  createHandler?(context: { redis: Redis; env: Env; logger: Logger }): (records: UsageRecord[]) => Promise<number>;
+  createHandler?(context: { redis: Redis; env: Env; logger: Logger; nats: NatsConnection; config: GatewayConfig }): (records: UsageRecord[]) => Promise<number>;
   /** Instead of `createHandler`, for a service that keeps its own store rather than Redis (the logger). */
   openStore?(context: { env: Env; config: GatewayConfig; logger: Logger; registry: Registry }): Promise<UsageStore>;
 }
@@ -38,9 +38,9 @@ export function runUsageConsumer(spec: UsageConsumerSpec): Promise<void> {
     // One Redis call per batch already: auto-pipelining would only add a tick per call.
     const redis = store ? undefined : new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 });
     redis?.on("error", (error: Error) => logger.warn({ err: error.message }, "redis error"));
-    const handle = store ? (records: UsageRecord[]) => store.handle(records) : spec.createHandler!({ redis: redis!, env, logger });
-    const handled = new Counter({ name: spec.metric.name, help: spec.metric.help, labelNames: ["result"], registers: [registry] });
     const nats = await connectBus(env.NATS_URL, `switchyard-${spec.name}`, logger);
+    const handle = store ? (records: UsageRecord[]) => store.handle(records) : spec.createHandler!({ redis: redis!, env, logger, nats, config });
+    const handled = new Counter({ name: spec.metric.name, help: spec.metric.help, labelNames: ["result"], registers: [registry] });
     const consumer = await consumeUsage(nats, {
       durable: spec.name,
       logger,

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { useTestRedis } from "@switchyard/mesh/testing";
-import { type SpendEntry, SpendLedger } from "./spend-ledger.js";
+import { accounted, type SpendEntry, SpendLedger } from "./spend-ledger.js";
 
 const redisServer = useTestRedis();
 
 const entry = (requestId: string, extra: Partial<SpendEntry> = {}): SpendEntry => ({
   requestId,
+  eventId: "",
   timeMs: Date.parse("2026-11-24T10:00:00Z"),
   keyName: "dev",
   team: "research",
@@ -44,8 +45,18 @@ it("adds a batch to each event's own key, team, model and periods, a duplicate i
     entry("c", { costUsd: 1e-7, timeMs: undefined, team: "ops" }),
   ];
   assert.equal(await ledger.recordAll(batch), 3);
-  assert.deepEqual(await redis.hgetall("batch:spend:key:dev:day:2026-11-24"), { cost_usd: "0.1", requests: "1", prompt_tokens: "1", completion_tokens: "2" });
-  assert.deepEqual(await redis.hgetall("batch:spend:key:other:month:2026-12"), { cost_usd: "0.2", requests: "1", prompt_tokens: "10", completion_tokens: "5" });
+  assert.deepEqual(await redis.hgetall("batch:spend:key:dev:day:2026-11-24"), {
+    cost_usd: "0.1",
+    requests: "1",
+    prompt_tokens: "1",
+    completion_tokens: "2",
+  });
+  assert.deepEqual(await redis.hgetall("batch:spend:key:other:month:2026-12"), {
+    cost_usd: "0.2",
+    requests: "1",
+    prompt_tokens: "10",
+    completion_tokens: "5",
+  });
   const teamKeys = await redis.keys("batch:spend:team:*");
   assert.deepEqual(
     teamKeys.filter((key) => !key.startsWith("batch:spend:team:research:") && !key.startsWith("batch:spend:team:ops:")),
@@ -58,4 +69,22 @@ it("adds a batch to each event's own key, team, model and periods, a duplicate i
   const today = new Date().toISOString().slice(0, 10);
   assert.equal((await redis.hgetall(`batch:spend:key:dev:day:${today}`)).requests, "1", "an event without a time counts today");
   assert.equal(await ledger.recordAll([]), 0);
+});
+
+it("counts by the gateway's event id: a client repeating its x-request-id is billed every time", async () => {
+  const redis = redisServer.client;
+  const ledger = new SpendLedger(redis, "ev:");
+  assert.equal(await ledger.recordAll([entry("same", { eventId: "g-1" }), entry("same", { eventId: "g-2" })]), 2);
+  assert.equal(await ledger.recordAll([entry("same", { eventId: "g-2" })]), 0, "a redelivery of g-2 is not counted again");
+  assert.equal(Number((await redis.hgetall("ev:spend:key:dev:total")).cost_usd), 0.5);
+  assert.deepEqual((await redis.smembers("ev:spend:index:key")).sort(), ["dev"]);
+  assert.deepEqual(await redis.smembers("ev:spend:index:team"), ["research"]);
+});
+
+it("accounts only authenticated requests that reached a model or cost something", () => {
+  assert.ok(accounted({ keyName: "dev", outcome: "success", costUsd: 0 }));
+  assert.ok(accounted({ keyName: "dev", outcome: "cache_hit", costUsd: 0 }));
+  assert.ok(accounted({ keyName: "dev", outcome: "cancelled", costUsd: 0.1 }));
+  assert.ok(!accounted({ keyName: "", outcome: "rejected", costUsd: 0 }), "no key: not spend");
+  assert.ok(!accounted({ keyName: "dev", outcome: "rejected", costUsd: 0 }), "an invented model name makes no spend hash");
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { parseConfig } from "@switchyard/config";
-import { AuthorizeResponseSchema, PlanResponseSchema } from "@switchyard/proto";
+import { AdminResponseSchema, AuthorizeResponseSchema, PlanResponseSchema } from "@switchyard/proto";
 import { createRegistry } from "@switchyard/telemetry";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
@@ -60,7 +60,7 @@ describe("ingress with its dependencies down", () => {
   it("reports unreadiness on /readyz", async () => {
     const response = await app.inject({ method: "GET", url: "/readyz" });
     assert.equal(response.statusCode, 503);
-    assert.deepEqual(response.json().problems, ["policy unreachable"]);
+    assert.deepEqual(response.json(), { status: "unready" }, "the details are for admin keys only");
   });
 
   it("answers 503, not a validation error, to a body it cannot check the key of", async () => {
@@ -151,5 +151,103 @@ describe("ingress metrics", () => {
     after(() => app.close());
     assert.doesNotMatch(await registry.metrics(), /switchyard_cache_index/);
     assert.equal(await metricValue(registry, "switchyard_cache_index_entries"), undefined);
+  });
+});
+
+describe("admin API", () => {
+  const adminCalls: { operation: string; id: string; bodyJson: string }[] = [];
+  const mesh = {
+    ...deadMesh([]),
+    policy: {
+      authorize: async ({ apiKey }: { apiKey: string }) =>
+        apiKey === "sk-admin-key"
+          ? create(AuthorizeResponseSchema, { allowed: true, keyName: "root", role: "admin", reuseMs: 1000 })
+          : apiKey === "sk-user-key"
+            ? create(AuthorizeResponseSchema, { allowed: true, keyName: "app", role: "user", reuseMs: 1000 })
+            : create(AuthorizeResponseSchema, {
+                allowed: false,
+                failure: { code: apiKey ? "invalid_api_key" : "missing_api_key", message: "no" },
+              }),
+      admin: async (request: { operation: string; id: string; bodyJson: string }) => {
+        adminCalls.push(request);
+        const view = {
+          id: "key_1",
+          object: "key",
+          name: "new",
+          source: "api",
+          status: "active",
+          role: "user",
+          team: "",
+          models: [],
+          digest: "ab12",
+          key: "sk-sy-secret",
+        };
+        return create(AdminResponseSchema, { status: request.operation === "keys.create" ? 201 : 200, bodyJson: JSON.stringify(view) });
+      },
+    },
+  } as unknown as MeshClients;
+  const app = buildApp({ config, mesh, logger: pino({ level: "silent" }), registry: createRegistry("unit-admin") });
+  after(() => app.close());
+  const call = (method: "GET" | "POST" | "PATCH" | "DELETE", url: string, key?: string, payload?: unknown) =>
+    app.inject({
+      method,
+      url,
+      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(payload ? { "content-type": "application/json" } : {}) },
+      ...(payload ? { payload: JSON.stringify(payload) } : {}),
+    });
+  const routes: ["GET" | "POST" | "PATCH" | "DELETE", string][] = [
+    ["POST", "/admin/keys"],
+    ["GET", "/admin/keys"],
+    ["GET", "/admin/keys/key_1"],
+    ["PATCH", "/admin/keys/key_1"],
+    ["DELETE", "/admin/keys/key_1"],
+    ["POST", "/admin/keys/key_1/rotate"],
+    ["POST", "/admin/teams"],
+    ["GET", "/admin/teams"],
+    ["GET", "/admin/teams/ops"],
+    ["PATCH", "/admin/teams/ops"],
+    ["DELETE", "/admin/teams/ops"],
+    ["GET", "/admin/spend"],
+    ["GET", "/admin/logs"],
+  ];
+
+  it("refuses every /admin route without a key (401) and to a user key (403)", async () => {
+    for (const [method, url] of routes) {
+      assert.equal((await call(method, url)).statusCode, 401, `${method} ${url} without a key`);
+      const user = await call(method, url, "sk-user-key", method === "POST" || method === "PATCH" ? { name: "x" } : undefined);
+      assert.equal(user.statusCode, 403, `${method} ${url} with a user key`);
+      assert.equal(user.json().error.code, "forbidden");
+    }
+    assert.equal(adminCalls.length, 0, "policy was never asked to act");
+  });
+
+  it("validates bodies strictly, naming the field", async () => {
+    const bad = [
+      [{ name: "x", limits: { rpm: "ten" } }, "limits.rpm"],
+      [{ name: "x", colour: "red" }, "colour"],
+      [{ role: "admin" }, "name"],
+      [{ name: "x", budget: { usd: 5, period: "year" } }, "budget.period"],
+      [{ name: "x", guardrails: { deny: ["(unclosed"] } }, "guardrails.deny[0]"],
+    ] as const;
+    for (const [payload, param] of bad) {
+      const response = await call("POST", "/admin/keys", "sk-admin-key", payload);
+      assert.equal(response.statusCode, 400, JSON.stringify(payload));
+      assert.equal(response.json().error.param, param, JSON.stringify(response.json()));
+    }
+    assert.equal((await call("GET", "/admin/spend?group_by=colour", "sk-admin-key")).json().error.param, "group_by");
+  });
+
+  it("passes a valid request to policy and answers with only the fields its schema names", async () => {
+    const response = await call("POST", "/admin/keys", "sk-admin-key", { name: "new", limits: { rpm: 10 } });
+    assert.equal(response.statusCode, 201);
+    assert.equal(response.json().key, "sk-sy-secret", "a new key's secret is shown once");
+    assert.equal(response.json().digest, undefined, "a field outside the schema never leaves");
+    assert.deepEqual(adminCalls.at(-1), {
+      ...adminCalls.at(-1),
+      operation: "keys.create",
+      bodyJson: JSON.stringify({ name: "new", limits: { rpm: 10 } }),
+    });
+    const listed = await call("GET", "/admin/keys/key_1", "sk-admin-key");
+    assert.equal(listed.json().key, undefined, "a read never shows a secret");
   });
 });

@@ -21,6 +21,8 @@ import { healthRoutes } from "./routes/health.js";
 import { logsRoutes } from "./routes/logs.js";
 import { uiRoutes } from "./routes/ui.js";
 import { modelsRoutes } from "./routes/models.js";
+import { adminRoutes } from "./routes/admin.js";
+import { createRequestPolicy } from "./policy/wiring.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -117,6 +119,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   installErrorHandling(app);
   const mesh = observeRequests(app, options.mesh, options);
   const controlTimeoutMs = options.controlTimeoutMs ?? 2_000;
+  const policy = createRequestPolicy(options.mesh, options.config, options.logger, options.registry, controlTimeoutMs);
   const generation = {
     cache: new RequestCache(
       { ...options.mesh, embed: remoteEmbedder(options.mesh, controlTimeoutMs) },
@@ -127,15 +130,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
     coalesceWaitMs: options.config.cache.coalesce.wait_ms,
     controlTimeoutMs,
     heartbeatMs: options.config.streaming.heartbeat_ms,
+    policy,
   };
   chatCompletionsRoute(app, mesh, generation);
   embeddingsRoute(app, mesh, generation);
   responsesRoute(app, mesh, generation);
   messagesRoute(app, mesh, generation);
   modelsRoutes(app, mesh, controlTimeoutMs);
-  healthRoutes(app, mesh, options.registry);
+  healthRoutes(app, mesh, options.registry, policy.verdicts);
   logsRoutes(app, mesh, controlTimeoutMs);
   uiRoutes(app, mesh, controlTimeoutMs);
   adminCacheRoutes(app, mesh, controlTimeoutMs);
+  adminRoutes(app, mesh, policy.verdicts, controlTimeoutMs);
   return app;
 }

@@ -1,29 +1,23 @@
+import { create } from "@bufbuild/protobuf";
 import type { HandlersOf } from "@switchyard/grpc";
 import { GatewayError } from "@switchyard/errors";
-import type { PolicyService } from "@switchyard/proto";
-import type { KeyStore } from "./key-store.js";
+import { AdminResponseSchema, type PolicyService } from "@switchyard/proto";
+import type { AdminOperations } from "./admin.js";
+import type { Authorizer } from "./authorizer.js";
 
-/**
- * Keys and their models only change with the config today, so a decision holds for a while; a
- * key change will publish an invalidation that callers honour before this runs out.
- */
-export const DECISION_REUSE_MS = 5_000;
-
-export function policyHandlers(keys: () => KeyStore): HandlersOf<typeof PolicyService> {
+export function policyHandlers(authorizer: Authorizer, admin: AdminOperations | undefined): HandlersOf<typeof PolicyService> {
   return {
     authorize(request) {
+      return authorizer.authorize(request.apiKey, request.model);
+    },
+    async admin(request) {
       try {
-        const principal = keys().authorize(request.apiKey, request.model);
-        return {
-          allowed: true,
-          keyName: principal.keyName,
-          role: principal.role,
-          team: principal.team,
-          allowedModels: principal.allowedModels,
-          reuseMs: DECISION_REUSE_MS,
-        };
+        if (!admin) throw new GatewayError("service_unavailable", "The admin API needs Redis, which policy is not connected to.");
+        const body = request.bodyJson ? (JSON.parse(request.bodyJson) as Record<string, unknown>) : {};
+        const result = await admin.run(request.operation, request.id, body, request.callerKeyName);
+        return create(AdminResponseSchema, { status: result.status, bodyJson: JSON.stringify(result.body) });
       } catch (error) {
-        if (error instanceof GatewayError) return { allowed: false, failure: error.toFailure(), reuseMs: DECISION_REUSE_MS };
+        if (error instanceof GatewayError) return create(AdminResponseSchema, { failure: error.toFailure() });
         throw error;
       }
     },

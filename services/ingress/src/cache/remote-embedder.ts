@@ -5,6 +5,7 @@ import type { MeshClients } from "../mesh/clients.js";
 import { cachedCall } from "../mesh/decision-cache.js";
 import { AttemptsExhausted, openFirstAttempt } from "../pipeline/attempts.js";
 import { RequestRecord } from "../pipeline/request-record.js";
+import { eventIdOf } from "../pipeline/request-id.js";
 
 /** Who asked: the embeddings call is charged to the caller of the request it serves. */
 export interface EmbeddingCaller {
@@ -23,7 +24,7 @@ export type RemoteEmbedder = (model: string, text: string, caller: EmbeddingCall
  */
 export function remoteEmbedder(mesh: Pick<MeshClients, "router" | "connectors" | "decisions" | "usage">, timeoutMs: number): RemoteEmbedder {
   return async (model, text, caller) => {
-    const record = new RequestRecord(`${caller.requestId}.embedding`, "/v1/embeddings", model, false);
+    const record = new RequestRecord(`${caller.requestId}.embedding`, eventIdOf(`${caller.requestId}.embedding`, undefined), "/v1/embeddings", model, false);
     record.keyName = caller.keyName;
     record.team = caller.team;
     record.cache = "bypass";

@@ -6,6 +6,7 @@ import { type AuthorizeResponse, CacheService, type PlanResponse, PolicyService,
 import { type CacheSettings, cacheSettingsFrom, connectCacheRedis, connectPresenceSubscriber, type Flights, PresenceIndex, ResponseCache } from "@switchyard/response-cache";
 import type { Logger } from "@switchyard/telemetry";
 import { coalesceFlights } from "../cache/flights-setup.js";
+import { Redis } from "ioredis";
 import { ConnectorPool } from "./connector-pool.js";
 import { DecisionCache } from "./decision-cache.js";
 import { HedgeBudget } from "./hedge-budget.js";
@@ -55,6 +56,9 @@ export interface MeshClients {
   cacheIndex?: Pick<PresenceIndex, "size" | "isSynced">;
   /** The logger's request log; absent in tests that do not need it. */
   logs?: LogReader;
+  /** Where rate limits are counted and spend is read; absent: each replica limits on its own. */
+  limitsRedis?: Redis;
+  redisPrefix?: string;
   /** Problems that make the ingress unready; empty when ready. */
   readiness(): string[];
   close(): Promise<void>;
@@ -76,6 +80,9 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
   const decisions = createDecisions();
   const routing = createRoutingState(nats);
   const inFlightReports = nats.subscribe(IN_FLIGHT_SUBJECT, { callback: (_error, message) => routing.inFlight.receive(message.string()) });
+  // Its own connection: a rate-limit call must fail fast, not queue while Redis is away.
+  const limitsRedis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1_000 });
+  limitsRedis.on("error", () => {}); // the limiter reports its fallback itself
   const invalidations = nats.subscribe(CONTROL_INVALIDATE_SUBJECT, {
     callback: (_error, message) => {
       const scope = message.string();
@@ -98,6 +105,8 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
     routing,
     planFallback: new PlanFallback(config.models),
     logs: createLogReader(env.SWITCHYARD_LOGGER_URL),
+    limitsRedis,
+    redisPrefix: env.SWITCHYARD_REDIS_PREFIX,
     ...(presence ? { cacheIndex: presence } : {}),
     readiness: () => [
       ...(policy.isReady() ? [] : [`policy unreachable at ${policy.address}`]),
@@ -114,6 +123,7 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
       presence?.close();
       flights?.close();
       redis.disconnect();
+      limitsRedis.disconnect();
       await nats.drain();
     },
   };

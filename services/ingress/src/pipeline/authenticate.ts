@@ -2,9 +2,10 @@ import { GatewayError } from "@switchyard/errors";
 import type { AuthorizeResponse } from "@switchyard/proto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { MeshClients } from "../mesh/clients.js";
-import { cachedCall } from "../mesh/decision-cache.js";
+import type { Verdicts } from "../policy/verdicts.js";
 import { apiKeyFrom } from "./api-key.js";
 import { RequestRecord } from "./request-record.js";
+import { eventIdOf } from "./request-id.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -16,14 +17,14 @@ declare module "fastify" {
 /**
  * A `preValidation` hook for the generation routes: the caller's key is checked before the body
  * is validated, so a caller without a valid key gets a 401 and learns nothing about the schema.
- * It asks policy the question generation would ask (same decision-cache entry, and generation
- * reuses the verdict), so it costs no extra round trip. The model is read from the body when it
+ * It asks policy the question generation would ask (same decision-cache entry), so it costs no
+ * extra round trip. The model is read from the body when it
  * is a string; otherwise policy only checks the key, and validation then names the bad model.
  *
  * No key at all is refused without asking anyone; when policy cannot be reached the answer is 503,
  * never a validation error (an unauthenticated caller must not learn the schema).
  */
-export function authenticateFirst(mesh: Pick<MeshClients, "policy" | "decisions" | "usage">, controlTimeoutMs: number) {
+export function authenticateFirst(mesh: Pick<MeshClients, "usage">, verdicts: Pick<Verdicts, "authorize">) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const body = request.body as Record<string, unknown> | undefined;
     const model = typeof body?.model === "string" ? body.model : "";
@@ -33,20 +34,22 @@ export function authenticateFirst(mesh: Pick<MeshClients, "policy" | "decisions"
       error = new GatewayError("missing_api_key", "Missing API key. Send it as `Authorization: Bearer <key>`.");
     } else {
       try {
-        const auth = await cachedCall(mesh.decisions.auth, `${apiKey}\u0000${model}`, () =>
-          mesh.policy.authorize({ apiKey, model, requestId: request.id }, { timeoutMs: controlTimeoutMs }),
-        );
+        // The decision cache, and while policy is away the last verdicts of known keys.
+        const auth = await verdicts.authorize(apiKey, model, request.id);
         if (auth.allowed) {
           request.authorization = auth;
           return;
         }
         error = auth.failure ? GatewayError.fromFailure(auth.failure) : new GatewayError("invalid_api_key", "Invalid API key.");
       } catch (cause) {
-        error = new GatewayError("service_unavailable", "The gateway's policy service is unavailable; try again shortly.", { retryAfterS: 1, cause });
+        error =
+          cause instanceof GatewayError
+            ? cause
+            : new GatewayError("service_unavailable", "The gateway's policy service is unavailable; try again shortly.", { retryAfterS: 1, cause });
       }
     }
     // A refused request is recorded like any other (generation would have published it).
-    const record = new RequestRecord(request.id, request.routeOptions.url ?? request.url, model, body?.stream === true);
+    const record = new RequestRecord(request.id, eventIdOf(request.id, request.headers["x-request-id"]), request.routeOptions.url ?? request.url, model, body?.stream === true);
     record.error = error;
     reply.raw.once("close", () => mesh.usage.publish(record.outcome(reply.raw.statusCode), record.toEvent(reply.raw.statusCode)));
     throw error;

@@ -11,6 +11,8 @@ import { cachedCall } from "../mesh/decision-cache.js";
 import { planWithFallback } from "../mesh/plan-fallback.js";
 import { apiKeyFrom } from "./api-key.js";
 import { failedCheck } from "./answer-checks.js";
+import { noteOutputHits, type OutputFilter } from "../policy/output-filter.js";
+import type { RequestPolicy } from "../policy/request-policy.js";
 import { AttemptsExhausted, attemptsHeader, type OpenedAttempt, openFirstAttempt } from "./attempts.js";
 import { cacheDirectiveFrom, cacheKeyOf, cacheTtlFrom } from "./cache-key.js";
 import { followFlight } from "../cache/follow-flight.js";
@@ -18,6 +20,7 @@ import type { CacheEntryRef, CacheFound, RequestCache } from "../cache/request-c
 import { formatCost } from "./cost.js";
 import { defaultComplexity } from "./prompt-complexity.js";
 import { routeOf } from "./route.js";
+import { eventIdOf } from "./request-id.js";
 import { RequestRecord } from "./request-record.js";
 import { SseWriter } from "./sse.js";
 import { type ChunkView, completionToChunks, StreamAssembler } from "./stream-assembler.js";
@@ -31,6 +34,8 @@ export interface GenerationSettings {
   controlTimeoutMs: number;
   /** An SSE comment goes out after this long without data, so idle-timeout proxies keep the stream. */
   heartbeatMs: number;
+  /** Keys, guardrails, limits and budgets. */
+  policy: RequestPolicy;
 }
 
 /** One request to the mesh, already translated to the OpenAI shape. */
@@ -84,7 +89,7 @@ export async function serveGeneration(
   generation: Generation,
 ): Promise<void> {
   const { stream, model, format } = generation;
-  const record = new RequestRecord(request.id, generation.endpoint, model, stream);
+  const record = new RequestRecord(request.id, eventIdOf(request.id, request.headers["x-request-id"]), generation.endpoint, model, stream);
   const clientGone = new Cancellation();
   reply.raw.once("close", () => {
     if (!reply.raw.writableEnded) {
@@ -96,49 +101,44 @@ export async function serveGeneration(
 
   const directive = cacheDirectiveFrom(request.headers["x-switchyard-cache"]);
   const cacheEnabled = settings.cache.policyOf(model).enabled;
-  const cacheKey = cacheEnabled && directive !== "bypass" ? `${generation.endpoint === "/v1/embeddings" ? "e:" : ""}${cacheKeyOf(generation.body)}` : undefined;
+  let cacheKey: string | undefined;
   record.cache = !cacheEnabled || directive === "bypass" ? "bypass" : directive === "refresh" ? "refresh" : "miss";
   let entry: CacheEntryRef | undefined;
   let found: CacheFound | undefined;
   const control = { timeoutMs: settings.controlTimeoutMs };
   let sse: SseWriter | undefined;
+  let output: OutputFilter | undefined;
 
   try {
-    const apiKey = apiKeyFrom(request.headers);
     const operation = operationName(generation.operation);
     const planKey = `${model}\u0000${operation}\u0000${generation.requiredCapabilities.join(",")}\u0000${stream ? "s" : ""}`;
-    // The key was usually checked before the body (pipeline/authenticate.ts): that verdict is reused.
-    const authorized = (
-      request.authorization
-        ? Promise.resolve(request.authorization)
-        : cachedCall(mesh.decisions.auth, `${apiKey}\u0000${model}`, () => mesh.policy.authorize({ apiKey, model, requestId: request.id }, control))
-    ).catch(unavailable("policy"));
-    const [auth, plan] = await Promise.all([
-      authorized,
-      cachedCall(mesh.decisions.plans, planKey, () =>
-        // The router away: the last good plan, or the config's order.
-        planWithFallback(mesh.planFallback, planKey, { model, operation, requiredCapabilities: generation.requiredCapabilities }, () =>
-          mesh.router.plan({ model, requestId: request.id, requiredCapabilities: generation.requiredCapabilities, operation, stream }, control),
-        ),
-      ).catch(unavailable("router")),
-      // The entry's namespace is the caller's: known once policy has answered. A cache that
-      // cannot answer is a miss, never an error for the client.
-      cacheKey
-        ? authorized.then(
-            async (caller) => {
-              if (!caller.allowed) return;
-              entry = settings.cache.entryOf(model, cacheKey, generation.body, caller, request.id);
-              if (directive === "use") found = await settings.cache.find(entry, { coalesce: true });
-            },
-            () => {},
-          )
+    const planned = cachedCall(mesh.decisions.plans, planKey, () =>
+      // The router away: the last good plan, or the config's order.
+      planWithFallback(mesh.planFallback, planKey, { model, operation, requiredCapabilities: generation.requiredCapabilities }, () =>
+        mesh.router.plan({ model, requestId: request.id, requiredCapabilities: generation.requiredCapabilities, operation, stream }, control),
+      ),
+    ).catch(unavailable("router"));
+    planned.catch(() => {}); // awaited below, after policy has had its say
+    // Input guardrails may change the prompt: the cache key is computed from what goes upstream.
+    const entered = await settings.policy.enter(request, reply, generation, record);
+    output = entered.output;
+    const auth = entered.auth;
+    if (cacheEnabled && directive !== "bypass") cacheKey = `${generation.endpoint === "/v1/embeddings" ? "e:" : ""}${cacheKeyOf(generation.body)}`;
+    const key = cacheKey;
+    const [plan] = await Promise.all([
+      planned,
+      // The entry's namespace is the caller's. A cache that cannot answer is a miss, never an
+      // error for the client.
+      key
+        ? (async () => {
+            entry = settings.cache.entryOf(model, key, generation.body, auth, request.id);
+            if (directive === "use") found = await settings.cache.find(entry, { coalesce: true });
+          })().catch(() => {})
         : undefined,
+      entered.admitted,
     ]);
     const leader = found?.kind === "lead" ? found.leader : undefined;
     const hit = found?.kind === "hit" || found?.kind === "semantic_hit" ? found : undefined;
-    if (!auth.allowed) throw auth.failure ? GatewayError.fromFailure(auth.failure) : new GatewayError("invalid_api_key", "Invalid API key.");
-    record.keyName = auth.keyName;
-    record.team = auth.team;
     if (plan.failure) throw GatewayError.fromFailure(plan.failure);
     record.strategy = plan.strategy;
     record.route = `${plan.strategy}; ${plan.reason}`;
@@ -161,13 +161,16 @@ export async function serveGeneration(
         "x-switchyard-cost": "0",
       });
       if (hit.kind === "semantic_hit") headers["x-switchyard-cache-similarity"] = hit.similarity.toFixed(4);
-      const completion = JSON.parse(decoder.decode(hit.body)) as Record<string, unknown>;
+      const body = output ? output.complete(hit.body) : hit.body;
+      const hits = noteOutputHits(record, output);
+      if (hits) headers["x-switchyard-guardrails"] = hits;
+      const completion = JSON.parse(decoder.decode(body)) as Record<string, unknown>;
       record.usage = usageFromJson(completion.usage);
       record.markFirstToken();
       settings.cache.metrics.result(hit.kind);
       settings.cache.served(model, hit.deploymentId, hit.body.byteLength, record.usage);
       if (!stream) {
-        reply.headers(headers).type("application/json").send(asBody(format.complete(hit.body)));
+        reply.headers(headers).type("application/json").send(asBody(format.complete(body)));
         return;
       }
       reply.hijack();
@@ -251,7 +254,9 @@ export async function serveGeneration(
     const cacheEntry = entry;
     const store = cacheEntry
       ? (completion: Uint8Array | undefined) =>
-          settings.cache.store(cacheEntry, completion, opened.deployment.id, {
+          // An answer a guardrail changed is not kept (another key's rules may differ); its
+          // followers, who share this key's namespace, still get what this client got.
+          settings.cache.store(cacheEntry, output?.changed ? undefined : completion, opened.deployment.id, {
             ttlMs: cacheTtlFrom(request.headers["x-switchyard-cache-ttl"]),
             replace: directive === "refresh",
             ...(leader ? { leader } : {}),
@@ -259,8 +264,8 @@ export async function serveGeneration(
       : undefined;
     const relay = leader ? (chunk: StreamChunk) => leader.flight.push({ kind: "chunk", bytes: chunk.bytes }) : undefined;
 
-    if (sse) await streamAnswer(opened, record, sse, headers, format.stream(), store, relay);
-    else await sendAnswer(opened, record, reply, headers, format, store);
+    if (sse) await streamAnswer(opened, record, sse, headers, format.stream(), store, relay, output);
+    else await sendAnswer(opened, record, reply, headers, format, store, output);
   } catch (error) {
     const failure = error instanceof AttemptsExhausted ? error.error : error;
     record.error = failure instanceof GatewayError ? failure : new GatewayError("internal_error", "The gateway failed to handle the request.");
@@ -293,6 +298,7 @@ async function sendAnswer(
   headers: Record<string, string>,
   format: AnswerFormat,
   store: ((completion: Uint8Array | undefined) => void) | undefined,
+  output: OutputFilter | undefined,
 ): Promise<void> {
   let completion: Uint8Array | undefined;
   for (let event: GenerateResponse | undefined = opened.first; event; event = await nextEvent(opened)) {
@@ -301,6 +307,11 @@ async function sendAnswer(
     else if (event.event.case === "failure") throw GatewayError.fromFailure(event.event.value);
   }
   if (!completion) throw new GatewayError("upstream_error", `Deployment ${opened.deployment.id} sent no completion.`);
+  if (output) {
+    completion = output.complete(completion);
+    const hits = noteOutputHits(record, output);
+    if (hits) headers["x-switchyard-guardrails"] = hits;
+  }
   record.markFirstToken();
   reply
     .headers(Object.assign(headers, { "x-switchyard-cost": formatCost(record.costUsd) }))
@@ -320,6 +331,7 @@ async function streamAnswer(
   store: ((completion: Uint8Array | undefined) => void) | undefined,
   /** Hands each chunk to the requests following this one. */
   relay?: (chunk: StreamChunk) => void,
+  output?: OutputFilter,
 ): Promise<void> {
   sse.open(headers);
   sse.onClose(() => opened.cancel());
@@ -330,7 +342,8 @@ async function streamAnswer(
       switch (event.event.case) {
         case "chunk": {
           record.markFirstToken();
-          const chunk = new StreamChunk(event.event.value);
+          const received = new StreamChunk(event.event.value);
+          const chunk = output ? output.chunk(received) : received;
           assembler?.add(chunk.view);
           relay?.(chunk);
           await sse.frames(formatter.chunk(chunk));
@@ -351,6 +364,13 @@ async function streamAnswer(
     sse.end();
     return;
   }
+  const held = output?.end();
+  if (held) {
+    assembler?.add(held.view);
+    relay?.(held);
+    await sse.frames(formatter.chunk(held));
+  }
+  noteOutputHits(record, output);
   const usage = usageJson(record.usage);
   await sse.frames(formatter.finish(usage));
   sse.end();

@@ -26,9 +26,13 @@ export class RequestRecord {
   ttftMs = 0;
   error: GatewayError | undefined;
   cancelled = false;
+  /** Guardrail hits, as in x-switchyard-guardrails. */
+  guardrails = "";
 
   constructor(
     readonly requestId: string,
+    /** The gateway's own id for the request, unique even when the client repeats its x-request-id. */
+    readonly eventId: string,
     readonly endpoint: string,
     readonly model: string,
     readonly stream: boolean,
@@ -43,6 +47,10 @@ export class RequestRecord {
 
   markFirstToken(): void {
     if (this.ttftMs === 0) this.ttftMs = performance.now() - this.startedPerf;
+  }
+
+  get cacheHit(): boolean {
+    return SERVED_BY_CACHE.has(this.cache);
   }
 
   get costUsd(): number {
@@ -79,6 +87,8 @@ export class RequestRecord {
       attempts: this.attempts,
       strategy: this.strategy,
       route: this.route,
+      eventId: this.eventId,
+      guardrails: this.guardrails,
       failure: this.error?.toFailure(),
     };
   }

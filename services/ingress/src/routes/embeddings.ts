@@ -7,7 +7,7 @@ import { type GenerationSettings, serveGeneration } from "../pipeline/generation
 import { type EmbeddingsRequest, EmbeddingsRequestSchema } from "../schemas/embeddings.js";
 
 export function embeddingsRoute(app: FastifyInstance, mesh: MeshClients, settings: GenerationSettings): void {
-  app.post<{ Body: EmbeddingsRequest }>("/v1/embeddings", { schema: { body: EmbeddingsRequestSchema }, preValidation: authenticateFirst(mesh, settings.controlTimeoutMs) }, (request, reply) =>
+  app.post<{ Body: EmbeddingsRequest }>("/v1/embeddings", { schema: { body: EmbeddingsRequestSchema }, preValidation: authenticateFirst(mesh, settings.policy.verdicts) }, (request, reply) =>
     serveGeneration(mesh, settings, request, reply, {
       endpoint: "/v1/embeddings",
       model: request.body.model,

@@ -18,7 +18,7 @@ export function messagesRoute(app: FastifyInstance, mesh: MeshClients, settings:
         reply.header("request-id", request.id);
         done();
       },
-      preValidation: authenticateFirst(mesh, settings.controlTimeoutMs),
+      preValidation: authenticateFirst(mesh, settings.policy.verdicts),
       // Anthropic clients expect Anthropic error bodies, parse errors and size limits included.
       errorHandler: (error, request, reply) => {
         const http = toHttpError(toGatewayError(error, request.log));

@@ -8,7 +8,7 @@ import { responsesToChat, responsesValidationError, validateResponsesRequest } f
 
 /** OpenAI Responses API (stateless subset), served by any configured model through the chat shape. */
 export function responsesRoute(app: FastifyInstance, mesh: MeshClients, settings: GenerationSettings): void {
-  app.post("/v1/responses", { preValidation: authenticateFirst(mesh, settings.controlTimeoutMs) }, async (request, reply) => {
+  app.post("/v1/responses", { preValidation: authenticateFirst(mesh, settings.policy.verdicts) }, async (request, reply) => {
     const validation = validateResponsesRequest(request.body);
     if (!validation.ok) throw responsesValidationError(validation.error);
     const chat = responsesToChat(validation.value) as unknown as ChatCompletionRequest;

@@ -12,7 +12,165 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/policy.proto.
  */
 export const file_switchyard_v1_policy: GenFile = /*@__PURE__*/
-  fileDesc("Chpzd2l0Y2h5YXJkL3YxL3BvbGljeS5wcm90bxINc3dpdGNoeWFyZC52MSJGChBBdXRob3JpemVSZXF1ZXN0Eg8KB2FwaV9rZXkYASABKAkSDQoFbW9kZWwYAiABKAkSEgoKcmVxdWVzdF9pZBgDIAEoCSKlAQoRQXV0aG9yaXplUmVzcG9uc2USDwoHYWxsb3dlZBgBIAEoCBInCgdmYWlsdXJlGAIgASgLMhYuc3dpdGNoeWFyZC52MS5GYWlsdXJlEhAKCGtleV9uYW1lGAMgASgJEgwKBHJvbGUYBCABKAkSFgoOYWxsb3dlZF9tb2RlbHMYBSADKAkSDAoEdGVhbRgGIAEoCRIQCghyZXVzZV9tcxgHIAEoDTJfCg1Qb2xpY3lTZXJ2aWNlEk4KCUF1dGhvcml6ZRIfLnN3aXRjaHlhcmQudjEuQXV0aG9yaXplUmVxdWVzdBogLnN3aXRjaHlhcmQudjEuQXV0aG9yaXplUmVzcG9uc2ViBnByb3RvMw", [file_switchyard_v1_common]);
+  fileDesc("Chpzd2l0Y2h5YXJkL3YxL3BvbGljeS5wcm90bxINc3dpdGNoeWFyZC52MSJtCgxBZG1pblJlcXVlc3QSEQoJb3BlcmF0aW9uGAEgASgJEgoKAmlkGAIgASgJEhEKCWJvZHlfanNvbhgDIAEoCRIXCg9jYWxsZXJfa2V5X25hbWUYBCABKAkSEgoKcmVxdWVzdF9pZBgFIAEoCSJbCg1BZG1pblJlc3BvbnNlEicKB2ZhaWx1cmUYASABKAsyFi5zd2l0Y2h5YXJkLnYxLkZhaWx1cmUSDgoGc3RhdHVzGAIgASgNEhEKCWJvZHlfanNvbhgDIAEoCSJvCglMaW1pdFJ1bGUSDQoFc2NvcGUYASABKAkSCwoDcnBtGAIgASgNEgsKA3RwbRgDIAEoDRILCgNycGQYBCABKA0SFAoMbWF4X3BhcmFsbGVsGAUgASgNEhYKDm1ldGFkYXRhX2ZpZWxkGAYgASgJIjgKCkJ1ZGdldFJ1bGUSDQoFc2NvcGUYASABKAkSCwoDdXNkGAIgASgBEg4KBnBlcmlvZBgDIAEoCSJGChBBdXRob3JpemVSZXF1ZXN0Eg8KB2FwaV9rZXkYASABKAkSDQoFbW9kZWwYAiABKAkSEgoKcmVxdWVzdF9pZBgDIAEoCSKUAgoRQXV0aG9yaXplUmVzcG9uc2USDwoHYWxsb3dlZBgBIAEoCBInCgdmYWlsdXJlGAIgASgLMhYuc3dpdGNoeWFyZC52MS5GYWlsdXJlEhAKCGtleV9uYW1lGAMgASgJEgwKBHJvbGUYBCABKAkSFgoOYWxsb3dlZF9tb2RlbHMYBSADKAkSDAoEdGVhbRgGIAEoCRIQCghyZXVzZV9tcxgHIAEoDRIoCgZsaW1pdHMYCCADKAsyGC5zd2l0Y2h5YXJkLnYxLkxpbWl0UnVsZRIqCgdidWRnZXRzGAkgAygLMhkuc3dpdGNoeWFyZC52MS5CdWRnZXRSdWxlEhcKD2d1YXJkcmFpbHNfanNvbhgKIAEoCTKjAQoNUG9saWN5U2VydmljZRJOCglBdXRob3JpemUSHy5zd2l0Y2h5YXJkLnYxLkF1dGhvcml6ZVJlcXVlc3QaIC5zd2l0Y2h5YXJkLnYxLkF1dGhvcml6ZVJlc3BvbnNlEkIKBUFkbWluEhsuc3dpdGNoeWFyZC52MS5BZG1pblJlcXVlc3QaHC5zd2l0Y2h5YXJkLnYxLkFkbWluUmVzcG9uc2ViBnByb3RvMw", [file_switchyard_v1_common]);
+
+/**
+ * @generated from message switchyard.v1.AdminRequest
+ */
+export type AdminRequest = Message<"switchyard.v1.AdminRequest"> & {
+  /**
+   * e.g. "keys.create", "keys.list", "keys.get", "keys.update", "keys.revoke", "keys.rotate",
+   * "teams.create" …, "spend.query", "spend.own".
+   *
+   * @generated from field: string operation = 1;
+   */
+  operation: string;
+
+  /**
+   * The path's `{id}`, when the route has one.
+   *
+   * @generated from field: string id = 2;
+   */
+  id: string;
+
+  /**
+   * The validated body or query string as JSON; empty when there is none.
+   *
+   * @generated from field: string body_json = 3;
+   */
+  bodyJson: string;
+
+  /**
+   * The caller's key name (for operations on the caller's own records, such as its spend).
+   *
+   * @generated from field: string caller_key_name = 4;
+   */
+  callerKeyName: string;
+
+  /**
+   * @generated from field: string request_id = 5;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message switchyard.v1.AdminRequest.
+ * Use `create(AdminRequestSchema)` to create a new message.
+ */
+export const AdminRequestSchema: GenMessage<AdminRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_policy, 0);
+
+/**
+ * @generated from message switchyard.v1.AdminResponse
+ */
+export type AdminResponse = Message<"switchyard.v1.AdminResponse"> & {
+  /**
+   * Set when the operation failed.
+   *
+   * @generated from field: switchyard.v1.Failure failure = 1;
+   */
+  failure?: Failure | undefined;
+
+  /**
+   * 200 or 201.
+   *
+   * @generated from field: uint32 status = 2;
+   */
+  status: number;
+
+  /**
+   * @generated from field: string body_json = 3;
+   */
+  bodyJson: string;
+};
+
+/**
+ * Describes the message switchyard.v1.AdminResponse.
+ * Use `create(AdminResponseSchema)` to create a new message.
+ */
+export const AdminResponseSchema: GenMessage<AdminResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_policy, 1);
+
+/**
+ * One rate limit that applies to a request; the ingress enforces it in Redis.
+ *
+ * @generated from message switchyard.v1.LimitRule
+ */
+export type LimitRule = Message<"switchyard.v1.LimitRule"> & {
+  /**
+   * Whose limit: "key:<name>", "team:<name>" or "model:<name>".
+   *
+   * @generated from field: string scope = 1;
+   */
+  scope: string;
+
+  /**
+   * @generated from field: uint32 rpm = 2;
+   */
+  rpm: number;
+
+  /**
+   * @generated from field: uint32 tpm = 3;
+   */
+  tpm: number;
+
+  /**
+   * @generated from field: uint32 rpd = 4;
+   */
+  rpd: number;
+
+  /**
+   * @generated from field: uint32 max_parallel = 5;
+   */
+  maxParallel: number;
+
+  /**
+   * Set for a limit per value of this request metadata field (the value is appended to the scope).
+   *
+   * @generated from field: string metadata_field = 6;
+   */
+  metadataField: string;
+};
+
+/**
+ * Describes the message switchyard.v1.LimitRule.
+ * Use `create(LimitRuleSchema)` to create a new message.
+ */
+export const LimitRuleSchema: GenMessage<LimitRule> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_policy, 2);
+
+/**
+ * One budget that applies to a request.
+ *
+ * @generated from message switchyard.v1.BudgetRule
+ */
+export type BudgetRule = Message<"switchyard.v1.BudgetRule"> & {
+  /**
+   * "key:<name>" or "team:<name>" (the budget consumer's spend scopes).
+   *
+   * @generated from field: string scope = 1;
+   */
+  scope: string;
+
+  /**
+   * @generated from field: double usd = 2;
+   */
+  usd: number;
+
+  /**
+   * day | week | month | total
+   *
+   * @generated from field: string period = 3;
+   */
+  period: string;
+};
+
+/**
+ * Describes the message switchyard.v1.BudgetRule.
+ * Use `create(BudgetRuleSchema)` to create a new message.
+ */
+export const BudgetRuleSchema: GenMessage<BudgetRule> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_policy, 3);
 
 /**
  * @generated from message switchyard.v1.AuthorizeRequest
@@ -41,7 +199,7 @@ export type AuthorizeRequest = Message<"switchyard.v1.AuthorizeRequest"> & {
  * Use `create(AuthorizeRequestSchema)` to create a new message.
  */
 export const AuthorizeRequestSchema: GenMessage<AuthorizeRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_policy, 0);
+  messageDesc(file_switchyard_v1_policy, 4);
 
 /**
  * @generated from message switchyard.v1.AuthorizeResponse
@@ -90,6 +248,24 @@ export type AuthorizeResponse = Message<"switchyard.v1.AuthorizeResponse"> & {
    * @generated from field: uint32 reuse_ms = 7;
    */
   reuseMs: number;
+
+  /**
+   * @generated from field: repeated switchyard.v1.LimitRule limits = 8;
+   */
+  limits: LimitRule[];
+
+  /**
+   * @generated from field: repeated switchyard.v1.BudgetRule budgets = 9;
+   */
+  budgets: BudgetRule[];
+
+  /**
+   * The guardrails this key gets (global, replaced section by section by its team's and its own),
+   * as the config's `guardrails` JSON; empty: none.
+   *
+   * @generated from field: string guardrails_json = 10;
+   */
+  guardrailsJson: string;
 };
 
 /**
@@ -97,10 +273,10 @@ export type AuthorizeResponse = Message<"switchyard.v1.AuthorizeResponse"> & {
  * Use `create(AuthorizeResponseSchema)` to create a new message.
  */
 export const AuthorizeResponseSchema: GenMessage<AuthorizeResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_policy, 1);
+  messageDesc(file_switchyard_v1_policy, 5);
 
 /**
- * Owns virtual keys, roles and allowed models.
+ * Owns virtual keys, teams, roles, allowed models, limits, budgets and guardrail rules.
  *
  * @generated from service switchyard.v1.PolicyService
  */
@@ -114,6 +290,18 @@ export const PolicyService: GenService<{
     methodKind: "unary";
     input: typeof AuthorizeRequestSchema;
     output: typeof AuthorizeResponseSchema;
+  },
+  /**
+   * One admin API operation (keys, teams, spend). The ingress validates the HTTP request against
+   * the route's schema and passes it on as JSON: admin calls are rare and their shapes are the
+   * public API's, so a JSON envelope keeps one definition of them instead of a second in protobuf.
+   *
+   * @generated from rpc switchyard.v1.PolicyService.Admin
+   */
+  admin: {
+    methodKind: "unary";
+    input: typeof AdminRequestSchema;
+    output: typeof AdminResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchyard_v1_policy, 0);

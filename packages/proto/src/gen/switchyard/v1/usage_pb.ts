@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/usage.proto.
  */
 export const file_switchyard_v1_usage: GenFile = /*@__PURE__*/
-  fileDesc("Chlzd2l0Y2h5YXJkL3YxL3VzYWdlLnByb3RvEg1zd2l0Y2h5YXJkLnYxIuEDCgpVc2FnZUV2ZW50EhIKCnJlcXVlc3RfaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHb3V0Y29tZRgDIAEoCRIOCgZzdGF0dXMYBCABKA0SEAoIZW5kcG9pbnQYBSABKAkSEAoIa2V5X25hbWUYBiABKAkSDAoEdGVhbRgHIAEoCRINCgVtb2RlbBgIIAEoCRIVCg1kZXBsb3ltZW50X2lkGAkgASgJEhAKCHByb3ZpZGVyGAogASgJEhYKDnVwc3RyZWFtX21vZGVsGAsgASgJEg4KBnN0cmVhbRgMIAEoCBIoCgV1c2FnZRgNIAEoCzIZLnN3aXRjaHlhcmQudjEuVG9rZW5Vc2FnZRIQCghjb3N0X3VzZBgOIAEoARINCgVjYWNoZRgPIAEoCRISCgpsYXRlbmN5X21zGBAgASgBEg8KB3R0ZnRfbXMYESABKAESKAoIYXR0ZW1wdHMYEiADKAsyFi5zd2l0Y2h5YXJkLnYxLkF0dGVtcHQSJwoHZmFpbHVyZRgTIAEoCzIWLnN3aXRjaHlhcmQudjEuRmFpbHVyZRIQCghzdHJhdGVneRgUIAEoCRINCgVyb3V0ZRgVIAEoCSKwAQoHQXR0ZW1wdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEg4KBnN0YXR1cxgDIAEoDRISCgpsYXRlbmN5X21zGAQgASgBEhIKCmVycm9yX2NvZGUYBSABKAkSLQoGbGltaXRzGAYgASgLMh0uc3dpdGNoeWFyZC52MS5VcHN0cmVhbUxpbWl0cxIVCg1yZXRyeV9hZnRlcl9zGAcgASgNYgZwcm90bzM", [file_google_protobuf_timestamp, file_switchyard_v1_common]);
+  fileDesc("Chlzd2l0Y2h5YXJkL3YxL3VzYWdlLnByb3RvEg1zd2l0Y2h5YXJkLnYxIocECgpVc2FnZUV2ZW50EhIKCnJlcXVlc3RfaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHb3V0Y29tZRgDIAEoCRIOCgZzdGF0dXMYBCABKA0SEAoIZW5kcG9pbnQYBSABKAkSEAoIa2V5X25hbWUYBiABKAkSDAoEdGVhbRgHIAEoCRINCgVtb2RlbBgIIAEoCRIVCg1kZXBsb3ltZW50X2lkGAkgASgJEhAKCHByb3ZpZGVyGAogASgJEhYKDnVwc3RyZWFtX21vZGVsGAsgASgJEg4KBnN0cmVhbRgMIAEoCBIoCgV1c2FnZRgNIAEoCzIZLnN3aXRjaHlhcmQudjEuVG9rZW5Vc2FnZRIQCghjb3N0X3VzZBgOIAEoARINCgVjYWNoZRgPIAEoCRISCgpsYXRlbmN5X21zGBAgASgBEg8KB3R0ZnRfbXMYESABKAESKAoIYXR0ZW1wdHMYEiADKAsyFi5zd2l0Y2h5YXJkLnYxLkF0dGVtcHQSJwoHZmFpbHVyZRgTIAEoCzIWLnN3aXRjaHlhcmQudjEuRmFpbHVyZRIQCghzdHJhdGVneRgUIAEoCRINCgVyb3V0ZRgVIAEoCRIQCghldmVudF9pZBgYIAEoCRISCgpndWFyZHJhaWxzGBkgASgJIrABCgdBdHRlbXB0EhUKDWRlcGxveW1lbnRfaWQYASABKAkSEAoIcHJvdmlkZXIYAiABKAkSDgoGc3RhdHVzGAMgASgNEhIKCmxhdGVuY3lfbXMYBCABKAESEgoKZXJyb3JfY29kZRgFIAEoCRItCgZsaW1pdHMYBiABKAsyHS5zd2l0Y2h5YXJkLnYxLlVwc3RyZWFtTGltaXRzEhUKDXJldHJ5X2FmdGVyX3MYByABKA1iBnByb3RvMw", [file_google_protobuf_timestamp, file_switchyard_v1_common]);
 
 /**
  * One event per request, success or not, published on `switchyard.usage.<outcome>` as the
@@ -143,6 +143,21 @@ export type UsageEvent = Message<"switchyard.v1.UsageEvent"> & {
    * @generated from field: string route = 21;
    */
   route: string;
+
+  /**
+   * Assigned by the gateway, unique per request whatever the client sent as x-request-id:
+   * consumers count each event once by this id.
+   *
+   * @generated from field: string event_id = 24;
+   */
+  eventId: string;
+
+  /**
+   * Guardrail hits, as in the x-switchyard-guardrails header (e.g. "pii:email=1,credit_card=1").
+   *
+   * @generated from field: string guardrails = 25;
+   */
+  guardrails: string;
 };
 
 /**
