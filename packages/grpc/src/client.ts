@@ -4,6 +4,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { Cancellable } from "./call-context.js";
 import { asBuffer, encoderOf, serviceDefinition } from "./definition.js";
 import { MuxChannel, muxServerStream, muxUnary } from "./mux-client.js";
+import { callMetadata, meshSecretFrom } from "./mesh-auth.js";
 import { channelOptions } from "./options.js";
 
 export interface CallOptions {
@@ -47,6 +48,8 @@ export interface ClientOptions {
    * (default true). Every Switchyard server accepts both.
    */
   multiplex?: boolean;
+  /** Sent with every call (and once per multiplexed stream); SWITCHYARD_MESH_SECRET by default. */
+  meshSecret?: string | undefined;
 }
 
 /** Requests larger than this get a gRPC call of their own, so one big body never holds up the shared stream. */
@@ -57,7 +60,8 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
   const desc = service as DescService;
   const Constructor = grpc.makeGenericClientConstructor(serviceDefinition(desc), desc.typeName);
   const client = new Constructor(address, grpc.credentials.createInsecure(), channelOptions);
-  const mux = options.multiplex === false ? undefined : new MuxChannel(client);
+  const metadata = callMetadata(meshSecretFrom(options.meshSecret));
+  const mux = options.multiplex === false ? undefined : new MuxChannel(client, metadata);
   const methods: Record<string, unknown> = {};
 
   for (const method of desc.methods) {
@@ -70,7 +74,7 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
         const bytes = encode(request);
         if (mux && bytes.byteLength <= MUX_MAX_REQUEST_BYTES) return muxUnary(mux, path, bytes, decode, options);
         return new Promise((resolve, reject) => {
-          const call = client.makeUnaryRequest(path, asBuffer, decode, bytes, new grpc.Metadata(), callOptions(options), (error, response) =>
+          const call = client.makeUnaryRequest(path, asBuffer, decode, bytes, metadata(), callOptions(options), (error, response) =>
             error ? reject(error) : resolve(response),
           );
           options.cancellation?.onCancel(() => call.cancel());
@@ -80,7 +84,7 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
       methods[method.localName] = (request: unknown, options: CallOptions = {}) => {
         const bytes = encode(request);
         if (mux && bytes.byteLength <= MUX_MAX_REQUEST_BYTES) return muxServerStream(mux, path, bytes, decode, options);
-        const call = client.makeServerStreamRequest(path, asBuffer, decode, bytes, new grpc.Metadata(), callOptions(options));
+        const call = client.makeServerStreamRequest(path, asBuffer, decode, bytes, metadata(), callOptions(options));
         options.cancellation?.onCancel(() => call.cancel());
         return call;
       };

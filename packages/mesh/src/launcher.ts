@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, type WriteStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -159,6 +160,8 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     SWITCHYARD_ROUTER_ADDR: addressOf("router", grpc.router),
     GRPC_HOST: host,
     LOG_LEVEL: options.logLevel ?? "info",
+    // One secret per mesh: its services accept each other's calls and nobody else's.
+    SWITCHYARD_MESH_SECRET: process.env.SWITCHYARD_MESH_SECRET || randomBytes(32).toString("base64url"),
     ...options.env,
   };
 
