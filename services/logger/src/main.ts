@@ -1,4 +1,5 @@
 import { SERVICE_PORTS } from "@switchyard/config";
+import { redactCredentials } from "@switchyard/telemetry";
 import { runUsageConsumer } from "@switchyard/usage-service";
 import { RequestLog } from "./request-log.js";
 
@@ -8,6 +9,7 @@ await runUsageConsumer({
   metric: { name: "switchyard_logger_events_total", help: "Usage events seen by logger", applied: "logged" },
   createHandler: ({ redis, env }) => {
     const log = new RequestLog(redis, { prefix: env.SWITCHYARD_REDIS_PREFIX, retentionS: 7 * 24 * 3600, maxEntries: 1_000_000 });
-    return (records) => log.appendAll(records);
+    // The stored document is scrubbed too: an error message that slipped past the connector's redaction stops here.
+    return (records) => log.appendAll(records.map((record) => ({ ...record, json: redactCredentials(record.json) })));
   },
 });
