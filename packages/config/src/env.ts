@@ -4,7 +4,7 @@ import { ConfigError } from "./errors.js";
 
 /** Default ports, one pair per service: gRPC for calls, ops for /healthz, /readyz and /metrics. */
 export const SERVICE_PORTS = {
-  ingress: { http: 8080 },
+  ingress: { http: 8080, ops: 9000 },
   policy: { grpc: 7001, ops: 9001 },
   cache: { grpc: 7002, ops: 9002 },
   router: { grpc: 7003, ops: 9003 },
