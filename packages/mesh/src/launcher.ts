@@ -199,7 +199,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const ingress: Spec = {
     name: "ingress",
     service: "ingress",
-    opsPort: ingressPort,
+    opsPort: await pick(SERVICE_PORTS.ingress.ops),
     env: { SWITCHYARD_HOST: host, SWITCHYARD_PORT: String(ingressPort) },
   };
 
@@ -342,7 +342,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     addIngress: async () => {
       const port = await freePort(host);
       const count = processes.filter((p) => p.service === "ingress").length;
-      const proc = launch({ ...ingress, name: `ingress-${count + 1}`, opsPort: port, env: { ...ingress.env, SWITCHYARD_PORT: String(port) } });
+      const proc = launch({ ...ingress, name: `ingress-${count + 1}`, opsPort: await freePort(host), env: { ...ingress.env, SWITCHYARD_PORT: String(port) } });
       await awaitReady(proc);
       return { ...proc, baseUrl: `http://${host}:${port}` };
     },

@@ -7,6 +7,8 @@ export interface OpsServerOptions {
   registry: Registry;
   /** Resolves to a list of problems; empty means ready. */
   readiness: () => Promise<string[]> | string[];
+  /** More fields for the /readyz body (the ingress lists the providers with live connectors). */
+  readinessDetails?: () => Record<string, unknown>;
 }
 
 /** /healthz (process alive), /readyz (dependencies reachable) and /metrics for a non-HTTP service. */
@@ -21,7 +23,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<{ port:
     if (path === "/healthz") return send(200, JSON.stringify({ status: "ok" }));
     if (path === "/readyz") {
       Promise.resolve(options.readiness()).then(
-        (problems) => send(problems.length ? 503 : 200, JSON.stringify({ status: problems.length ? "unready" : "ready", problems })),
+        (problems) =>
+          send(problems.length ? 503 : 200, JSON.stringify({ status: problems.length ? "unready" : "ready", problems, ...options.readinessDetails?.() })),
         (error: unknown) => send(503, JSON.stringify({ status: "unready", problems: [String(error)] })),
       );
       return;

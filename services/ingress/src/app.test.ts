@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { parseConfig } from "@switchyard/config";
+import { parseConfig, readEnv } from "@switchyard/config";
 import { AuthorizeResponseSchema, PlanResponseSchema } from "@switchyard/proto";
 import { createRegistry } from "@switchyard/telemetry";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { createDecisions, createRoutingState, type MeshClients } from "./mesh/clients.js";
+import { startIngressOps } from "./ops.js";
 
 const config = parseConfig(
   `
@@ -57,10 +58,15 @@ describe("ingress with its dependencies down", () => {
     assert.deepEqual(published, ["failed"]);
   });
 
-  it("reports unreadiness on /readyz", async () => {
-    const response = await app.inject({ method: "GET", url: "/readyz" });
-    assert.equal(response.statusCode, 503);
-    assert.deepEqual(response.json().problems, ["policy unreachable"]);
+  it("serves only /healthz on the public port; readiness and metrics are on the ops port", async () => {
+    assert.equal((await app.inject({ method: "GET", url: "/healthz" })).statusCode, 200);
+    for (const url of ["/readyz", "/metrics"]) assert.equal((await app.inject({ method: "GET", url })).statusCode, 404, url);
+    const ops = await startIngressOps({ ...readEnv({}), OPS_PORT: "0" }, deadMesh([]), createRegistry("unit-ops"));
+    after(() => ops.close());
+    const response = await fetch(`http://127.0.0.1:${ops.port}/readyz`);
+    assert.equal(response.status, 503);
+    assert.deepEqual(await response.json(), { status: "unready", problems: ["policy unreachable"], connectors: [] });
+    assert.equal((await fetch(`http://127.0.0.1:${ops.port}/metrics`)).status, 200);
   });
 
   it("validates before calling anything: 400s name the field", async () => {

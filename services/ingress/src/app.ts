@@ -115,6 +115,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   responsesRoute(app, options.mesh, generation);
   messagesRoute(app, options.mesh, generation);
   modelsRoutes(app, options.mesh, controlTimeoutMs);
-  healthRoutes(app, options.mesh, options.registry);
+  healthRoutes(app);
   return app;
 }

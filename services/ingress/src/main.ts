@@ -3,6 +3,7 @@ import { createLogger, createRegistry, exitOnStartFailure, onShutdown } from "@s
 import { buildApp } from "./app.js";
 import { connectMesh } from "./mesh/clients.js";
 import { devKeyExposure } from "./mesh/dev-key-check.js";
+import { startIngressOps } from "./ops.js";
 
 const bootLogger = createLogger("ingress");
 try {
@@ -19,12 +20,14 @@ try {
   }
   const app = buildApp({ config, mesh, logger, registry });
   await app.listen({ host: env.SWITCHYARD_HOST, port: Number(env.SWITCHYARD_PORT) });
-  logger.info({ url: `http://${env.SWITCHYARD_HOST}:${env.SWITCHYARD_PORT}/v1` }, "ingress listening");
+  const ops = await startIngressOps(env, mesh, registry);
+  logger.info({ url: `http://${env.SWITCHYARD_HOST}:${env.SWITCHYARD_PORT}/v1`, opsPort: ops.port }, "ingress listening");
 
   onShutdown(logger, () => [
     // Stop taking requests, let in-flight ones (streams included) finish, then flush usage events.
     ["http server", () => app.close()],
     ["mesh clients", () => mesh.close()],
+    ["ops server", () => ops.close()],
   ]);
 } catch (error) {
   exitOnStartFailure(bootLogger, error);
