@@ -1,0 +1,133 @@
+// Probes the running mesh from outside, as an attacker on the network and an operator reading
+// logs would: internal gRPC services refuse callers without the mesh secret, and a provider that
+// echoes the gateway's credentials in an error reaches neither the client, nor a log, nor the
+// request log in Redis.
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { createClient, GrpcStatus } from "@switchyard/grpc";
+import { ConnectorService, Operation, PolicyService } from "@switchyard/proto";
+import { ADMIN_KEY, eventually, postJson, readSse, startTestMesh, type TestMesh, userMessage } from "./harness.js";
+
+// No credential shape of its own: only the redaction of what surrounds it (`Bearer …`) can catch it.
+const UPSTREAM_KEY = "opaque-upstream-secret-93f1c2d4";
+
+// The mesh makes its own secret; this process must not hold one, as an outsider would not.
+delete process.env.SWITCHYARD_MESH_SECRET;
+
+let upstream: Server;
+let upstreamRequests = 0;
+let t: TestMesh;
+
+before(async () => {
+  // An OpenAI-compatible upstream that answers every request with a 400 echoing the headers it got.
+  upstream = createServer((request, response) => {
+    upstreamRequests++;
+    request.resume();
+    request.on("end", () => {
+      const echoed = `authorization: ${request.headers.authorization}; x-api-key: ${UPSTREAM_KEY}`;
+      response.writeHead(400, { "content-type": "application/json" });
+      response.end(JSON.stringify({ error: { message: `Invalid request. Headers received: ${echoed}`, type: "invalid_request_error" } }));
+    });
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+  const dir = mkdtempSync(join(tmpdir(), "switchyard-security-test-"));
+  const config = join(dir, "switchyard.yaml");
+  writeFileSync(
+    config,
+    `
+providers:
+  echo: { kind: openai, api_base: "http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1", api_key: "${UPSTREAM_KEY}" }
+models:
+  leaky: { deployments: [{ provider: echo, model: gpt-4o-mini }] }
+keys:
+  - { name: admin, key: ${ADMIN_KEY}, role: admin }
+`,
+  );
+  t = await startTestMesh({ configPath: config, connectors: [{ provider: "echo" }], logLevel: "debug" });
+});
+after(async () => {
+  await t?.stop();
+  upstream?.close();
+});
+
+describe("internal services behind the mesh secret", () => {
+  const addressOf = (name: string) => `${t.mesh.host}:${t.mesh.processes.find((p) => p.name === name)!.grpcPort}`;
+
+  for (const multiplex of [false, true]) {
+    const how = multiplex ? "on a multiplexed stream" : "as a call of its own";
+    it(`refuses a direct PolicyService.Authorize without the secret (${how})`, async () => {
+      const policy = createClient(PolicyService, addressOf("policy"), { multiplex });
+      try {
+        await assert.rejects(policy.authorize({ apiKey: ADMIN_KEY, model: "leaky", requestId: "outsider" }), (error: { code: number }) => {
+          assert.equal(error.code, GrpcStatus.UNAUTHENTICATED);
+          return true;
+        });
+      } finally {
+        policy.close();
+      }
+    });
+
+    it(`refuses a direct ConnectorService.Generate without the secret, and calls no upstream (${how})`, async () => {
+      const before = upstreamRequests;
+      const connector = createClient(ConnectorService, addressOf("connector-echo"), { multiplex });
+      const body = new TextEncoder().encode(JSON.stringify({ model: "leaky", messages: userMessage("free tokens?") }));
+      try {
+        await assert.rejects(
+          (async () => {
+            for await (const _ of connector.generate({
+              requestId: `outsider-${multiplex}`,
+              deployment: { id: "leaky#0", provider: "echo", model: "gpt-4o-mini" },
+              operation: Operation.CHAT,
+              body,
+            })) {
+              assert.fail("no event reaches a caller without the secret");
+            }
+          })(),
+          (error: { code: number }) => {
+            assert.equal(error.code, GrpcStatus.UNAUTHENTICATED);
+            return true;
+          },
+        );
+      } finally {
+        connector.close();
+      }
+      assert.equal(upstreamRequests, before, "the upstream was not called");
+    });
+  }
+});
+
+describe("a provider echoing the gateway's credentials in an error", () => {
+  it("never hands the key to the client, a log, or the request log", async () => {
+    const response = await postJson(t.url("/v1/chat/completions"), { model: "leaky", messages: userMessage("hello") });
+    const requestId = response.headers.get("x-request-id")!;
+    const text = await response.text();
+    assert.equal(response.status, 400);
+    assert.match(text, /Bearer \[redacted\]/, "the provider's message is passed on, redacted");
+    assert.ok(!text.includes(UPSTREAM_KEY), "the client's answer holds no key");
+
+    const streamed = await postJson(t.url("/v1/chat/completions"), { model: "leaky", stream: true, messages: userMessage("hello") });
+    const raw = streamed.status === 200 ? (await readSse(streamed)).raw : await streamed.text();
+    assert.ok(!raw.includes(UPSTREAM_KEY), "the streamed answer holds no key");
+
+    const stored = await eventually(
+      async () => (await t.redis.get(`switchyard:log:request:${requestId}`)) ?? undefined,
+      "the request log entry",
+    );
+    assert.match(stored, /\[redacted\]/, "the stored failure went through redaction");
+    assert.ok(!stored.includes(UPSTREAM_KEY), "the request log holds no key");
+    const stream = JSON.stringify(await t.redis.xrange("switchyard:log:requests", "-", "+"));
+    assert.ok(!stream.includes(UPSTREAM_KEY), "the request log stream holds no key");
+
+    const connectorLog = await eventually(async () => {
+      const lines = t.mesh.recentLogs("connector-echo");
+      return lines.includes("upstream failure") ? lines : undefined;
+    }, "the connector to log the upstream failure");
+    assert.match(connectorLog, /Bearer \[redacted\]/, "the connector logged the provider's message, redacted");
+    assert.ok(!t.mesh.recentLogs().includes(UPSTREAM_KEY), "no service logged the key");
+  });
+});
