@@ -68,6 +68,7 @@ export interface MeshOptions {
   redisUrl: string;
   /** `default`: the documented ports; `ephemeral`: free ports picked now (tests, benchmarks). */
   ports?: "default" | "ephemeral";
+  /** Where the ingress's public port listens; every other port stays on loopback unless this is loopback too. */
   host?: string;
   /** The ingress's port when `ports` is `default` (SWITCHYARD_PORT). */
   ingressPort?: number;
@@ -129,8 +130,11 @@ interface Spec {
 /** Runs every service of the mesh as its own Node process and waits until each reports ready. */
 export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const host = options.host ?? "127.0.0.1";
+  // Every process runs on this machine: only the ingress's public port goes on `host`; gRPC and ops
+  // ports stay on loopback even when the gateway is exposed.
+  const internalHost = isLoopback(host) ? host : "127.0.0.1";
   const ephemeral = options.ports === "ephemeral";
-  const pick = async (fixed: number) => (ephemeral ? freePort(host) : fixed);
+  const pick = async (fixed: number) => (ephemeral ? freePort(internalHost) : fixed);
   const config = loadConfig(options.configPath);
   const connectors = options.connectors ?? defaultConnectorGroups(Object.values(config.providers), options.connectorReplicas);
   for (const plan of connectors) {
@@ -146,10 +150,10 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     cache: await pick(SERVICE_PORTS.cache.grpc),
     router: await pick(SERVICE_PORTS.router.grpc),
   };
-  const ingressPort = await pick(options.ingressPort ?? SERVICE_PORTS.ingress.http);
-  const socketDir = options.unixSockets && isLoopback(host) ? mkdtempSync(join(tmpdir(), "switchyard-sock-")) : undefined;
+  const ingressPort = ephemeral ? await freePort(host) : (options.ingressPort ?? SERVICE_PORTS.ingress.http);
+  const socketDir = options.unixSockets ? mkdtempSync(join(tmpdir(), "switchyard-sock-")) : undefined;
   const socketOf = (name: string) => (socketDir ? join(socketDir, `${name}.sock`) : undefined);
-  const addressOf = (name: string, port: number) => (socketDir ? `unix://${socketOf(name)}` : `${host}:${port}`);
+  const addressOf = (name: string, port: number) => (socketDir ? `unix://${socketOf(name)}` : `${internalHost}:${port}`);
   const common: Record<string, string> = {
     SWITCHYARD_CONFIG: resolve(options.configPath),
     NATS_URL: options.natsUrl,
@@ -158,7 +162,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     SWITCHYARD_POLICY_ADDR: addressOf("policy", grpc.policy),
     SWITCHYARD_CACHE_ADDR: addressOf("cache", grpc.cache),
     SWITCHYARD_ROUTER_ADDR: addressOf("router", grpc.router),
-    GRPC_HOST: host,
+    GRPC_HOST: internalHost,
     LOG_LEVEL: options.logLevel ?? "info",
     // One secret per mesh: its services accept each other's calls and nobody else's.
     SWITCHYARD_MESH_SECRET: process.env.SWITCHYARD_MESH_SECRET || randomBytes(32).toString("base64url"),
@@ -249,7 +253,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     child.once("exit", (code) => {
       if (!stopping) options.onUnexpectedExit?.(spec.name, code);
     });
-    const proc: ServiceProcess = { name: spec.name, service: spec.service, child, opsUrl: `http://${host}:${spec.opsPort}`, ...(spec.grpcPort ? { grpcPort: spec.grpcPort } : {}) };
+    const proc: ServiceProcess = { name: spec.name, service: spec.service, child, opsUrl: `http://${internalHost}:${spec.opsPort}`, ...(spec.grpcPort ? { grpcPort: spec.grpcPort } : {}) };
     processes.push(proc);
     return proc;
   };
@@ -342,7 +346,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     addIngress: async () => {
       const port = await freePort(host);
       const count = processes.filter((p) => p.service === "ingress").length;
-      const proc = launch({ ...ingress, name: `ingress-${count + 1}`, opsPort: await freePort(host), env: { ...ingress.env, SWITCHYARD_PORT: String(port) } });
+      const proc = launch({ ...ingress, name: `ingress-${count + 1}`, opsPort: await freePort(internalHost), env: { ...ingress.env, SWITCHYARD_PORT: String(port) } });
       await awaitReady(proc);
       return { ...proc, baseUrl: `http://${host}:${port}` };
     },
