@@ -3,6 +3,8 @@
 // echoes the gateway's credentials in an error reaches neither the client, nor a log, nor the
 // request log in Redis.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,7 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createClient, GrpcStatus } from "@switchyard/grpc";
 import { ConnectorService, Operation, PolicyService } from "@switchyard/proto";
-import { ADMIN_KEY, eventually, postJson, readSse, startTestMesh, type TestMesh, userMessage } from "./harness.js";
+import { ADMIN_KEY, eventually, postJson, ROOT, readSse, startTestMesh, TEST_CONFIG, type TestMesh, userMessage } from "./harness.js";
 
 // No credential shape of its own: only the redaction of what surrounds it (`Bearer …`) can catch it.
 const UPSTREAM_KEY = "opaque-upstream-secret-93f1c2d4";
@@ -56,7 +58,22 @@ after(async () => {
 });
 
 describe("internal services behind the mesh secret", () => {
-  const addressOf = (name: string) => `${t.mesh.host}:${t.mesh.processes.find((p) => p.name === name)!.grpcPort}`;
+  const addressOf = (name: string) => {
+    const proc = t.mesh.processes.find((p) => p.name === name)!;
+    return `${new URL(proc.opsUrl).hostname}:${proc.grpcPort}`;
+  };
+
+  it("a service refuses to serve gRPC on a non-loopback address without the secret", async () => {
+    const child = spawn(process.execPath, [join(ROOT, "services", "policy", "dist", "main.js")], {
+      env: { PATH: process.env.PATH, SWITCHYARD_CONFIG: TEST_CONFIG, GRPC_HOST: "0.0.0.0", GRPC_PORT: "0", OPS_PORT: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = (await once(child, "exit")) as [number | null];
+    assert.equal(code, 1, output);
+    assert.match(output, /refusing to serve gRPC on 0\.0\.0\.0 without SWITCHYARD_MESH_SECRET/);
+  });
 
   for (const multiplex of [false, true]) {
     const how = multiplex ? "on a multiplexed stream" : "as a call of its own";
