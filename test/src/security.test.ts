@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -17,6 +17,7 @@ import { ADMIN_KEY, eventually, postJson, ROOT, readSse, startTestMesh, TEST_CON
 
 // No credential shape of its own: only the redaction of what surrounds it (`Bearer …`) can catch it.
 const UPSTREAM_KEY = "opaque-upstream-secret-93f1c2d4";
+const MAX_PER_CLIENT = 8;
 
 // The mesh makes its own secret; this process must not hold one, as an outsider would not.
 delete process.env.SWITCHYARD_MESH_SECRET;
@@ -48,6 +49,7 @@ models:
   leaky: { deployments: [{ provider: echo, model: gpt-4o-mini }] }
 keys:
   - { name: admin, key: ${ADMIN_KEY}, role: admin }
+connections: { headers_timeout_ms: 1000, max_per_client: ${MAX_PER_CLIENT} }
 `,
   );
   t = await startTestMesh({ configPath: config, connectors: [{ provider: "echo" }], logLevel: "debug" });
@@ -146,5 +148,57 @@ describe("a provider echoing the gateway's credentials in an error", () => {
     }, "the connector to log the upstream failure");
     assert.match(connectorLog, /Bearer \[redacted\]/, "the connector logged the provider's message, redacted");
     assert.ok(!t.mesh.recentLogs().includes(UPSTREAM_KEY), "no service logged the key");
+  });
+});
+
+describe("the public port under slow and numerous connections", () => {
+  const ingressAddress = () => new URL(t.mesh.baseUrl);
+  /** Opens a connection and asks for /healthz on it: the status line, or undefined when the ingress closed it unanswered. */
+  const ask = async (): Promise<{ socket: Socket; answer: string | undefined }> => {
+    const { hostname, port } = ingressAddress();
+    const socket = connect(Number(port), hostname);
+    let received = "";
+    socket.on("data", (chunk: Buffer) => (received += chunk.toString()));
+    socket.on("error", () => {});
+    socket.write(`GET /healthz HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+    const answered = new Promise<boolean>((resolve) => {
+      socket.on("data", () => received.includes("\r\n\r\n") && resolve(true));
+      socket.once("close", () => resolve(received.length > 0));
+    });
+    return { socket, answer: (await answered) ? received.split("\r\n")[0] : undefined };
+  };
+
+  it("closes a connection past the per-client cap unanswered, and keeps serving the others", async () => {
+    const open: Socket[] = [];
+    try {
+      let refused = false;
+      for (let i = 0; i <= MAX_PER_CLIENT && !refused; i++) {
+        const { socket, answer } = await ask();
+        open.push(socket);
+        if (answer === undefined) refused = true;
+        else assert.equal(answer, "HTTP/1.1 200 OK");
+      }
+      assert.ok(refused, `a connection beyond ${MAX_PER_CLIENT} from one address is closed`);
+    } finally {
+      for (const socket of open) socket.destroy();
+    }
+    // Once the others are gone, the address may connect again.
+    await eventually(async () => {
+      const { socket, answer } = await ask();
+      socket.destroy();
+      return answer === "HTTP/1.1 200 OK" ? true : undefined;
+    }, "a new connection to be served");
+  });
+
+  it("closes a connection that has not finished its headers in time", { timeout: 30_000 }, async () => {
+    const { hostname, port } = ingressAddress();
+    const socket = connect(Number(port), hostname);
+    let received = "";
+    socket.on("data", (chunk: Buffer) => (received += chunk.toString()));
+    socket.on("error", () => {});
+    // The request line and one header, then nothing: the headers never end.
+    socket.write(`GET /healthz HTTP/1.1\r\nHost: ${hostname}\r\n`);
+    await once(socket, "close");
+    assert.match(received, /^HTTP\/1\.1 408/);
   });
 });

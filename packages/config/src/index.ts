@@ -1,4 +1,6 @@
 export * from "./schema.js";
+export { ConnectionsSchema } from "./connections.js";
+export type { ConnectionsFile } from "./connections.js";
 export * from "./providers/index.js";
 export { providerConfigOf } from "./provider-config.js";
 export type { ProviderConfigOf } from "./provider-config.js";

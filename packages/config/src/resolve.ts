@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Value } from "@sinclair/typebox/value";
+import type { ConnectionsFile } from "./connections.js";
 import { type ConfigIssue, formatPath } from "./errors.js";
 import type { MissingVariable } from "./interpolate.js";
 import { type RoutingConfig, resolveRouting, routingIssues } from "./routing.js";
@@ -49,12 +50,13 @@ export interface GatewayConfig {
   cache: Required<CacheFile>;
   limits: Required<LimitsFile>;
   streaming: Required<StreamingFile>;
+  connections: Required<ConnectionsFile>;
 }
 
 type DefaultedDeployment = DeploymentFile & Omit<DeploymentConfig, "id" | "timeout_ms">;
 
 /** A file that passed the schema, after Value.Default: only the computed fields may be missing. */
-interface DefaultedFile extends Pick<ConfigFile, "providers">, Pick<GatewayConfig, "cache" | "limits" | "streaming"> {
+interface DefaultedFile extends Pick<ConfigFile, "providers">, Pick<GatewayConfig, "cache" | "limits" | "streaming" | "connections"> {
   models: Record<string, Omit<ModelConfig, "name" | "deployments"> & { deployments: DefaultedDeployment[] }>;
   keys: (KeyFile & Omit<KeyConfig, "key_sha256">)[];
 }
@@ -151,6 +153,7 @@ export function resolveConfig(
       cache: file.cache,
       limits: file.limits,
       streaming: file.streaming,
+      connections: file.connections,
     },
   };
 }

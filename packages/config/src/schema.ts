@@ -1,4 +1,5 @@
 import { type Static, Type as T } from "@sinclair/typebox";
+import { ConnectionsSchema } from "./connections.js";
 import { ModelRoutingFields } from "./routing.js";
 import { AnyProviderSchema, type providerSchemas } from "./providers/index.js";
 
@@ -115,6 +116,7 @@ export const ConfigFileSchema = T.Object(
     cache: T.Optional(CacheSchema),
     limits: T.Optional(LimitsSchema),
     streaming: T.Optional(StreamingSchema),
+    connections: T.Optional(ConnectionsSchema),
   },
   { additionalProperties: false },
 );

@@ -78,6 +78,19 @@ describe("ingress with its dependencies down", () => {
     assert.equal(notObject.json().error.code, "invalid_json");
   });
 
+  it("refuses a body that is not valid UTF-8 instead of serving a repaired copy", async () => {
+    const body = Buffer.concat([Buffer.from('{"model":"m","messages":[{"role":"user","content":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}]}')]);
+    const response = await app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      headers: { authorization: "Bearer sk-unit-test-key", "content-type": "application/json" },
+      payload: body,
+    });
+    assert.equal(response.statusCode, 400);
+    assert.equal(response.json().error.code, "invalid_json");
+    assert.match(response.json().error.message, /UTF-8/);
+  });
+
   it("answers 413 and 415 in the OpenAI shape", async () => {
     const big = await post({ model: "m", messages: [{ role: "user", content: "x".repeat(4096) }] });
     assert.equal(big.statusCode, 413);

@@ -1,8 +1,11 @@
+import { isUtf8 } from "node:buffer";
 import type { GatewayConfig } from "@switchyard/config";
+import { GatewayError } from "@switchyard/errors";
 import { Gauge, Histogram, type Logger, MetricBatch, type Registry } from "@switchyard/telemetry";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { MeshClients } from "./mesh/clients.js";
 import { requestIdFrom } from "./pipeline/request-id.js";
+import { httpServerOptions, limitConnections } from "./plugins/connection-limits.js";
 import { installErrorHandling } from "./plugins/error-handler.js";
 import { lazyChildLogger } from "./plugins/lazy-request-logger.js";
 import { chatCompletionsRoute } from "./routes/chat-completions.js";
@@ -35,6 +38,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "requestId" }),
     childLoggerFactory: lazyChildLogger,
     bodyLimit: options.config.limits.max_request_bytes,
+    http: httpServerOptions(options.config.connections),
     requestIdHeader: false,
     genReqId: (request) => requestIdFrom(request.headers["x-request-id"]),
     return503OnClosing: true,
@@ -46,6 +50,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     },
   }) as unknown as FastifyInstance;
 
+  limitConnections(app.server, options.config.connections);
+
   // JSON only: any other content type is a 415, not a string that fails validation later.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body: Buffer, done) => {
@@ -54,6 +60,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
       return;
     }
     try {
+      // Decoding would silently replace invalid bytes and serve a request the client did not send.
+      if (!isUtf8(body)) throw new GatewayError("invalid_json", "The request body is not valid UTF-8.");
       const parsed: unknown = JSON.parse(body.toString("utf8"));
       if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
         throw new SyntaxError("the body must be a JSON object");
