@@ -2,6 +2,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { UsageEventInit, UsageOutcome } from "@switchyard/bus";
 import { type GatewayError, specOf } from "@switchyard/errors";
 import { type Attempt, type Deployment, ErrorClass, type TokenUsage, type UpstreamLimits } from "@switchyard/proto";
+import { redactCredentials } from "@switchyard/telemetry";
 import { costOf } from "./cost.js";
 
 export type CacheStatus = "hit" | "semantic-hit" | "miss" | "bypass" | "refresh";
@@ -75,7 +76,14 @@ export class RequestRecord {
       attempts: this.attempts,
       strategy: this.strategy,
       route: this.route,
-      failure: this.error?.toFailure(),
+      failure: this.error && redactedFailure(this.error),
     };
   }
+}
+
+/** The failure as the usage event carries it: every consumer (budget, the request log) gets its message redacted. */
+function redactedFailure(error: GatewayError) {
+  const failure = error.toFailure();
+  failure.message = redactCredentials(failure.message);
+  return failure;
 }
