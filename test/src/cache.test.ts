@@ -14,7 +14,7 @@ const KEYS = { admin: "sk-cache-admin-0001", alice: "sk-cache-alice-0002", bob: 
 type Who = keyof typeof KEYS;
 
 let t: TestMesh;
-let replica: ServiceProcess;
+let replica: ServiceProcess & { baseUrl: string };
 const events = new Map<string, UsageEvent>();
 let runId = 0;
 /** Content no earlier run or test has cached. */
@@ -74,6 +74,9 @@ const eventOf = (response: Response) => {
 const answerOf = async (response: Response) => ((await response.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The first ingress's ops port, where its /metrics are. */
+const ingressOps = () => t.mesh.processes.find((p) => p.name === "ingress")!.opsUrl;
+
 async function metric(base: string, line: RegExp): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
   const found = text.split("\n").find((l) => line.test(l));
@@ -101,7 +104,7 @@ describe("exact cache", () => {
     assert.equal(await cacheOf({ ...shared, who: "carol" }), "hit");
     // The other replica reads it once it is in Redis and announced.
     await eventually(async () => ((await stored()) > before ? true : undefined), "the entry in Redis");
-    await untilHit({ ...shared, base: replica.opsUrl, who: "bob" });
+    await untilHit({ ...shared, base: replica.baseUrl, who: "bob" });
   });
 
   it("keeps an entry for its whole TTL to the millisecond, x-switchyard-cache-ttl included", async () => {
@@ -143,7 +146,7 @@ describe("exact cache", () => {
 
   it("counts hits, misses, bytes and saved cost, and names hits in the usage event", async () => {
     const request = { model: "by-key", content: fresh("count me") };
-    const hitsBefore = await metric(t.mesh.baseUrl, /^switchyard_cache_requests_total\{[^}]*result="hit"/);
+    const hitsBefore = await metric(ingressOps(), /^switchyard_cache_requests_total\{[^}]*result="hit"/);
     const first = await ask(request);
     assert.equal((await eventOf(first)).cache, "miss");
     await first.text();
@@ -153,10 +156,10 @@ describe("exact cache", () => {
     const event = await eventOf(hit);
     assert.equal(event.cache, "hit");
     assert.equal(event.outcome, "cache_hit");
-    assert.ok((await metric(t.mesh.baseUrl, /^switchyard_cache_requests_total\{[^}]*result="hit"/)) > hitsBefore);
-    assert.ok((await metric(t.mesh.baseUrl, /^switchyard_cache_requests_total\{[^}]*result="miss"/)) > 0);
-    assert.ok((await metric(t.mesh.baseUrl, /^switchyard_cache_served_bytes_total/)) > 0);
-    assert.ok((await metric(t.mesh.baseUrl, /^switchyard_cache_saved_usd_total/)) > 0, "by-key has a price");
+    assert.ok((await metric(ingressOps(), /^switchyard_cache_requests_total\{[^}]*result="hit"/)) > hitsBefore);
+    assert.ok((await metric(ingressOps(), /^switchyard_cache_requests_total\{[^}]*result="miss"/)) > 0);
+    assert.ok((await metric(ingressOps(), /^switchyard_cache_served_bytes_total/)) > 0);
+    assert.ok((await metric(ingressOps(), /^switchyard_cache_saved_usd_total/)) > 0, "by-key has a price");
   });
 });
 
@@ -181,9 +184,9 @@ describe("stampede protection across two ingress replicas", () => {
     const leader = ask({ model: "slower", content, stream: true });
     await pause(100); // the leader holds the lease; its upstream has 1.4 s to go
     const followers = [
-      ask({ model: "slower", content, stream: true, base: replica.opsUrl }),
+      ask({ model: "slower", content, stream: true, base: replica.baseUrl }),
       ask({ model: "slower", content, stream: true }),
-      ask({ model: "slower", content, base: replica.opsUrl }),
+      ask({ model: "slower", content, base: replica.baseUrl }),
     ];
     const [lead, ...rest] = await Promise.all([leader, ...followers]);
     const leaderEvents = await readSse(lead as Response);
@@ -206,7 +209,7 @@ describe("stampede protection across two ingress replicas", () => {
     const gone = new AbortController();
     const leader = ask({ model: "slower", content, stream: true, signal: gone.signal }).catch(() => undefined);
     await pause(100);
-    const followers = [ask({ model: "slower", content, base: replica.opsUrl }), ask({ model: "slower", content, stream: true }), ask({ model: "slower", content })];
+    const followers = [ask({ model: "slower", content, base: replica.baseUrl }), ask({ model: "slower", content, stream: true }), ask({ model: "slower", content })];
     await pause(100);
     gone.abort();
     await leader;
@@ -221,7 +224,7 @@ describe("stampede protection across two ingress replicas", () => {
 
   it("sends followers upstream once a crashed replica's lease lapses", async () => {
     const content = fresh("crashed leader");
-    const leader = ask({ model: "slower", content, base: replica.opsUrl }).catch(() => undefined);
+    const leader = ask({ model: "slower", content, base: replica.baseUrl }).catch(() => undefined);
     await pause(100);
     const followers = [ask({ model: "slower", content }), ask({ model: "slower", content, stream: true })];
     await pause(100);
@@ -231,7 +234,7 @@ describe("stampede protection across two ingress replicas", () => {
     assert.equal(plain?.status, 200);
     assert.match((await answerOf(plain as Response)) ?? "", /crashed leader/);
     assert.ok((await readSse(streamed as Response)).done);
-    replica = await t.mesh.restartProcess(replica.name);
+    replica = { ...(await t.mesh.restartProcess(replica.name)), baseUrl: replica.baseUrl };
   });
 });
 
@@ -306,10 +309,10 @@ describe("semantic cache", () => {
     await semanticHit();
 
     await t.mesh.stopProcess("cache");
-    const skipped = await metric(t.mesh.baseUrl, /^switchyard_cache_unavailable_total\{[^}]*dependency="cache_service"/);
+    const skipped = await metric(ingressOps(), /^switchyard_cache_unavailable_total\{[^}]*dependency="cache_service"/);
     // A probe that was a semantic hit a moment ago.
     assert.equal(await cacheOf({ model: "similar", content: `${prompt}${" ".repeat(++probe)}`, temperature: 0.5 }), "miss", "semantic lookups are skipped");
-    assert.ok((await metric(t.mesh.baseUrl, /^switchyard_cache_unavailable_total\{[^}]*dependency="cache_service"/)) > skipped);
+    assert.ok((await metric(ingressOps(), /^switchyard_cache_unavailable_total\{[^}]*dependency="cache_service"/)) > skipped);
     const exact = { model: "shared", content: fresh("exact while the cache service is down") };
     await cacheOf(exact);
     await untilHit(exact);
@@ -321,7 +324,7 @@ describe("semantic cache", () => {
 
 describe("Redis stops mid-test", () => {
   it("answers every request as a miss, counts the skipped steps, and caches again once Redis is back", async () => {
-    const skippedBefore = await metric(t.mesh.baseUrl, /^switchyard_cache_unavailable_total\{[^}]*dependency="redis"/);
+    const skippedBefore = await metric(ingressOps(), /^switchyard_cache_unavailable_total\{[^}]*dependency="redis"/);
     await t.infra.redis?.pause();
     try {
       for (const model of ["by-key", "slow", "similar"]) {
@@ -330,7 +333,7 @@ describe("Redis stops mid-test", () => {
         assert.equal(response.headers.get("x-switchyard-cache"), "miss");
         await response.text();
       }
-      assert.ok((await metric(t.mesh.baseUrl, /^switchyard_cache_unavailable_total\{[^}]*dependency="redis"/)) > skippedBefore);
+      assert.ok((await metric(ingressOps(), /^switchyard_cache_unavailable_total\{[^}]*dependency="redis"/)) > skippedBefore);
     } finally {
       await t.infra.redis?.resume();
     }

@@ -14,6 +14,7 @@ import {
   readEnv,
   SERVICE_NODE_FLAGS,
   SERVICE_PORTS,
+  withoutTopLevelSection,
 } from "@switchyard/config";
 import { parse, parseAllDocuments } from "yaml";
 
@@ -29,6 +30,9 @@ type ServiceName = keyof typeof SERVICE_PORTS;
 const SERVICE_NAMES = Object.keys(SERVICE_PORTS) as ServiceName[];
 const DECLARED_ENV = new Set(Object.keys(EnvSchema.properties));
 const FAKE_ADMIN_KEY = "sk-deploy-test-0123456789abcdef";
+const FAKE_MESH_SECRET = "deploy-test-mesh-secret-0123456789abcdef";
+/** The services that make or serve gRPC calls: the ones that need the mesh secret. */
+const GRPC_PEERS = new Set<ServiceName>(SERVICE_NAMES.filter((name) => name === "ingress" || "grpc" in SERVICE_PORTS[name]));
 
 type Json = unknown;
 const isRecord = (v: Json): v is Record<string, Json> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -152,8 +156,14 @@ function checkNodeWorkload(w: NodeWorkload, config: MountedConfig) {
     assert.equal(Number(w.env.get("OPS_PORT") ?? ports.ops), ports.ops, `${w.where}: OPS_PORT must be SERVICE_PORTS.${w.service}.ops`);
   }
 
-  // The config loads in this service's environment, and the ingress may serve it off loopback.
-  const seen = parseConfig(config.text, config.file, { ...literal, ...fillSecrets(w.env) });
+  // Secrets: the admin key (the config's key list) for policy only, the mesh secret for gRPC peers only.
+  assert.equal(w.env.has("SWITCHYARD_ADMIN_KEY"), w.service === "policy", `${w.where}: SWITCHYARD_ADMIN_KEY goes to policy and nowhere else`);
+  assert.equal(w.env.has("SWITCHYARD_MESH_SECRET"), GRPC_PEERS.has(w.service), `${w.where}: SWITCHYARD_MESH_SECRET goes to the services that make or serve gRPC calls, and only to them`);
+
+  // The config loads in this service's environment (as the service loads it: only policy reads the
+  // key list), and the ingress may serve it off loopback.
+  const text = w.service === "policy" ? config.text : withoutTopLevelSection(config.text, "keys");
+  const seen = parseConfig(text, config.file, { ...literal, ...fillSecrets(w.env) });
   assert.equal(exposureProblem(seen, "0.0.0.0"), undefined, `${w.where}: the mounted config must not hold the dev key`);
 
   if (w.service === "connector") {
@@ -188,6 +198,35 @@ function checkPeerAddress(value: string | undefined, service: ServiceName, workl
   assert.equal(target.service, service, `${where}: ${value} reaches ${target.service}, not ${service}`);
   assert.equal(Number(port), (SERVICE_PORTS[service] as { grpc?: number }).grpc, `${where}: ${value} must use SERVICE_PORTS.${service}.grpc`);
 }
+
+/**
+ * Who connects to whom, read from the services' sources: the gRPC clients of every gRPC service,
+ * and the clients of NATS and Redis. A service that starts using one of them fails the network
+ * checks below until the NetworkPolicies and compose networks admit it.
+ */
+const PEERS = lazy(() => {
+  const sourceOf = (service: ServiceName) => {
+    const dir = join(ROOT, "services", service, "src");
+    return (readdirSync(dir, { recursive: true }) as string[])
+      .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+      .map((f) => readFileSync(join(dir, f), "utf8"))
+      .join("\n");
+  };
+  const sources = new Map(SERVICE_NAMES.map((name) => [name, sourceOf(name)]));
+  const using = (pattern: RegExp) => SERVICE_NAMES.filter((name) => pattern.test(sources.get(name)!));
+  const grpcClients = using(/\bcreateClient\(/);
+  assert.deepEqual(grpcClients, ["ingress"], "the ingress is the only gRPC client (the scan reads createClient calls)");
+  const callers = new Map<string, { clients: string[]; port: number }>([
+    ["nats", { clients: using(/\bconnectBus\(|\brunUsageConsumer\(/), port: 4222 }],
+    ["redis", { clients: using(/\bREDIS_URL\b|\brunUsageConsumer\(/), port: 6379 }],
+  ]);
+  for (const name of SERVICE_NAMES) {
+    const grpc = (SERVICE_PORTS[name] as { grpc?: number }).grpc;
+    if (grpc) callers.set(name, { clients: grpcClients, port: grpc });
+  }
+  assert.ok(callers.get("nats")!.clients.length >= 3 && callers.get("redis")!.clients.length >= 3, "the scan finds NATS and Redis clients");
+  return callers;
+});
 
 // ── docker compose ──────────────────────────────────────────────────────────────────────────────
 
@@ -258,7 +297,7 @@ function publishedPorts(service: Record<string, Json>, where: string): { hostIp?
 
 describe("deploy/docker-compose.yml", () => {
   const setup = lazy(() => {
-    const compose = loadCompose({ SWITCHYARD_ADMIN_KEY: FAKE_ADMIN_KEY });
+    const compose = loadCompose({ SWITCHYARD_ADMIN_KEY: FAKE_ADMIN_KEY, SWITCHYARD_MESH_SECRET: FAKE_MESH_SECRET });
     const services = asRecord(compose.services, "services");
     const nodeServices = Object.entries(services)
       .map(([name, s]) => [name, asRecord(s, name)] as const)
@@ -314,7 +353,7 @@ describe("deploy/docker-compose.yml", () => {
     for (const [name, s] of nodeServices) {
       const w = workloads.find((x) => x.hosts[0] === name)!;
       const ports = SERVICE_PORTS[w.service] as { http?: number; ops?: number };
-      assert.equal(healthcheckPort(s, name), ports.http ?? ports.ops, `${name}: healthcheck port`);
+      assert.equal(healthcheckPort(s, name), ports.ops, `${name}: healthcheck port (readiness is on the ops port)`);
       const published = publishedPorts(s, name);
       if (w.service === "ingress") {
         assert.equal(published.length, 1, "ingress: publishes one port");
@@ -381,19 +420,46 @@ describe("deploy/docker-compose.yml", () => {
   test("the router plans over every provider a connector serves, without its secret", () => {
     const { workloads, config } = setup();
     const router = workloads.find((w) => w.service === "router")!;
-    const seen = parseConfig(config.text, config.file, { ...Object.fromEntries(router.env), SWITCHYARD_ADMIN_KEY: FAKE_ADMIN_KEY });
+    const seen = parseConfig(withoutTopLevelSection(config.text, "keys"), config.file, Object.fromEntries(router.env));
     for (const provider of workloads.filter((w) => w.service === "connector").map((w) => w.env.get("PROVIDER")!)) {
       assert.ok(seen.providers[provider]?.enabled, `the router sees provider ${provider} disabled, so it would drop its models`);
       assert.ok(Object.values(seen.models).some((m) => m.deployments.some((d) => d.provider === provider)), `the router knows no model on ${provider}`);
     }
   });
 
-  test("refuses to start without SWITCHYARD_ADMIN_KEY, with a message naming it", () => {
+  test("networks admit only each service's callers, as the NetworkPolicies do", () => {
+    const { services } = setup();
+    const roleOf = (name: string) => {
+      const s = asRecord(services[name], name);
+      return s.build === undefined ? name : serviceOfCommand(s.command, `compose service ${name}`);
+    };
+    const networksOf = (name: string) => new Set(asArray(asRecord(services[name], name).networks ?? [], `${name} networks`).map(String));
+    const names = Object.keys(services);
+    for (const name of names) assert.ok(networksOf(name).size > 0, `${name}: joins named networks, not the default one where everything reaches everything`);
+    // Each network belongs to one called service: its members are that service and its callers, no one else.
+    for (const network of new Set(names.flatMap((name) => [...networksOf(name)]))) {
+      const members = names.filter((name) => networksOf(name).has(network));
+      const owner = [...PEERS()].find(([server, { clients }]) =>
+        members.some((m) => roleOf(m) === server) && members.every((m) => roleOf(m) === server || clients.includes(roleOf(m))),
+      );
+      assert.ok(owner, `network ${network} (${members.join(", ")}) is no one service's network with its callers`);
+    }
+    for (const [server, { clients }] of PEERS()) {
+      for (const a of names.filter((n) => roleOf(n) === server)) {
+        for (const b of names.filter((n) => clients.includes(roleOf(n)))) {
+          assert.ok([...networksOf(a)].some((n) => networksOf(b).has(n)), `${b} calls ${a}, so they share a network`);
+        }
+      }
+    }
+  });
+
+  test("refuses to start without SWITCHYARD_ADMIN_KEY or SWITCHYARD_MESH_SECRET, with a message naming it", () => {
     const { config } = setup();
-    assert.throws(() => loadCompose({}), /SWITCHYARD_ADMIN_KEY.*set SWITCHYARD_ADMIN_KEY/);
+    assert.throws(() => loadCompose({ SWITCHYARD_MESH_SECRET: FAKE_MESH_SECRET }), /SWITCHYARD_ADMIN_KEY.*set SWITCHYARD_ADMIN_KEY/);
+    assert.throws(() => loadCompose({ SWITCHYARD_ADMIN_KEY: FAKE_ADMIN_KEY }), /SWITCHYARD_MESH_SECRET.*set SWITCHYARD_MESH_SECRET/);
     assert.ok(config.variables.has("SWITCHYARD_ADMIN_KEY"), "the mounted config takes its admin key from SWITCHYARD_ADMIN_KEY");
-    const withDevKey = loadCompose({ SWITCHYARD_ADMIN_KEY: "sk-switchyard-dev" });
-    const env = composeEnv(asRecord(asRecord(withDevKey.services, "services").ingress, "ingress"), "ingress");
+    const withDevKey = loadCompose({ SWITCHYARD_ADMIN_KEY: "sk-switchyard-dev", SWITCHYARD_MESH_SECRET: FAKE_MESH_SECRET });
+    const env = composeEnv(asRecord(asRecord(withDevKey.services, "services").policy, "policy"), "policy");
     const seen = parseConfig(config.text, config.file, Object.fromEntries(env));
     assert.match(exposureProblem(seen, "0.0.0.0") ?? "", /development key/, "the ingress guard still catches the dev key");
   });
@@ -699,10 +765,10 @@ describe("deploy/k8s", () => {
       const portOf = (ref: Json) => (typeof ref === "number" ? ref : Number(declared.find((p) => p.name === ref)?.containerPort));
       const readiness = asRecord(asRecord(container.readinessProbe, `${where} readinessProbe`).httpGet, `${where} readinessProbe.httpGet`);
       assert.equal(readiness.path, "/readyz");
-      assert.equal(portOf(readiness.port), expected.http ?? expected.ops, `${where}: readiness probe port`);
+      assert.equal(portOf(readiness.port), expected.ops, `${where}: readiness probe port (readiness is on the ops port)`);
       const liveness = asRecord(asRecord(container.livenessProbe, `${where} livenessProbe`).httpGet, `${where} livenessProbe.httpGet`);
       assert.equal(liveness.path, "/healthz");
-      assert.equal(portOf(liveness.port), expected.http ?? expected.ops, `${where}: liveness probe port`);
+      assert.equal(portOf(liveness.port), expected.ops, `${where}: liveness probe port`);
     }
     for (const s of services) {
       const targets = workloadObjects.filter((w) => selects(s.object, w.object));
@@ -741,14 +807,73 @@ describe("deploy/k8s", () => {
       const advertise = asArray(container.env, "env").map((e) => asRecord(e, "env")).find((e) => e.name === "CONNECTOR_ADVERTISE_HOST");
       assert.equal(asRecord(asRecord(advertise?.valueFrom, `${workload.name} CONNECTOR_ADVERTISE_HOST`).fieldRef, "fieldRef").fieldPath, "status.podIP", `${workload.name}: each replica announces its pod IP`);
     }
-    // Secrets come from the Secret switchyard-secrets; only the admin key is mandatory.
+    // Secrets come from the Secret switchyard-secrets; only the admin key and the mesh secret are mandatory.
     for (const { workload, container } of nodeContainers) {
       for (const e of asArray(container.env, "env").map((e) => asRecord(e, "env"))) {
         const ref = isRecord(e.valueFrom) && isRecord(e.valueFrom.secretKeyRef) ? e.valueFrom.secretKeyRef : undefined;
         if (!ref) continue;
         assert.equal(ref.name, "switchyard-secrets", `${workload.name}: ${String(e.name)} from Secret switchyard-secrets`);
-        if (e.name !== "SWITCHYARD_ADMIN_KEY") assert.equal(ref.optional, true, `${workload.name}: provider key ${String(e.name)} is optional`);
+        if (e.name === "SWITCHYARD_ADMIN_KEY" || e.name === "SWITCHYARD_MESH_SECRET") assert.notEqual(ref.optional, true, `${workload.name}: ${String(e.name)} is required`);
+        else assert.equal(ref.optional, true, `${workload.name}: provider key ${String(e.name)} is optional`);
       }
+    }
+  });
+
+  test("NetworkPolicies deny by default and admit only each workload's real callers, on the ports they call", () => {
+    const { ofKind, workloadObjects, podSpec, podLabels } = setup();
+    const policies = ofKind("NetworkPolicy").map((p) => ({ name: p.name, spec: asRecord(p.object.spec, `NetworkPolicy ${p.name} spec`) }));
+    const matchLabels = (selector: Json, what: string) => asRecord(asRecord(selector, what).matchLabels ?? {}, `${what}.matchLabels`);
+    const selectsPod = (selector: Json, what: string, labels: Record<string, Json>) =>
+      Object.entries(matchLabels(selector, what)).every(([k, v]) => labels[k] === v);
+    assert.ok(
+      policies.some(
+        ({ spec }) =>
+          Object.keys(matchLabels(spec.podSelector, "podSelector")).length === 0 &&
+          asArray(spec.policyTypes, "policyTypes").includes("Ingress") &&
+          spec.ingress === undefined,
+      ),
+      "a policy selecting every pod with no ingress rule denies what the others do not admit",
+    );
+    const roleOf = (w: (typeof workloadObjects)[number]) => {
+      const node = asArray(podSpec(w.object).containers, "containers")
+        .map((c) => asRecord(c, "container"))
+        .find((c) => JSON.stringify(c.command ?? []).includes("services/"));
+      return node ? serviceOfCommand(node.command, w.name) : w.name;
+    };
+    for (const target of workloadObjects) {
+      const role = roleOf(target);
+      const labels = podLabels(target.object);
+      const ports = new Map(
+        asArray(podSpec(target.object).containers, "containers").flatMap((c) =>
+          asArray(asRecord(c, "container").ports ?? [], "ports").map((p) => [String(asRecord(p, "port").name), Number(asRecord(p, "port").containerPort)] as const),
+        ),
+      );
+      const admitted = new Set<string>();
+      for (const { name, spec } of policies.filter(({ name, spec }) => selectsPod(spec.podSelector, `NetworkPolicy ${name} podSelector`, labels))) {
+        for (const rule of asArray(spec.ingress ?? [], `${name} ingress`).map((r) => asRecord(r, `${name} rule`))) {
+          const rulePorts = asArray(rule.ports, `NetworkPolicy ${name}: every rule names its ports`).map((p) => {
+            const port = asRecord(p, "port").port;
+            const number = typeof port === "number" ? port : ports.get(String(port));
+            assert.ok(number, `NetworkPolicy ${name}: port ${String(port)} is not a port of ${target.name}`);
+            return number;
+          });
+          const sources =
+            rule.from === undefined
+              ? ["anyone"]
+              : asArray(rule.from, `${name} from`).flatMap((f) => {
+                  const from = asRecord(f, `${name} from`);
+                  assert.deepEqual(Object.keys(from), ["podSelector"], `NetworkPolicy ${name}: sources are pods of this namespace`);
+                  const selected = workloadObjects.filter((w) => selectsPod(from.podSelector, `${name} from`, podLabels(w.object)));
+                  assert.ok(selected.length > 0, `NetworkPolicy ${name}: a source selects no workload`);
+                  return selected.map(roleOf);
+                });
+          for (const source of sources) for (const port of rulePorts) admitted.add(`${source} → ${port}`);
+        }
+      }
+      const peers = PEERS().get(role);
+      const expected =
+        role === "ingress" ? [`anyone → ${SERVICE_PORTS.ingress.http}`] : (peers?.clients ?? []).map((client) => `${client} → ${peers!.port}`);
+      assert.deepEqual([...admitted].sort(), [...new Set(expected)].sort(), `${target.file} ${target.name}: admitted callers`);
     }
   });
 

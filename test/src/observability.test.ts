@@ -171,7 +171,7 @@ function sampleValue(text: string, name: string, labels: Record<string, string>)
 }
 
 async function ingressMetrics(): Promise<string> {
-  return (await fetch(t.url("/metrics"))).text();
+  return (await fetch(`${t.mesh.processes.find((p) => p.name === "ingress")!.opsUrl}/metrics`)).text();
 }
 
 describe("npm run events", () => {

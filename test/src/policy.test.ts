@@ -404,7 +404,7 @@ describe("policy unreachable", () => {
     const unknown = await chat(t.url("/v1/chat/completions"), "sk-test-never-seen-1234", "during the outage");
     assert.equal(unknown.status, 503);
     await unknown.text();
-    const metrics = await (await fetch(t.url("/metrics"), { headers: bearer(ADMIN_KEY) })).text();
+    const metrics = await (await fetch(`${t.mesh.processes.find((p) => p.name === "ingress")!.opsUrl}/metrics`)).text();
     assert.match(metrics, /switchyard_policy_degraded_total\{reason="stale_verdict"[^}]*\} [1-9]/);
     assert.match(metrics, /switchyard_policy_degraded_total\{reason="refused"[^}]*\} [1-9]/);
   });

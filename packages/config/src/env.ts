@@ -4,7 +4,7 @@ import { ConfigError } from "./errors.js";
 
 /** Default ports, one pair per service: gRPC for calls, ops for /healthz, /readyz and /metrics. */
 export const SERVICE_PORTS = {
-  ingress: { http: 8080 },
+  ingress: { http: 8080, ops: 9000 },
   policy: { grpc: 7001, ops: 9001 },
   cache: { grpc: 7002, ops: 9002 },
   router: { grpc: 7003, ops: 9003 },
@@ -39,6 +39,11 @@ export const EnvSchema = T.Object({
   SWITCHYARD_POLICY_ADDR: T.String({ ...Address, default: `127.0.0.1:${SERVICE_PORTS.policy.grpc}` }),
   SWITCHYARD_CACHE_ADDR: T.String({ ...Address, default: `127.0.0.1:${SERVICE_PORTS.cache.grpc}` }),
   SWITCHYARD_ROUTER_ADDR: T.String({ ...Address, default: `127.0.0.1:${SERVICE_PORTS.router.grpc}` }),
+  /**
+   * The shared secret every gRPC call between services carries (the same value on every service);
+   * a service refuses to serve gRPC off loopback without it. `npm start` makes one per mesh.
+   */
+  SWITCHYARD_MESH_SECRET: T.Optional(T.String({ minLength: 16 })),
   GRPC_HOST: T.String({ default: "127.0.0.1" }),
   GRPC_PORT: T.Optional(Port),
   /** A Unix socket to serve gRPC on as well, for callers on the same host. */

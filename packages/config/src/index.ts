@@ -10,7 +10,7 @@ export { interpolate } from "./interpolate.js";
 export type { MissingVariable } from "./interpolate.js";
 export { resolveConfig, sha256Hex, DEFAULT_MODEL_TIMEOUT_MS } from "./resolve.js";
 export type { GatewayConfig, ProviderConfig, ProviderResolved, ModelConfig, DeploymentConfig, KeyConfig, TeamConfig } from "./resolve.js";
-export { parseConfig, loadConfig } from "./load.js";
+export { parseConfig, loadConfig, withoutTopLevelSection } from "./load.js";
 export { EnvSchema, readEnv, portOf, SERVICE_NODE_FLAGS, SERVICE_PORTS } from "./env.js";
 export type { Env } from "./env.js";
 export { DEV_ADMIN_KEY, devKeyRefusal, isLoopback, exposureProblem } from "./guards.js";

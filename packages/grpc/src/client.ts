@@ -5,6 +5,7 @@ import { activeTraceparent } from "@switchyard/telemetry";
 import type { Cancellable } from "./call-context.js";
 import { asBuffer, encoderOf, serviceDefinition } from "./definition.js";
 import { MuxChannel, muxServerStream, muxUnary } from "./mux-client.js";
+import { callMetadata, meshSecretFrom } from "./mesh-auth.js";
 import { channelOptions } from "./options.js";
 
 export interface CallOptions {
@@ -48,6 +49,8 @@ export interface ClientOptions {
    * (default true). Every Switchyard server accepts both.
    */
   multiplex?: boolean;
+  /** Sent with every call (and once per multiplexed stream); SWITCHYARD_MESH_SECRET by default. */
+  meshSecret?: string | undefined;
 }
 
 /** Requests larger than this get a gRPC call of their own, so one big body never holds up the shared stream. */
@@ -58,7 +61,8 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
   const desc = service as DescService;
   const Constructor = grpc.makeGenericClientConstructor(serviceDefinition(desc), desc.typeName);
   const client = new Constructor(address, grpc.credentials.createInsecure(), channelOptions);
-  const mux = options.multiplex === false ? undefined : new MuxChannel(client);
+  const metadata = callMetadata(meshSecretFrom(options.meshSecret));
+  const mux = options.multiplex === false ? undefined : new MuxChannel(client, metadata);
   const methods: Record<string, unknown> = {};
 
   for (const method of desc.methods) {
@@ -71,7 +75,7 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
         const bytes = encode(request);
         if (mux && bytes.byteLength <= MUX_MAX_REQUEST_BYTES) return muxUnary(mux, path, bytes, decode, options);
         return new Promise((resolve, reject) => {
-          const call = client.makeUnaryRequest(path, asBuffer, decode, bytes, metadataOf(), callOptions(options), (error, response) =>
+          const call = client.makeUnaryRequest(path, asBuffer, decode, bytes, metadataOf(metadata), callOptions(options), (error, response) =>
             error ? reject(error) : resolve(response),
           );
           options.cancellation?.onCancel(() => call.cancel());
@@ -81,7 +85,7 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
       methods[method.localName] = (request: unknown, options: CallOptions = {}) => {
         const bytes = encode(request);
         if (mux && bytes.byteLength <= MUX_MAX_REQUEST_BYTES) return muxServerStream(mux, path, bytes, decode, options);
-        const call = client.makeServerStreamRequest(path, asBuffer, decode, bytes, metadataOf(), callOptions(options));
+        const call = client.makeServerStreamRequest(path, asBuffer, decode, bytes, metadataOf(metadata), callOptions(options));
         options.cancellation?.onCancel(() => call.cancel());
         return call;
       };
@@ -103,9 +107,9 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
   return Object.assign(methods, handle) as ServiceClient<M>;
 }
 
-/** A call's metadata: the caller's trace context when it is traced. */
-function metadataOf(): grpc.Metadata {
-  const metadata = new grpc.Metadata();
+/** A call's metadata: the mesh secret, and the caller's trace context when it is traced. */
+function metadataOf(base: () => grpc.Metadata): grpc.Metadata {
+  const metadata = base();
   const traceparent = activeTraceparent();
   if (traceparent) metadata.set("traceparent", traceparent);
   return metadata;

@@ -4,8 +4,6 @@ import { activeTraceparent } from "@switchyard/telemetry";
 import type { Cancellable } from "./call-context.js";
 import { cancelFrame, FrameOutbox, muxOpenDefinition as open, pauseFrame, resumeFrame, startFrame } from "./mux-frames.js";
 
-const NO_METADATA = new grpc.Metadata();
-
 /** Shaped like grpc-js's ServiceError, so callers check `code` the same way for both transports. */
 export class MuxCallError extends Error {
   constructor(
@@ -43,9 +41,11 @@ class Session {
     stream.on("status", (status: grpc.StatusObject) => {
       this.closed = true;
       onClosed(this);
-      // However the stream ended, its calls did not finish: to the caller the peer went away.
+      // However the stream ended, its calls did not finish: to the caller the peer went away,
+      // unless it refused the stream's credentials, which another try would not change.
       const details = `the multiplexed stream ended (${grpc.status[status.code]}: ${status.details})`;
-      for (const sink of this.calls.values()) sink.end(grpc.status.UNAVAILABLE, details);
+      const code = status.code === grpc.status.UNAUTHENTICATED ? status.code : grpc.status.UNAVAILABLE;
+      for (const sink of this.calls.values()) sink.end(code, details);
       this.calls.clear();
     });
   }
@@ -103,7 +103,11 @@ export class MuxChannel {
   private session: Session | undefined;
   private nextId = 1;
 
-  constructor(private readonly client: grpc.Client) {}
+  constructor(
+    private readonly client: grpc.Client,
+    /** The stream's metadata (the mesh secret): checked once, when the stream opens. */
+    private readonly metadata: () => grpc.Metadata = () => new grpc.Metadata(),
+  ) {}
 
   /** Starts a call; the returned handle cancels it, or holds back and lets go its messages. */
   start(method: string, request: Uint8Array, sink: MuxCallSink): MuxCall {
@@ -121,7 +125,7 @@ export class MuxChannel {
   }
 
   private open(): Session {
-    const stream = this.client.makeBidiStreamRequest(open.path, open.requestSerialize, open.responseDeserialize, NO_METADATA, {});
+    const stream = this.client.makeBidiStreamRequest(open.path, open.requestSerialize, open.responseDeserialize, this.metadata(), {});
     return new Session(stream, (closed) => {
       if (this.session === closed) this.session = undefined;
     });

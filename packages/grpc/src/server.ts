@@ -11,6 +11,7 @@ import { muxOpenDefinition } from "./mux-frames.js";
 import { MuxServer } from "./mux-server.js";
 import { channelOptions, FLOW_CONTROL_WINDOW_BYTES } from "./options.js";
 import { CallCancellation, type CallContext } from "./call-context.js";
+import { meshAuthInterceptor, meshSecretFrom, unprotectedBindProblem } from "./mesh-auth.js";
 
 type UnaryHandler<I extends DescMessage, O extends DescMessage> = (
   request: MessageShape<I>,
@@ -55,6 +56,14 @@ export interface RunningServer {
 
 export type ErrorReporter = (error: unknown, method: string) => void;
 
+export interface GrpcServerOptions {
+  /**
+   * The secret every call must carry (see mesh-auth.ts); SWITCHYARD_MESH_SECRET by default.
+   * Without one the server only starts on a loopback host.
+   */
+  meshSecret?: string | undefined;
+}
+
 /** Starts a gRPC server with the given services on host:port (port 0 picks a free one). */
 export async function startGrpcServer(
   host: string,
@@ -63,8 +72,12 @@ export async function startGrpcServer(
   reportError: ErrorReporter = () => {},
   /** Also listen on this Unix socket: callers on the same host skip the TCP stack (~40% less CPU per call here). */
   socketPath?: string,
+  options: GrpcServerOptions = {},
 ): Promise<RunningServer> {
-  const server = new grpc.Server(channelOptions);
+  const secret = meshSecretFrom(options.meshSecret);
+  const refusal = unprotectedBindProblem(host, secret);
+  if (refusal) throw Object.assign(new Error(refusal), { name: "ConfigError" });
+  const server = new grpc.Server({ ...channelOptions, ...(secret ? { interceptors: [meshAuthInterceptor(secret)] } : {}) });
   let inFlight = 0;
   const track = async (work: () => Promise<void>) => {
     inFlight++;

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, type WriteStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -71,6 +72,7 @@ export interface MeshOptions {
   ports?: "default" | "ephemeral";
   /** Ports set one by one over `ports` (see PORT_VARIABLES); 0 picks a free one. */
   portSettings?: PortSettings;
+  /** Where the ingress's public port listens; every other port stays on loopback unless this is loopback too. */
   host?: string;
   /** The ingress's port when `ports` is `default` (SWITCHYARD_PORT). */
   ingressPort?: number;
@@ -153,6 +155,9 @@ interface Spec {
 /** Runs every service of the mesh as its own Node process and waits until each reports ready. */
 export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const host = options.host ?? "127.0.0.1";
+  // Every process runs on this machine: only the ingress's public port goes on `host`; gRPC and ops
+  // ports stay on loopback even when the gateway is exposed.
+  const internalHost = isLoopback(host) ? host : "127.0.0.1";
   const ephemeral = options.ports === "ephemeral";
   const config = loadConfig(options.configPath);
   const connectors = options.connectors ?? defaultConnectorGroups(Object.values(config.providers), options.connectorReplicas);
@@ -170,7 +175,8 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     const set = (options.portSettings?.[service] as Record<string, number | undefined> | undefined)?.[kind as string];
     const fallback = service === "ingress" && options.ingressPort !== undefined ? options.ingressPort : (SERVICE_PORTS[service][kind] as number);
     const port = set !== undefined ? (set === 0 ? 0 : set + offset) : ephemeral ? 0 : fallback + offset;
-    if (port === 0) return freePort(host);
+    // Only the ingress's public port goes on `host`; the rest stays on loopback.
+    if (port === 0) return freePort(service === "ingress" && kind === "http" ? host : internalHost);
     fixedPorts.push({ port, what: `${service} ${String(kind)}${offset ? ` (replica ${offset + 1})` : ""}` });
     return port;
   };
@@ -182,9 +188,9 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   };
   const ingressPort = await pick("ingress", "http");
   const loggerOps = await pick("logger", "ops");
-  const socketDir = options.unixSockets && isLoopback(host) ? mkdtempSync(join(tmpdir(), "switchyard-sock-")) : undefined;
+  const socketDir = options.unixSockets ? mkdtempSync(join(tmpdir(), "switchyard-sock-")) : undefined;
   const socketOf = (name: string) => (socketDir ? join(socketDir, `${name}.sock`) : undefined);
-  const addressOf = (name: string, port: number) => (socketDir ? `unix://${socketOf(name)}` : `${host}:${port}`);
+  const addressOf = (name: string, port: number) => (socketDir ? `unix://${socketOf(name)}` : `${internalHost}:${port}`);
   const common: Record<string, string> = {
     SWITCHYARD_CONFIG: resolve(options.configPath),
     NATS_URL: options.natsUrl,
@@ -193,9 +199,11 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     SWITCHYARD_POLICY_ADDR: addressOf("policy", grpc.policy),
     SWITCHYARD_CACHE_ADDR: addressOf("cache", grpc.cache),
     SWITCHYARD_ROUTER_ADDR: addressOf("router", grpc.router),
-    SWITCHYARD_LOGGER_URL: `http://${host}:${loggerOps}`,
-    GRPC_HOST: host,
+    SWITCHYARD_LOGGER_URL: `http://${internalHost}:${loggerOps}`,
+    GRPC_HOST: internalHost,
     LOG_LEVEL: options.logLevel ?? "info",
+    // One secret per mesh: its services accept each other's calls and nobody else's.
+    SWITCHYARD_MESH_SECRET: process.env.SWITCHYARD_MESH_SECRET || randomBytes(32).toString("base64url"),
     ...options.env,
   };
 
@@ -233,7 +241,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const ingress: Spec = {
     name: "ingress",
     service: "ingress",
-    opsPort: ingressPort,
+    opsPort: await pick("ingress", "ops"),
     env: { SWITCHYARD_HOST: host, SWITCHYARD_PORT: String(ingressPort) },
   };
 
@@ -319,7 +327,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
       name: spec.name,
       service: spec.service,
       child: spawnService(spec, sink),
-      opsUrl: `http://${host}:${spec.opsPort}`,
+      opsUrl: `http://${internalHost}:${spec.opsPort}`,
       opsPort: spec.opsPort,
       restarts: 0,
       ...(spec.grpcPort ? { grpcPort: spec.grpcPort } : {}),
@@ -456,7 +464,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     addIngress: async () => {
       const port = await freePort(host);
       const count = processes.filter((p) => p.service === "ingress").length;
-      const proc = launch({ ...ingress, name: `ingress-${count + 1}`, opsPort: port, env: { ...ingress.env, SWITCHYARD_PORT: String(port) } });
+      const proc = launch({ ...ingress, name: `ingress-${count + 1}`, opsPort: await freePort(internalHost), env: { ...ingress.env, SWITCHYARD_PORT: String(port) } });
       await awaitReady(proc);
       return { ...proc, process: proc, baseUrl: `http://${host}:${port}` };
     },

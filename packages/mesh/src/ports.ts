@@ -10,7 +10,7 @@ export type PortSettings = { [S in keyof Services]?: { [K in keyof Services[S]]?
  * replicas take consecutive ports from the one given (0: a free port each).
  */
 export const PORT_VARIABLES: { [S in keyof Services]: { [K in keyof Services[S]]: string } } = {
-  ingress: { http: "SWITCHYARD_PORT" },
+  ingress: { http: "SWITCHYARD_PORT", ops: "SWITCHYARD_INGRESS_OPS_PORT" },
   policy: { grpc: "SWITCHYARD_POLICY_GRPC_PORT", ops: "SWITCHYARD_POLICY_OPS_PORT" },
   cache: { grpc: "SWITCHYARD_CACHE_GRPC_PORT", ops: "SWITCHYARD_CACHE_OPS_PORT" },
   router: { grpc: "SWITCHYARD_ROUTER_GRPC_PORT", ops: "SWITCHYARD_ROUTER_OPS_PORT" },

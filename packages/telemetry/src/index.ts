@@ -1,4 +1,5 @@
 export { createLogger } from "./logger.js";
+export { redactCredentials } from "./redact.js";
 export type { Logger } from "./logger.js";
 export { createRegistry, Counter, Gauge, Histogram, Registry } from "./metrics.js";
 export { MetricBatch } from "./metric-batch.js";

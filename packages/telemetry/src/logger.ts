@@ -1,4 +1,5 @@
 import { pino, type Logger } from "pino";
+import { redactCredentials } from "./redact.js";
 
 export type { Logger } from "pino";
 
@@ -17,11 +18,16 @@ const REDACT = [
   'req.headers["x-api-key"]',
 ];
 
-export function createLogger(service: string, level = "info"): Logger {
-  return pino({
+/** A service's logger: JSON lines on stdout (or `destination`), secrets redacted. */
+export function createLogger(service: string, level = "info", destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service },
     redact: { paths: REDACT, censor: "[redacted]" },
+    // Field paths miss secrets inside messages and error text (an upstream echoing its key):
+    // every serialized line is also scrubbed of anything credential-like.
+    hooks: { streamWrite: redactCredentials },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

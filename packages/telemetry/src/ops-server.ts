@@ -9,6 +9,8 @@ export interface OpsServerOptions {
   readiness: () => Promise<string[]> | string[];
   /** More GET routes (the logger's request log); returns true when it answered. */
   routes?: (request: IncomingMessage, response: ServerResponse, url: URL) => boolean;
+  /** More fields for the /readyz body (the ingress lists the providers with live connectors). */
+  readinessDetails?: () => Record<string, unknown>;
 }
 
 /** /healthz (process alive), /readyz (dependencies reachable) and /metrics for a non-HTTP service. */
@@ -23,7 +25,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<{ port:
     if (path === "/healthz") return send(200, JSON.stringify({ status: "ok" }));
     if (path === "/readyz") {
       Promise.resolve(options.readiness()).then(
-        (problems) => send(problems.length ? 503 : 200, JSON.stringify({ status: problems.length ? "unready" : "ready", problems })),
+        (problems) =>
+          send(problems.length ? 503 : 200, JSON.stringify({ status: problems.length ? "unready" : "ready", problems, ...options.readinessDetails?.() })),
         (error: unknown) => send(503, JSON.stringify({ status: "unready", problems: [String(error)] })),
       );
       return;

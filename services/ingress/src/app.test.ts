@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { parseConfig } from "@switchyard/config";
+import { parseConfig, readEnv } from "@switchyard/config";
 import { AdminResponseSchema, AuthorizeResponseSchema, PlanResponseSchema } from "@switchyard/proto";
 import { createRegistry } from "@switchyard/telemetry";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { createDecisions, createRoutingState, type MeshClients } from "./mesh/clients.js";
+import { startIngressOps } from "./ops.js";
 
 const config = parseConfig(
   `
@@ -57,16 +58,34 @@ describe("ingress with its dependencies down", () => {
     assert.deepEqual(published, ["failed"]);
   });
 
-  it("reports unreadiness on /readyz", async () => {
-    const response = await app.inject({ method: "GET", url: "/readyz" });
-    assert.equal(response.statusCode, 503);
-    assert.deepEqual(response.json(), { status: "unready" }, "the details are for admin keys only");
+  it("serves only /healthz on the public port; readiness and metrics are on the ops port", async () => {
+    assert.equal((await app.inject({ method: "GET", url: "/healthz" })).statusCode, 200);
+    for (const url of ["/readyz", "/metrics"]) assert.equal((await app.inject({ method: "GET", url })).statusCode, 404, url);
+    const ops = await startIngressOps({ ...readEnv({}), OPS_PORT: "0" }, deadMesh([]), createRegistry("unit-ops"));
+    after(() => ops.close());
+    const response = await fetch(`http://127.0.0.1:${ops.port}/readyz`);
+    assert.equal(response.status, 503);
+    assert.deepEqual(await response.json(), { status: "unready", problems: ["policy unreachable"], connectors: [] });
+    assert.equal((await fetch(`http://127.0.0.1:${ops.port}/metrics`)).status, 200);
   });
 
   it("answers 503, not a validation error, to a body it cannot check the key of", async () => {
     const response = await post({ model: "m", messages: [{ role: "user", content: "hi" }], n: 1.5 });
     assert.equal(response.statusCode, 503);
     assert.equal(response.json().error.code, "service_unavailable");
+  });
+
+  it("refuses a body that is not valid UTF-8 instead of serving a repaired copy", async () => {
+    const body = Buffer.concat([Buffer.from('{"model":"m","messages":[{"role":"user","content":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}]}')]);
+    const response = await app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      headers: { authorization: "Bearer sk-unit-test-key", "content-type": "application/json" },
+      payload: body,
+    });
+    assert.equal(response.statusCode, 400);
+    assert.equal(response.json().error.code, "invalid_json");
+    assert.match(response.json().error.message, /UTF-8/);
   });
 
   it("answers 413 and 415 in the OpenAI shape", async () => {

@@ -1,4 +1,6 @@
+import { isUtf8 } from "node:buffer";
 import type { GatewayConfig } from "@switchyard/config";
+import { GatewayError } from "@switchyard/errors";
 import { Gauge, Histogram, type Logger, MetricBatch, type Registry } from "@switchyard/telemetry";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { MeshClients } from "./mesh/clients.js";
@@ -137,7 +139,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   responsesRoute(app, mesh, generation);
   messagesRoute(app, mesh, generation);
   modelsRoutes(app, mesh, controlTimeoutMs);
-  healthRoutes(app, mesh, options.registry, policy.verdicts);
+  healthRoutes(app);
   logsRoutes(app, mesh, controlTimeoutMs);
   uiRoutes(app, mesh, controlTimeoutMs);
   adminCacheRoutes(app, mesh, controlTimeoutMs);

@@ -6,6 +6,7 @@ import { connectMesh } from "./mesh/clients.js";
 import { devKeyExposure } from "./mesh/dev-key-check.js";
 import { connectionLimitsFrom } from "./plugins/connection-limits.js";
 import { GrpcClientMetrics, instrumentClient, registerPublisherMetrics } from "./observe/index.js";
+import { startIngressOps } from "./ops.js";
 
 const bootLogger = createLogger("ingress");
 try {
@@ -27,13 +28,15 @@ try {
   }
   const app = buildApp({ config, mesh, logger, registry, connections: connectionLimitsFrom(env) });
   await app.listen({ host: env.SWITCHYARD_HOST, port: Number(env.SWITCHYARD_PORT) });
-  logger.info({ url: `http://${env.SWITCHYARD_HOST}:${env.SWITCHYARD_PORT}/v1` }, "ingress listening");
+  const ops = await startIngressOps(env, mesh, registry);
+  logger.info({ url: `http://${env.SWITCHYARD_HOST}:${env.SWITCHYARD_PORT}/v1`, opsPort: ops.port }, "ingress listening");
 
   onShutdown(logger, () => [
     // Stop taking requests, let in-flight ones (streams included) finish, then flush usage events.
     ["http server", () => app.close()],
     ["mesh clients", () => mesh.close()],
     ["tracing", () => tracing?.shutdown()],
+    ["ops server", () => ops.close()],
   ]);
 } catch (error) {
   exitOnStartFailure(bootLogger, error);

@@ -1,4 +1,5 @@
 import { SERVICE_PORTS } from "@switchyard/config";
+import { redactCredentials } from "@switchyard/telemetry";
 import { runUsageConsumer } from "@switchyard/usage-service";
 import { openRequestLog } from "./request-log-service.js";
 

@@ -1,4 +1,5 @@
 import { type ErrorCode, GatewayError } from "@switchyard/errors";
+import { redactCredentials } from "@switchyard/telemetry";
 
 /** What a provider's error body says, as an adapter reads it (`UpstreamClientOptions.parseError`). */
 export interface UpstreamErrorBody {
@@ -67,22 +68,6 @@ function isContextLength({ code, type, message, status }: UpstreamRefusal): bool
 
 function isContentFilter({ code, type }: UpstreamRefusal): boolean {
   return Boolean((code && CONTENT_FILTER_CODES.has(code)) || (type && CONTENT_FILTER_CODES.has(type)));
-}
-
-/** Credential-like strings: API keys (sk-…, AIza…), bearer tokens, AWS access key ids, JWTs. */
-const CREDENTIALS: [RegExp, string][] = [
-  [/\bBearer\s+[^\s"',]+/gi, "Bearer [redacted]"],
-  [/\b(sk|pk|rk)-[A-Za-z0-9_-]{3,}/g, "$1-[redacted]"],
-  [/\bAIza[0-9A-Za-z_-]{20,}/g, "[redacted]"],
-  [/\b(AKIA|ASIA)[A-Z0-9]{12,}\b/g, "[redacted]"],
-  [/\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*)?/g, "[redacted]"],
-];
-
-/** `text` with anything that looks like a credential replaced. */
-export function redactCredentials(text: string): string {
-  let redacted = text;
-  for (const [pattern, replacement] of CREDENTIALS) redacted = redacted.replace(pattern, replacement);
-  return redacted;
 }
 
 export function codeForStatus(status: number): ErrorCode {

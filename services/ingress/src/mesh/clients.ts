@@ -8,7 +8,7 @@ import type { Logger } from "@switchyard/telemetry";
 import { coalesceFlights } from "../cache/flights-setup.js";
 import { Redis } from "ioredis";
 import { ConnectorPool } from "./connector-pool.js";
-import { DecisionCache } from "./decision-cache.js";
+import { DecisionCache, digestKey } from "./decision-cache.js";
 import { HedgeBudget } from "./hedge-budget.js";
 import { IN_FLIGHT_SUBJECT, SharedInFlight } from "./in-flight.js";
 import { LocalHealth } from "./local-health.js";
@@ -22,7 +22,8 @@ export interface Decisions {
 }
 
 export function createDecisions(): Decisions {
-  return { auth: new DecisionCache(), plans: new DecisionCache() };
+  // Auth decisions are looked up by client key and model: only the key's digest is kept.
+  return { auth: new DecisionCache(10_000, digestKey), plans: new DecisionCache() };
 }
 
 /** What this ingress knows about deployments between plans: its own failures and the in-flight counts of every ingress. */

@@ -1,3 +1,11 @@
+import { createHash } from "node:crypto";
+
+/** How a caller's key becomes a map key: as it is, or (for keys holding a client's API key) its digest. */
+export type KeyOf = (key: string) => string;
+
+/** The SHA-256 of the key: the cache of policy decisions never holds a client's API key in memory as a map key. */
+export const digestKey: KeyOf = (key) => createHash("sha256").update(key).digest("base64");
+
 /**
  * Answers of the control services (policy decisions, router plans) kept for as long as the
  * service said they may be reused. Bounded: the oldest entries go first when full.
@@ -5,9 +13,16 @@
 export class DecisionCache<T> {
   private readonly entries = new Map<string, { value: T; until: number }>();
 
-  constructor(private readonly maxEntries = 10_000) {}
+  constructor(
+    private readonly maxEntries = 10_000,
+    private readonly keyOf: KeyOf = (key) => key,
+  ) {}
 
   get(key: string, now = Date.now()): T | undefined {
+    return this.getStored(this.keyOf(key), now);
+  }
+
+  private getStored(key: string, now: number): T | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (entry.until <= now) {
@@ -19,10 +34,11 @@ export class DecisionCache<T> {
 
   set(key: string, value: T, reuseMs: number, now = Date.now()): void {
     if (reuseMs <= 0) return;
-    if (this.entries.size >= this.maxEntries && !this.entries.has(key)) {
+    const stored = this.keyOf(key);
+    if (this.entries.size >= this.maxEntries && !this.entries.has(stored)) {
       this.entries.delete(this.entries.keys().next().value as string);
     }
-    this.entries.set(key, { value, until: now + reuseMs });
+    this.entries.set(stored, { value, until: now + reuseMs });
   }
 
   clear(): void {

@@ -2,6 +2,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { UsageEventInit, UsageOutcome } from "@switchyard/bus";
 import { type GatewayError, specOf } from "@switchyard/errors";
 import { type Attempt, type Deployment, ErrorClass, type TokenUsage, type UpstreamLimits } from "@switchyard/proto";
+import { redactCredentials } from "@switchyard/telemetry";
 import { costOf } from "./cost.js";
 
 /** The usage event's `cache`: coalesced means another request's upstream call answered it. */
@@ -89,7 +90,14 @@ export class RequestRecord {
       route: this.route,
       eventId: this.eventId,
       guardrails: this.guardrails,
-      failure: this.error?.toFailure(),
+      failure: this.error && redactedFailure(this.error),
     };
   }
+}
+
+/** The failure as the usage event carries it: every consumer (budget, the request log) gets its message redacted. */
+function redactedFailure(error: GatewayError) {
+  const failure = error.toFailure();
+  failure.message = redactCredentials(failure.message);
+  return failure;
 }
