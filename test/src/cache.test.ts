@@ -166,7 +166,7 @@ describe("exact cache", () => {
 describe("stampede protection across two ingress replicas", () => {
   it("makes one upstream call for 50 identical requests while the upstream takes 500 ms", async () => {
     const content = fresh("stampede");
-    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => ask({ model: "slow", content, base: i % 2 ? replica.opsUrl : t.mesh.baseUrl })));
+    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => ask({ model: "slow", content, base: i % 2 ? replica.baseUrl : t.mesh.baseUrl })));
     const answers = await Promise.all(responses.map(answerOf));
     assert.deepEqual(new Set(answers), new Set([answers[0]]), "one answer for all");
     assert.ok(answers[0]?.includes("stampede"));

@@ -49,10 +49,14 @@ models:
   leaky: { deployments: [{ provider: echo, model: gpt-4o-mini }] }
 keys:
   - { name: admin, key: ${ADMIN_KEY}, role: admin }
-connections: { headers_timeout_ms: 1000, max_per_client: ${MAX_PER_CLIENT} }
 `,
   );
-  t = await startTestMesh({ configPath: config, connectors: [{ provider: "echo" }], logLevel: "debug" });
+  t = await startTestMesh({
+    configPath: config,
+    connectors: [{ provider: "echo" }],
+    logLevel: "debug",
+    env: { SWITCHYARD_HEADERS_TIMEOUT_MS: "1000", SWITCHYARD_MAX_CONNECTIONS_PER_IP: String(MAX_PER_CLIENT) },
+  });
 });
 after(async () => {
   await t?.stop();
@@ -133,14 +137,12 @@ describe("a provider echoing the gateway's credentials in an error", () => {
     const raw = streamed.status === 200 ? (await readSse(streamed)).raw : await streamed.text();
     assert.ok(!raw.includes(UPSTREAM_KEY), "the streamed answer holds no key");
 
-    const stored = await eventually(
-      async () => (await t.redis.get(`switchyard:log:request:${requestId}`)) ?? undefined,
-      "the request log entry",
-    );
+    const stored = await eventually(async () => {
+      const logged = await fetch(t.url(`/admin/logs/${requestId}`), { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      return logged.status === 200 ? await logged.text() : undefined;
+    }, "the request log entry");
     assert.match(stored, /\[redacted\]/, "the stored failure went through redaction");
     assert.ok(!stored.includes(UPSTREAM_KEY), "the request log holds no key");
-    const stream = JSON.stringify(await t.redis.xrange("switchyard:log:requests", "-", "+"));
-    assert.ok(!stream.includes(UPSTREAM_KEY), "the request log stream holds no key");
 
     const connectorLog = await eventually(async () => {
       const lines = t.mesh.recentLogs("connector-echo");
