@@ -81,7 +81,7 @@ describe("PresenceIndex on a real Redis", () => {
     const a = replica(prefix);
     try {
       await until(() => a.index.isSynced, "the scan");
-      a.index.add(`${prefix}cache:exact:m:short`, 1);
+      a.index.add(`${prefix}cache:exact:m:short`, 1_000);
       assert.equal(a.index.mayContain(`${prefix}cache:exact:m:short`), true);
       await new Promise((resolve) => setTimeout(resolve, 2_100));
       assert.equal(a.index.mayContain(`${prefix}cache:exact:m:short`), false);
