@@ -7,5 +7,8 @@ import { build, ensureInstalled, ROOT } from "./bootstrap.mjs";
 ensureInstalled();
 await build();
 
-const result = spawnSync(process.execPath, [join(ROOT, "bench", "dist", "chaos.js"), ...process.argv.slice(2)], { cwd: ROOT, stdio: "inherit" });
+const result = spawnSync(process.execPath, [join(ROOT, "bench", "dist", "chaos.js"), ...process.argv.slice(2)], {
+  cwd: ROOT,
+  stdio: "inherit",
+});
 process.exit(result.status ?? 1);

@@ -33,7 +33,9 @@ try {
     }
   });
   if (stale.length > 0) {
-    console.error(`✖ generated code is stale: ${stale.map((f) => relative(ROOT, join(committed, f))).join(", ")}\n  run \`npm run generate\` and commit the result`);
+    console.error(
+      `✖ generated code is stale: ${stale.map((f) => relative(ROOT, join(committed, f))).join(", ")}\n  run \`npm run generate\` and commit the result`,
+    );
     process.exit(1);
   }
   console.log("✔ generated code matches proto/");

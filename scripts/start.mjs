@@ -1,9 +1,10 @@
 // `npm start`: install and build if needed, make sure NATS and Redis answer (starting them from
 // PATH when they do not), then run every service as its own supervised process with prefixed logs.
 // SIGINT, SIGTERM or SIGHUP (or the parent going away) stop every service and the servers started here.
-import { build, ensureInstalled, ROOT } from "./bootstrap.mjs";
+
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { build, ensureInstalled, ROOT } from "./bootstrap.mjs";
 
 let mesh;
 let infra;
@@ -41,7 +42,9 @@ ensureInstalled();
 await build();
 if (stopping) await stopping;
 
-const { ensureInfra, startMesh, parseReplicaCounts, portsFromEnv, PORT_VARIABLES } = await import(pathToFileURL(join(ROOT, "packages/mesh/dist/index.js")).href);
+const { ensureInfra, startMesh, parseReplicaCounts, portsFromEnv, PORT_VARIABLES } = await import(
+  pathToFileURL(join(ROOT, "packages/mesh/dist/index.js")).href
+);
 const { readEnv, loadConfig, DEV_ADMIN_KEY } = await import(pathToFileURL(join(ROOT, "packages/config/dist/index.js")).href);
 
 let env;
@@ -64,7 +67,10 @@ try {
 
 console.log(`› config ${configPath}`);
 for (const provider of Object.values(config.providers)) {
-  if (!provider.enabled) console.log(`› provider "${provider.name}" is off: ${provider.disabled_reason ?? "a secret it needs is missing"}; set it and restart to serve its models`);
+  if (!provider.enabled)
+    console.log(
+      `› provider "${provider.name}" is off: ${provider.disabled_reason ?? "a secret it needs is missing"}; set it and restart to serve its models`,
+    );
 }
 
 try {
@@ -92,10 +98,12 @@ starting = startMesh({
     if (event.kind === "restarting") {
       const loop = event.quickCrashes > 1 ? `, crash ${event.quickCrashes} in a row` : "";
       console.error(`✖ ${event.name} stopped (${event.exit}${loop}); restarting it in ${event.inMs} ms`);
-    }
-    else if (event.kind === "restarted") console.log(`✔ ${event.name} is back (restart ${event.restarts})`);
+    } else if (event.kind === "restarted") console.log(`✔ ${event.name} is back (restart ${event.restarts})`);
     else {
-      const log = event.lastLog.slice(-5).map((line) => `    ${line}`).join("\n");
+      const log = event.lastLog
+        .slice(-5)
+        .map((line) => `    ${line}`)
+        .join("\n");
       console.error(`✖ gave up on ${event.name}: it ${event.reason} (last: ${event.exit}). Its last log lines:\n${log || "    (none)"}`);
     }
   },
@@ -109,7 +117,10 @@ try {
 
 const base = `${mesh.baseUrl}/v1`;
 const portLines = mesh.processes
-  .map((p) => `${p.name.padEnd(22)}${p.grpcPort ? `grpc ${mesh.host}:${p.grpcPort}   ` : ""}${p.name === "ingress" ? "http" : "ops"} ${mesh.host}:${p.opsPort}`)
+  .map(
+    (p) =>
+      `${p.name.padEnd(22)}${p.grpcPort ? `grpc ${mesh.host}:${p.grpcPort}   ` : ""}${p.name === "ingress" ? "http" : "ops"} ${mesh.host}:${p.opsPort}`,
+  )
   .join("\n                    ");
 console.log(`
   Switchyard is running.

@@ -1,9 +1,10 @@
 // `npm test`: install if needed, check generated code, lint and check formatting (Biome), build
 // (type-check included), then run the unit tests beside the code and the end-to-end tests in test/
 // (which start their own NATS and Redis and the real mesh).
-import { build, ensureInstalled, lint, ROOT, run } from "./bootstrap.mjs";
+
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { build, ensureInstalled, lint, ROOT, run } from "./bootstrap.mjs";
 
 ensureInstalled();
 run(process.execPath, [join(ROOT, "scripts", "check-generated.mjs")]);

@@ -47,4 +47,6 @@ const protobuf = microseconds(() => {
   const event = fromJsonString(UsageEventSchema, text, { ignoreUnknownFields: true });
   return { ...factsOf(event), json: toJsonString(UsageEventSchema, event) };
 });
-console.log(`usage event decode: decodeUsageEvent ${codec.toFixed(2)} µs, protobuf-es ${protobuf.toFixed(2)} µs per event (${text.length} bytes of JSON)`);
+console.log(
+  `usage event decode: decodeUsageEvent ${codec.toFixed(2)} µs, protobuf-es ${protobuf.toFixed(2)} µs per event (${text.length} bytes of JSON)`,
+);

@@ -28,7 +28,12 @@ export function writeConfig(options: {
   sampleKeyCount?: number;
 }): GeneratedConfig {
   const { keyCount, deploymentCount } = options;
-  const provider = { kind: "openai", api_base: `http://127.0.0.1:${options.upstreamPort}/v1`, api_key: "sk-upstream-unused", timeout_ms: 120_000 };
+  const provider = {
+    kind: "openai",
+    api_base: `http://127.0.0.1:${options.upstreamPort}/v1`,
+    api_key: "sk-upstream-unused",
+    timeout_ms: 120_000,
+  };
   const price = { input: 1, output: 2 };
   const models: Record<string, unknown> = {
     [MODEL]: { deployments: [{ provider: BENCH_PROVIDER, model: "bench-upstream", price }] },
@@ -39,7 +44,12 @@ export function writeConfig(options: {
   for (let m = 0; remaining > 0; m++) {
     const size = Math.min(10, remaining);
     models[`filler-${m}`] = {
-      deployments: Array.from({ length: size }, (_, d) => ({ id: `filler-${m}-${d}`, provider: BENCH_PROVIDER, model: `filler-${m}-${d}`, price })),
+      deployments: Array.from({ length: size }, (_, d) => ({
+        id: `filler-${m}-${d}`,
+        provider: BENCH_PROVIDER,
+        model: `filler-${m}-${d}`,
+        price,
+      })),
     };
     remaining -= size;
   }
@@ -64,7 +74,9 @@ export function writeConfig(options: {
   const sampleKeys: string[] = [];
   for (let i = 0; i < keyCount - 1; i++) {
     const key = userKey(i);
-    lines.push(`  - ${JSON.stringify({ name: `user-${i}`, key_sha256: createHash("sha256").update(key).digest("hex"), role: "user", team: `team-${i % 50}` })}`);
+    lines.push(
+      `  - ${JSON.stringify({ name: `user-${i}`, key_sha256: createHash("sha256").update(key).digest("hex"), role: "user", team: `team-${i % 50}` })}`,
+    );
     if (i % sampleEvery === 0) sampleKeys.push(key);
   }
   lines.push(`cache: ${JSON.stringify({ ttl_s: 3600 })}`);

@@ -34,7 +34,9 @@ async function tell(command: string): Promise<void> {
 
 before(async () => {
   const inspectPort = await freePort();
-  child = spawn(process.execPath, [`--inspect-port=127.0.0.1:${inspectPort}`, "-e", CHILD], { stdio: ["ignore", "ignore", "ignore", "ipc"] });
+  child = spawn(process.execPath, [`--inspect-port=127.0.0.1:${inspectPort}`, "-e", CHILD], {
+    stdio: ["ignore", "ignore", "ignore", "ipc"],
+  });
   await once(child, "message");
   target = { name: "svc", pid: child.pid!, inspectPort };
 });

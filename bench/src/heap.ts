@@ -41,7 +41,10 @@ async function liveMemoryOf(target: InspectTarget, openTimeoutMs: number): Promi
     // The second collection takes what the first one's finalizers and weak callbacks let go.
     await session.call("HeapProfiler.collectGarbage");
     await session.call("HeapProfiler.collectGarbage");
-    const reply = (await session.call("Runtime.evaluate", { expression: "JSON.stringify(process.memoryUsage())", returnByValue: true })) as {
+    const reply = (await session.call("Runtime.evaluate", {
+      expression: "JSON.stringify(process.memoryUsage())",
+      returnByValue: true,
+    })) as {
       result?: { value?: unknown };
     };
     const usage = JSON.parse(String(reply.result?.value)) as { heapUsed: number; external: number };

@@ -6,16 +6,16 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, type Infra, type Mesh, MESH_SERVICES, REPO_ROOT, startIsolatedInfra, startMesh } from "@switchyard/mesh";
-import { measureProtocolFloor } from "./protocol-floor.js";
-import { canPin, measureChain } from "./relay-chain.js";
+import { freePort, type Infra, MESH_SERVICES, type Mesh, REPO_ROOT, startIsolatedInfra, startMesh } from "@switchyard/mesh";
 import { ADMIN_KEY, BENCH_PROVIDER, type GeneratedConfig, MODEL, POLICY_KEY, writeConfig } from "./config-gen.js";
+import { type InspectTarget, liveMemory, streamCostBytes } from "./heap.js";
 import { LoadGen, Upstream } from "./helpers.js";
 import type { Job, RequestSpec, RunResult } from "./loadgen-protocol.js";
-import { type InspectTarget, liveMemory, streamCostBytes } from "./heap.js";
 import { childrenNamed, cpuDelta, cpuSnapshot, hwmNow, machineBusySeconds, RssSampler, rssNow, type Tracked } from "./proc.js";
 import { summarizeProfile } from "./profile.js";
+import { measureProtocolFloor } from "./protocol-floor.js";
 import { updateReadmeFigures } from "./readme-figures.js";
+import { canPin, measureChain } from "./relay-chain.js";
 import { floorAdded, renderMarkdown } from "./report.js";
 import { readSettings, type Settings } from "./settings.js";
 import { MIN_SOAK_S, soakVerdicts, soakVerdictText } from "./soak.js";
@@ -50,7 +50,10 @@ const log = (message: string) => process.stderr.write(`${new Date().toISOString(
 
 // --- request bodies ------------------------------------------------------------------------------
 
-function chatBody(model: string, options: { stream?: boolean; nonce?: boolean; holdMs?: number; chunks?: number; chunkGapMs?: number } = {}): string {
+function chatBody(
+  model: string,
+  options: { stream?: boolean; nonce?: boolean; holdMs?: number; chunks?: number; chunkGapMs?: number } = {},
+): string {
   return JSON.stringify({
     model,
     messages: [
@@ -69,7 +72,9 @@ function chatBody(model: string, options: { stream?: boolean; nonce?: boolean; h
 
 function imageBody(model: string, imageBytes: number, options: { nonce?: boolean } = {}): string {
   // `imageBytes` of base64 text: a 1 MB image field, as a client sends a screenshot.
-  const b64 = randomBytes(Math.ceil((imageBytes * 3) / 4)).toString("base64").slice(0, imageBytes);
+  const b64 = randomBytes(Math.ceil((imageBytes * 3) / 4))
+    .toString("base64")
+    .slice(0, imageBytes);
   return JSON.stringify({
     model,
     messages: [
@@ -108,10 +113,17 @@ interface PathDef {
 
 function pathDefs(): PathDef[] {
   return [
-    { name: "baseline", description: "the upstream directly, no gateway", target: "upstream", stream: false, request: { path: CHAT, headers: {}, body: chatBody("bench-upstream") } },
+    {
+      name: "baseline",
+      description: "the upstream directly, no gateway",
+      target: "upstream",
+      stream: false,
+      request: { path: CHAT, headers: {}, body: chatBody("bench-upstream") },
+    },
     {
       name: "full",
-      description: "gateway, a new body every request: key check, a cache lookup that misses, routing, connector, upstream, usage event (and the cache store after the answer)",
+      description:
+        "gateway, a new body every request: key check, a cache lookup that misses, routing, connector, upstream, usage event (and the cache store after the answer)",
       target: "gateway",
       stream: false,
       baseline: "baseline",
@@ -202,7 +214,13 @@ class Bench {
         durationS: 0,
         quick: settings.quick,
         settings,
-        machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGB: Math.round(totalmem() / 1024 ** 3), node: process.version, kernel: release() },
+        machine: {
+          cpus: cpus().length,
+          cpuModel: cpus()[0]?.model ?? "unknown",
+          memoryGB: Math.round(totalmem() / 1024 ** 3),
+          node: process.version,
+          kernel: release(),
+        },
         notes: [],
         calibration: calibrate(),
         otherLoad: { meanCores: 0, maxCores: 0 },
@@ -220,7 +238,11 @@ class Bench {
       targets: [],
     };
     try {
-      this.result.meta.commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: BENCH_DIR, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+      this.result.meta.commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+        cwd: BENCH_DIR,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }).trim();
     } catch {
       // not a git checkout
     }
@@ -231,7 +253,9 @@ class Bench {
     if (!this.mesh) throw new Error("no mesh is running");
     return this.mesh.processes.flatMap((p) => {
       const inspectPort = this.inspectPorts[p.service];
-      return which(p.name) && inspectPort !== undefined && p.child.pid !== undefined ? [{ name: p.name, pid: p.child.pid, inspectPort }] : [];
+      return which(p.name) && inspectPort !== undefined && p.child.pid !== undefined
+        ? [{ name: p.name, pid: p.child.pid, inspectPort }]
+        : [];
     });
   }
 
@@ -257,12 +281,16 @@ class Bench {
     const direct = await measureChain(0, HOP_FLOOR_REQUESTS);
     const twoRelays = await measureChain(2, HOP_FLOOR_REQUESTS);
     this.result.meta.hopFloor = { direct: direct.latency, twoRelays: twoRelays.latency };
-    log(`process hops alone (trivial Node relays, one at a time): direct p50 ${fmt(direct.latency.p50)} / p99 ${fmt(direct.latency.p99)} ms, through 2 relays p50 ${fmt(twoRelays.latency.p50)} / p99 ${fmt(twoRelays.latency.p99)} ms`);
+    log(
+      `process hops alone (trivial Node relays, one at a time): direct p50 ${fmt(direct.latency.p50)} / p99 ${fmt(direct.latency.p99)} ms, through 2 relays p50 ${fmt(twoRelays.latency.p50)} / p99 ${fmt(twoRelays.latency.p99)} ms`,
+    );
     if (canPin()) {
       const oneCore = await measureChain(0, HOP_FLOOR_REQUESTS, "one-core");
       const twoCores = await measureChain(0, HOP_FLOOR_REQUESTS, "alternate");
       this.result.meta.hopFloor.pinned = { oneCore: oneCore.latency, twoCores: twoCores.latency };
-      log(`  client → echo pinned: both on one core p50 ${fmt(oneCore.latency.p50)} / p99 ${fmt(oneCore.latency.p99)} ms, each on its own core p50 ${fmt(twoCores.latency.p50)} / p99 ${fmt(twoCores.latency.p99)} ms`);
+      log(
+        `  client → echo pinned: both on one core p50 ${fmt(oneCore.latency.p50)} / p99 ${fmt(oneCore.latency.p99)} ms, each on its own core p50 ${fmt(twoCores.latency.p50)} / p99 ${fmt(twoCores.latency.p99)} ms`,
+      );
     }
     log("starting nats-server and redis-server (private, loopback)…");
     this.infra = await startIsolatedInfra();
@@ -326,7 +354,9 @@ class Bench {
     await sleep(1_000);
     this.startRss = rssNow(this.meshTracked);
     await this.warmMesh();
-    log(`mesh "${label}" ready in ${seconds.toFixed(1)} s (${config.keyCount} keys, ${config.deploymentCount} deployments) at ${this.mesh.baseUrl}`);
+    log(
+      `mesh "${label}" ready in ${seconds.toFixed(1)} s (${config.keyCount} keys, ${config.deploymentCount} deployments) at ${this.mesh.baseUrl}`,
+    );
     return seconds;
   }
 
@@ -335,7 +365,14 @@ class Bench {
     const requests = pathDefs()
       .filter((def) => def.target === "gateway")
       .map((def) => def.request);
-    await this.measure({ origin: this.gateway, requests, label: "mesh warm-up", mode: "closed", concurrency: 8, durationS: this.settings.meshWarmupS });
+    await this.measure({
+      origin: this.gateway,
+      requests,
+      label: "mesh warm-up",
+      mode: "closed",
+      concurrency: 8,
+      durationS: this.settings.meshWarmupS,
+    });
     await this.counter.settle(this.eventsAtStart + this.gatewaySent, 15_000, 2_000);
     await this.counter.drained();
   }
@@ -347,7 +384,9 @@ class Bench {
     const before = cpuSnapshot(this.tracked());
     await sleep(seconds * 1000);
     const delta = cpuDelta(before, cpuSnapshot(this.tracked()));
-    this.result.idleCpuMsPerS = Object.fromEntries(Object.entries(delta).map(([name, cpu]) => [name, Math.round((cpu * 1000 * 10) / seconds) / 10]));
+    this.result.idleCpuMsPerS = Object.fromEntries(
+      Object.entries(delta).map(([name, cpu]) => [name, Math.round((cpu * 1000 * 10) / seconds) / 10]),
+    );
   }
 
   /** Stops the mesh after its usage events are flushed; returns its event check. */
@@ -391,7 +430,8 @@ class Bench {
     const otherCores = run.elapsedS > 0 ? Math.max(0, busy - ours) / run.elapsedS : 0;
     // /proc/stat counts in 10 ms ticks: only runs of half a second or more say anything.
     if (run.elapsedS >= 0.5) this.otherLoad.push(otherCores);
-    if (otherCores > 0.25 && run.elapsedS >= 0.5) log(`  ! ${job.label}: other processes used ${otherCores.toFixed(2)} cores during the run`);
+    if (otherCores > 0.25 && run.elapsedS >= 0.5)
+      log(`  ! ${job.label}: other processes used ${otherCores.toFixed(2)} cores during the run`);
     return { ...run, cpuS, cpuUsPerRequest, otherCores, upstreamConnections, upstreamRequests };
   }
 
@@ -417,17 +457,32 @@ class Bench {
       const result: PathResult = { name: def.name, description: def.description, target: def.target, stream: def.stream, rates: {} };
       if (def.baseline) result.baseline = def.baseline;
       result.serial = await this.measure({ ...base, label: `${def.name} serial`, mode: "serial", count: s.serialCount });
-      log(`  one at a time: p50 ${fmt(result.serial.latency.p50)} ms, p99 ${fmt(result.serial.latency.p99)} ms${result.serial.ttft ? `, TTFT p50 ${fmt(result.serial.ttft.p50)} ms` : ""}`);
+      log(
+        `  one at a time: p50 ${fmt(result.serial.latency.p50)} ms, p99 ${fmt(result.serial.latency.p99)} ms${result.serial.ttft ? `, TTFT p50 ${fmt(result.serial.ttft.p50)} ms` : ""}`,
+      );
       if (def.name === "full" && s.consumerPausePairs > 0) this.result.consumersPaused = await this.consumersPaused(base);
 
       const eventsBefore = def.target === "gateway" ? await this.counter.settle(this.eventsAtStart + this.gatewaySent, 15_000, 2_000) : 0;
       this.sampler.setPhase("saturation");
-      result.saturation = await this.measure({ ...base, label: `${def.name} saturation`, mode: "closed", concurrency: s.saturationConcurrency, durationS: s.saturationS });
+      result.saturation = await this.measure({
+        ...base,
+        label: `${def.name} saturation`,
+        mode: "closed",
+        concurrency: s.saturationConcurrency,
+        durationS: s.saturationS,
+      });
       this.sampler.setPhase("latency");
-      log(`  saturation (${s.saturationConcurrency} connections): ${result.saturation.achievedRps.toFixed(0)} req/s, p99 ${fmt(result.saturation.latency.p99)} ms`);
+      log(
+        `  saturation (${s.saturationConcurrency} connections): ${result.saturation.achievedRps.toFixed(0)} req/s, p99 ${fmt(result.saturation.latency.p99)} ms`,
+      );
       if (def.target === "gateway") {
         const after = await this.counter.settle(eventsBefore + result.saturation.sent, 20_000, 3_000);
-        result.events = { sent: result.saturation.sent, responses: result.saturation.responses, events: after - eventsBefore, lost: result.saturation.sent - (after - eventsBefore) };
+        result.events = {
+          sent: result.saturation.sent,
+          responses: result.saturation.responses,
+          events: after - eventsBefore,
+          lost: result.saturation.sent - (after - eventsBefore),
+        };
         this.result.usageEvents.saturation[def.name] = result.events;
         log(`  usage events: ${result.events.events} for ${result.events.sent} requests (${result.events.lost} missing)`);
         log(`  budget and logger worked off the backlog in ${((await this.counter.drained()) / 1000).toFixed(1)} s`);
@@ -439,7 +494,9 @@ class Bench {
         }
         const run = await this.measure({ ...base, label: `${def.name} ${rate}/s`, mode: "open", rate, durationS: s.runS });
         result.rates[rate] = run;
-        log(`  ${rate}/s: p50 ${fmt(run.latency.p50)} ms, p99 ${fmt(run.latency.p99)} ms, p99.9 ${fmt(run.latency.p999)} ms${run.ttft ? `, TTFT p99 ${fmt(run.ttft.p99)} ms` : ""} (send lag p99 ${fmt(run.lag?.p99 ?? 0)} ms)`);
+        log(
+          `  ${rate}/s: p50 ${fmt(run.latency.p50)} ms, p99 ${fmt(run.latency.p99)} ms, p99.9 ${fmt(run.latency.p999)} ms${run.ttft ? `, TTFT p99 ${fmt(run.ttft.p99)} ms` : ""} (send lag p99 ${fmt(run.lag?.p99 ?? 0)} ms)`,
+        );
       }
       this.result.paths[def.name] = result;
     }
@@ -457,17 +514,29 @@ class Bench {
     const consumers = this.meshTracked.filter((t) => t.name === "budget" || t.name === "logger");
     const pairs: ConsumersPausedResult["pairs"] = [];
     for (let pair = 1; pair <= this.settings.consumerPausePairs; pair++) {
-      const running = await this.measure({ ...base, label: `full serial, consumers running (${pair})`, mode: "serial", count: this.settings.serialCount });
+      const running = await this.measure({
+        ...base,
+        label: `full serial, consumers running (${pair})`,
+        mode: "serial",
+        count: this.settings.serialCount,
+      });
       for (const consumer of consumers) process.kill(consumer.pid, "SIGSTOP");
       let paused: Measured;
       try {
-        paused = await this.measure({ ...base, label: `full serial, consumers paused (${pair})`, mode: "serial", count: this.settings.serialCount });
+        paused = await this.measure({
+          ...base,
+          label: `full serial, consumers paused (${pair})`,
+          mode: "serial",
+          count: this.settings.serialCount,
+        });
       } finally {
         for (const consumer of consumers) process.kill(consumer.pid, "SIGCONT");
       }
       await this.counter.drained();
       pairs.push({ running, paused });
-      log(`  one at a time, budget and logger running / paused: p50 ${fmt(running.latency.p50)} / ${fmt(paused.latency.p50)} ms, p99 ${fmt(running.latency.p99)} / ${fmt(paused.latency.p99)} ms`);
+      log(
+        `  one at a time, budget and logger running / paused: p50 ${fmt(running.latency.p50)} / ${fmt(paused.latency.p50)} ms, p99 ${fmt(running.latency.p99)} / ${fmt(paused.latency.p99)} ms`,
+      );
     }
     return { pairs };
   }
@@ -501,8 +570,16 @@ class Bench {
     const baselineSerial = await this.measure({ ...direct, label: "image baseline serial", mode: "serial", count: s.imageSerialCount });
     const gatewaySerial = await this.measure({ ...gateway, label: "image gateway serial", mode: "serial", count: s.imageSerialCount });
     // What a client gets by default: the cache on, so the ingress digests the image for the cache key (a miss, then a store).
-    const cached = { origin: this.gateway, requests: [{ path: CHAT, headers: storingHeaders(), body: imageBody(MODEL, s.imageBytes, { nonce: true }), unique: true }] };
-    const gatewayCacheOnSerial = await this.measure({ ...cached, label: "image gateway cache on serial", mode: "serial", count: s.imageSerialCount });
+    const cached = {
+      origin: this.gateway,
+      requests: [{ path: CHAT, headers: storingHeaders(), body: imageBody(MODEL, s.imageBytes, { nonce: true }), unique: true }],
+    };
+    const gatewayCacheOnSerial = await this.measure({
+      ...cached,
+      label: "image gateway cache on serial",
+      mode: "serial",
+      count: s.imageSerialCount,
+    });
     // A rate the gateway can sustain: half of what one-at-a-time latency allows.
     const rate = Math.min(s.imageRate, niceRate(500 / Math.max(1, gatewaySerial.latency.p50)));
     this.result.chosen.imageRate = rate;
@@ -516,7 +593,9 @@ class Bench {
       baselineOpen: await this.measure({ ...direct, label: `image baseline ${rate}/s`, mode: "open", rate, durationS: s.imageRunS }),
       gatewayOpen: await this.measure({ ...gateway, label: `image gateway ${rate}/s`, mode: "open", rate, durationS: s.imageRunS }),
     };
-    log(`  one at a time: upstream p50 ${fmt(images.baselineSerial.latency.p50)} ms, gateway p50 ${fmt(images.gatewaySerial.latency.p50)} ms, p99 ${fmt(images.gatewaySerial.latency.p99)} ms, cache on p50 ${fmt(gatewayCacheOnSerial.latency.p50)} ms`);
+    log(
+      `  one at a time: upstream p50 ${fmt(images.baselineSerial.latency.p50)} ms, gateway p50 ${fmt(images.gatewaySerial.latency.p50)} ms, p99 ${fmt(images.gatewaySerial.latency.p99)} ms, cache on p50 ${fmt(gatewayCacheOnSerial.latency.p50)} ms`,
+    );
     this.result.images = images;
   }
 
@@ -533,7 +612,9 @@ class Bench {
       mode: "open",
       rate: s.tokenRate,
       durationS: s.tokenRunS,
-      requests: [{ path: CHAT, headers, body: chatBody(model, { stream: true, chunks: s.tokenChunks, chunkGapMs: s.tokenGapMs }), stream: true }],
+      requests: [
+        { path: CHAT, headers, body: chatBody(model, { stream: true, chunks: s.tokenChunks, chunkGapMs: s.tokenGapMs }), stream: true },
+      ],
     });
     log(`token relay: ${s.tokenRate} streams/s of ${s.tokenChunks} chunks, one every ${s.tokenGapMs} ms`);
     await this.measure({ ...job(this.gateway, MODEL, gatewayHeaders(true), "token relay warm-up"), durationS: Math.min(2, s.tokenRunS) });
@@ -543,7 +624,9 @@ class Bench {
     const result: TokenRelayResult = { chunks: s.tokenChunks, gapMs: s.tokenGapMs, rate: s.tokenRate, baseline, gateway };
     this.result.tokenRelay = result;
     const perChunk = (name: string) => fmt((gateway.cpuUsPerRequest[name] ?? 0) / s.tokenChunks);
-    log(`  stream p50 ${fmt(baseline.latency.p50)} → ${fmt(gateway.latency.p50)} ms; CPU per chunk: ingress ${perChunk("ingress")} µs, connector ${perChunk(`connector-${BENCH_PROVIDER}`)} µs`);
+    log(
+      `  stream p50 ${fmt(baseline.latency.p50)} → ${fmt(gateway.latency.p50)} ms; CPU per chunk: ingress ${perChunk("ingress")} µs, connector ${perChunk(`connector-${BENCH_PROVIDER}`)} µs`,
+    );
   }
 
   async streams(): Promise<void> {
@@ -562,7 +645,8 @@ class Bench {
     const heapTargets = this.inspectTargets(holdsStreams);
     const heapBefore = await liveMemory(heapTargets);
     const unread = heapTargets.filter((t) => heapBefore[t.name] === undefined).map((t) => t.name);
-    if (unread.length > 0 || heapTargets.length === 0) log(`  ! live memory not read (no inspector answered): ${unread.join(", ") || "no gateway process has an inspector port"}`);
+    if (unread.length > 0 || heapTargets.length === 0)
+      log(`  ! live memory not read (no inspector answered): ${unread.join(", ") || "no gateway process has an inspector port"}`);
     const before = await rssMean(tracked, 5, 500);
     let during: Record<string, number> | undefined;
     let heapDuring: Record<string, number> = {};
@@ -599,7 +683,8 @@ class Bench {
     const gatewayDelta = Object.entries(during)
       .filter(([name]) => holdsStreams(name))
       .reduce((sum, [name, rss]) => sum + rss - baseline(name), 0);
-    const heapBaseline = (name: string) => Math.min(heapBefore[name] ?? Number.POSITIVE_INFINITY, heapAfter[name] ?? Number.POSITIVE_INFINITY);
+    const heapBaseline = (name: string) =>
+      Math.min(heapBefore[name] ?? Number.POSITIVE_INFINITY, heapAfter[name] ?? Number.POSITIVE_INFINITY);
     const heapByService: Record<string, number> = {};
     for (const [name, bytes] of Object.entries(heapDuring)) {
       const base = heapBaseline(name);
@@ -629,10 +714,11 @@ class Bench {
       run,
     };
     const heapNote = heapPerStream === undefined ? "" : `, ${(heapPerStream / 1024).toFixed(1)} KB by live memory`;
-    log(`  ${streams.open} open after ${(streams.openedInMs / 1000).toFixed(1)} s; ingress+connector ${(streams.bytesPerStream / 1024).toFixed(1)} KB RSS per stream${heapNote}; ${streams.completed} completed`);
+    log(
+      `  ${streams.open} open after ${(streams.openedInMs / 1000).toFixed(1)} s; ingress+connector ${(streams.bytesPerStream / 1024).toFixed(1)} KB RSS per stream${heapNote}; ${streams.completed} completed`,
+    );
     this.result.streams = streams;
   }
-
 
   /**
    * The same measurement on a freshly started mesh of each config: warm-up, a short saturation
@@ -643,13 +729,25 @@ class Bench {
     const s = this.settings;
     this.sampler.setPhase(`scaling ${label}`);
     const rssAfterStart = this.startRss;
-    const base = { origin: this.gateway, requests: [{ path: CHAT, headers: gatewayHeaders(true), body: chatBody(MODEL) }], authKeys: config.sampleKeys };
+    const base = {
+      origin: this.gateway,
+      requests: [{ path: CHAT, headers: gatewayHeaders(true), body: chatBody(MODEL) }],
+      authKeys: config.sampleKeys,
+    };
     await this.measure({ ...base, label: `${label} warm-up`, mode: "closed", concurrency: 8, durationS: s.warmupS });
-    const saturation = await this.measure({ ...base, label: `${label} saturation`, mode: "closed", concurrency: s.saturationConcurrency, durationS: s.scaleSaturationS });
+    const saturation = await this.measure({
+      ...base,
+      label: `${label} saturation`,
+      mode: "closed",
+      concurrency: s.saturationConcurrency,
+      durationS: s.scaleSaturationS,
+    });
     const rate = (this.result.chosen.scaleRate ??= s.scaleRate ?? Math.min(500, niceRate(0.5 * saturation.achievedRps)));
     const serial = await this.measure({ ...base, label: `${label} serial`, mode: "serial", count: s.scaleSerialCount });
     const open = await this.measure({ ...base, label: `${label} ${rate}/s`, mode: "open", rate, durationS: s.scaleRunS });
-    log(`  ${label}: saturation ${saturation.achievedRps.toFixed(0)} req/s; one at a time p50 ${fmt(serial.latency.p50)} / p99 ${fmt(serial.latency.p99)} ms; ${rate}/s p50 ${fmt(open.latency.p50)} / p99 ${fmt(open.latency.p99)} ms`);
+    log(
+      `  ${label}: saturation ${saturation.achievedRps.toFixed(0)} req/s; one at a time p50 ${fmt(serial.latency.p50)} / p99 ${fmt(serial.latency.p99)} ms; ${rate}/s p50 ${fmt(open.latency.p50)} / p99 ${fmt(open.latency.p99)} ms`,
+    );
     return { label, keys: config.keyCount, deployments: config.deploymentCount, startupS, rssAfterStart, rate, saturation, serial, open };
   }
 
@@ -662,13 +760,18 @@ class Bench {
     const mix: { name: string; spec: RequestSpec }[] = [
       { name: "full (bypass)", spec: { path: CHAT, headers: gatewayHeaders(true), body: chatBody(MODEL) } },
       { name: "cache hit", spec: { path: CHAT, headers: gatewayHeaders(false), body: chatBody(MODEL) } },
-      { name: "stream (bypass)", spec: { path: CHAT, headers: gatewayHeaders(true), body: chatBody(MODEL, { stream: true }), stream: true } },
+      {
+        name: "stream (bypass)",
+        spec: { path: CHAT, headers: gatewayHeaders(true), body: chatBody(MODEL, { stream: true }), stream: true },
+      },
       {
         name: "cache miss + store",
         spec: { path: CHAT, headers: storingHeaders(), body: chatBody(MODEL, { nonce: true }), unique: true },
       },
     ];
-    log(`soak: ${s.soakS} s at ${rate} req/s (${mix.map((m) => m.name).join(", ")}), RSS every ${s.soakSampleS} s, after ${s.soakSettleS} s of the same traffic unmeasured`);
+    log(
+      `soak: ${s.soakS} s at ${rate} req/s (${mix.map((m) => m.name).join(", ")}), RSS every ${s.soakSampleS} s, after ${s.soakSettleS} s of the same traffic unmeasured`,
+    );
     const spec = { origin: this.gateway, mode: "open" as const, rate, requests: mix.map((m) => m.spec) };
     // The soak's stores expire after UNIQUE_BODY_TTL_S, so from then on the cache's index and Redis
     // hold a steady number of entries: the first reading waits for that, so what the cache gains
@@ -682,7 +785,8 @@ class Bench {
     // Live memory (forced full GCs, one process at a time) just before and just after the run, never
     // inside it: a reading stalls the mesh, and a stall inside the run would be read as latency.
     const live: LiveReading[] = [];
-    const readLive = async () => live.push({ tS: Math.round((performance.now() - began) / 100) / 10, bytes: await liveMemory(this.inspectTargets()) });
+    const readLive = async () =>
+      live.push({ tS: Math.round((performance.now() - began) / 100) / 10, bytes: await liveMemory(this.inspectTargets()) });
     await readLive();
     let lastReport = 0;
     const run = await this.measure(
@@ -692,17 +796,34 @@ class Bench {
           if (w.tS - lastReport < 60 && s.soakS >= 120) return;
           lastReport = w.tS;
           const rss = samples.at(-1)?.rss ?? {};
-          log(`  soak ${w.tS.toFixed(0)} s: p50 ${fmt(w.p50)} ms, p99 ${fmt(w.p99)} ms, ingress ${mb(rss.ingress)} MB, connector ${mb(rss["connector-up"])} MB`);
+          log(
+            `  soak ${w.tS.toFixed(0)} s: p50 ${fmt(w.p50)} ms, p99 ${fmt(w.p99)} ms, ingress ${mb(rss.ingress)} MB, connector ${mb(rss["connector-up"])} MB`,
+          );
         },
       },
     );
     clearInterval(timer);
     take();
     await readLive();
-    const verdicts = soakVerdicts(samples, this.meshTracked.map((t) => t.name), live.length === 2 ? live : []);
+    const verdicts = soakVerdicts(
+      samples,
+      this.meshTracked.map((t) => t.name),
+      live.length === 2 ? live : [],
+    );
     const verdict = soakVerdictText(verdicts, s.soakS);
     log(`  ${verdict}`);
-    this.result.soak = { durationS: s.soakS, settleS: s.soakSettleS, rate, mix: mix.map((m) => m.name), run, samples, live, cacheTtlS: UNIQUE_BODY_TTL_S, verdicts, verdict };
+    this.result.soak = {
+      durationS: s.soakS,
+      settleS: s.soakSettleS,
+      rate,
+      mix: mix.map((m) => m.name),
+      run,
+      samples,
+      live,
+      cacheTtlS: UNIQUE_BODY_TTL_S,
+      verdicts,
+      verdict,
+    };
   }
 
   async profile(config: GeneratedConfig): Promise<void> {
@@ -713,11 +834,20 @@ class Bench {
     await this.startMesh("profile", config, { ingress: args, connector: args, policy: args, cache: args, router: args });
     this.sampler.setPhase("profile");
     const pids = new Map(this.mesh!.processes.map((p) => [p.child.pid!, p.name]));
-    const base = { origin: this.gateway, requests: [{ path: CHAT, headers: storingHeaders(), body: chatBody(MODEL, { nonce: true }), unique: true }] };
+    const base = {
+      origin: this.gateway,
+      requests: [{ path: CHAT, headers: storingHeaders(), body: chatBody(MODEL, { nonce: true }), unique: true }],
+    };
     log(`profile: full path at saturation for ${s.profileS} s with --cpu-prof on ingress, connector, policy, cache, router`);
     await this.measure({ ...base, label: "profile warm-up", mode: "closed", concurrency: 8, durationS: s.warmupS });
     const fromUs = Number(process.hrtime.bigint() / 1000n);
-    const run = await this.measure({ ...base, label: "profile", mode: "closed", concurrency: s.saturationConcurrency, durationS: s.profileS });
+    const run = await this.measure({
+      ...base,
+      label: "profile",
+      mode: "closed",
+      concurrency: s.saturationConcurrency,
+      durationS: s.profileS,
+    });
     const toUs = Number(process.hrtime.bigint() / 1000n);
     await this.stopMesh();
     const summaries: ProfileResult["summaries"] = {};
@@ -728,7 +858,13 @@ class Bench {
     }
     this.result.profile = { durationS: s.profileS, run, dir: dir.slice(BENCH_DIR.length + 1), summaries };
     const ingress = summaries.ingress;
-    if (ingress) log(`  ingress busy ${ingress.busyMs.toFixed(0)} ms of ${ingress.wallMs.toFixed(0)} ms; top: ${ingress.top.slice(0, 3).map((f) => `${f.name} ${f.pct}%`).join(", ")}`);
+    if (ingress)
+      log(
+        `  ingress busy ${ingress.busyMs.toFixed(0)} ms of ${ingress.wallMs.toFixed(0)} ms; top: ${ingress.top
+          .slice(0, 3)
+          .map((f) => `${f.name} ${f.pct}%`)
+          .join(", ")}`,
+      );
   }
 
   // --- the whole run -----------------------------------------------------------------------------
@@ -742,12 +878,15 @@ class Bench {
       // The streams phase and the soak read the services' live memory through their inspectors.
       this.inspectPorts = {};
       for (const service of MESH_SERVICES) this.inspectPorts[service] = await freePort();
-      const inspectArgs = Object.fromEntries(Object.entries(this.inspectPorts).map(([service, port]) => [service, [`--inspect-port=127.0.0.1:${port}`]]));
+      const inspectArgs = Object.fromEntries(
+        Object.entries(this.inspectPorts).map(([service, port]) => [service, [`--inspect-port=127.0.0.1:${port}`]]),
+      );
       const startupS = await this.startMesh("main", mainConfig, inspectArgs);
       this.result.mainConfig.startupS = startupS;
       await this.idleCpu();
       // The small config's scaling run goes first, while this mesh is as fresh as the others will be.
-      if (s.phases.includes("scaling")) this.result.scaling.push(await this.scaleRun(`${s.keysSmall} keys, ${s.deploymentsSmall} deployments`, mainConfig, startupS));
+      if (s.phases.includes("scaling"))
+        this.result.scaling.push(await this.scaleRun(`${s.keysSmall} keys, ${s.deploymentsSmall} deployments`, mainConfig, startupS));
       if (s.phases.includes("paths")) await this.paths();
       if (s.phases.includes("streams")) {
         await this.streams();
@@ -851,7 +990,11 @@ const storingHeaders = (): Record<string, string> => ({ ...gatewayHeaders(false)
 
 /** A few microbenchmarks, so runs on differently loaded machines can be compared. */
 function calibrate(): BenchResult["meta"]["calibration"] {
-  const text = JSON.stringify({ id: "chatcmpl-x", choices: [{ index: 0, message: { role: "assistant", content: "Hello! How can I assist you today?" } }], pad: "x".repeat(500) });
+  const text = JSON.stringify({
+    id: "chatcmpl-x",
+    choices: [{ index: 0, message: { role: "assistant", content: "Hello! How can I assist you today?" } }],
+    pad: "x".repeat(500),
+  });
   const time = (n: number, work: () => void) => {
     for (let i = 0; i < n / 10; i++) work();
     const started = performance.now();

@@ -12,7 +12,12 @@ const CALLS = 50_000;
 const WARMUP = 5_000;
 
 const deployments = (extra: string) =>
-  ["a", "b", "c", "d"].map((p, i) => `      - { id: ${p}, provider: mock, model: echo, price: { input: ${i + 1}, output: ${2 * i + 2} }, capabilities: [vision, tools], context_window: 128000${extra} }`).join("\n");
+  ["a", "b", "c", "d"]
+    .map(
+      (p, i) =>
+        `      - { id: ${p}, provider: mock, model: echo, price: { input: ${i + 1}, output: ${2 * i + 2} }, capabilities: [vision, tools], context_window: 128000${extra} }`,
+    )
+    .join("\n");
 const config = parseConfig(
   `
 providers: { mock: { kind: mock } }
@@ -50,12 +55,28 @@ keys: []
 // A health book with every deployment measured and one breaker open, as a busy router holds it.
 const book = new HealthBook(() => ({ after_failures: 1, for_s: 3_600 }));
 for (const [i, id] of ["a", "b", "c", "d", "mock/x"].entries()) {
-  book.observe({ at: Date.now(), stream: false, latencyMs: 100 + i, ttftMs: 0, attempts: [{ deploymentId: id, status: 200, latencyMs: 100 + i * 10, errorCode: "", retryAfterS: 0 }] });
+  book.observe({
+    at: Date.now(),
+    stream: false,
+    latencyMs: 100 + i,
+    ttftMs: 0,
+    attempts: [{ deploymentId: id, status: 200, latencyMs: 100 + i * 10, errorCode: "", retryAfterS: 0 }],
+  });
 }
-book.observe({ at: Date.now(), stream: false, latencyMs: 5, ttftMs: 0, attempts: [{ deploymentId: "d", status: 503, latencyMs: 5, errorCode: "", retryAfterS: 0 }] });
+book.observe({
+  at: Date.now(),
+  stream: false,
+  latencyMs: 5,
+  ttftMs: 0,
+  attempts: [{ deploymentId: "d", status: 503, latencyMs: 5, errorCode: "", retryAfterS: 0 }],
+});
 const planner = new Planner(config, book);
 const context = { requiredCapabilities: ["tools"], estimatedPromptTokens: 0, random: Math.random };
-const body = { model: "m", messages: [{ role: "user", content: "Summarise the following paragraph in two sentences. ".repeat(20) }], max_tokens: 256 };
+const body = {
+  model: "m",
+  messages: [{ role: "user", content: "Summarise the following paragraph in two sentences. ".repeat(20) }],
+  max_tokens: 256,
+};
 const counts: Record<string, number> = { a: 3, b: 1, c: 0, d: 7 };
 
 function time(run: () => void): { p50: number; p99: number } {
@@ -80,11 +101,27 @@ for (const model of ["failover", "weighted", "least-busy", "latency", "cascade",
     draw: planned.draw,
     explore: 0.05,
     ownAttempts: planned.ownAttempts,
-    attempts: planned.attempts.map((d) => ({ id: d.id, provider: d.provider, model: d.model, weight: d.weight, contextWindow: d.context_window, price: d.price })),
+    attempts: planned.attempts.map((d) => ({
+      id: d.id,
+      provider: d.provider,
+      model: d.model,
+      weight: d.weight,
+      contextWindow: d.context_window,
+      price: d.price,
+    })),
     ...(model === "cascade" ? { cascade: { checks: ["empty"], threshold: 0.7 } } : {}),
   });
-  const inputs = { body, random: Math.random, inFlight: { count: (id: string) => counts[id] ?? 0 }, skipUntil: () => undefined, complexity: defaultComplexity, chat: true };
+  const inputs = {
+    body,
+    random: Math.random,
+    inFlight: { count: (id: string) => counts[id] ?? 0 },
+    skipUntil: () => undefined,
+    complexity: defaultComplexity,
+    chat: true,
+  };
   const ingress = time(() => routeOf(plan, inputs));
-  rows.push(`${model.padEnd(11)} router plan p50 ${router.p50.toFixed(2)} µs p99 ${router.p99.toFixed(2)} µs | ingress draw p50 ${ingress.p50.toFixed(2)} µs p99 ${ingress.p99.toFixed(2)} µs`);
+  rows.push(
+    `${model.padEnd(11)} router plan p50 ${router.p50.toFixed(2)} µs p99 ${router.p99.toFixed(2)} µs | ingress draw p50 ${ingress.p50.toFixed(2)} µs p99 ${ingress.p99.toFixed(2)} µs`,
+  );
 }
 console.log(`plan decision, ${CALLS} calls each, one at a time:\n${rows.join("\n")}`);

@@ -19,7 +19,11 @@ describe("protocol floor", () => {
     try {
       const answers = await Promise.all(
         Object.values(chains.origins).map(async (origin) => {
-          const response = await request(`${origin}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: BODY });
+          const response = await request(`${origin}/v1/chat/completions`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: BODY,
+          });
           assert.equal(response.statusCode, 200, origin);
           return (await response.body.json()) as { object: string; choices: unknown[] };
         }),

@@ -15,8 +15,8 @@
 //   node bench/dist/protocol-floor.js [requests]
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createServer, type IncomingMessage } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -78,7 +78,13 @@ async function child(role: string, target: string, socket?: string): Promise<voi
     async function* generate(request: GenerateRequest) {
       yield { event: { case: "completion" as const, value: await postUpstream(upstream, request.body) } };
     }
-    await startGrpcServer("127.0.0.1", 0, (server) => server.add(ConnectorService, { generate }), () => undefined, socket);
+    await startGrpcServer(
+      "127.0.0.1",
+      0,
+      (server) => server.add(ConnectorService, { generate }),
+      () => undefined,
+      socket,
+    );
     process.send!({ port: 0 });
   } else {
     const connector = createClient(ConnectorService, `unix://${target}`);
@@ -136,7 +142,10 @@ export async function startFloorChains(upstream: Upstream): Promise<FloorChains>
     started.push((await start(["back", upstream.origin, socket])).process);
     const front = await start(["front", socket]);
     started.push(front.process);
-    return { origins: { upstream: upstream.origin, single: `http://127.0.0.1:${single.port}`, mesh: `http://127.0.0.1:${front.port}` }, stop };
+    return {
+      origins: { upstream: upstream.origin, single: `http://127.0.0.1:${single.port}`, mesh: `http://127.0.0.1:${front.port}` },
+      stop,
+    };
   } catch (error) {
     stop();
     throw error;
@@ -172,11 +181,20 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const count = Number(role ?? 5_000);
     const upstream = await Upstream.start();
     try {
-      const body = JSON.stringify({ model: "bench-upstream", messages: [{ role: "user", content: "Say hello in five words." }], max_tokens: 32 });
+      const body = JSON.stringify({
+        model: "bench-upstream",
+        messages: [{ role: "user", content: "Say hello in five words." }],
+        max_tokens: 32,
+      });
       const floor = await measureProtocolFloor(upstream, body, count);
       for (const [name, l] of Object.entries(floor) as [string, Summary][]) {
-        const added = name === "upstream" ? "" : `  (added p50 ${(l.p50 - floor.upstream.p50).toFixed(3)}, p99 ${(l.p99 - floor.upstream.p99).toFixed(3)})`;
-        console.log(`${name.padEnd(8)} p50 ${l.p50.toFixed(3)}  p90 ${l.p90.toFixed(3)}  p99 ${l.p99.toFixed(3)}  p99.9 ${l.p999.toFixed(3)} ms${added}`);
+        const added =
+          name === "upstream"
+            ? ""
+            : `  (added p50 ${(l.p50 - floor.upstream.p50).toFixed(3)}, p99 ${(l.p99 - floor.upstream.p99).toFixed(3)})`;
+        console.log(
+          `${name.padEnd(8)} p50 ${l.p50.toFixed(3)}  p90 ${l.p90.toFixed(3)}  p99 ${l.p99.toFixed(3)}  p99.9 ${l.p999.toFixed(3)} ms${added}`,
+        );
       }
     } finally {
       await upstream.stop();

@@ -78,7 +78,10 @@ export function figuresSection(readme: string): string {
   const start = readme.indexOf(FIGURES_START);
   const end = readme.indexOf(FIGURES_END);
   if (start < 0 || end < start) throw new Error(`the README has no ${FIGURES_START} … ${FIGURES_END} section`);
-  return readme.slice(start + FIGURES_START.length, end).replace(/^\n/, "").replace(/\n$/, "");
+  return readme
+    .slice(start + FIGURES_START.length, end)
+    .replace(/^\n/, "")
+    .replace(/\n$/, "");
 }
 
 /** `readme` with the section between the markers replaced by `figures`. */

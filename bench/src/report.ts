@@ -1,13 +1,13 @@
 // Renders a bench result as Markdown tables.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { RunResult } from "./loadgen-protocol.js";
 import { streamCostBytes } from "./heap.js";
-import { LIVE_SLACK_MB, LIVE_SLACK_SHARE } from "./soak.js";
+import type { RunResult } from "./loadgen-protocol.js";
 import { formatCallers } from "./profile.js";
 import type { ProtocolFloor } from "./protocol-floor.js";
-import { describeIdlePolicy } from "./wakeups.js";
+import { LIVE_SLACK_MB, LIVE_SLACK_SHARE } from "./soak.js";
 import type { BenchResult, ConsumersPausedResult, Measured, Skipped, SoakResult, TokenRelayResult } from "./types.js";
+import { describeIdlePolicy } from "./wakeups.js";
 
 const MB = 1024 * 1024;
 export const ms = (v: number | undefined) => (v === undefined ? "–" : v < 10 && v > -10 ? v.toFixed(2) : v.toFixed(1));
@@ -25,13 +25,28 @@ export function table(header: string[], align: ("l" | "r")[], rows: string[][]):
 }
 
 function errorsOf(run: RunResult): string {
-  const bad = run.failures + Object.entries(run.statuses).reduce((sum, [status, n]) => (status.startsWith("2") ? sum : sum + n), 0) + run.incompleteStreams;
+  const bad =
+    run.failures +
+    Object.entries(run.statuses).reduce((sum, [status, n]) => (status.startsWith("2") ? sum : sum + n), 0) +
+    run.incompleteStreams;
   return bad === 0 ? "0" : `**${bad}**`;
 }
 
 /** Service columns in a stable order: the gateway's services, then the helpers. */
 function processOrder(names: Iterable<string>): string[] {
-  const order = ["ingress", "policy", "cache", "router", "connector", "budget", "logger", "nats-server", "redis-server", "upstream", "loadgen"];
+  const order = [
+    "ingress",
+    "policy",
+    "cache",
+    "router",
+    "connector",
+    "budget",
+    "logger",
+    "nats-server",
+    "redis-server",
+    "upstream",
+    "loadgen",
+  ];
   const rank = (n: string) => {
     const i = order.findIndex((o) => n === o || n.startsWith(`${o}-`));
     return i < 0 ? order.length : i;
@@ -40,7 +55,10 @@ function processOrder(names: Iterable<string>): string[] {
 }
 
 const GATEWAY_COST = (name: string) => !["upstream", "loadgen"].includes(name);
-export const gatewayCpu = (run: Measured) => Object.entries(run.cpuUsPerRequest).filter(([n]) => GATEWAY_COST(n)).reduce((a, [, v]) => a + v, 0);
+export const gatewayCpu = (run: Measured) =>
+  Object.entries(run.cpuUsPerRequest)
+    .filter(([n]) => GATEWAY_COST(n))
+    .reduce((a, [, v]) => a + v, 0);
 /** CPU per request of one service, its replicas (`connector-up`, `connector-up-1`…) summed. */
 const serviceCpu = (run: Measured, service: string) =>
   Object.entries(run.cpuUsPerRequest)
@@ -62,9 +80,26 @@ function consumersPausedSection(pause: ConsumersPausedResult, baseline: Measured
   const rows: string[][] = [];
   const differences = { p50: [] as number[], p99: [] as number[] };
   pause.pairs.forEach(({ running, paused }, i) => {
-    for (const [state, run] of [["running", running], ["paused", paused]] as const) {
-      const added = baseline ? [signed(run.latency.p50 - baseline.latency.p50), signed(run.latency.p99 - baseline.latency.p99)] : ["–", "–"];
-      rows.push([`${i + 1}`, state, ms(run.latency.p50), ms(run.latency.p90), ms(run.latency.p99), ms(run.latency.p999), ...added, int(serviceCpu(run, "ingress")), int(serviceCpu(run, "connector")), int(gatewayCpu(run)), errorsOf(run)]);
+    for (const [state, run] of [
+      ["running", running],
+      ["paused", paused],
+    ] as const) {
+      const added = baseline
+        ? [signed(run.latency.p50 - baseline.latency.p50), signed(run.latency.p99 - baseline.latency.p99)]
+        : ["–", "–"];
+      rows.push([
+        `${i + 1}`,
+        state,
+        ms(run.latency.p50),
+        ms(run.latency.p90),
+        ms(run.latency.p99),
+        ms(run.latency.p999),
+        ...added,
+        int(serviceCpu(run, "ingress")),
+        int(serviceCpu(run, "connector")),
+        int(gatewayCpu(run)),
+        errorsOf(run),
+      ]);
     }
     differences.p50.push(running.latency.p50 - paused.latency.p50);
     differences.p99.push(running.latency.p99 - paused.latency.p99);
@@ -244,11 +279,14 @@ export function renderMarkdown(r: BenchResult): string {
         rows,
       ),
     );
-    out.push("Streams: *added* compares time to first token. ² cores used by processes outside the bench during the run (this machine is shared); above ~0.3 treat the row as pessimistic. Path meanings:");
+    out.push(
+      "Streams: *added* compares time to first token. ² cores used by processes outside the bench during the run (this machine is shared); above ~0.3 treat the row as pessimistic. Path meanings:",
+    );
     out.push(paths.map((p) => `- **${p.name}**: ${p.description}`).join("\n"));
 
     const lagged = paths.flatMap((p) => Object.values(p.rates).filter(isMeasured)).map((run) => run.lag?.p99 ?? 0);
-    if (lagged.length > 0) out.push(`Load generator send lag (actual − intended send time), worst p99 over the fixed-rate runs: ${ms(Math.max(...lagged))} ms.`);
+    if (lagged.length > 0)
+      out.push(`Load generator send lag (actual − intended send time), worst p99 over the fixed-rate runs: ${ms(Math.max(...lagged))} ms.`);
 
     const pause = r.consumersPaused;
     if (pause && pause.pairs.length > 0) out.push(...consumersPausedSection(pause, r.paths.baseline?.serial));
@@ -263,15 +301,31 @@ export function renderMarkdown(r: BenchResult): string {
           .filter((p) => p.saturation)
           .map((p) => {
             const cpu = p.saturation!.cpuUsPerRequest;
-            const total = p.target === "gateway" ? Object.entries(cpu).filter(([n]) => GATEWAY_COST(n)).reduce((a, [, v]) => a + v, 0) : undefined;
-            return [p.name, int(p.saturation!.achievedRps), ...names.map((n) => int(cpu[n])), total === undefined ? "–" : `**${int(total)}**`];
+            const total =
+              p.target === "gateway"
+                ? Object.entries(cpu)
+                    .filter(([n]) => GATEWAY_COST(n))
+                    .reduce((a, [, v]) => a + v, 0)
+                : undefined;
+            return [
+              p.name,
+              int(p.saturation!.achievedRps),
+              ...names.map((n) => int(cpu[n])),
+              total === undefined ? "–" : `**${int(total)}**`,
+            ];
           }),
       ),
     );
-    out.push(`¹ every Switchyard service plus nats-server and redis-server; the upstream and the load generator are shown for context, not counted. The machine has ${m.machine.cpus} cores = ${int(m.machine.cpus * 1e6)} µs of CPU per second: total µs/request × req/s near that figure means CPU-bound.`);
+    out.push(
+      `¹ every Switchyard service plus nats-server and redis-server; the upstream and the load generator are shown for context, not counted. The machine has ${m.machine.cpus} cores = ${int(m.machine.cpus * 1e6)} µs of CPU per second: total µs/request × req/s near that figure means CPU-bound.`,
+    );
     const idle = r.idleCpuMsPerS;
     if (Object.keys(idle).length > 0) {
-      out.push(`With no traffic the processes use (ms of CPU per second): ${processOrder(Object.keys(idle)).map((n) => `${n} ${idle[n]!.toFixed(1)}`).join(", ")}. At low request rates this background is part of the figures above.`);
+      out.push(
+        `With no traffic the processes use (ms of CPU per second): ${processOrder(Object.keys(idle))
+          .map((n) => `${n} ${idle[n]!.toFixed(1)}`)
+          .join(", ")}. At low request rates this background is part of the figures above.`,
+      );
     }
     const full = r.paths.full;
     const at500 = full?.rates["500"];
@@ -290,7 +344,8 @@ export function renderMarkdown(r: BenchResult): string {
     out.push("## Usage events");
     const rows = sat.map(([name, e]) => [`${name} at saturation`, int(e.sent), int(e.events), e.lost === 0 ? "0" : `**${e.lost}**`]);
     const all = r.usageEvents.mainMesh;
-    if (all) rows.push(["whole main mesh run (every request sent)", int(all.sent), int(all.events), all.lost === 0 ? "0" : `**${all.lost}**`]);
+    if (all)
+      rows.push(["whole main mesh run (every request sent)", int(all.sent), int(all.events), all.lost === 0 ? "0" : `**${all.lost}**`]);
     out.push(table(["run", "gateway requests", "events on SWITCHYARD_USAGE", "missing"], ["l", "r", "r", "r"], rows));
   }
 
@@ -320,7 +375,17 @@ export function renderMarkdown(r: BenchResult): string {
     const kb = (bytes: number | undefined) => (bytes === undefined ? "" : (bytes / 1024).toFixed(1));
     out.push(
       table(
-        ["process", "RSS before (MB)", "RSS with streams open (MB)", "RSS after they ended (MB)", "KB per stream (RSS)", "live before (MB)", "live with streams open (MB)", "live after (MB)", "KB per stream (live)"],
+        [
+          "process",
+          "RSS before (MB)",
+          "RSS with streams open (MB)",
+          "RSS after they ended (MB)",
+          "KB per stream (RSS)",
+          "live before (MB)",
+          "live with streams open (MB)",
+          "live after (MB)",
+          "KB per stream (live)",
+        ],
         ["l", "r", "r", "r", "r", "r", "r", "r", "r"],
         names.map((n) => [
           n,
@@ -389,7 +454,22 @@ export function renderMarkdown(r: BenchResult): string {
     const first = r.scaling[0]!;
     out.push(
       table(
-        ["config", "mesh start (s)", "policy RSS at start (MB)", "router RSS at start (MB)", "saturation req/s", "one at a time p50", "p99", "rate", "p50", "p99", "p99 vs first", "gateway CPU µs/req", "errors", "other load"],
+        [
+          "config",
+          "mesh start (s)",
+          "policy RSS at start (MB)",
+          "router RSS at start (MB)",
+          "saturation req/s",
+          "one at a time p50",
+          "p99",
+          "rate",
+          "p50",
+          "p99",
+          "p99 vs first",
+          "gateway CPU µs/req",
+          "errors",
+          "other load",
+        ],
         ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
         r.scaling.map((x) => [
           x.label,
@@ -414,10 +494,24 @@ export function renderMarkdown(r: BenchResult): string {
   const soak = r.soak;
   if (soak) {
     out.push(`## Soak: ${(soak.durationS / 60).toFixed(1)} min at ${soak.rate} req/s`);
-    out.push(`Mix, round-robin: ${soak.mix.join(", ")}. ${int(soak.run.responses)} responses, ${errorsOf(soak.run)} errors; p50 ${ms(soak.run.latency.p50)}, p99 ${ms(soak.run.latency.p99)}, p99.9 ${ms(soak.run.latency.p999)} ms. RSS sampled every ${m.settings.soakSampleS} s (${soak.samples.length} samples)${settleText(soak)}.`);
+    out.push(
+      `Mix, round-robin: ${soak.mix.join(", ")}. ${int(soak.run.responses)} responses, ${errorsOf(soak.run)} errors; p50 ${ms(soak.run.latency.p50)}, p99 ${ms(soak.run.latency.p99)}, p99.9 ${ms(soak.run.latency.p999)} ms. RSS sampled every ${m.settings.soakSampleS} s (${soak.samples.length} samples)${settleText(soak)}.`,
+    );
     out.push(
       table(
-        ["service", "RSS start", "middle third trough¹", "last third trough¹", "RSS end", "trough growth", "slope, 2nd half (MB/min)", "live at start²", "live at end²", "live growth", ""],
+        [
+          "service",
+          "RSS start",
+          "middle third trough¹",
+          "last third trough¹",
+          "RSS end",
+          "trough growth",
+          "slope, 2nd half (MB/min)",
+          "live at start²",
+          "live at end²",
+          "live growth",
+          "",
+        ],
         ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "l"],
         soak.verdicts.map((v) => [
           v.name,
@@ -438,18 +532,24 @@ export function renderMarkdown(r: BenchResult): string {
       `¹ lowest RSS sample in that third: where memory comes back to after a full GC, which a leak raises; flat: the trough grew by at most max(2 MB, 3%). ` +
         `² live memory, MB: JS heap + Buffers right after two forced full GCs (through the inspector), no sawtooth on top; read just before and just after the soak; flat: it grew by at most max(${LIVE_SLACK_MB} MB, ${LIVE_SLACK_SHARE * 100}%). ` +
         "Where live memory was read it decides; RSS still shows native memory. Each reading stalls the mesh for a few hundred ms, so none falls inside the measured run." +
-        (soak.cacheTtlS ? ` The soak's cache stores ask for a ${soak.cacheTtlS} s TTL (\`x-switchyard-cache-ttl\`), so the cache's index and Redis reach their steady size in the soak's first minute.` : ""),
+        (soak.cacheTtlS
+          ? ` The soak's cache stores ask for a ${soak.cacheTtlS} s TTL (\`x-switchyard-cache-ttl\`), so the cache's index and Redis reach their steady size in the soak's first minute.`
+          : ""),
     );
     out.push(`**Verdict: ${soak.verdict}.**`);
     const others = Object.keys(soak.samples[0]?.rss ?? {}).filter((n) => !soak.verdicts.some((v) => v.name === n));
     if (others.length > 0) {
       const first = soak.samples[0]!.rss;
       const last = soak.samples.at(-1)!.rss;
-      out.push(`Helpers, start → end (MB): ${others.map((n) => `${n} ${mb(first[n])} → ${mb(last[n])}`).join(", ")} (Redis holds the stored cache entries until their TTL expires).`);
+      out.push(
+        `Helpers, start → end (MB): ${others.map((n) => `${n} ${mb(first[n])} → ${mb(last[n])}`).join(", ")} (Redis holds the stored cache entries until their TTL expires).`,
+      );
     }
     if (soak.run.windows && soak.run.windows.length > 1) {
       const w = soak.run.windows;
-      out.push(`Latency by window: first p50 ${ms(w[0]!.p50)} / p99 ${ms(w[0]!.p99)} ms, last p50 ${ms(w.at(-1)!.p50)} / p99 ${ms(w.at(-1)!.p99)} ms, worst window p99 ${ms(Math.max(...w.map((x) => x.p99)))} ms.`);
+      out.push(
+        `Latency by window: first p50 ${ms(w[0]!.p50)} / p99 ${ms(w[0]!.p99)} ms, last p50 ${ms(w.at(-1)!.p50)} / p99 ${ms(w.at(-1)!.p99)} ms, worst window p99 ${ms(Math.max(...w.map((x) => x.p99)))} ms.`,
+      );
     }
   }
 
@@ -463,18 +563,37 @@ export function renderMarkdown(r: BenchResult): string {
     if (idle.length > 0) out.push(`Idle during this run (under 2% busy, not shown): ${idle.join(", ")}.`);
     for (const name of processOrder(Object.keys(prof.summaries)).filter((n) => !idle.includes(n))) {
       const p = prof.summaries[name]!;
-      out.push(`### ${name}: busy ${((p.busyMs / p.wallMs) * 100).toFixed(0)}% of the run, GC ${((p.gcMs / Math.max(1, p.busyMs)) * 100).toFixed(0)}% of busy`);
+      out.push(
+        `### ${name}: busy ${((p.busyMs / p.wallMs) * 100).toFixed(0)}% of the run, GC ${((p.gcMs / Math.max(1, p.busyMs)) * 100).toFixed(0)}% of busy`,
+      );
       out.push(
         table(
           ["self %", "function", "where", "called from (nearest non-Node caller)"],
           ["r", "l", "l", "l"],
-          p.top.slice(0, name === "ingress" || name.startsWith("connector") ? 12 : 6).map((f) => [f.pct.toFixed(1), `\`${f.name}\``, f.where, formatCallers(f)]),
+          p.top
+            .slice(0, name === "ingress" || name.startsWith("connector") ? 12 : 6)
+            .map((f) => [f.pct.toFixed(1), `\`${f.name}\``, f.where, formatCallers(f)]),
         ),
       );
-      out.push(`Self time by package: ${p.byPackage.slice(0, 8).map((x) => `${x.name} ${x.pct.toFixed(0)}%`).join(", ")}.`);
-      out.push(`On the stack (inclusive) by package: ${p.byPackageInclusive.slice(0, 10).map((x) => `${x.name} ${x.pct.toFixed(0)}%`).join(", ")}.`);
+      out.push(
+        `Self time by package: ${p.byPackage
+          .slice(0, 8)
+          .map((x) => `${x.name} ${x.pct.toFixed(0)}%`)
+          .join(", ")}.`,
+      );
+      out.push(
+        `On the stack (inclusive) by package: ${p.byPackageInclusive
+          .slice(0, 10)
+          .map((x) => `${x.name} ${x.pct.toFixed(0)}%`)
+          .join(", ")}.`,
+      );
       if (name === "ingress" || name.startsWith("connector")) {
-        out.push(`Switchyard functions, inclusive: ${p.ownInclusive.slice(0, 8).map((f) => `\`${f.name}\` (${f.where.replace(/^(services|packages)\//, "")}) ${f.pct.toFixed(0)}%`).join(", ")}.`);
+        out.push(
+          `Switchyard functions, inclusive: ${p.ownInclusive
+            .slice(0, 8)
+            .map((f) => `\`${f.name}\` (${f.where.replace(/^(services|packages)\//, "")}) ${f.pct.toFixed(0)}%`)
+            .join(", ")}.`,
+        );
       }
     }
   }
@@ -491,4 +610,3 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   }
   process.stdout.write(renderMarkdown(JSON.parse(readFileSync(file, "utf8")) as BenchResult));
 }
-

@@ -26,7 +26,10 @@ export function soakVerdicts(samples: SoakSample[], services: readonly string[],
     const lastMB = trough(series.slice(Math.floor((2 * n) / 3)));
     const half = samples.slice(Math.floor(n / 2));
     const growthMB = lastMB - midMB;
-    const slopeMBPerMin = slope(half.map((s) => s.tS / 60), half.map((s) => (s.rss[name] ?? 0) / MB));
+    const slopeMBPerMin = slope(
+      half.map((s) => s.tS / 60),
+      half.map((s) => (s.rss[name] ?? 0) / MB),
+    );
     const rssLevelsOff = growthMB <= Math.max(2, 0.03 * midMB);
     const liveStartMB = atStart?.bytes[name] === undefined ? undefined : atStart.bytes[name] / MB;
     const liveEndMB = atEnd?.bytes[name] === undefined ? undefined : atEnd.bytes[name] / MB;
@@ -44,7 +47,13 @@ export function soakVerdicts(samples: SoakSample[], services: readonly string[],
     };
     if (liveStartMB !== undefined && liveEndMB !== undefined) {
       const liveGrowthMB = liveEndMB - liveStartMB;
-      Object.assign(verdict, { liveStartMB, liveEndMB, liveGrowthMB, levelsOff: liveGrowthMB <= Math.max(LIVE_SLACK_MB, LIVE_SLACK_SHARE * liveStartMB), judgedBy: "live" });
+      Object.assign(verdict, {
+        liveStartMB,
+        liveEndMB,
+        liveGrowthMB,
+        levelsOff: liveGrowthMB <= Math.max(LIVE_SLACK_MB, LIVE_SLACK_SHARE * liveStartMB),
+        judgedBy: "live",
+      });
     }
     return verdict;
   });
@@ -61,7 +70,8 @@ export const LIVE_SLACK_SHARE = 0.03;
 
 export function soakVerdictText(verdicts: readonly SoakVerdict[], durationS: number): string {
   const flat = verdicts.every((v) => v.levelsOff);
-  if (durationS < MIN_SOAK_S) return `${flat ? "no growth seen" : "growth seen"}, but ${durationS} s is too short to judge (the full run soaks 600 s)`;
+  if (durationS < MIN_SOAK_S)
+    return `${flat ? "no growth seen" : "growth seen"}, but ${durationS} s is too short to judge (the full run soaks 600 s)`;
   if (flat) {
     const byLive = verdicts.filter((v) => v.judgedBy === "live").length;
     const how =

@@ -1,8 +1,9 @@
 // `npm run bench:translation`: times each provider kind's pure translations (no I/O) and prints a
 // table: a ~1 KB chat body to the provider's request, a recorded ~1 KB answer to a completion,
 // and a recorded stream per provider event. Targets: < 50 µs per request, < 10 µs per chunk.
-import { translationSamples } from "@switchyard/connector";
+
 import type { ChatRequestJson, TranslationSample } from "@switchyard/connector";
+import { translationSamples } from "@switchyard/connector";
 
 /** How long each measurement runs; long enough for a steady figure, short enough for a laptop. */
 const RUN_MS = Number(process.env.BENCH_TRANSLATION_MS ?? 300);
@@ -25,7 +26,11 @@ export function chatBody(): ChatRequestJson {
         function: {
           name: "lookup_train",
           description: "Looks up a train's facilities by its number or destination",
-          parameters: { type: "object", properties: { destination: { type: "string" }, facility: { type: "string", enum: ["dining", "bicycle", "berth"] } }, required: ["destination"] },
+          parameters: {
+            type: "object",
+            properties: { destination: { type: "string" }, facility: { type: "string", enum: ["dining", "bicycle", "berth"] } },
+            required: ["destination"],
+          },
         },
       },
     ],
@@ -63,7 +68,9 @@ export function measure(sample: TranslationSample): { kind: string; requestUs: n
 
 function main(): void {
   const bytes = Buffer.byteLength(JSON.stringify(chatBody()));
-  console.log(`translation per kind (${bytes}-byte chat body, ${RUN_MS} ms per figure; targets < ${REQUEST_TARGET_US} µs per request, < ${CHUNK_TARGET_US} µs per chunk)\n`);
+  console.log(
+    `translation per kind (${bytes}-byte chat body, ${RUN_MS} ms per figure; targets < ${REQUEST_TARGET_US} µs per request, < ${CHUNK_TARGET_US} µs per chunk)\n`,
+  );
   const rows = [["kind", "request µs", "response µs", "stream µs/event", "targets"]];
   for (const sample of translationSamples) {
     const { kind, requestUs, responseUs, eventUs } = measure(sample);
@@ -71,7 +78,8 @@ function main(): void {
     rows.push([kind, requestUs.toFixed(2), responseUs.toFixed(2), eventUs.toFixed(2), met]);
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) console.log(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  "));
+  for (const row of rows)
+    console.log(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  "));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) main();

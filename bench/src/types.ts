@@ -230,7 +230,10 @@ export interface BenchResult {
   /** CPU each process used with no traffic, ms per second (timers, metrics, heartbeats). */
   idleCpuMsPerS: Record<string, number>;
   paths: Record<string, PathResult>;
-  overhead: Record<string, { vs: string; serial?: Overhead; rates: Record<string, Overhead>; ttftSerial?: Overhead; ttftRates?: Record<string, Overhead> }>;
+  overhead: Record<
+    string,
+    { vs: string; serial?: Overhead; rates: Record<string, Overhead>; ttftSerial?: Overhead; ttftRates?: Record<string, Overhead> }
+  >;
   usageEvents: { saturation: Record<string, EventCheck>; mainMesh?: EventCheck };
   peakRss: Record<string, number>;
   phasePeakRss: Record<string, Record<string, number>>;

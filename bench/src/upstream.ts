@@ -19,7 +19,13 @@ import type { AddressInfo } from "node:net";
 let counter = 0;
 const CREATED = Math.floor(Date.now() / 1000);
 const CONTENT = ["Hello", "! How can I", " help you today?"];
-const USAGE = { prompt_tokens: 19, completion_tokens: 9, total_tokens: 28, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } };
+const USAGE = {
+  prompt_tokens: 19,
+  completion_tokens: 9,
+  total_tokens: 28,
+  prompt_tokens_details: { cached_tokens: 0 },
+  completion_tokens_details: { reasoning_tokens: 0 },
+};
 
 function completion(model: string): string {
   return JSON.stringify({
@@ -27,7 +33,14 @@ function completion(model: string): string {
     object: "chat.completion",
     created: CREATED,
     model,
-    choices: [{ index: 0, message: { role: "assistant", content: CONTENT.join(""), refusal: null, annotations: [] }, logprobs: null, finish_reason: "stop" }],
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: CONTENT.join(""), refusal: null, annotations: [] },
+        logprobs: null,
+        finish_reason: "stop",
+      },
+    ],
     usage: USAGE,
     service_tier: "default",
     system_fingerprint: "fp_bench",
@@ -35,15 +48,22 @@ function completion(model: string): string {
 }
 
 /** The content of `count` chunks: the usual three, or as many single words as asked for. */
-const contentOf = (count: number): string[] => (count === CONTENT.length ? CONTENT : Array.from({ length: count }, (_, i) => (i === 0 ? "Hello" : " world")));
+const contentOf = (count: number): string[] =>
+  count === CONTENT.length ? CONTENT : Array.from({ length: count }, (_, i) => (i === 0 ? "Hello" : " world"));
 
 function streamEvents(model: string, withUsage: boolean, contentChunks = CONTENT.length): string[] {
   const id = `chatcmpl-bench-${++counter}`;
   const chunk = (delta: Record<string, unknown>, finish: string | null) =>
     `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: CREATED, model, system_fingerprint: "fp_bench", choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
-  const events = [chunk({ role: "assistant", content: "" }, null), ...contentOf(contentChunks).map((c) => chunk({ content: c }, null)), chunk({}, "stop")];
+  const events = [
+    chunk({ role: "assistant", content: "" }, null),
+    ...contentOf(contentChunks).map((c) => chunk({ content: c }, null)),
+    chunk({}, "stop"),
+  ];
   if (withUsage) {
-    events.push(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: CREATED, model, system_fingerprint: "fp_bench", choices: [], usage: USAGE })}\n\n`);
+    events.push(
+      `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: CREATED, model, system_fingerprint: "fp_bench", choices: [], usage: USAGE })}\n\n`,
+    );
   }
   events.push("data: [DONE]\n\n");
   return events;
@@ -69,7 +89,14 @@ function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): void {
     fail(res, 404, `no route for ${req.method} ${url.pathname}`);
     return;
   }
-  let body: { model?: unknown; stream?: unknown; stream_options?: { include_usage?: unknown }; bench_hold_ms?: unknown; bench_chunks?: unknown; bench_chunk_gap_ms?: unknown };
+  let body: {
+    model?: unknown;
+    stream?: unknown;
+    stream_options?: { include_usage?: unknown };
+    bench_hold_ms?: unknown;
+    bench_chunks?: unknown;
+    bench_chunk_gap_ms?: unknown;
+  };
   try {
     body = JSON.parse(raw.toString("utf8")) as typeof body;
   } catch {

@@ -1,5 +1,5 @@
 // Counts usage events on the JetStream stream, to prove none were lost.
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 
 export const USAGE_STREAM = "SWITCHYARD_USAGE";

@@ -37,7 +37,13 @@ it("reads the idle policy from /sys, and says nothing where it cannot be read", 
   const bare = idlePolicyFrom((path) => (path === IDLE_DRIVER_FILE ? "intel_idle" : undefined));
   assert.deepEqual(bare, { driver: "intel_idle" });
   assert.equal(describeIdlePolicy(bare), "CPU idle: cpuidle driver intel_idle.");
-  assert.deepEqual(idlePolicyFrom(() => undefined), {});
+  assert.deepEqual(
+    idlePolicyFrom(() => undefined),
+    {},
+  );
   assert.equal(describeIdlePolicy({}), undefined);
-  assert.deepEqual(idlePolicyFrom(() => "garbage"), { driver: "garbage" });
+  assert.deepEqual(
+    idlePolicyFrom(() => "garbage"),
+    { driver: "garbage" },
+  );
 });

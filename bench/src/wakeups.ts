@@ -58,7 +58,10 @@ export const HALT_POLL_FILE = "/sys/module/haltpoll/parameters/guest_halt_poll_n
 export function idlePolicyFrom(read: (path: string) => string | undefined): IdlePolicy {
   const driver = read(IDLE_DRIVER_FILE)?.trim();
   const pollNs = Number(read(HALT_POLL_FILE)?.trim() ?? Number.NaN);
-  return { ...(driver && driver !== "none" ? { driver } : {}), ...(Number.isInteger(pollNs) && pollNs >= 0 ? { guestHaltPollNs: pollNs } : {}) };
+  return {
+    ...(driver && driver !== "none" ? { driver } : {}),
+    ...(Number.isInteger(pollNs) && pollNs >= 0 ? { guestHaltPollNs: pollNs } : {}),
+  };
 }
 
 /** One line for the report, or undefined when nothing was readable. */

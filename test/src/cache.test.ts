@@ -7,7 +7,7 @@ import { LocalEmbedder, loadPairs, score } from "@switchyard/cache";
 import { SemanticCacheSchema } from "@switchyard/config";
 import type { ServiceProcess } from "@switchyard/mesh";
 import { type UsageEvent, UsageEventSchema } from "@switchyard/proto";
-import { eventually, readSse, ROOT, startTestMesh, type TestMesh } from "./harness.js";
+import { eventually, ROOT, readSse, startTestMesh, type TestMesh } from "./harness.js";
 
 const CONFIG = join(ROOT, "test", "fixtures", "switchyard.cache.yaml");
 const KEYS = { admin: "sk-cache-admin-0001", alice: "sk-cache-alice-0002", bob: "sk-cache-bob-00003", carol: "sk-cache-carol-0004" };
@@ -46,7 +46,16 @@ interface Ask {
   signal?: AbortSignal;
 }
 
-function ask({ model, content, who = "alice", stream = false, headers = {}, base = t.mesh.baseUrl, temperature, signal }: Ask): Promise<Response> {
+function ask({
+  model,
+  content,
+  who = "alice",
+  stream = false,
+  headers = {},
+  base = t.mesh.baseUrl,
+  temperature,
+  signal,
+}: Ask): Promise<Response> {
   return fetch(`${base}/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${KEYS[who]}`, "content-type": "application/json", ...headers },
@@ -64,14 +73,16 @@ async function cacheOf(request: Ask): Promise<string> {
 }
 
 /** Repeats a request until the cache answers it: stores land a moment after the answer. */
-const untilHit = (request: Ask, hit = "hit") => eventually(async () => ((await cacheOf(request)) === hit ? true : undefined), `a ${hit} for ${request.content}`);
+const untilHit = (request: Ask, hit = "hit") =>
+  eventually(async () => ((await cacheOf(request)) === hit ? true : undefined), `a ${hit} for ${request.content}`);
 
 const eventOf = (response: Response) => {
   const id = response.headers.get("x-request-id") ?? "";
   return eventually(async () => events.get(id), `the usage event of ${id}`);
 };
 
-const answerOf = async (response: Response) => ((await response.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content;
+const answerOf = async (response: Response) =>
+  ((await response.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The first ingress's ops port, where its /metrics are. */
@@ -130,7 +141,8 @@ describe("exact cache", () => {
     await untilHit(request);
     // Written to Redis, not only waiting in the ingress's batch: a purge drops what is stored.
     await eventually(async () => ((await stored()) > before ? true : undefined), "the entry in Redis");
-    const purge = (who: Who, query: string) => fetch(`${t.mesh.baseUrl}/admin/cache?${query}`, { method: "DELETE", headers: { authorization: `Bearer ${KEYS[who]}` } });
+    const purge = (who: Who, query: string) =>
+      fetch(`${t.mesh.baseUrl}/admin/cache?${query}`, { method: "DELETE", headers: { authorization: `Bearer ${KEYS[who]}` } });
     const refused = await purge("alice", "model=by-key&namespace=key:alice");
     assert.equal(refused.status, 403);
     assert.equal(((await refused.json()) as { error: { type: string } }).error.type, "permission_error");
@@ -166,7 +178,9 @@ describe("exact cache", () => {
 describe("stampede protection across two ingress replicas", () => {
   it("makes one upstream call for 50 identical requests while the upstream takes 500 ms", async () => {
     const content = fresh("stampede");
-    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => ask({ model: "slow", content, base: i % 2 ? replica.baseUrl : t.mesh.baseUrl })));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => ask({ model: "slow", content, base: i % 2 ? replica.baseUrl : t.mesh.baseUrl })),
+    );
     const answers = await Promise.all(responses.map(answerOf));
     assert.deepEqual(new Set(answers), new Set([answers[0]]), "one answer for all");
     assert.ok(answers[0]?.includes("stampede"));
@@ -190,7 +204,8 @@ describe("stampede protection across two ingress replicas", () => {
     ];
     const [lead, ...rest] = await Promise.all([leader, ...followers]);
     const leaderEvents = await readSse(lead as Response);
-    const streamed = (events: unknown[]) => (events as { choices?: { delta?: { content?: string } }[] }[]).map((e) => e.choices?.[0]?.delta?.content ?? "").join("");
+    const streamed = (events: unknown[]) =>
+      (events as { choices?: { delta?: { content?: string } }[] }[]).map((e) => e.choices?.[0]?.delta?.content ?? "").join("");
     for (const follower of rest.slice(0, 2)) {
       const sse = await readSse(follower);
       assert.equal(follower.headers.get("x-switchyard-cache"), "coalesced");
@@ -209,7 +224,11 @@ describe("stampede protection across two ingress replicas", () => {
     const gone = new AbortController();
     const leader = ask({ model: "slower", content, stream: true, signal: gone.signal }).catch(() => undefined);
     await pause(100);
-    const followers = [ask({ model: "slower", content, base: replica.baseUrl }), ask({ model: "slower", content, stream: true }), ask({ model: "slower", content })];
+    const followers = [
+      ask({ model: "slower", content, base: replica.baseUrl }),
+      ask({ model: "slower", content, stream: true }),
+      ask({ model: "slower", content }),
+    ];
     await pause(100);
     gone.abort();
     await leader;
@@ -265,7 +284,11 @@ describe("semantic cache", () => {
       assert.equal(response.headers.get("x-switchyard-cache"), expected, `${pair.a} | ${pair.b} (${pair.similarity.toFixed(3)})`);
       if (expected === "semantic-hit") {
         assert.ok(Math.abs(Number(response.headers.get("x-switchyard-cache-similarity")) - pair.similarity) < 1e-3);
-        assert.match((await answerOf(response)) ?? "", new RegExp(pair.a.slice(0, 12).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")), "the cached prompt's answer");
+        assert.match(
+          (await answerOf(response)) ?? "",
+          new RegExp(pair.a.slice(0, 12).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")),
+          "the cached prompt's answer",
+        );
         assert.equal((await eventOf(response)).cache, "semantic_hit");
       } else await response.text();
       if (!pair.same) {
@@ -282,8 +305,14 @@ describe("semantic cache", () => {
     assert.equal(first.headers.get("x-switchyard-cache"), "miss");
     await first.text();
     // The embeddings call is a request of its own in the usage events, charged to the caller.
-    const embedding = await eventually(async () => events.get(`${first.headers.get("x-request-id")}.embedding`), "the embedding call's usage event");
-    assert.deepEqual([embedding.endpoint, embedding.model, embedding.keyName, embedding.outcome], ["/v1/embeddings", "vectors", "alice", "success"]);
+    const embedding = await eventually(
+      async () => events.get(`${first.headers.get("x-request-id")}.embedding`),
+      "the embedding call's usage event",
+    );
+    assert.deepEqual(
+      [embedding.endpoint, embedding.model, embedding.keyName, embedding.outcome],
+      ["/v1/embeddings", "vectors", "alice", "success"],
+    );
     const pattern = `switchyard:cache:semantic:*:${hash("sha256", prompt, "base64url").slice(0, 22)}`;
     await eventually(async () => ((await t.redis.keys(pattern)).length > 0 ? true : undefined), "the entry");
     // The mock embeds a bag of words: the same words in another order are the same vector.
@@ -291,7 +320,11 @@ describe("semantic cache", () => {
     const response = await ask({ model: "similar-by-model", content: reordered, temperature: 0.7 });
     assert.equal(response.headers.get("x-switchyard-cache"), "semantic-hit");
     assert.match((await answerOf(response)) ?? "", /What is the capital of France\?/);
-    assert.equal(await cacheOf({ model: "similar-by-model", content: prompt.replace("France", "Spain"), temperature: 0.7 }), "miss", "the facts still count");
+    assert.equal(
+      await cacheOf({ model: "similar-by-model", content: prompt.replace("France", "Spain"), temperature: 0.7 }),
+      "miss",
+      "the facts still count",
+    );
   });
 
   it("keeps its entries across a restart of the cache service, and skips semantic lookups while it is down", async () => {
@@ -302,7 +335,10 @@ describe("semantic cache", () => {
     let probe = 0;
     const semanticHit = () =>
       eventually(
-        async () => ((await cacheOf({ model: "similar", content: `${prompt}${" ".repeat(++probe)}`, temperature: 0.5 })) === "semantic-hit" ? true : undefined),
+        async () =>
+          (await cacheOf({ model: "similar", content: `${prompt}${" ".repeat(++probe)}`, temperature: 0.5 })) === "semantic-hit"
+            ? true
+            : undefined,
         "a semantic hit",
         30_000,
       );
@@ -311,7 +347,11 @@ describe("semantic cache", () => {
     await t.mesh.stopProcess("cache");
     const skipped = await metric(ingressOps(), /^switchyard_cache_unavailable_total\{[^}]*dependency="cache_service"/);
     // A probe that was a semantic hit a moment ago.
-    assert.equal(await cacheOf({ model: "similar", content: `${prompt}${" ".repeat(++probe)}`, temperature: 0.5 }), "miss", "semantic lookups are skipped");
+    assert.equal(
+      await cacheOf({ model: "similar", content: `${prompt}${" ".repeat(++probe)}`, temperature: 0.5 }),
+      "miss",
+      "semantic lookups are skipped",
+    );
     assert.ok((await metric(ingressOps(), /^switchyard_cache_unavailable_total\{[^}]*dependency="cache_service"/)) > skipped);
     const exact = { model: "shared", content: fresh("exact while the cache service is down") };
     await cacheOf(exact);

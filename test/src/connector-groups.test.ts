@@ -21,7 +21,11 @@ describe("one connector process serving a group of providers", () => {
       ["mock-no-connector", "absent/echo"],
       ["mock-echo", "mock/echo"],
     ] as const) {
-      const response = await postJson(t.url("/v1/chat/completions"), { model, messages: userMessage(`group ${model}`) }, { "x-switchyard-cache": "bypass" });
+      const response = await postJson(
+        t.url("/v1/chat/completions"),
+        { model, messages: userMessage(`group ${model}`) },
+        { "x-switchyard-cache": "bypass" },
+      );
       const body = (await response.json()) as { choices: { message: { content: string } }[] };
       assert.equal(response.status, 200);
       assert.equal(response.headers.get("x-switchyard-deployment"), deployment);

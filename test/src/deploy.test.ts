@@ -77,7 +77,11 @@ function serviceOfCommand(command: Json, where: string): ServiceName {
   assert.ok(existsSync(join(ROOT, "services", name, "src", "main.ts")), `${where}: services/${name}/src/main.ts does not exist`);
   assert.ok(SERVICE_NAMES.includes(name as ServiceName), `${where}: services/${name} has no SERVICE_PORTS entry`);
   const flags = argv.slice(1, argv.indexOf(entry!));
-  assert.deepEqual(flags, SERVICE_NODE_FLAGS[name as ServiceName] ?? [], `${where}: node's flags must be SERVICE_NODE_FLAGS.${name} (packages/config/src/env.ts)`);
+  assert.deepEqual(
+    flags,
+    SERVICE_NODE_FLAGS[name as ServiceName] ?? [],
+    `${where}: node's flags must be SERVICE_NODE_FLAGS.${name} (packages/config/src/env.ts)`,
+  );
   return name as ServiceName;
 }
 
@@ -113,7 +117,9 @@ function mountedConfig(text: string, file: string): MountedConfig {
   for (const r of refs.filter((r) => r.path[0] === "providers" && r.path[1])) {
     providerSecrets.set(r.path[1]!, (providerSecrets.get(r.path[1]!) ?? new Set()).add(r.variable));
   }
-  const fakeEnv = Object.fromEntries([...variables].map((v) => [v, v === "SWITCHYARD_ADMIN_KEY" ? FAKE_ADMIN_KEY : `fake-${v.toLowerCase()}`]));
+  const fakeEnv = Object.fromEntries(
+    [...variables].map((v) => [v, v === "SWITCHYARD_ADMIN_KEY" ? FAKE_ADMIN_KEY : `fake-${v.toLowerCase()}`]),
+  );
   const full = parseConfig(text, file, fakeEnv);
   return { file, text, variables, providerSecrets, full };
 }
@@ -152,13 +158,25 @@ function checkNodeWorkload(w: NodeWorkload, config: MountedConfig) {
       assert.ok(w.env.has(variable), `${w.where}: ${variable} must be set (its default is loopback)`);
     }
   } else {
-    assert.equal(w.env.get("GRPC_PORT") ?? String(ports.grpc ?? ""), String(ports.grpc ?? ""), `${w.where}: GRPC_PORT must be SERVICE_PORTS.${w.service}.grpc`);
+    assert.equal(
+      w.env.get("GRPC_PORT") ?? String(ports.grpc ?? ""),
+      String(ports.grpc ?? ""),
+      `${w.where}: GRPC_PORT must be SERVICE_PORTS.${w.service}.grpc`,
+    );
     assert.equal(Number(w.env.get("OPS_PORT") ?? ports.ops), ports.ops, `${w.where}: OPS_PORT must be SERVICE_PORTS.${w.service}.ops`);
   }
 
   // Secrets: the admin key (the config's key list) for policy only, the mesh secret for gRPC peers only.
-  assert.equal(w.env.has("SWITCHYARD_ADMIN_KEY"), w.service === "policy", `${w.where}: SWITCHYARD_ADMIN_KEY goes to policy and nowhere else`);
-  assert.equal(w.env.has("SWITCHYARD_MESH_SECRET"), GRPC_PEERS.has(w.service), `${w.where}: SWITCHYARD_MESH_SECRET goes to the services that make or serve gRPC calls, and only to them`);
+  assert.equal(
+    w.env.has("SWITCHYARD_ADMIN_KEY"),
+    w.service === "policy",
+    `${w.where}: SWITCHYARD_ADMIN_KEY goes to policy and nowhere else`,
+  );
+  assert.equal(
+    w.env.has("SWITCHYARD_MESH_SECRET"),
+    GRPC_PEERS.has(w.service),
+    `${w.where}: SWITCHYARD_MESH_SECRET goes to the services that make or serve gRPC calls, and only to them`,
+  );
 
   // The config loads in this service's environment (as the service loads it: only policy reads the
   // key list), and the ingress may serve it off loopback.
@@ -169,7 +187,10 @@ function checkNodeWorkload(w: NodeWorkload, config: MountedConfig) {
   if (w.service === "connector") {
     const provider = env.PROVIDER;
     assert.ok(provider, `${w.where}: a connector needs PROVIDER`);
-    assert.ok(config.full.providers[provider], `${w.where}: PROVIDER=${provider} is not a provider in ${config.file} (known: ${Object.keys(config.full.providers).join(", ")})`);
+    assert.ok(
+      config.full.providers[provider],
+      `${w.where}: PROVIDER=${provider} is not a provider in ${config.file} (known: ${Object.keys(config.full.providers).join(", ")})`,
+    );
     assert.ok(seen.providers[provider]?.enabled, `${w.where}: provider ${provider} is disabled in the connector's own environment`);
   } else {
     assert.equal(w.env.get("PROVIDER"), undefined, `${w.where}: PROVIDER is for connectors only`);
@@ -186,7 +207,9 @@ function checkNodeWorkload(w: NodeWorkload, config: MountedConfig) {
 
 /** Secrets whose value the orchestrator injects: a fake stands in so the config can be parsed. */
 function fillSecrets(env: ServiceEnv): Record<string, string> {
-  return Object.fromEntries([...env].filter(([, v]) => v === undefined).map(([k]) => [k, k === "SWITCHYARD_ADMIN_KEY" ? FAKE_ADMIN_KEY : `fake-${k}`]));
+  return Object.fromEntries(
+    [...env].filter(([, v]) => v === undefined).map(([k]) => [k, k === "SWITCHYARD_ADMIN_KEY" ? FAKE_ADMIN_KEY : `fake-${k}`]),
+  );
 }
 
 /** `host:port` of a peer address must reach a workload running `service` on its gRPC port. */
@@ -196,7 +219,11 @@ function checkPeerAddress(value: string | undefined, service: ServiceName, workl
   const target = workloads.find((w) => w.hosts.includes(host!));
   assert.ok(target, `${where}: ${value} names no workload (known: ${workloads.flatMap((w) => w.hosts).join(", ")})`);
   assert.equal(target.service, service, `${where}: ${value} reaches ${target.service}, not ${service}`);
-  assert.equal(Number(port), (SERVICE_PORTS[service] as { grpc?: number }).grpc, `${where}: ${value} must use SERVICE_PORTS.${service}.grpc`);
+  assert.equal(
+    Number(port),
+    (SERVICE_PORTS[service] as { grpc?: number }).grpc,
+    `${where}: ${value} must use SERVICE_PORTS.${service}.grpc`,
+  );
 }
 
 /**
@@ -232,18 +259,21 @@ const PEERS = lazy(() => {
 
 /** Compose's variable interpolation ($$, $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR?err}). */
 function interpolateCompose(text: string, env: Record<string, string | undefined>): string {
-  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, name, colon, op, arg, bare) => {
-    if (whole === "$$") return "$";
-    const variable: string = name ?? bare;
-    const value = env[variable];
-    const unset = value === undefined || (colon === ":" && value === "");
-    if (op === "-") return unset ? arg : value!;
-    if (op === "?") {
-      if (unset) throw new Error(`required variable ${variable} is missing a value: ${arg}`);
-      return value!;
-    }
-    return value ?? "";
-  });
+  return text.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (whole, name, colon, op, arg, bare) => {
+      if (whole === "$$") return "$";
+      const variable: string = name ?? bare;
+      const value = env[variable];
+      const unset = value === undefined || (colon === ":" && value === "");
+      if (op === "-") return unset ? arg : value!;
+      if (op === "?") {
+        if (unset) throw new Error(`required variable ${variable} is missing a value: ${arg}`);
+        return value!;
+      }
+      return value ?? "";
+    },
+  );
 }
 
 function interpolateTree(tree: Json, env: Record<string, string | undefined>): Json {
@@ -286,7 +316,12 @@ function healthcheckPort(service: Record<string, Json>, where: string): number {
 
 function publishedPorts(service: Record<string, Json>, where: string): { hostIp?: string; published?: string; target: number }[] {
   return (service.ports === undefined ? [] : asArray(service.ports, `${where} ports`)).map((p) => {
-    if (isRecord(p)) return { hostIp: p.host_ip as string | undefined, published: p.published === undefined ? undefined : String(p.published), target: Number(p.target) };
+    if (isRecord(p))
+      return {
+        hostIp: p.host_ip as string | undefined,
+        published: p.published === undefined ? undefined : String(p.published),
+        target: Number(p.target),
+      };
     const parts = String(p).split("/")[0]!.split(":");
     const target = Number(parts.pop());
     const published = parts.pop();
@@ -318,7 +353,11 @@ describe("deploy/docker-compose.yml", () => {
       const sources = new Set(
         nodeServices.map(([name, s]) => {
           const mount = asArray(s.volumes ?? [], `${name} volumes`)
-            .map((v) => (isRecord(v) ? { source: String(v.source), target: String(v.target) } : { source: String(v).split(":")[0]!, target: String(v).split(":")[1]! }))
+            .map((v) =>
+              isRecord(v)
+                ? { source: String(v.source), target: String(v.target) }
+                : { source: String(v).split(":")[0]!, target: String(v).split(":")[1]! },
+            )
             .find((v) => v.target === target || target.startsWith(`${v.target}/`));
           assert.ok(mount, `compose service ${name}: nothing is mounted at SWITCHYARD_CONFIG=${target}`);
           return resolve(DEPLOY, mount.source, posix.relative(mount.target, target));
@@ -397,7 +436,10 @@ describe("deploy/docker-compose.yml", () => {
     const natsArgs = asArray(nats.command, "nats command").map(String);
     assert.ok(natsArgs.includes("-js"), "nats runs JetStream");
     assert.equal(natsArgs[natsArgs.indexOf("-sd") + 1], "/data", "JetStream stores in /data");
-    assert.ok(asArray(nats.volumes, "nats volumes").some((v) => String(v).endsWith(":/data")), "nats keeps /data on a volume");
+    assert.ok(
+      asArray(nats.volumes, "nats volumes").some((v) => String(v).endsWith(":/data")),
+      "nats keeps /data on a volume",
+    );
     assert.match(String(asRecord(services.redis, "redis").image), /^redis:7/);
   });
 
@@ -411,7 +453,11 @@ describe("deploy/docker-compose.yml", () => {
       assert.equal(s.hostname, undefined, `${name}: replicas must keep their own host names`);
       assert.equal(s.ports, undefined, `${name}: a host port forbids --scale`);
       // Each replica must announce an address of its own; a service name resolves to all of them.
-      assert.equal(workloads.find((w) => w.hosts[0] === name)!.env.get("CONNECTOR_ADVERTISE_HOST"), undefined, `${name}: a fixed CONNECTOR_ADVERTISE_HOST would be shared by every replica`);
+      assert.equal(
+        workloads.find((w) => w.hosts[0] === name)!.env.get("CONNECTOR_ADVERTISE_HOST"),
+        undefined,
+        `${name}: a fixed CONNECTOR_ADVERTISE_HOST would be shared by every replica`,
+      );
     }
     const openai = connectors.find(([name]) => workloads.find((w) => w.hosts[0] === name)!.env.get("PROVIDER") === "openai")!;
     assert.ok(composeEnv(openai[1], openai[0]).has("OPENAI_API_KEY"), "connector-openai gets OPENAI_API_KEY");
@@ -423,7 +469,10 @@ describe("deploy/docker-compose.yml", () => {
     const seen = parseConfig(withoutTopLevelSection(config.text, "keys"), config.file, Object.fromEntries(router.env));
     for (const provider of workloads.filter((w) => w.service === "connector").map((w) => w.env.get("PROVIDER")!)) {
       assert.ok(seen.providers[provider]?.enabled, `the router sees provider ${provider} disabled, so it would drop its models`);
-      assert.ok(Object.values(seen.models).some((m) => m.deployments.some((d) => d.provider === provider)), `the router knows no model on ${provider}`);
+      assert.ok(
+        Object.values(seen.models).some((m) => m.deployments.some((d) => d.provider === provider)),
+        `the router knows no model on ${provider}`,
+      );
     }
   });
 
@@ -435,19 +484,24 @@ describe("deploy/docker-compose.yml", () => {
     };
     const networksOf = (name: string) => new Set(asArray(asRecord(services[name], name).networks ?? [], `${name} networks`).map(String));
     const names = Object.keys(services);
-    for (const name of names) assert.ok(networksOf(name).size > 0, `${name}: joins named networks, not the default one where everything reaches everything`);
+    for (const name of names)
+      assert.ok(networksOf(name).size > 0, `${name}: joins named networks, not the default one where everything reaches everything`);
     // Each network belongs to one called service: its members are that service and its callers, no one else.
     for (const network of new Set(names.flatMap((name) => [...networksOf(name)]))) {
       const members = names.filter((name) => networksOf(name).has(network));
-      const owner = [...PEERS()].find(([server, { clients }]) =>
-        members.some((m) => roleOf(m) === server) && members.every((m) => roleOf(m) === server || clients.includes(roleOf(m))),
+      const owner = [...PEERS()].find(
+        ([server, { clients }]) =>
+          members.some((m) => roleOf(m) === server) && members.every((m) => roleOf(m) === server || clients.includes(roleOf(m))),
       );
       assert.ok(owner, `network ${network} (${members.join(", ")}) is no one service's network with its callers`);
     }
     for (const [server, { clients }] of PEERS()) {
       for (const a of names.filter((n) => roleOf(n) === server)) {
         for (const b of names.filter((n) => clients.includes(roleOf(n)))) {
-          assert.ok([...networksOf(a)].some((n) => networksOf(b).has(n)), `${b} calls ${a}, so they share a network`);
+          assert.ok(
+            [...networksOf(a)].some((n) => networksOf(b).has(n)),
+            `${b} calls ${a}, so they share a network`,
+          );
         }
       }
     }
@@ -532,15 +586,19 @@ describe("deploy/Dockerfile", () => {
     const instructions = dockerfileInstructions(readFileSync(DOCKERFILE, "utf8"));
     const ignored = dockerignore(readFileSync(DOCKERIGNORE, "utf8"));
     const args = new Map(
-      instructions.filter((i) => i.op === "ARG").map((i) => {
-        const [k, v] = i.args.split("=");
-        return [k!, v ?? ""];
-      }),
+      instructions
+        .filter((i) => i.op === "ARG")
+        .map((i) => {
+          const [k, v] = i.args.split("=");
+          return [k!, v ?? ""];
+        }),
     );
-    const stages = instructions.filter((i) => i.op === "FROM").map((i) => {
-      const [image, , name] = i.args.replace(/\$\{(\w+)\}/g, (_, v: string) => args.get(v) ?? "").split(/\s+/);
-      return { image, name, line: i.line };
-    });
+    const stages = instructions
+      .filter((i) => i.op === "FROM")
+      .map((i) => {
+        const [image, , name] = i.args.replace(/\$\{(\w+)\}/g, (_, v: string) => args.get(v) ?? "").split(/\s+/);
+        return { image, name, line: i.line };
+      });
     const stageOf = (line: number) => stages.filter((s) => s.line <= line).at(-1)!;
     const copies = instructions
       .filter((i) => i.op === "COPY")
@@ -560,7 +618,10 @@ describe("deploy/Dockerfile", () => {
     assert.ok(stages.length >= 2, "multi-stage");
     for (const s of stages) assert.equal(s.image, "node:20-bookworm-slim");
     const final = stages.at(-1)!;
-    assert.ok(copies.some((c) => c.line > final.line && c.from === stages[0]!.name), "the runtime stage copies from the build stage");
+    assert.ok(
+      copies.some((c) => c.line > final.line && c.from === stages[0]!.name),
+      "the runtime stage copies from the build stage",
+    );
   });
 
   test("copies only files that exist and that the build context keeps", () => {
@@ -572,23 +633,43 @@ describe("deploy/Dockerfile", () => {
       }
     }
     // Host builds must stay out of the context.
-    for (const path of ["node_modules/turbo/package.json", "packages/config/dist/index.js", "services/ingress/node_modules/x", "services/ingress/tsconfig.tsbuildinfo", ".git/HEAD"]) {
+    for (const path of [
+      "node_modules/turbo/package.json",
+      "packages/config/dist/index.js",
+      "services/ingress/node_modules/x",
+      "services/ingress/tsconfig.tsbuildinfo",
+      ".git/HEAD",
+    ]) {
       assert.equal(ignored(path), true, `${path} must be excluded from the build context`);
     }
-    for (const path of ["package-lock.json", "packages/config/src/env.ts", "packages/proto/src/gen", "services/ingress/src/main.ts", "tsconfig.base.json"]) {
+    for (const path of [
+      "package-lock.json",
+      "packages/config/src/env.ts",
+      "packages/proto/src/gen",
+      "services/ingress/src/main.ts",
+      "tsconfig.base.json",
+    ]) {
       assert.equal(ignored(path), false, `${path} must reach the build`);
     }
   });
 
   test("leaves test-only code out of the image, and no shipped module imports it", () => {
     const { ignored } = setup();
-    for (const path of ["packages/grpc/src/grpc.test.ts", "services/ingress/src/app.test.ts", "services/ingress/src/translate/test-support/fixtures.ts"]) {
+    for (const path of [
+      "packages/grpc/src/grpc.test.ts",
+      "services/ingress/src/app.test.ts",
+      "services/ingress/src/translate/test-support/fixtures.ts",
+    ]) {
       assert.equal(ignored(path), true, `${path} is test-only and must be excluded from the build context`);
     }
     const sources = ["packages", "services"].flatMap((top) =>
       readdirSync(join(ROOT, top), { withFileTypes: true })
         .filter((d) => d.isDirectory() && existsSync(join(ROOT, top, d.name, "src")))
-        .flatMap((d) => (readdirSync(join(ROOT, top, d.name, "src"), { recursive: true }) as string[]).map((f) => posix.join(top, d.name, "src", f.split("\\").join("/")))),
+        .flatMap((d) =>
+          (readdirSync(join(ROOT, top, d.name, "src"), { recursive: true }) as string[]).map((f) =>
+            posix.join(top, d.name, "src", f.split("\\").join("/")),
+          ),
+        ),
     );
     let testImports = 0;
     for (const file of sources.filter((f) => f.endsWith(".ts"))) {
@@ -612,7 +693,10 @@ describe("deploy/Dockerfile", () => {
     const before = copies
       .filter((c) => c.line < ci.line && !c.from)
       .flatMap((c) => c.sources.map((s) => (intoFolder(c) ? posix.join(c.dest, posix.basename(s)) : posix.normalize(c.dest))));
-    const workspaces = asArray((JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { workspaces: Json }).workspaces, "workspaces").map(String);
+    const workspaces = asArray(
+      (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { workspaces: Json }).workspaces,
+      "workspaces",
+    ).map(String);
     for (const file of ["package.json", "package-lock.json", ...workspaces.map((w) => `${w}/package.json`)]) {
       assert.ok(before.includes(file), `${file} must be copied before npm ci (the lockfile names every workspace)`);
     }
@@ -621,10 +705,16 @@ describe("deploy/Dockerfile", () => {
     const filter = /--filter[= ]"?\.\/([^"\s*]+)/.exec(build.args);
     if (filter) assert.ok(existsSync(join(ROOT, filter[1]!)), `turbo --filter names ./${filter[1]}, which does not exist`);
     for (const file of ["tsconfig.json", "tsconfig.base.json", "turbo.json"]) {
-      assert.ok(copies.some((c) => c.line < build.line && c.sources.includes(file)), `${file} must be copied before the build`);
+      assert.ok(
+        copies.some((c) => c.line < build.line && c.sources.includes(file)),
+        `${file} must be copied before the build`,
+      );
     }
     const prune = runs.find((r) => /npm prune --omit=dev/.test(r.args));
-    assert.ok(prune && prune.line >= build.line && stageOf(prune.line) === stageOf(build.line), "npm prune --omit=dev after the build, in the build stage");
+    assert.ok(
+      prune && prune.line >= build.line && stageOf(prune.line) === stageOf(build.line),
+      "npm prune --omit=dev after the build, in the build stage",
+    );
   });
 
   test("runs as a non-root user and starts a real service by default", () => {
@@ -634,12 +724,19 @@ describe("deploy/Dockerfile", () => {
     const user = runtime.filter((i) => i.op === "USER").at(-1);
     assert.ok(user && !/^(root|0)(:|$)/.test(user.args), "USER must be a non-root user");
     for (const dir of ["node_modules", "packages", "services"]) {
-      assert.ok(copies.some((c) => c.line > final.line && c.from && c.sources.some((s) => s.endsWith(`/${dir}`))), `the runtime stage needs ${dir}`);
+      assert.ok(
+        copies.some((c) => c.line > final.line && c.from && c.sources.some((s) => s.endsWith(`/${dir}`))),
+        `the runtime stage needs ${dir}`,
+      );
     }
     const cmd = runtime.filter((i) => i.op === "CMD").at(-1);
     assert.ok(cmd, "CMD");
     serviceOfCommand(JSON.parse(cmd.args), "Dockerfile CMD");
-    assert.equal(runtime.some((i) => i.op === "ENTRYPOINT"), false, "no ENTRYPOINT, so `command:` replaces the whole command line");
+    assert.equal(
+      runtime.some((i) => i.op === "ENTRYPOINT"),
+      false,
+      "no ENTRYPOINT, so `command:` replaces the whole command line",
+    );
   });
 });
 
@@ -647,16 +744,24 @@ describe("deploy/Dockerfile", () => {
 
 describe("deploy/k8s", () => {
   const setup = lazy(() => {
-    const files = readdirSync(K8S_DIR).filter((f) => /\.ya?ml$/.test(f) && f !== "kustomization.yaml").sort();
+    const files = readdirSync(K8S_DIR)
+      .filter((f) => /\.ya?ml$/.test(f) && f !== "kustomization.yaml")
+      .sort();
     const objects = files.flatMap((file) =>
       parseAllDocuments(readFileSync(join(K8S_DIR, file), "utf8")).map((doc, i) => {
-        assert.deepEqual(doc.errors.map((e) => e.message), [], `${file} document ${i + 1} has YAML errors`);
+        assert.deepEqual(
+          doc.errors.map((e) => e.message),
+          [],
+          `${file} document ${i + 1} has YAML errors`,
+        );
         return { file, object: asRecord(doc.toJS(), `${file} document ${i + 1}`) };
       }),
     );
-    const ofKind = (kind: string) => objects.filter((o) => o.object.kind === kind).map((o) => ({ ...o, name: String(asRecord(o.object.metadata, "metadata").name) }));
+    const ofKind = (kind: string) =>
+      objects.filter((o) => o.object.kind === kind).map((o) => ({ ...o, name: String(asRecord(o.object.metadata, "metadata").name) }));
     const podSpec = (o: Record<string, Json>) => asRecord(asRecord(asRecord(o.spec, "spec").template, "template").spec, "pod spec");
-    const podLabels = (o: Record<string, Json>) => asRecord(asRecord(asRecord(asRecord(o.spec, "spec").template, "template").metadata, "template metadata").labels, "labels");
+    const podLabels = (o: Record<string, Json>) =>
+      asRecord(asRecord(asRecord(asRecord(o.spec, "spec").template, "template").metadata, "template metadata").labels, "labels");
     const workloadObjects = [...ofKind("Deployment"), ...ofKind("StatefulSet")];
     const services = ofKind("Service");
 
@@ -703,17 +808,34 @@ describe("deploy/k8s", () => {
       const labels = podLabels(workload);
       return Object.entries(selector).every(([k, v]) => labels[k] === v);
     }
-    return { files, objects, ofKind, podSpec, podLabels, workloadObjects, services, nodeContainers, configMapKey, config, workloads, selects };
+    return {
+      files,
+      objects,
+      ofKind,
+      podSpec,
+      podLabels,
+      workloadObjects,
+      services,
+      nodeContainers,
+      configMapKey,
+      config,
+      workloads,
+      selects,
+    };
   });
 
   test("every manifest parses and lives in one namespace", () => {
     const { objects, ofKind } = setup();
     assert.ok(objects.length > 0);
-    assert.deepEqual(ofKind("Namespace").map((n) => n.name), ["switchyard"]);
+    assert.deepEqual(
+      ofKind("Namespace").map((n) => n.name),
+      ["switchyard"],
+    );
     for (const { file, object } of objects) {
       assert.ok(object.apiVersion && object.kind, `${file}: apiVersion and kind`);
       const metadata = asRecord(object.metadata, `${file} metadata`);
-      if (object.kind !== "Namespace") assert.equal(metadata.namespace, "switchyard", `${file}: ${String(object.kind)} ${String(metadata.name)} namespace`);
+      if (object.kind !== "Namespace")
+        assert.equal(metadata.namespace, "switchyard", `${file}: ${String(object.kind)} ${String(metadata.name)} namespace`);
     }
     assert.equal(ofKind("Secret").length, 0, "secrets are created out of band, never committed");
   });
@@ -732,11 +854,19 @@ describe("deploy/k8s", () => {
     for (const { workload, container } of nodeContainers) {
       const where = `${workload.file} ${workload.name}`;
       const spec = podSpec(workload.object);
-      assert.equal(spec.enableServiceLinks, false, `${where}: service links inject <SERVICE>_PORT variables (a Service named "switchyard" would set SWITCHYARD_PORT)`);
+      assert.equal(
+        spec.enableServiceLinks,
+        false,
+        `${where}: service links inject <SERVICE>_PORT variables (a Service named "switchyard" would set SWITCHYARD_PORT)`,
+      );
       const target = workloads.find((w) => w.where === where)!.env.get("SWITCHYARD_CONFIG")!;
-      const mount = asArray(container.volumeMounts, `${where} volumeMounts`).map((m) => asRecord(m, "mount")).find((m) => posix.join(String(m.mountPath), configMapKey) === target);
+      const mount = asArray(container.volumeMounts, `${where} volumeMounts`)
+        .map((m) => asRecord(m, "mount"))
+        .find((m) => posix.join(String(m.mountPath), configMapKey) === target);
       assert.ok(mount, `${where}: SWITCHYARD_CONFIG=${target} is not the mounted ConfigMap key`);
-      const volume = asArray(spec.volumes, `${where} volumes`).map((v) => asRecord(v, "volume")).find((v) => v.name === mount.name);
+      const volume = asArray(spec.volumes, `${where} volumes`)
+        .map((v) => asRecord(v, "volume"))
+        .find((v) => v.name === mount.name);
       assert.equal(asRecord(volume?.configMap, `${where} config volume`).name, "switchyard-config");
       const security = asRecord(spec.securityContext, `${where} securityContext`);
       assert.equal(security.runAsNonRoot, true, `${where}: runAsNonRoot`);
@@ -773,7 +903,9 @@ describe("deploy/k8s", () => {
     for (const s of services) {
       const targets = workloadObjects.filter((w) => selects(s.object, w.object));
       assert.equal(targets.length, 1, `Service ${s.name} must select exactly one workload`);
-      const containerPorts = asArray(podSpec(targets[0]!.object).containers, "containers").flatMap((c) => asArray(asRecord(c, "c").ports ?? [], "ports").map((p) => asRecord(p, "port")));
+      const containerPorts = asArray(podSpec(targets[0]!.object).containers, "containers").flatMap((c) =>
+        asArray(asRecord(c, "c").ports ?? [], "ports").map((p) => asRecord(p, "port")),
+      );
       for (const p of asArray(asRecord(s.object.spec, "spec").ports, `${s.name} ports`).map((p) => asRecord(p, "port"))) {
         const target = containerPorts.find((c) => c.name === p.targetPort || c.containerPort === p.targetPort);
         assert.ok(target, `Service ${s.name}: targetPort ${String(p.targetPort)} is not a container port`);
@@ -797,15 +929,25 @@ describe("deploy/k8s", () => {
 
   test("connectors are scalable Deployments announcing their own pod address", () => {
     const { nodeContainers, workloads } = setup();
-    const connectors = nodeContainers.filter(({ workload, container }) => serviceOfCommand(container.command, workload.name) === "connector");
+    const connectors = nodeContainers.filter(
+      ({ workload, container }) => serviceOfCommand(container.command, workload.name) === "connector",
+    );
     assert.deepEqual(
-      new Set(connectors.map(({ workload }) => workloads.find((w) => w.where === `${workload.file} ${workload.name}`)!.env.get("PROVIDER"))),
+      new Set(
+        connectors.map(({ workload }) => workloads.find((w) => w.where === `${workload.file} ${workload.name}`)!.env.get("PROVIDER")),
+      ),
       new Set(["mock", "openai"]),
     );
     for (const { workload, container } of connectors) {
       assert.equal(workload.object.kind, "Deployment", `${workload.name}: a Deployment scales with kubectl scale`);
-      const advertise = asArray(container.env, "env").map((e) => asRecord(e, "env")).find((e) => e.name === "CONNECTOR_ADVERTISE_HOST");
-      assert.equal(asRecord(asRecord(advertise?.valueFrom, `${workload.name} CONNECTOR_ADVERTISE_HOST`).fieldRef, "fieldRef").fieldPath, "status.podIP", `${workload.name}: each replica announces its pod IP`);
+      const advertise = asArray(container.env, "env")
+        .map((e) => asRecord(e, "env"))
+        .find((e) => e.name === "CONNECTOR_ADVERTISE_HOST");
+      assert.equal(
+        asRecord(asRecord(advertise?.valueFrom, `${workload.name} CONNECTOR_ADVERTISE_HOST`).fieldRef, "fieldRef").fieldPath,
+        "status.podIP",
+        `${workload.name}: each replica announces its pod IP`,
+      );
     }
     // Secrets come from the Secret switchyard-secrets; only the admin key and the mesh secret are mandatory.
     for (const { workload, container } of nodeContainers) {
@@ -813,7 +955,8 @@ describe("deploy/k8s", () => {
         const ref = isRecord(e.valueFrom) && isRecord(e.valueFrom.secretKeyRef) ? e.valueFrom.secretKeyRef : undefined;
         if (!ref) continue;
         assert.equal(ref.name, "switchyard-secrets", `${workload.name}: ${String(e.name)} from Secret switchyard-secrets`);
-        if (e.name === "SWITCHYARD_ADMIN_KEY" || e.name === "SWITCHYARD_MESH_SECRET") assert.notEqual(ref.optional, true, `${workload.name}: ${String(e.name)} is required`);
+        if (e.name === "SWITCHYARD_ADMIN_KEY" || e.name === "SWITCHYARD_MESH_SECRET")
+          assert.notEqual(ref.optional, true, `${workload.name}: ${String(e.name)} is required`);
         else assert.equal(ref.optional, true, `${workload.name}: provider key ${String(e.name)} is optional`);
       }
     }
@@ -845,11 +988,15 @@ describe("deploy/k8s", () => {
       const labels = podLabels(target.object);
       const ports = new Map(
         asArray(podSpec(target.object).containers, "containers").flatMap((c) =>
-          asArray(asRecord(c, "container").ports ?? [], "ports").map((p) => [String(asRecord(p, "port").name), Number(asRecord(p, "port").containerPort)] as const),
+          asArray(asRecord(c, "container").ports ?? [], "ports").map(
+            (p) => [String(asRecord(p, "port").name), Number(asRecord(p, "port").containerPort)] as const,
+          ),
         ),
       );
       const admitted = new Set<string>();
-      for (const { name, spec } of policies.filter(({ name, spec }) => selectsPod(spec.podSelector, `NetworkPolicy ${name} podSelector`, labels))) {
+      for (const { name, spec } of policies.filter(({ name, spec }) =>
+        selectsPod(spec.podSelector, `NetworkPolicy ${name} podSelector`, labels),
+      )) {
         for (const rule of asArray(spec.ingress ?? [], `${name} ingress`).map((r) => asRecord(r, `${name} rule`))) {
           const rulePorts = asArray(rule.ports, `NetworkPolicy ${name}: every rule names its ports`).map((p) => {
             const port = asRecord(p, "port").port;
@@ -872,7 +1019,9 @@ describe("deploy/k8s", () => {
       }
       const peers = PEERS().get(role);
       const expected =
-        role === "ingress" ? [`anyone → ${SERVICE_PORTS.ingress.http}`] : (peers?.clients ?? []).map((client) => `${client} → ${peers!.port}`);
+        role === "ingress"
+          ? [`anyone → ${SERVICE_PORTS.ingress.http}`]
+          : (peers?.clients ?? []).map((client) => `${client} → ${peers!.port}`);
       assert.deepEqual([...admitted].sort(), [...new Set(expected)].sort(), `${target.file} ${target.name}: admitted callers`);
     }
   });
@@ -885,15 +1034,25 @@ describe("deploy/k8s", () => {
     assert.ok(scaled.length >= 3);
     const autoscalers = ofKind("HorizontalPodAutoscaler");
     for (const workload of scaled) {
-      const hpa = autoscalers.find((h) => asRecord(asRecord(h.object.spec, "spec").scaleTargetRef, "scaleTargetRef").name === workload.name);
+      const hpa = autoscalers.find(
+        (h) => asRecord(asRecord(h.object.spec, "spec").scaleTargetRef, "scaleTargetRef").name === workload.name,
+      );
       assert.ok(hpa, `${workload.name} has a HorizontalPodAutoscaler`);
       const spec = asRecord(hpa.object.spec, "spec");
       assert.equal(asRecord(spec.scaleTargetRef, "scaleTargetRef").kind, "Deployment");
-      assert.ok(Number(spec.minReplicas) >= 1 && Number(spec.minReplicas) <= Number(spec.maxReplicas), `${workload.name}: 1 <= minReplicas <= maxReplicas`);
-      const metric = asArray(spec.metrics, "metrics").map((m) => asRecord(m, "metric")).find((m) => m.type === "Resource");
+      assert.ok(
+        Number(spec.minReplicas) >= 1 && Number(spec.minReplicas) <= Number(spec.maxReplicas),
+        `${workload.name}: 1 <= minReplicas <= maxReplicas`,
+      );
+      const metric = asArray(spec.metrics, "metrics")
+        .map((m) => asRecord(m, "metric"))
+        .find((m) => m.type === "Resource");
       assert.equal(asRecord(metric?.resource, "resource").name, "cpu");
       for (const container of asArray(podSpec(workload.object).containers, "containers").map((c) => asRecord(c, "container"))) {
-        assert.ok(asRecord(asRecord(container.resources, "resources").requests, "requests").cpu, `${workload.name}: CPU utilization needs a CPU request`);
+        assert.ok(
+          asRecord(asRecord(container.resources, "resources").requests, "requests").cpu,
+          `${workload.name}: CPU utilization needs a CPU request`,
+        );
       }
     }
   });
@@ -904,13 +1063,22 @@ describe("deploy/k8s", () => {
     const autoscalers = ofKind("HorizontalPodAutoscaler");
     for (const { workload } of nodeContainers) {
       const labels = podLabels(workload.object);
-      const budget = budgets.find((b) => Object.entries(asRecord(asRecord(asRecord(b.object.spec, "spec").selector, "selector").matchLabels, "matchLabels")).every(([k, v]) => labels[k] === v));
+      const budget = budgets.find((b) =>
+        Object.entries(asRecord(asRecord(asRecord(b.object.spec, "spec").selector, "selector").matchLabels, "matchLabels")).every(
+          ([k, v]) => labels[k] === v,
+        ),
+      );
       assert.ok(budget, `${workload.name} has a PodDisruptionBudget`);
       const spec = asRecord(budget.object.spec, "spec");
       if (spec.minAvailable === undefined) continue;
-      const hpa = autoscalers.find((h) => asRecord(asRecord(h.object.spec, "spec").scaleTargetRef, "scaleTargetRef").name === workload.name);
+      const hpa = autoscalers.find(
+        (h) => asRecord(asRecord(h.object.spec, "spec").scaleTargetRef, "scaleTargetRef").name === workload.name,
+      );
       const fewest = Number(hpa ? asRecord(hpa.object.spec, "spec").minReplicas : asRecord(workload.object.spec, "spec").replicas);
-      assert.ok(Number(spec.minAvailable) < fewest, `${workload.name}: minAvailable ${String(spec.minAvailable)} leaves a pod to evict at ${fewest} replicas`);
+      assert.ok(
+        Number(spec.minAvailable) < fewest,
+        `${workload.name}: minAvailable ${String(spec.minAvailable)} leaves a pod to evict at ${fewest} replicas`,
+      );
     }
   });
 

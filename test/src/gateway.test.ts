@@ -1,7 +1,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { ADMIN_KEY, eventually, loggedRequest, NARROW_KEY, postJson, readSse, startTestMesh, type TestMesh, userMessage, watchUsage } from "./harness.js";
+import {
+  ADMIN_KEY,
+  eventually,
+  loggedRequest,
+  NARROW_KEY,
+  postJson,
+  readSse,
+  startTestMesh,
+  type TestMesh,
+  userMessage,
+  watchUsage,
+} from "./harness.js";
 
 let t: TestMesh;
 const chat = (body: unknown, headers?: Record<string, string>) => postJson(t.url("/v1/chat/completions"), body, headers);
@@ -17,7 +28,11 @@ describe("chat completions through the mesh", () => {
   it("answers a non-streamed request from the mock model", async () => {
     const response = await chat({ model: "mock-echo", messages: userMessage("hello mesh world") }, { "x-switchyard-cache": "bypass" });
     assert.equal(response.status, 200);
-    const body = (await response.json()) as { object: string; choices: { message: { role: string; content: string }; finish_reason: string }[]; usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } };
+    const body = (await response.json()) as {
+      object: string;
+      choices: { message: { role: string; content: string }; finish_reason: string }[];
+      usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+    };
     assert.equal(body.object, "chat.completion");
     assert.equal(body.choices[0]?.message.role, "assistant");
     assert.equal(body.choices[0]?.message.content, "hello mesh world");
@@ -52,7 +67,11 @@ describe("chat completions through the mesh", () => {
     assert.match(response.headers.get("content-type") ?? "", /^text\/event-stream/);
     const { events, done } = await readSse(response);
     assert.ok(done, "stream ends with data: [DONE]");
-    type Chunk = { object: string; choices: { delta: { role?: string; content?: string }; finish_reason: string | null }[]; usage?: { completion_tokens: number } };
+    type Chunk = {
+      object: string;
+      choices: { delta: { role?: string; content?: string }; finish_reason: string | null }[];
+      usage?: { completion_tokens: number };
+    };
     const chunks = events as Chunk[];
     assert.ok(chunks.every((c) => c.object === "chat.completion.chunk"));
     const text = chunks.flatMap((c) => c.choices.map((choice) => choice.delta.content ?? "")).join("");
@@ -131,7 +150,9 @@ describe("chat completions through the mesh", () => {
     }, "a cache hit for the stream");
     const { events, done } = await readSse(streamed);
     assert.ok(done);
-    const text = (events as { choices: { delta: { content?: string } }[] }[]).flatMap((c) => c.choices.map((ch) => ch.delta.content ?? "")).join("");
+    const text = (events as { choices: { delta: { content?: string } }[] }[])
+      .flatMap((c) => c.choices.map((ch) => ch.delta.content ?? ""))
+      .join("");
     assert.equal(text, request.messages[0]!.content);
   });
 });
@@ -284,13 +305,21 @@ describe("errors in the OpenAI shape", () => {
 
 describe("models, health and metrics", () => {
   it("lists the models the key may use", async () => {
-    const all = (await (await fetch(t.url("/v1/models"), { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as { object: string; data: { id: string; object: string }[] };
+    const all = (await (await fetch(t.url("/v1/models"), { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as {
+      object: string;
+      data: { id: string; object: string }[];
+    };
     assert.equal(all.object, "list");
     const ids = all.data.map((m) => m.id);
     assert.ok(ids.includes("mock-echo") && ids.includes("mock-failover"));
     assert.ok(!ids.includes("gpt-4o"), "models without an enabled provider are hidden");
-    const narrow = (await (await fetch(t.url("/v1/models"), { headers: { authorization: `Bearer ${NARROW_KEY}` } })).json()) as { data: { id: string }[] };
-    assert.deepEqual(narrow.data.map((m) => m.id), ["mock-echo"]);
+    const narrow = (await (await fetch(t.url("/v1/models"), { headers: { authorization: `Bearer ${NARROW_KEY}` } })).json()) as {
+      data: { id: string }[];
+    };
+    assert.deepEqual(
+      narrow.data.map((m) => m.id),
+      ["mock-echo"],
+    );
     const one = await fetch(t.url("/v1/models/mock-echo"), { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
     assert.equal(((await one.json()) as { id: string }).id, "mock-echo");
   });
@@ -313,16 +342,27 @@ describe("models, health and metrics", () => {
 describe("embeddings", () => {
   it("returns deterministic vectors for string and array input", async () => {
     type Embeddings = { object: string; data: { object: string; index: number; embedding: number[] }[]; usage: { prompt_tokens: number } };
-    const one = await postJson(t.url("/v1/embeddings"), { model: "mock-embed", input: "the quick brown fox" }, { "x-switchyard-cache": "bypass" });
+    const one = await postJson(
+      t.url("/v1/embeddings"),
+      { model: "mock-embed", input: "the quick brown fox" },
+      { "x-switchyard-cache": "bypass" },
+    );
     assert.equal(one.status, 200);
     const first = (await one.json()) as Embeddings;
     assert.equal(first.object, "list");
     assert.equal(first.data.length, 1);
     assert.equal(first.usage.prompt_tokens, 4);
-    const many = (await (await postJson(t.url("/v1/embeddings"), { model: "mock-embed", input: ["the quick brown fox", "lazy dog"], dimensions: 16 })).json()) as Embeddings;
-    assert.deepEqual(many.data.map((d) => d.index), [0, 1]);
+    const many = (await (
+      await postJson(t.url("/v1/embeddings"), { model: "mock-embed", input: ["the quick brown fox", "lazy dog"], dimensions: 16 })
+    ).json()) as Embeddings;
+    assert.deepEqual(
+      many.data.map((d) => d.index),
+      [0, 1],
+    );
     assert.equal(many.data[0]?.embedding.length, 16);
-    const again = (await (await postJson(t.url("/v1/embeddings"), { model: "mock-embed", input: "the quick brown fox" }, { "x-switchyard-cache": "bypass" })).json()) as Embeddings;
+    const again = (await (
+      await postJson(t.url("/v1/embeddings"), { model: "mock-embed", input: "the quick brown fox" }, { "x-switchyard-cache": "bypass" })
+    ).json()) as Embeddings;
     assert.deepEqual(again.data[0]?.embedding, first.data[0]?.embedding);
   });
 
@@ -345,9 +385,16 @@ describe("embeddings", () => {
 describe("streams that break", () => {
   it("ends a stream that fails after its first tokens with an error event and no [DONE]", async () => {
     const usage = watchUsage(t);
-    const response = await chat({ model: "mock-midstream", stream: true, messages: userMessage("one two three four five") }, { "x-switchyard-cache": "bypass" });
+    const response = await chat(
+      { model: "mock-midstream", stream: true, messages: userMessage("one two three four five") },
+      { "x-switchyard-cache": "bypass" },
+    );
     assert.equal(response.status, 200, "the status was sent with the first token");
-    assert.equal(response.headers.get("x-switchyard-attempts"), "mock/fail?status=500&after_chunks=2:200", "no failover once tokens went out");
+    assert.equal(
+      response.headers.get("x-switchyard-attempts"),
+      "mock/fail?status=500&after_chunks=2:200",
+      "no failover once tokens went out",
+    );
     const { events, done } = await readSse(response);
     assert.equal(done, false);
     const last = events.at(-1) as { error?: { code: string; type: string } };
@@ -361,7 +408,10 @@ describe("streams that break", () => {
 
 describe("streams that wait", () => {
   it("sends SSE comment heartbeats while the model has not answered yet", async () => {
-    const response = await chat({ model: "mock-thinking", stream: true, messages: userMessage("slow start") }, { "x-switchyard-cache": "bypass" });
+    const response = await chat(
+      { model: "mock-thinking", stream: true, messages: userMessage("slow start") },
+      { "x-switchyard-cache": "bypass" },
+    );
     assert.equal(response.status, 200);
     const { raw, done } = await readSse(response);
     assert.ok(done);

@@ -4,8 +4,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fromJsonString } from "@bufbuild/protobuf";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { type UsageEvent, UsageEventSchema } from "@switchyard/proto";
 import { type Infra, type Mesh, type MeshOptions, startIsolatedInfra, startMesh } from "@switchyard/mesh";
+import { type UsageEvent, UsageEventSchema } from "@switchyard/proto";
 import { Redis } from "ioredis";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -85,9 +85,14 @@ export async function readSse(response: Response): Promise<{ events: unknown[]; 
 }
 
 /** The request log's entry for a request (`GET /admin/logs/{id}`), or undefined while it is not there. */
-export async function loggedRequest(t: TestMesh, requestId: string): Promise<{ entry: Record<string, unknown>; event: UsageEvent } | undefined> {
+export async function loggedRequest(
+  t: TestMesh,
+  requestId: string,
+): Promise<{ entry: Record<string, unknown>; event: UsageEvent } | undefined> {
   try {
-    const response = await fetch(t.url(`/admin/logs/${encodeURIComponent(requestId)}`), { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const response = await fetch(t.url(`/admin/logs/${encodeURIComponent(requestId)}`), {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
     if (response.status !== 200) return undefined;
     const entry = (await response.json()) as Record<string, unknown>;
     return { entry, event: fromJsonString(UsageEventSchema, JSON.stringify(entry.usage_event)) };

@@ -22,7 +22,11 @@ describe("connector replicas", () => {
     const first = t.mesh.processes.find((p) => p.name === "connector-mock")!;
     const second = await t.mesh.addConnector("mock");
     const ask = async () => {
-      const response = await postJson(t.url("/v1/chat/completions"), { model: "mock-echo", messages: userMessage("spread") }, { "x-switchyard-cache": "bypass" });
+      const response = await postJson(
+        t.url("/v1/chat/completions"),
+        { model: "mock-echo", messages: userMessage("spread") },
+        { "x-switchyard-cache": "bypass" },
+      );
       assert.equal(response.status, 200);
       await response.text();
     };
@@ -58,7 +62,9 @@ describe("graceful shutdown", () => {
     const exited = t.mesh.stopProcess("ingress");
     const { events, done } = await body;
     assert.ok(done, "the stream ran to [DONE] although the ingress was told to stop");
-    const text = (events as { choices: { delta: { content?: string } }[] }[]).flatMap((c) => c.choices.map((ch) => ch.delta.content ?? "")).join("");
+    const text = (events as { choices: { delta: { content?: string } }[] }[])
+      .flatMap((c) => c.choices.map((ch) => ch.delta.content ?? ""))
+      .join("");
     assert.equal(text, "one two three four five six seven eight");
     assert.equal(await exited, 0);
     assert.equal(await eventually(async () => usage.get(requestId), "the usage event"), "switchyard.usage.success");

@@ -4,9 +4,9 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { headers as natsHeaders } from "@nats-io/transport-node";
-import { startPrivatePostgres, type PrivatePostgres } from "@switchyard/logger/testing";
+import { type PrivatePostgres, startPrivatePostgres } from "@switchyard/logger/testing";
 import { chromium } from "playwright-core";
-import { ADMIN_KEY, eventually, ROOT, loggedRequest, NARROW_KEY, postJson, startTestMesh, type TestMesh, userMessage } from "./harness.js";
+import { ADMIN_KEY, eventually, loggedRequest, NARROW_KEY, postJson, ROOT, startTestMesh, type TestMesh, userMessage } from "./harness.js";
 
 /** Kept for people to look at (git-ignored): the dashboard's screenshot. */
 const ARTIFACTS = join(ROOT, "test", "artifacts");

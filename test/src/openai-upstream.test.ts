@@ -51,7 +51,13 @@ describe("an OpenAI-compatible upstream behind the gateway", () => {
       model: "gpt-fake",
       messages: [
         { role: "system", content: "be brief" },
-        { role: "user", content: [{ type: "text", text: "what is in this image?" }, { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=", detail: "low" } }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "what is in this image?" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=", detail: "low" } },
+          ],
+        },
       ],
       tools: [{ type: "function", function: { name: "lookup", parameters: { type: "object", properties: { q: { type: "string" } } } } }],
       tool_choice: "auto",
@@ -85,7 +91,11 @@ describe("an OpenAI-compatible upstream behind the gateway", () => {
   });
 
   it("streams the upstream's chunks through as they come", async () => {
-    const response = await postJson(t.url("/v1/chat/completions"), { model: "gpt-fake", stream: true, messages: userMessage("hi") }, { "x-switchyard-cache": "bypass" });
+    const response = await postJson(
+      t.url("/v1/chat/completions"),
+      { model: "gpt-fake", stream: true, messages: userMessage("hi") },
+      { "x-switchyard-cache": "bypass" },
+    );
     const { events, done } = await readSse(response);
     assert.ok(done);
     assert.ok(events.length >= 2);
@@ -94,50 +104,61 @@ describe("an OpenAI-compatible upstream behind the gateway", () => {
   });
 
   // A small request rides the connector's multiplexed stream; one above 64 KiB gets a gRPC call of its own.
-  const calls = [["a multiplexed call", "go on"], ["a call of its own", "go on ".repeat(12_000)]] as const;
-  for (const [kind, prompt] of calls) it(`holds a long stream back at the upstream while the client does not read, and ends it when the client leaves (${kind})`, async () => {
-    const CHUNKS = 100_000; // of 1 KB: 100 MB, more than every buffer on the way holds
-    const request = httpRequest(t.url("/v1/chat/completions"), {
-      method: "POST",
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json", "x-switchyard-cache": "bypass" },
+  const calls = [
+    ["a multiplexed call", "go on"],
+    ["a call of its own", "go on ".repeat(12_000)],
+  ] as const;
+  for (const [kind, prompt] of calls)
+    it(`holds a long stream back at the upstream while the client does not read, and ends it when the client leaves (${kind})`, async () => {
+      const CHUNKS = 100_000; // of 1 KB: 100 MB, more than every buffer on the way holds
+      const request = httpRequest(t.url("/v1/chat/completions"), {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json", "x-switchyard-cache": "bypass" },
+      });
+      const received = upstream.nextRequest();
+      request.end(JSON.stringify({ model: "gpt-long", stream: true, max_tokens: CHUNKS, messages: userMessage(prompt) }));
+      const [response] = (await once(request, "response")) as [IncomingMessage];
+      assert.equal(response.statusCode, 200);
+      const atUpstream = await received;
+
+      // Nobody reads the response: the upstream's writes stop once the buffers on the way are full.
+      // (Loopback sockets buffer a few MB at each of the three hops; without backpressure the whole
+      // answer would be read from the upstream into the ingress's memory.)
+      let written = -1;
+      while (atUpstream.chunksWritten !== written) {
+        written = atUpstream.chunksWritten;
+        await sleep(250);
+      }
+      assert.ok(written > 0 && written < CHUNKS / 4, `the upstream wrote ${written} of ${CHUNKS} chunks to a client that read none`);
+
+      // Reading lets it go on, in order.
+      let head = "";
+      let readBytes = 0;
+      for await (const part of response) {
+        if (head.length < 64 * 1024) head += (part as Buffer).toString("utf8");
+        readBytes += (part as Buffer).byteLength;
+        // Leaving the loop destroys the response: the client goes away.
+        if (atUpstream.chunksWritten > written + 1_000) break;
+      }
+      const contents = [...head.matchAll(/"content":"(\d+):x+"/g)].map((match) => Number(match[1]));
+      assert.ok(contents.length > 20);
+      assert.deepEqual(
+        contents,
+        Array.from({ length: contents.length }, (_, i) => i),
+      );
+      assert.ok(atUpstream.chunksWritten > written + 1_000, `the upstream went on once the client read (${readBytes} bytes read)`);
+
+      // The client left mid-stream: the gateway ends the upstream's answer instead of reading it on.
+      assert.deepEqual(await atUpstream.closed, { finished: false });
+      assert.ok(atUpstream.chunksWritten < CHUNKS);
     });
-    const received = upstream.nextRequest();
-    request.end(JSON.stringify({ model: "gpt-long", stream: true, max_tokens: CHUNKS, messages: userMessage(prompt) }));
-    const [response] = (await once(request, "response")) as [IncomingMessage];
-    assert.equal(response.statusCode, 200);
-    const atUpstream = await received;
-
-    // Nobody reads the response: the upstream's writes stop once the buffers on the way are full.
-    // (Loopback sockets buffer a few MB at each of the three hops; without backpressure the whole
-    // answer would be read from the upstream into the ingress's memory.)
-    let written = -1;
-    while (atUpstream.chunksWritten !== written) {
-      written = atUpstream.chunksWritten;
-      await sleep(250);
-    }
-    assert.ok(written > 0 && written < CHUNKS / 4, `the upstream wrote ${written} of ${CHUNKS} chunks to a client that read none`);
-
-    // Reading lets it go on, in order.
-    let head = "";
-    let readBytes = 0;
-    for await (const part of response) {
-      if (head.length < 64 * 1024) head += (part as Buffer).toString("utf8");
-      readBytes += (part as Buffer).byteLength;
-      // Leaving the loop destroys the response: the client goes away.
-      if (atUpstream.chunksWritten > written + 1_000) break;
-    }
-    const contents = [...head.matchAll(/"content":"(\d+):x+"/g)].map((match) => Number(match[1]));
-    assert.ok(contents.length > 20);
-    assert.deepEqual(contents, Array.from({ length: contents.length }, (_, i) => i));
-    assert.ok(atUpstream.chunksWritten > written + 1_000, `the upstream went on once the client read (${readBytes} bytes read)`);
-
-    // The client left mid-stream: the gateway ends the upstream's answer instead of reading it on.
-    assert.deepEqual(await atUpstream.closed, { finished: false });
-    assert.ok(atUpstream.chunksWritten < CHUNKS);
-  });
 
   it("fails over past an upstream that rate-limits", async () => {
-    const response = await postJson(t.url("/v1/chat/completions"), { model: "gpt-limited", messages: userMessage("hi") }, { "x-switchyard-cache": "bypass" });
+    const response = await postJson(
+      t.url("/v1/chat/completions"),
+      { model: "gpt-limited", messages: userMessage("hi") },
+      { "x-switchyard-cache": "bypass" },
+    );
     assert.equal(response.status, 200);
     assert.equal(response.headers.get("x-switchyard-attempts"), "limited:429,spare:200");
     await response.text();
@@ -145,9 +166,19 @@ describe("an OpenAI-compatible upstream behind the gateway", () => {
 
   it("passes embeddings through", async () => {
     const received = upstream.nextRequest();
-    const response = await postJson(t.url("/v1/embeddings"), { model: "gpt-embed", input: ["a", "b"], dimensions: 8, encoding_format: "float" });
+    const response = await postJson(t.url("/v1/embeddings"), {
+      model: "gpt-embed",
+      input: ["a", "b"],
+      dimensions: 8,
+      encoding_format: "float",
+    });
     assert.equal(response.status, 200);
-    assert.deepEqual((await received).body, { model: "text-embedding-3-small", input: ["a", "b"], dimensions: 8, encoding_format: "float" });
+    assert.deepEqual((await received).body, {
+      model: "text-embedding-3-small",
+      input: ["a", "b"],
+      dimensions: 8,
+      encoding_format: "float",
+    });
     assert.equal(((await response.json()) as { object: string }).object, "list");
   });
 

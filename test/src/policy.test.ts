@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { jetstream } from "@nats-io/jetstream";
 import { headers as natsHeaders } from "@nats-io/transport-node";
-import { ADMIN_KEY, eventually, postJson, readSse, ROOT, startTestMesh, type TestMesh, userMessage, watchUsage } from "./harness.js";
+import { ADMIN_KEY, eventually, postJson, ROOT, readSse, startTestMesh, type TestMesh, userMessage, watchUsage } from "./harness.js";
 
 const USER_KEY = "sk-test-user-0002";
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });

@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
-import { type FakeUpstream, LEAK_MARKER, startFakeAnthropic, startFakeAzure, startFakeBedrock, startFakeGemini } from "@switchyard/fake-upstreams";
+import {
+  type FakeUpstream,
+  LEAK_MARKER,
+  startFakeAnthropic,
+  startFakeAzure,
+  startFakeBedrock,
+  startFakeGemini,
+} from "@switchyard/fake-upstreams";
 import OpenAI from "openai";
 import { ADMIN_KEY, startTestMesh, type TestMesh } from "./harness.js";
 
@@ -63,7 +70,11 @@ after(async () => {
 
 const lookupTool = {
   type: "function" as const,
-  function: { name: "lookup", description: "Looks a phrase up", parameters: { type: "object", properties: { q: { type: "string" } }, required: ["q"] } },
+  function: {
+    name: "lookup",
+    description: "Looks a phrase up",
+    parameters: { type: "object", properties: { q: { type: "string" } }, required: ["q"] },
+  },
 };
 
 for (const provider of PROVIDERS) {
@@ -71,7 +82,14 @@ for (const provider of PROVIDERS) {
     it("gets a whole answer with usage", async () => {
       const text = `hello from ${provider} whole`;
       const { data, response } = await openai.chat.completions
-        .create({ model: provider, messages: [{ role: "system", content: "be brief" }, { role: "user", content: text }], max_tokens: 64 })
+        .create({
+          model: provider,
+          messages: [
+            { role: "system", content: "be brief" },
+            { role: "user", content: text },
+          ],
+          max_tokens: 64,
+        })
         .withResponse();
       assert.equal(data.choices[0]!.message.content, text);
       assert.equal(data.choices[0]!.finish_reason, "stop");
@@ -102,13 +120,22 @@ for (const provider of PROVIDERS) {
 
     it("calls a tool, whole and streamed", async () => {
       const text = `weather in ${provider} town`;
-      const whole = await openai.chat.completions.create({ model: `${provider}-tool`, messages: [{ role: "user", content: text }], tools: [lookupTool] });
+      const whole = await openai.chat.completions.create({
+        model: `${provider}-tool`,
+        messages: [{ role: "user", content: text }],
+        tools: [lookupTool],
+      });
       const call = whole.choices[0]!.message.tool_calls![0]!;
       assert.equal(whole.choices[0]!.finish_reason, "tool_calls");
       assert.equal(call.type === "function" && call.function.name, "lookup");
       assert.deepEqual(call.type === "function" && JSON.parse(call.function.arguments), { q: text });
 
-      const stream = await openai.chat.completions.create({ model: `${provider}-tool`, messages: [{ role: "user", content: text }], tools: [lookupTool], stream: true });
+      const stream = await openai.chat.completions.create({
+        model: `${provider}-tool`,
+        messages: [{ role: "user", content: text }],
+        tools: [lookupTool],
+        stream: true,
+      });
       let name = "";
       let args = "";
       let finish: string | null | undefined;
@@ -136,10 +163,18 @@ describe("native providers in the mesh", () => {
 
   for (const provider of ["gemini", "bedrock"]) {
     it(`serves the Anthropic-shaped /v1/messages from ${provider}, whole and streamed`, async () => {
-      const message = await anthropic.messages.create({ model: provider, max_tokens: 100, messages: [{ role: "user", content: `messages via ${provider}` }] });
+      const message = await anthropic.messages.create({
+        model: provider,
+        max_tokens: 100,
+        messages: [{ role: "user", content: `messages via ${provider}` }],
+      });
       assert.equal(message.content[0]?.type === "text" && message.content[0].text, `messages via ${provider}`);
       assert.equal(message.stop_reason, "end_turn");
-      const stream = anthropic.messages.stream({ model: provider, max_tokens: 100, messages: [{ role: "user", content: `streamed via ${provider}` }] });
+      const stream = anthropic.messages.stream({
+        model: provider,
+        max_tokens: 100,
+        messages: [{ role: "user", content: `streamed via ${provider}` }],
+      });
       assert.equal(await stream.finalText(), `streamed via ${provider}`);
     });
   }

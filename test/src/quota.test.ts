@@ -12,7 +12,17 @@ function limitedDialect(headers: Record<string, string>): OpenAIDialect {
     authError: () => null,
     modelOf: (_path, body) => String(body.model ?? ""),
     errorBody: (status) => ({ error: { message: `status ${status}`, type: "api_error", param: null, code: null } }),
-    contextLength: { status: 400, body: { error: { message: "maximum context length exceeded", type: "invalid_request_error", param: "messages", code: "context_length_exceeded" } } },
+    contextLength: {
+      status: 400,
+      body: {
+        error: {
+          message: "maximum context length exceeded",
+          type: "invalid_request_error",
+          param: "messages",
+          code: "context_length_exceeded",
+        },
+      },
+    },
     rateLimitHeaders: headers,
   };
 }
@@ -57,9 +67,17 @@ after(async () => {
 });
 
 const ask = async () => {
-  const response = await postJson(t.url("/v1/chat/completions"), { model: "quota", messages: userMessage("quota") }, { "x-switchyard-cache": "bypass" });
+  const response = await postJson(
+    t.url("/v1/chat/completions"),
+    { model: "quota", messages: userMessage("quota") },
+    { "x-switchyard-cache": "bypass" },
+  );
   await response.text();
-  return { status: response.status, deployment: response.headers.get("x-switchyard-deployment"), route: response.headers.get("x-switchyard-route") ?? "" };
+  return {
+    status: response.status,
+    deployment: response.headers.get("x-switchyard-deployment"),
+    route: response.headers.get("x-switchyard-route") ?? "",
+  };
 };
 
 describe("quota-aware routing", () => {

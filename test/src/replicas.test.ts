@@ -15,7 +15,11 @@ describe("a connector replica dies with requests in flight", () => {
     const victim = t.mesh.processes.find((p) => p.name.startsWith("connector-mock"))!;
     // mock-slow waits before every word: these are still waiting on the upstream when the replica dies.
     const inFlight = Array.from({ length: 8 }, (_, i) =>
-      postJson(t.url("/v1/chat/completions"), { model: "mock-slow", messages: userMessage(`replica ${i} one two`) }, { "x-switchyard-cache": "bypass" }),
+      postJson(
+        t.url("/v1/chat/completions"),
+        { model: "mock-slow", messages: userMessage(`replica ${i} one two`) },
+        { "x-switchyard-cache": "bypass" },
+      ),
     );
     await new Promise((r) => setTimeout(r, 50));
     await t.mesh.stopProcess(victim.name, "SIGKILL");

@@ -125,7 +125,11 @@ describe("latency", () => {
 describe("least-busy", () => {
   it("sends a request past the deployment another ingress has a slow request on", async () => {
     // A streamed answer of 30 words, 40 ms apart, stays in flight on the first pick for over a second.
-    const slow = chat({ model: "route-busy", stream: true, messages: userMessage(Array.from({ length: 30 }, (_, i) => `w${i}`).join(" ")) });
+    const slow = chat({
+      model: "route-busy",
+      stream: true,
+      messages: userMessage(Array.from({ length: 30 }, (_, i) => `w${i}`).join(" ")),
+    });
     const slowResponse = await slow;
     const busy = slowResponse.headers.get("x-switchyard-deployment")!;
     const other = busy === "busy-a" ? "busy-b" : "busy-a";
@@ -157,7 +161,10 @@ describe("cascade", () => {
     assert.match(length.route, /escalated past cheap \(length\)/);
     const json = await send("route-cascade-json", {
       stop: ["}"],
-      response_format: { type: "json_schema", json_schema: { name: "n", schema: { type: "object", properties: { n: { type: "integer" } }, required: ["n"] } } },
+      response_format: {
+        type: "json_schema",
+        json_schema: { name: "n", schema: { type: "object", properties: { n: { type: "integer" } }, required: ["n"] } },
+      },
     });
     assert.equal(json.attempts, "cheap-json:200,dear-json:200");
     assert.match(json.route, /escalated past cheap-json \(json_schema\)/);
@@ -196,7 +203,9 @@ describe("capability", () => {
 
   it("routes by what the request needs", async () => {
     assert.equal((await send("route-capability")).deployment, "text-only");
-    const vision = await send("route-capability", { messages: [{ role: "user", content: [{ type: "text", text: "what is this" }, image] }] });
+    const vision = await send("route-capability", {
+      messages: [{ role: "user", content: [{ type: "text", text: "what is this" }, image] }],
+    });
     assert.equal(vision.attempts, "seeing:200");
     assert.match(vision.route, /deployments with vision/);
   });

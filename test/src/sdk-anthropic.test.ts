@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
 import type { MessageParam, RawMessageStreamEvent, Tool } from "@anthropic-ai/sdk/resources/messages";
-import { ADMIN_KEY, NARROW_KEY, startTestMesh, type TestMesh, manyWords, watchUsage } from "./harness.js";
+import { ADMIN_KEY, manyWords, NARROW_KEY, startTestMesh, type TestMesh, watchUsage } from "./harness.js";
 
 /*
  * The official `@anthropic-ai/sdk` pointed at the gateway (base URL without /v1: the SDK appends
@@ -37,7 +37,11 @@ after(async () => {
 
 describe("anthropic: messages.create", () => {
   it("returns a message with a text block, stop_reason and usage", async () => {
-    const message = await client.messages.create({ model: "mock-echo", max_tokens: 256, messages: [{ role: "user", content: "Hello, Claude" }] });
+    const message = await client.messages.create({
+      model: "mock-echo",
+      max_tokens: 256,
+      messages: [{ role: "user", content: "Hello, Claude" }],
+    });
     assert.equal(message.type, "message");
     assert.equal(message.role, "assistant");
     assert.match(message.id, /^msg_/);
@@ -115,7 +119,11 @@ describe("anthropic: messages.create", () => {
   });
 
   it("stops at max_tokens with stop_reason max_tokens", async () => {
-    const message = await client.messages.create({ model: "mock-echo", max_tokens: 3, messages: [{ role: "user", content: "one two three four five six" }] });
+    const message = await client.messages.create({
+      model: "mock-echo",
+      max_tokens: 3,
+      messages: [{ role: "user", content: "one two three four five six" }],
+    });
     assert.equal(message.stop_reason, "max_tokens");
     assert.equal(textOf(message).trim(), "one two three");
     assert.equal(message.usage.output_tokens, 3);
@@ -135,7 +143,11 @@ describe("anthropic: messages.create", () => {
 describe("anthropic: streaming", () => {
   it("messages.stream(): text events and finalMessage()", async () => {
     const deltas: string[] = [];
-    const stream = client.messages.stream({ model: "mock-echo", max_tokens: 256, messages: [{ role: "user", content: "stream this reply word by word" }] });
+    const stream = client.messages.stream({
+      model: "mock-echo",
+      max_tokens: 256,
+      messages: [{ role: "user", content: "stream this reply word by word" }],
+    });
     stream.on("text", (delta) => deltas.push(delta));
     const final = await stream.finalMessage();
     assert.equal(deltas.join(""), "stream this reply word by word");
@@ -161,7 +173,12 @@ describe("anthropic: streaming", () => {
   });
 
   it("create({stream: true}) yields the documented event sequence", async () => {
-    const stream = await client.messages.create({ model: "mock-echo", max_tokens: 256, stream: true, messages: [{ role: "user", content: "raw events please" }] });
+    const stream = await client.messages.create({
+      model: "mock-echo",
+      max_tokens: 256,
+      stream: true,
+      messages: [{ role: "user", content: "raw events please" }],
+    });
     const events: RawMessageStreamEvent[] = [];
     for await (const event of stream) events.push(event);
     const types = events.map((e) => e.type);
@@ -178,12 +195,16 @@ describe("anthropic: streaming", () => {
   });
 
   it("keeps the stream intact while a slow model sends heartbeats before its first token", async () => {
-    const final = await client.messages.stream({ model: "mock-thinking", max_tokens: 256, messages: [{ role: "user", content: "patience is rewarded" }] }).finalMessage();
+    const final = await client.messages
+      .stream({ model: "mock-thinking", max_tokens: 256, messages: [{ role: "user", content: "patience is rewarded" }] })
+      .finalMessage();
     assert.equal(textOf(final), "patience is rewarded");
   });
 
   it("max_tokens in a stream ends with stop_reason max_tokens", async () => {
-    const final = await client.messages.stream({ model: "mock-echo", max_tokens: 2, messages: [{ role: "user", content: "alpha beta gamma delta" }] }).finalMessage();
+    const final = await client.messages
+      .stream({ model: "mock-echo", max_tokens: 2, messages: [{ role: "user", content: "alpha beta gamma delta" }] })
+      .finalMessage();
     assert.equal(final.stop_reason, "max_tokens");
     assert.equal(textOf(final).trim(), "alpha beta");
   });
@@ -240,7 +261,11 @@ describe("anthropic: tool use", () => {
   });
 
   it("tool_choice {type: tool} forces the named tool", async () => {
-    const timeTool: Tool = { name: "get_time", description: "Local time", input_schema: { type: "object", properties: { timezone: { type: "string" } }, required: ["timezone"] } };
+    const timeTool: Tool = {
+      name: "get_time",
+      description: "Local time",
+      input_schema: { type: "object", properties: { timezone: { type: "string" } }, required: ["timezone"] },
+    };
     const message = await client.messages.create({
       model: "mock-echo",
       max_tokens: 1024,
@@ -256,7 +281,12 @@ describe("anthropic: tool use", () => {
 
   it("streams tool input as input_json_delta that the SDK assembles", async () => {
     const partials: string[] = [];
-    const stream = client.messages.stream({ model: "mock-echo", max_tokens: 1024, tools: [weatherTool], messages: [{ role: "user", content: "weather in Oslo?" }] });
+    const stream = client.messages.stream({
+      model: "mock-echo",
+      max_tokens: 1024,
+      tools: [weatherTool],
+      messages: [{ role: "user", content: "weather in Oslo?" }],
+    });
     stream.on("inputJson", (partial) => partials.push(partial));
     const final = await stream.finalMessage();
     assert.equal(final.stop_reason, "tool_use");
@@ -272,12 +302,15 @@ describe("anthropic: tool use", () => {
 describe("anthropic: typed errors", () => {
   it("AuthenticationError for a wrong key", async () => {
     const wrong = new Anthropic({ baseURL: t.url(""), apiKey: "sk-wrong-key-0000", maxRetries: 0 });
-    await assert.rejects(wrong.messages.create({ model: "mock-echo", max_tokens: 10, messages: [{ role: "user", content: "x" }] }), (error: unknown) => {
-      assert.ok(error instanceof Anthropic.AuthenticationError, String(error));
-      assert.equal(error.status, 401);
-      assert.equal(error.type, "authentication_error");
-      return true;
-    });
+    await assert.rejects(
+      wrong.messages.create({ model: "mock-echo", max_tokens: 10, messages: [{ role: "user", content: "x" }] }),
+      (error: unknown) => {
+        assert.ok(error instanceof Anthropic.AuthenticationError, String(error));
+        assert.equal(error.status, 401);
+        assert.equal(error.type, "authentication_error");
+        return true;
+      },
+    );
   });
 
   it("BadRequestError for a request the Messages API rejects", async () => {
@@ -294,31 +327,40 @@ describe("anthropic: typed errors", () => {
   });
 
   it("NotFoundError for an unknown model", async () => {
-    await assert.rejects(client.messages.create({ model: "claude-nonexistent", max_tokens: 10, messages: [{ role: "user", content: "x" }] }), (error: unknown) => {
-      assert.ok(error instanceof Anthropic.NotFoundError, String(error));
-      assert.equal(error.status, 404);
-      assert.equal(error.type, "not_found_error");
-      assert.match(error.message, /claude-nonexistent/);
-      return true;
-    });
+    await assert.rejects(
+      client.messages.create({ model: "claude-nonexistent", max_tokens: 10, messages: [{ role: "user", content: "x" }] }),
+      (error: unknown) => {
+        assert.ok(error instanceof Anthropic.NotFoundError, String(error));
+        assert.equal(error.status, 404);
+        assert.equal(error.type, "not_found_error");
+        assert.match(error.message, /claude-nonexistent/);
+        return true;
+      },
+    );
   });
 
   it("PermissionDeniedError when the key may not use the model", async () => {
     const narrow = new Anthropic({ baseURL: t.url(""), apiKey: NARROW_KEY, maxRetries: 0 });
-    await assert.rejects(narrow.messages.create({ model: "mock-failover", max_tokens: 10, messages: [{ role: "user", content: "x" }] }), (error: unknown) => {
-      assert.ok(error instanceof Anthropic.PermissionDeniedError, String(error));
-      assert.equal(error.status, 403);
-      assert.equal(error.type, "permission_error");
-      return true;
-    });
+    await assert.rejects(
+      narrow.messages.create({ model: "mock-failover", max_tokens: 10, messages: [{ role: "user", content: "x" }] }),
+      (error: unknown) => {
+        assert.ok(error instanceof Anthropic.PermissionDeniedError, String(error));
+        assert.equal(error.status, 403);
+        assert.equal(error.type, "permission_error");
+        return true;
+      },
+    );
   });
 
   it("InternalServerError when every upstream attempt fails", async () => {
-    await assert.rejects(client.messages.create({ model: "mock-broken", max_tokens: 10, messages: [{ role: "user", content: "x" }] }), (error: unknown) => {
-      assert.ok(error instanceof Anthropic.InternalServerError, String(error));
-      assert.equal(error.status, 502);
-      assert.equal(error.type, "api_error");
-      return true;
-    });
+    await assert.rejects(
+      client.messages.create({ model: "mock-broken", max_tokens: 10, messages: [{ role: "user", content: "x" }] }),
+      (error: unknown) => {
+        assert.ok(error instanceof Anthropic.InternalServerError, String(error));
+        assert.equal(error.status, 502);
+        assert.equal(error.type, "api_error");
+        return true;
+      },
+    );
   });
 });

@@ -52,7 +52,11 @@ async function send(fixture: Fixture): Promise<Response> {
 }
 
 function assertShape(problems: string[], what: string, actual: unknown): void {
-  assert.deepEqual(problems, [], `${what} departs from the documented shape:\n  ${problems.join("\n  ")}\nreceived: ${JSON.stringify(actual)}`);
+  assert.deepEqual(
+    problems,
+    [],
+    `${what} departs from the documented shape:\n  ${problems.join("\n  ")}\nreceived: ${JSON.stringify(actual)}`,
+  );
 }
 
 describe("golden fixtures from the API documentation", () => {
@@ -88,7 +92,9 @@ describe("golden fixtures from the API documentation", () => {
           assert.equal(e.event, undefined, `chunk ${i} has no event name`);
           assertShape(shapeDiff(shape, e.data, fixture.rules), `chunk ${i}`, e.data);
         });
-        const finishes = events.flatMap((e) => (e.data as { choices: { finish_reason: string | null }[] }).choices.map((c) => c.finish_reason)).filter((r) => r !== null);
+        const finishes = events
+          .flatMap((e) => (e.data as { choices: { finish_reason: string | null }[] }).choices.map((c) => c.finish_reason))
+          .filter((r) => r !== null);
         assert.deepEqual(finishes, ["stop"], "one chunk carries the finish reason");
         return;
       }

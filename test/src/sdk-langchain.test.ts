@@ -114,7 +114,13 @@ describe("langchain: ChatOpenAI", () => {
   });
 
   it("useResponsesApi: invoke and stream through /v1/responses", async () => {
-    const model = new ChatOpenAI({ model: "mock-echo", apiKey: ADMIN_KEY, configuration: { baseURL: t.url("/v1") }, maxRetries: 0, useResponsesApi: true });
+    const model = new ChatOpenAI({
+      model: "mock-echo",
+      apiKey: ADMIN_KEY,
+      configuration: { baseURL: t.url("/v1") },
+      maxRetries: 0,
+      useResponsesApi: true,
+    });
     const message = await model.invoke("through the responses api");
     assert.equal(message.text, "through the responses api");
     assert.equal(message.usage_metadata?.input_tokens, 4);
@@ -143,7 +149,12 @@ describe("langchain: ChatOpenAI", () => {
 
 describe("langchain: OpenAIEmbeddings", () => {
   it("embedQuery and embedDocuments return the mock's vectors", async () => {
-    const embeddings = new OpenAIEmbeddings({ model: "mock-embed", apiKey: ADMIN_KEY, configuration: { baseURL: t.url("/v1") }, maxRetries: 0 });
+    const embeddings = new OpenAIEmbeddings({
+      model: "mock-embed",
+      apiKey: ADMIN_KEY,
+      configuration: { baseURL: t.url("/v1") },
+      maxRetries: 0,
+    });
     const query = await embeddings.embedQuery("green tea with lemon");
     assert.equal(query.length, 64);
     const docs = await embeddings.embedDocuments(["black coffee", "green tea with lemon"]);

@@ -4,7 +4,7 @@ import OpenAI from "openai";
 import { zodFunction, zodResponseFormat } from "openai/helpers/zod";
 import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
 import { z } from "zod";
-import { ADMIN_KEY, NARROW_KEY, startTestMesh, type TestMesh, manyWords, watchUsage } from "./harness.js";
+import { ADMIN_KEY, manyWords, NARROW_KEY, startTestMesh, type TestMesh, watchUsage } from "./harness.js";
 
 /*
  * The official `openai` package pointed at the gateway, asserting what it hands its user: text,
@@ -113,7 +113,11 @@ describe("openai: chat.completions.create", () => {
   });
 
   it("cuts the answer at max_completion_tokens with finish_reason length", async () => {
-    const completion = await client.chat.completions.create({ model: "mock-echo", messages: user("one two three four five"), max_completion_tokens: 2 });
+    const completion = await client.chat.completions.create({
+      model: "mock-echo",
+      messages: user("one two three four five"),
+      max_completion_tokens: 2,
+    });
     const choice = completion.choices[0]!;
     assert.equal(choice.finish_reason, "length");
     assert.equal(choice.message.content?.trim(), "one two");
@@ -121,7 +125,11 @@ describe("openai: chat.completions.create", () => {
   });
 
   it("stops before a stop sequence", async () => {
-    const completion = await client.chat.completions.create({ model: "mock-echo", messages: user("alpha beta STOP gamma delta"), stop: ["STOP"] });
+    const completion = await client.chat.completions.create({
+      model: "mock-echo",
+      messages: user("alpha beta STOP gamma delta"),
+      stop: ["STOP"],
+    });
     const choice = completion.choices[0]!;
     assert.equal(choice.finish_reason, "stop");
     assert.equal(choice.message.content?.trim(), "alpha beta");
@@ -141,7 +149,12 @@ describe("openai: chat.completions.create", () => {
   });
 
   it("returns logprobs for each token with top_logprobs alternatives", async () => {
-    const completion = await client.chat.completions.create({ model: "mock-echo", messages: user("probable words here"), logprobs: true, top_logprobs: 2 });
+    const completion = await client.chat.completions.create({
+      model: "mock-echo",
+      messages: user("probable words here"),
+      logprobs: true,
+      top_logprobs: 2,
+    });
     const choice = completion.choices[0]!;
     const tokens = choice.logprobs?.content ?? [];
     assert.ok(tokens.length > 0, "logprobs.content lists the tokens");
@@ -164,8 +177,17 @@ describe("openai: streaming chat completions", () => {
     assert.equal(textOf(chunks), "stream these five words");
     assert.ok(chunks.filter((c) => c.choices[0]?.delta.content).length >= 4, "several content chunks, not one");
     assert.equal(chunks[0]?.choices[0]?.delta.role, "assistant");
-    assert.equal(chunks.map((c) => c.choices[0]?.finish_reason).filter(Boolean).join(), "stop");
-    assert.ok(chunks.every((c) => c.usage == null), "no usage without stream_options.include_usage");
+    assert.equal(
+      chunks
+        .map((c) => c.choices[0]?.finish_reason)
+        .filter(Boolean)
+        .join(),
+      "stop",
+    );
+    assert.ok(
+      chunks.every((c) => c.usage == null),
+      "no usage without stream_options.include_usage",
+    );
   });
 
   it("ends with a usage chunk when stream_options.include_usage is set", async () => {
@@ -182,7 +204,10 @@ describe("openai: streaming chat completions", () => {
     assert.equal(last.usage?.prompt_tokens, 4);
     assert.equal(last.usage?.completion_tokens, 4);
     assert.equal(last.usage?.total_tokens, 8);
-    assert.ok(chunks.slice(0, -1).every((c) => c.usage == null), "only the last chunk carries usage");
+    assert.ok(
+      chunks.slice(0, -1).every((c) => c.usage == null),
+      "only the last chunk carries usage",
+    );
     assert.equal(textOf(chunks), "count my usage please");
   });
 
@@ -199,7 +224,12 @@ describe("openai: streaming chat completions", () => {
   });
 
   it("streams text that stops before a stop sequence", async () => {
-    const stream = await client.chat.completions.create({ model: "mock-echo", stream: true, stop: "STOP", messages: user("first second STOP third") });
+    const stream = await client.chat.completions.create({
+      model: "mock-echo",
+      stream: true,
+      stop: "STOP",
+      messages: user("first second STOP third"),
+    });
     const chunks: ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
     assert.equal(textOf(chunks).trim(), "first second");
@@ -284,13 +314,23 @@ describe("openai: tool calls", () => {
   });
 
   it("answers with text when tool_choice is none", async () => {
-    const completion = await client.chat.completions.create({ model: "mock-echo", messages: user("just talk"), tools: [weatherTool], tool_choice: "none" });
+    const completion = await client.chat.completions.create({
+      model: "mock-echo",
+      messages: user("just talk"),
+      tools: [weatherTool],
+      tool_choice: "none",
+    });
     assert.equal(completion.choices[0]?.message.content, "just talk");
     assert.ok(!completion.choices[0]?.message.tool_calls?.length, "no tool calls");
   });
 
   it("streams tool-call deltas that assemble into the call", async () => {
-    const stream = await client.chat.completions.create({ model: "mock-echo", stream: true, messages: user("weather in Oslo please"), tools: [weatherTool] });
+    const stream = await client.chat.completions.create({
+      model: "mock-echo",
+      stream: true,
+      messages: user("weather in Oslo please"),
+      tools: [weatherTool],
+    });
     const calls = new Map<number, { id: string; name: string; arguments: string }>();
     let finish: string | null = null;
     let deltas = 0;
@@ -394,7 +434,12 @@ describe("openai: JSON output", () => {
           strict: true,
           schema: {
             type: "object",
-            properties: { name: { type: "string" }, population: { type: "integer" }, coastal: { type: "boolean" }, tags: { type: "array", items: { type: "string" } } },
+            properties: {
+              name: { type: "string" },
+              population: { type: "integer" },
+              coastal: { type: "boolean" },
+              tags: { type: "array", items: { type: "string" } },
+            },
             required: ["name", "population", "coastal", "tags"],
             additionalProperties: false,
           },
@@ -410,8 +455,17 @@ describe("openai: JSON output", () => {
   });
 
   it("chat.completions.parse() with zodResponseFormat gives message.parsed", async () => {
-    const Weather = z.object({ city: z.string(), temperature: z.number(), conditions: z.enum(["sunny", "cloudy", "rainy"]), advisories: z.array(z.string()) });
-    const completion = await client.chat.completions.parse({ model: "mock-echo", messages: user("weather report"), response_format: zodResponseFormat(Weather, "weather") });
+    const Weather = z.object({
+      city: z.string(),
+      temperature: z.number(),
+      conditions: z.enum(["sunny", "cloudy", "rainy"]),
+      advisories: z.array(z.string()),
+    });
+    const completion = await client.chat.completions.parse({
+      model: "mock-echo",
+      messages: user("weather report"),
+      response_format: zodResponseFormat(Weather, "weather"),
+    });
     const message = completion.choices[0]?.message;
     assert.ok(message?.parsed, "the SDK parsed the content");
     assert.ok(Weather.safeParse(message.parsed).success, `parsed conforms to the zod schema: ${JSON.stringify(message.parsed)}`);
@@ -420,7 +474,11 @@ describe("openai: JSON output", () => {
 
   it("helper stream with zodResponseFormat parses the streamed JSON", async () => {
     const Item = z.object({ title: z.string(), done: z.boolean() });
-    const stream = client.chat.completions.stream({ model: "mock-echo", messages: user("one todo item"), response_format: zodResponseFormat(Item, "item") });
+    const stream = client.chat.completions.stream({
+      model: "mock-echo",
+      messages: user("one todo item"),
+      response_format: zodResponseFormat(Item, "item"),
+    });
     const final = await stream.finalChatCompletion();
     const parsed = final.choices[0]?.message.parsed;
     assert.ok(Item.safeParse(parsed).success, `streamed JSON parses: ${JSON.stringify(parsed)}`);
@@ -645,14 +703,11 @@ describe("openai: typed errors", () => {
   });
 
   it("a failure before the first byte of a stream rejects create() with the typed error", async () => {
-    await assert.rejects(
-      client.chat.completions.create({ model: "mock-broken", stream: true, messages: user("x") }),
-      (error: unknown) => {
-        assert.ok(error instanceof OpenAI.InternalServerError, String(error));
-        assert.equal(error.status, 502);
-        return true;
-      },
-    );
+    await assert.rejects(client.chat.completions.create({ model: "mock-broken", stream: true, messages: user("x") }), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.InternalServerError, String(error));
+      assert.equal(error.status, 502);
+      return true;
+    });
   });
 
   it("the error's requestID is the response's x-request-id", async () => {
@@ -669,14 +724,19 @@ describe("openai: typed errors", () => {
 
 describe("openai: request ids", () => {
   it("surfaces the gateway's x-request-id as _request_id and withResponse().request_id", async () => {
-    const { data, request_id, response } = await client.chat.completions.create({ model: "mock-echo", messages: user("which request is this") }).withResponse();
+    const { data, request_id, response } = await client.chat.completions
+      .create({ model: "mock-echo", messages: user("which request is this") })
+      .withResponse();
     assert.match(request_id ?? "", /^req_[0-9a-f]{24}$/);
     assert.equal(request_id, response.headers.get("x-request-id"));
     assert.equal((data as { _request_id?: string | null })._request_id, request_id);
   });
 
   it("keeps a client-chosen x-request-id", async () => {
-    const completion = await client.chat.completions.create({ model: "mock-echo", messages: user("trace me") }, { headers: { "x-request-id": "sdk-trace-42" } });
+    const completion = await client.chat.completions.create(
+      { model: "mock-echo", messages: user("trace me") },
+      { headers: { "x-request-id": "sdk-trace-42" } },
+    );
     assert.equal(completion._request_id, "sdk-trace-42");
   });
 });

@@ -13,7 +13,14 @@ const documented = {
 const conforming = {
   id: "chatcmpl-other",
   object: "chat.completion",
-  choices: [{ index: 0, message: { role: "assistant", content: "Something else entirely", annotations: [] }, logprobs: null, finish_reason: "stop" }],
+  choices: [
+    {
+      index: 0,
+      message: { role: "assistant", content: "Something else entirely", annotations: [] },
+      logprobs: null,
+      finish_reason: "stop",
+    },
+  ],
   usage: { prompt_tokens: 7, completion_tokens: 9, details: { cached: 3 } },
 };
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
@@ -29,7 +36,7 @@ describe("shape comparison", () => {
     (actual as Record<string, unknown>).extra = true;
     (actual.choices[0] as Record<string, unknown>).index = "0";
     assert.deepEqual(shapeDiff(shapeOf(documented), actual), [
-      "choices[].index: documented as number, got string (\"0\")",
+      'choices[].index: documented as number, got string ("0")',
       "usage.details: documented key is missing",
       "extra: key is not in the documented shape (value true)",
     ]);
@@ -52,13 +59,17 @@ describe("shape comparison", () => {
     const rules = { mayBeAbsent: ["usage.details"], alsoDocumented: { "choices[].message.refusal": ["null" as const, "string" as const] } };
     assert.deepEqual(shapeDiff(shapeOf(documented), actual, rules), []);
     (actual.choices[0]!.message as Record<string, unknown>).refusal = 1;
-    assert.deepEqual(shapeDiff(shapeOf(documented), actual, rules), ["choices[].message.refusal: documented as null or string, got number"]);
+    assert.deepEqual(shapeDiff(shapeOf(documented), actual, rules), [
+      "choices[].message.refusal: documented as null or string, got number",
+    ]);
   });
 
   it("rejects elements where the documented array is empty", () => {
     const actual = clone(conforming);
     (actual.choices[0]!.message.annotations as unknown[]).push({ type: "url_citation" });
-    assert.deepEqual(shapeDiff(shapeOf(documented), actual), ["choices[].message.annotations[0]: the documented array is empty, so no element shape is documented"]);
+    assert.deepEqual(shapeDiff(shapeOf(documented), actual), [
+      "choices[].message.annotations[0]: the documented array is empty, so no element shape is documented",
+    ]);
   });
 
   it("merges samples: keys missing from some are optional, types are unioned", () => {
@@ -68,15 +79,26 @@ describe("shape comparison", () => {
       { delta: {}, finish_reason: "stop" },
     ]);
     assert.deepEqual(shapeDiff(shape, { delta: { content: "x" }, finish_reason: "stop" }), []);
-    assert.deepEqual(shapeDiff(shape, { delta: { content: 1 }, finish_reason: "stop" }), ["delta.content: documented as string, got number (1)"]);
-    assert.deepEqual(shapeDiff(shape, { delta: {}, finish_reason: "length" }), ['finish_reason: documented value null or "stop", got "length"']);
+    assert.deepEqual(shapeDiff(shape, { delta: { content: 1 }, finish_reason: "stop" }), [
+      "delta.content: documented as string, got number (1)",
+    ]);
+    assert.deepEqual(shapeDiff(shape, { delta: {}, finish_reason: "length" }), [
+      'finish_reason: documented value null or "stop", got "length"',
+    ]);
   });
 
   it("compares typed array elements with the documented elements of the same type", () => {
-    const shape = shapeOf({ content: [{ type: "text", text: "a" }, { type: "tool_use", id: "t", name: "n", input: {} }] });
+    const shape = shapeOf({
+      content: [
+        { type: "text", text: "a" },
+        { type: "tool_use", id: "t", name: "n", input: {} },
+      ],
+    });
     assert.deepEqual(shapeDiff(shape, { content: [{ type: "tool_use", id: "x", name: "y", input: {} }] }), []);
     assert.deepEqual(shapeDiff(shape, { content: [{ type: "text", text: 5 }] }), ["content[].text: documented as string, got number (5)"]);
-    assert.deepEqual(shapeDiff(shape, { content: [{ type: "image" }] }), ['content[0]: element type "image" is not documented (documented: text, tool_use)']);
+    assert.deepEqual(shapeDiff(shape, { content: [{ type: "image" }] }), [
+      'content[0]: element type "image" is not documented (documented: text, tool_use)',
+    ]);
   });
 
   it("parses SSE with event names, comments and [DONE]", () => {

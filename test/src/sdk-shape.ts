@@ -124,7 +124,9 @@ export function shapeDiff(shape: Shape, actual: unknown, rules: ShapeRules = {},
     return [`${here}: documented as ${[...shape.types].join(" or ")}, got ${type} (${preview(actual)})`];
   }
   if (shape.values && (type === "string" || type === "null") && !shape.values.has(actual as string | null)) {
-    problems.push(`${here}: documented value ${[...shape.values].map((v) => JSON.stringify(v)).join(" or ")}, got ${JSON.stringify(actual)}`);
+    problems.push(
+      `${here}: documented value ${[...shape.values].map((v) => JSON.stringify(v)).join(" or ")}, got ${JSON.stringify(actual)}`,
+    );
   }
   if (type === "object") {
     const object = actual as Record<string, unknown>;
@@ -154,7 +156,9 @@ export function shapeDiff(shape: Shape, actual: unknown, rules: ShapeRules = {},
       } else if (shape.items) {
         problems.push(...shapeDiff(shape.items, element, rules, elementPath));
       } else if (shape.itemsByType.size > 0) {
-        problems.push(`${path}[${i}]: element type ${JSON.stringify(elementType)} is not documented (documented: ${[...shape.itemsByType.keys()].join(", ")})`);
+        problems.push(
+          `${path}[${i}]: element type ${JSON.stringify(elementType)} is not documented (documented: ${[...shape.itemsByType.keys()].join(", ")})`,
+        );
       } else {
         problems.push(`${path}[${i}]: the documented array is empty, so no element shape is documented`);
       }

@@ -40,13 +40,23 @@ describe("vercel ai: generateText", () => {
   });
 
   it("sends the system prompt", async () => {
-    const result = await generateText({ model: provider.chat("mock-echo"), system: "You are terse", prompt: "system goes along", maxRetries: 0 });
+    const result = await generateText({
+      model: provider.chat("mock-echo"),
+      system: "You are terse",
+      prompt: "system goes along",
+      maxRetries: 0,
+    });
     assert.equal(result.text, "system goes along");
     assert.equal(result.usage.inputTokens, 6);
   });
 
   it("reports finishReason length when maxOutputTokens cuts the answer", async () => {
-    const result = await generateText({ model: provider.chat("mock-echo"), prompt: "one two three four", maxOutputTokens: 2, maxRetries: 0 });
+    const result = await generateText({
+      model: provider.chat("mock-echo"),
+      prompt: "one two three four",
+      maxOutputTokens: 2,
+      maxRetries: 0,
+    });
     assert.equal(result.finishReason, "length");
     assert.equal(result.text.trim(), "one two");
   });
@@ -75,7 +85,9 @@ describe("vercel ai: generateText", () => {
     const result = await generateText({
       model: provider.chat("mock-echo"),
       prompt: "look up the weather in Rome",
-      tools: { get_weather: tool({ description: "Current weather", inputSchema: z.object({ location: z.string(), days: z.number().int() }) }) },
+      tools: {
+        get_weather: tool({ description: "Current weather", inputSchema: z.object({ location: z.string(), days: z.number().int() }) }),
+      },
       maxRetries: 0,
     });
     assert.equal(result.finishReason, "tool-calls");
@@ -90,7 +102,12 @@ describe("vercel ai: generateText", () => {
 
   it("Output.object gives an object that matches the schema (json_schema response format)", async () => {
     const schema = z.object({ city: z.string(), population: z.number(), landmarks: z.array(z.string()) });
-    const result = await generateText({ model: provider.chat("mock-echo"), prompt: "describe a city", output: Output.object({ schema }), maxRetries: 0 });
+    const result = await generateText({
+      model: provider.chat("mock-echo"),
+      prompt: "describe a city",
+      output: Output.object({ schema }),
+      maxRetries: 0,
+    });
     assert.ok(schema.safeParse(result.output).success, `output conforms: ${JSON.stringify(result.output)}`);
   });
 
@@ -152,7 +169,12 @@ describe("vercel ai: streamText", () => {
 
 describe("vercel ai: the Responses API model (provider.responses)", () => {
   it("generateText through /v1/responses", async () => {
-    const result = await generateText({ model: provider.responses("mock-echo"), system: "Be brief", prompt: "answer via responses", maxRetries: 0 });
+    const result = await generateText({
+      model: provider.responses("mock-echo"),
+      system: "Be brief",
+      prompt: "answer via responses",
+      maxRetries: 0,
+    });
     assert.equal(result.text, "answer via responses");
     assert.equal(result.finishReason, "stop");
     assert.equal(result.usage.inputTokens, 5);

@@ -38,7 +38,11 @@ const everyField = create(UsageEventSchema, {
 describe("decodeUsageEvent", () => {
   it("reads what the publisher writes without re-encoding it, and covers every field of UsageEvent", () => {
     for (const field of UsageEventSchema.fields) {
-      assert.notDeepEqual((everyField as unknown as Record<string, unknown>)[field.localName], create(UsageEventSchema)[field.localName as keyof typeof everyField], `the sample sets ${field.name}`);
+      assert.notDeepEqual(
+        (everyField as unknown as Record<string, unknown>)[field.localName],
+        create(UsageEventSchema)[field.localName as keyof typeof everyField],
+        `the sample sets ${field.name}`,
+      );
     }
     const text = toJsonString(UsageEventSchema, everyField);
     const decoded = decodeUsageEvent(text);
@@ -66,7 +70,13 @@ describe("decodeUsageEvent", () => {
   });
 
   it("reads the event's time exactly as protobuf does, up to nanoseconds and offsets", () => {
-    for (const time of ["2026-11-24T23:59:59Z", "2026-11-24T23:59:59.9995Z", "2026-11-24T23:59:59.999999999Z", "2026-11-24T22:59:59.5-01:00", "0001-01-01T00:00:00Z"]) {
+    for (const time of [
+      "2026-11-24T23:59:59Z",
+      "2026-11-24T23:59:59.9995Z",
+      "2026-11-24T23:59:59.999999999Z",
+      "2026-11-24T22:59:59.5-01:00",
+      "0001-01-01T00:00:00Z",
+    ]) {
       const text = JSON.stringify({ requestId: "r", time });
       assert.equal(decodeUsageEvent(text).timeMs, factsOf(fromJsonString(UsageEventSchema, text)).timeMs, time);
     }
@@ -78,7 +88,16 @@ describe("decodeUsageEvent", () => {
   });
 
   it("refuses what is not a UsageEvent", () => {
-    for (const text of ["", "not json", "[]", '{"status":-1}', '{"time":"yesterday"}', '{"time":"2026-13-45T00:00:00Z"}', '{"attempts":{}}', '{"requestId":7}']) {
+    for (const text of [
+      "",
+      "not json",
+      "[]",
+      '{"status":-1}',
+      '{"time":"yesterday"}',
+      '{"time":"2026-13-45T00:00:00Z"}',
+      '{"attempts":{}}',
+      '{"requestId":7}',
+    ]) {
       assert.throws(() => decodeUsageEvent(text), Error, text);
     }
   });
@@ -103,7 +122,10 @@ describe("encodeUsageEvent and decodeUsageEvent", () => {
     for (let i = 0; i < 500; i++) {
       const init: UsageEventInit = {
         requestId: `req_${next().toString(36)}`,
-        time: { seconds: BigInt(1_700_000_000 + (next() % 100_000_000)), nanos: pick([0, 1_000_000 * (next() % 1000), next() % 1_000_000_000]) },
+        time: {
+          seconds: BigInt(1_700_000_000 + (next() % 100_000_000)),
+          nanos: pick([0, 1_000_000 * (next() % 1000), next() % 1_000_000_000]),
+        },
         outcome: pick(["success", "cache_hit", "rejected", "failed", "cancelled", ""]),
         status: pick([0, 200, 400, 429, 502]),
         stream: pick([true, false]),
@@ -111,8 +133,23 @@ describe("encodeUsageEvent and decodeUsageEvent", () => {
         latencyMs: next() / 1000,
         ttftMs: pick([0, next() / 7]),
         usage: pick([undefined, { promptTokens: next() % 5000, completionTokens: next() % 300, totalTokens: next() % 5300 }]),
-        attempts: Array.from({ length: next() % 3 }, () => ({ deploymentId: pick(["a", "b/c"]), provider: "p", status: pick([0, 200, 503]), latencyMs: next() / 3, errorCode: pick(["", "upstream_timeout"]) })),
-        failure: pick([undefined, { class: pick([ErrorClass.RETRYABLE, ErrorClass.FINAL, ErrorClass.CLIENT]), code: "x", message: "m", upstreamStatus: pick([0, 503]), retryAfterS: pick([0, 2]) }]),
+        attempts: Array.from({ length: next() % 3 }, () => ({
+          deploymentId: pick(["a", "b/c"]),
+          provider: "p",
+          status: pick([0, 200, 503]),
+          latencyMs: next() / 3,
+          errorCode: pick(["", "upstream_timeout"]),
+        })),
+        failure: pick([
+          undefined,
+          {
+            class: pick([ErrorClass.RETRYABLE, ErrorClass.FINAL, ErrorClass.CLIENT]),
+            code: "x",
+            message: "m",
+            upstreamStatus: pick([0, 503]),
+            retryAfterS: pick([0, 2]),
+          },
+        ]),
         strategy: pick(["", "failover", "simple-shuffle"]),
       };
       const text = encodeUsageEvent(init);

@@ -1,4 +1,14 @@
-import { create, type DescEnum, type DescField, type DescMessage, fromJson, fromJsonString, type MessageInitShape, ScalarType, toJsonString } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescEnum,
+  type DescField,
+  type DescMessage,
+  fromJson,
+  fromJsonString,
+  type MessageInitShape,
+  ScalarType,
+  toJsonString,
+} from "@bufbuild/protobuf";
 import { TimestampSchema, timestampMs } from "@bufbuild/protobuf/wkt";
 import { type UsageEvent, UsageEventSchema } from "@switchyard/proto";
 
@@ -91,7 +101,8 @@ interface PlainUsageEvent {
 }
 
 /** protobuf-es's own pattern for a Timestamp in JSON. */
-const TIMESTAMP_JSON = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(?:Z|([+-][0-9][0-9]:[0-9][0-9]))$/;
+const TIMESTAMP_JSON =
+  /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(?:Z|([+-][0-9][0-9]:[0-9][0-9]))$/;
 
 const fieldsByJsonName = new WeakMap<DescMessage, Map<string, DescField>>();
 

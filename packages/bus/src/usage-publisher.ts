@@ -97,7 +97,14 @@ export class UsagePublisher {
       this.queue.shift();
       this.stats.dropped++;
     }
-    this.queue.push({ subject: usageSubject(outcome), id: event.eventId || event.requestId || "", init: event, data: undefined, tries: 0, traceparent });
+    this.queue.push({
+      subject: usageSubject(outcome),
+      id: event.eventId || event.requestId || "",
+      init: event,
+      data: undefined,
+      tries: 0,
+      traceparent,
+    });
     this.countPending();
     if (this.queue.length >= this.maxBatch) this.pump();
     else this.lingerTimer ??= setTimeout(() => this.pump(), this.lingerMs);
@@ -207,7 +214,8 @@ export class UsagePublisher {
     let tries = 0;
     for (const event of events) tries = Math.max(tries, ++event.tries);
     this.stats.failed += events.length;
-    if (events.some((event) => event.tries === 1)) this.logger.warn({ err: error, request_id: events[0]!.id, events: events.length }, "usage publish failed, retrying");
+    if (events.some((event) => event.tries === 1))
+      this.logger.warn({ err: error, request_id: events[0]!.id, events: events.length }, "usage publish failed, retrying");
     if (this.connection.isClosed()) return; // nothing can be sent any more; flush() will time out
     this.retryTimer ??= setTimeout(
       () => {

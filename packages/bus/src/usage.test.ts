@@ -77,7 +77,10 @@ it("publishes every event off the request path, stores each request id once, and
   await consumer.stop();
   assert.ok(failedOnce);
   assert.ok(Math.max(...batchSizes) <= 16, "batches respect maxBatch");
-  await until(async () => ((await manager.consumers.info(USAGE_STREAM, "test-durable")).num_ack_pending === 0 ? true : undefined), "every event acked");
+  await until(
+    async () => ((await manager.consumers.info(USAGE_STREAM, "test-durable")).num_ack_pending === 0 ? true : undefined),
+    "every event acked",
+  );
 });
 
 it("discards an unreadable event and goes on with the others", async () => {
@@ -95,7 +98,10 @@ it("discards an unreadable event and goes on with the others", async () => {
   await consumer.stop();
   assert.equal(seen.filter((id) => id === "after-garbage").length, 1);
   const manager = await jetstreamManager(nc);
-  await until(async () => ((await manager.consumers.info(USAGE_STREAM, "test-unreadable")).num_ack_pending === 0 ? true : undefined), "nothing left unacked");
+  await until(
+    async () => ((await manager.consumers.info(USAGE_STREAM, "test-unreadable")).num_ack_pending === 0 ? true : undefined),
+    "nothing left unacked",
+  );
 });
 
 it("retries a publish JetStream refuses, with the same id, until the stream is there", async () => {

@@ -45,7 +45,10 @@ describe("cache settings per model", () => {
 
   it("rejects an unknown namespace, and an embedder that is no model serving embeddings", () => {
     assert.throws(() => config("cache: { namespace: everyone }"), /cache\.namespace/);
-    assert.throws(() => config("cache: { semantic: { embedder: text-embedding-3-small } }"), /cache\.semantic\.embedder.*not a model serving embeddings/);
+    assert.throws(
+      () => config("cache: { semantic: { embedder: text-embedding-3-small } }"),
+      /cache\.semantic\.embedder.*not a model serving embeddings/,
+    );
     assert.throws(() => config("cache: { semantic: { embedder: plain } }"), /cache\.semantic\.embedder/, "plain serves chat only");
   });
 

@@ -16,9 +16,20 @@ const namespaceSchema = (options: { default?: CacheNamespaceKind; description: s
 
 export const SemanticCacheSchema = T.Object(
   {
-    enabled: T.Optional(T.Boolean({ default: false, description: "answer prompts that mean the same as a cached one (same model, parameters and namespace)" })),
+    enabled: T.Optional(
+      T.Boolean({
+        default: false,
+        description: "answer prompts that mean the same as a cached one (same model, parameters and namespace)",
+      }),
+    ),
     threshold: T.Optional(
-      T.Number({ minimum: 0, maximum: 1, default: 0.92, description: "least cosine similarity that counts as the same prompt; chosen for precision ≥ 0.98 on the labelled set (services/cache/README.md)" }),
+      T.Number({
+        minimum: 0,
+        maximum: 1,
+        default: 0.92,
+        description:
+          "least cosine similarity that counts as the same prompt; chosen for precision ≥ 0.98 on the labelled set (services/cache/README.md)",
+      }),
     ),
     embedder: T.Optional(
       T.String({
@@ -29,7 +40,10 @@ export const SemanticCacheSchema = T.Object(
       }),
     ),
     safe_tools: T.Optional(
-      T.Array(T.String(), { default: [], description: "tools without side effects: a request offering tools is semantic-cached only when all of them are listed here" }),
+      T.Array(T.String(), {
+        default: [],
+        description: "tools without side effects: a request offering tools is semantic-cached only when all of them are listed here",
+      }),
     ),
   },
   { additionalProperties: false, default: {}, description: "similarity cache, kept by the cache service" },
@@ -37,13 +51,28 @@ export const SemanticCacheSchema = T.Object(
 
 export const CoalesceSchema = T.Object(
   {
-    enabled: T.Optional(T.Boolean({ default: true, description: "identical requests in flight at once (on any ingress replica) make one upstream call" })),
-    wait_ms: T.Optional(T.Integer({ minimum: 1, default: 30_000, description: "longest a follower waits for the leader's next event before going upstream itself" })),
-    lease_ms: T.Optional(T.Integer({ minimum: 100, default: 5_000, description: "the leader's lease in Redis, renewed while it runs; a crashed leader's followers move on once it lapses" })),
+    enabled: T.Optional(
+      T.Boolean({ default: true, description: "identical requests in flight at once (on any ingress replica) make one upstream call" }),
+    ),
+    wait_ms: T.Optional(
+      T.Integer({
+        minimum: 1,
+        default: 30_000,
+        description: "longest a follower waits for the leader's next event before going upstream itself",
+      }),
+    ),
+    lease_ms: T.Optional(
+      T.Integer({
+        minimum: 100,
+        default: 5_000,
+        description: "the leader's lease in Redis, renewed while it runs; a crashed leader's followers move on once it lapses",
+      }),
+    ),
     across_replicas: T.Optional(
       T.Boolean({
         default: true,
-        description: "false: coalesce within each ingress only, which saves a miss its one Redis round trip (the lease) but lets each replica call upstream once",
+        description:
+          "false: coalesce within each ingress only, which saves a miss its one Redis round trip (the lease) but lets each replica call upstream once",
       }),
     ),
   },
@@ -54,7 +83,11 @@ export const CacheSchema = T.Object(
   {
     enabled: T.Optional(T.Boolean({ default: true, description: "false: answers are neither looked up nor stored" })),
     ttl_s: T.Optional(
-      T.Number({ ...Seconds, default: 3600, description: "seconds (to the millisecond) an answer is kept, unless the request's `x-switchyard-cache-ttl` says otherwise" }),
+      T.Number({
+        ...Seconds,
+        default: 3600,
+        description: "seconds (to the millisecond) an answer is kept, unless the request's `x-switchyard-cache-ttl` says otherwise",
+      }),
     ),
     namespace: T.Optional(namespaceSchema({ default: "key", description: NAMESPACE_DESCRIPTION })),
     max_entry_bytes: T.Optional(T.Integer({ minimum: 1, default: 1024 * 1024, description: "larger answers are not stored" })),
@@ -104,7 +137,10 @@ type CoalesceFile = Static<typeof CoalesceSchema>;
 
 /** True when any model uses the semantic cache (the cache service loads its embedder only then). */
 export function semanticCacheUsed(cache: CacheConfig, models: Record<string, { cache?: ModelCacheFile }>): boolean {
-  return cache.enabled && Object.values(models).some((model) => cachePolicyOf(cache, model).enabled && cachePolicyOf(cache, model).semantic.enabled);
+  return (
+    cache.enabled &&
+    Object.values(models).some((model) => cachePolicyOf(cache, model).enabled && cachePolicyOf(cache, model).semantic.enabled)
+  );
 }
 
 /** The built-in embedder's name; any other is a public model serving embeddings. */
@@ -122,7 +158,9 @@ export function cacheIssues(
     const serving = Object.entries(models)
       .filter(([, m]) => (m.operations ?? []).includes("embeddings"))
       .map(([name]) => name);
-    return [{ path, message: `"${embedder}" is not a model serving embeddings; use "local" or one of: ${serving.join(", ") || "none declared"}` }];
+    return [
+      { path, message: `"${embedder}" is not a model serving embeddings; use "local" or one of: ${serving.join(", ") || "none declared"}` },
+    ];
   };
   return [
     ...check(cache.semantic?.embedder, "cache.semantic.embedder"),

@@ -16,8 +16,5 @@ export class ConfigError extends Error {
 
 /** `["models", "smart", "deployments", "0", "provider"]` → `models.smart.deployments[0].provider`. */
 export function formatPath(segments: readonly string[]): string {
-  return segments.reduce(
-    (out, segment) => (/^\d+$/.test(segment) ? `${out}[${segment}]` : out ? `${out}.${segment}` : segment),
-    "",
-  );
+  return segments.reduce((out, segment) => (/^\d+$/.test(segment) ? `${out}[${segment}]` : out ? `${out}.${segment}` : segment), "");
 }

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { sha256Hex, type GatewayConfig } from "./resolve.js";
+import { type GatewayConfig, sha256Hex } from "./resolve.js";
 
 /** The well-known local admin key; never acceptable off loopback. */
 export const DEV_ADMIN_KEY = "sk-switchyard-dev";

@@ -28,9 +28,7 @@ export function interpolate(
   }
   if (Array.isArray(node)) return node.map((item, i) => interpolate(item, env, missing, [...path, String(i)]));
   if (node && typeof node === "object") {
-    return Object.fromEntries(
-      Object.entries(node).map(([key, value]) => [key, interpolate(value, env, missing, [...path, key])]),
-    );
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, interpolate(value, env, missing, [...path, key])]));
   }
   return node;
 }

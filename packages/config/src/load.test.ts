@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { readEnv } from "./env.js";
 import { ConfigError } from "./errors.js";
 import { exposureProblem } from "./guards.js";
 import { loadConfig, parseConfig, withoutTopLevelSection } from "./load.js";
-import { readEnv } from "./env.js";
 import { DEFAULT_MODEL_TIMEOUT_MS, sha256Hex } from "./resolve.js";
 
 const minimal = (extra = "") => `
@@ -54,7 +54,16 @@ describe("parseConfig", () => {
       latency: { explore: 0.05 },
       cascade: { checks: ["empty", "length", "refusal", "json_schema"], threshold: 0.7 },
       deployments: [
-        { id: "mock/echo", provider: "mock", model: "echo", price: { input: 0, output: 0 }, weight: 1, capabilities: [], context_window: 0, timeout_ms: 60_000 },
+        {
+          id: "mock/echo",
+          provider: "mock",
+          model: "echo",
+          price: { input: 0, output: 0 },
+          weight: 1,
+          capabilities: [],
+          context_window: 0,
+          timeout_ms: 60_000,
+        },
       ],
     });
     assert.deepEqual(config.keys, [{ name: "dev", key_sha256: sha256Hex("sk-switchyard-dev"), role: "admin", models: [], team: "" }]);
@@ -83,7 +92,10 @@ cache: { ttl_s: 60 }
       "t",
       {},
     );
-    assert.deepEqual(config.models.m!.deployments.map((d) => d.timeout_ms), [5000, 9000, 100]);
+    assert.deepEqual(
+      config.models.m!.deployments.map((d) => d.timeout_ms),
+      [5000, 9000, 100],
+    );
     assert.equal(config.keys[0]?.team, "t");
     assert.deepEqual([config.cache.ttl_s, config.cache.namespace], [60, "key"]);
   });
@@ -98,17 +110,28 @@ keys: []
       "t",
       {},
     );
-    assert.deepEqual(config.models.m!.deployments.map((d) => d.id), ["mock/echo", "mock/echo#1"]);
+    assert.deepEqual(
+      config.models.m!.deployments.map((d) => d.id),
+      ["mock/echo", "mock/echo#1"],
+    );
   });
 
   it("names the field and the choices for a wrong enum value", () => {
-    const issues = issuesOf(minimal().replace("{ provider: mock, model: echo }", "{ provider: mock, model: echo }], strategy: fastest, x: [1"));
-    assert.ok(issues.some((i) => i.path === "models.m.strategy" && /one of "failover"/.test(i.message)), JSON.stringify(issues));
+    const issues = issuesOf(
+      minimal().replace("{ provider: mock, model: echo }", "{ provider: mock, model: echo }], strategy: fastest, x: [1"),
+    );
+    assert.ok(
+      issues.some((i) => i.path === "models.m.strategy" && /one of "failover"/.test(i.message)),
+      JSON.stringify(issues),
+    );
   });
 
   it("names a wrong type without coercing it", () => {
     const issues = issuesOf(minimal("cache: { ttl_s: '60' }"));
-    assert.deepEqual(issues.map((i) => i.path), ["cache.ttl_s"]);
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ["cache.ttl_s"],
+    );
   });
 
   it("rejects unknown fields by path", () => {
@@ -179,7 +202,10 @@ describe("readEnv", () => {
     assert.equal(env.NATS_URL, "nats://127.0.0.1:4222");
   });
   it("names a bad variable", () => {
-    assert.throws(() => readEnv({ SWITCHYARD_PORT: "eighty" }), (error: unknown) => error instanceof ConfigError && error.issues[0]?.path === "SWITCHYARD_PORT");
+    assert.throws(
+      () => readEnv({ SWITCHYARD_PORT: "eighty" }),
+      (error: unknown) => error instanceof ConfigError && error.issues[0]?.path === "SWITCHYARD_PORT",
+    );
   });
 });
 
@@ -202,7 +228,8 @@ describe("loadConfig without keys", () => {
   });
 
   it("treats sequence items at column 0 as part of the list, and keeps error line numbers", () => {
-    const text = "keys:\n- { name: a, key: sk-aaaaaaaaaaaaaaaa }\n# a comment\n- { name: b, key: sk-bbbbbbbbbbbbbbbb }\nproviders:\n  mock: { kind: mock }\n";
+    const text =
+      "keys:\n- { name: a, key: sk-aaaaaaaaaaaaaaaa }\n# a comment\n- { name: b, key: sk-bbbbbbbbbbbbbbbb }\nproviders:\n  mock: { kind: mock }\n";
     const stripped = withoutTopLevelSection(text, "keys");
     assert.equal(stripped.split("\n").length, text.split("\n").length);
     assert.match(stripped, /^keys: \[\]\n\n\n\nproviders:/);
@@ -226,7 +253,6 @@ models:
     const text = "{ providers: { mock: { kind: mock } }, keys: [] }";
     assert.equal(withoutTopLevelSection(text, "keys"), text);
   });
-
 });
 
 describe("routing config", () => {
@@ -237,7 +263,8 @@ describe("routing config", () => {
     assert.deepEqual(model.fallbacks, []);
     assert.equal(model.latency.explore, 0.05);
     assert.deepEqual(model.cascade, { checks: ["empty", "length", "refusal", "json_schema"], threshold: 0.7 });
-    const off = parseConfig(minimal().replace("m: { deployments", "m: { cooldown: false, retries: { attempts: 2 }, deployments"), "t", {}).models.m!;
+    const off = parseConfig(minimal().replace("m: { deployments", "m: { cooldown: false, retries: { attempts: 2 }, deployments"), "t", {})
+      .models.m!;
     assert.equal(off.cooldown, false);
     assert.deepEqual(off.retries, { attempts: 2, backoff_ms: 200, max_backoff_ms: 2_000 });
   });
@@ -245,16 +272,27 @@ describe("routing config", () => {
   it("refuses routing settings the strategy would ignore, naming the field and the fix", () => {
     const cases: [string, string, RegExp][] = [
       ["m: { deployments: [{ provider: mock, model: echo, weight: 2 }] }", "models.m.deployments[0].weight", /set strategy: weighted/],
-      ["m: { strategy: cascade, deployments: [{ provider: mock, model: echo }] }", "models.m.deployments[0].price", /price: \{ input, output \}/],
+      [
+        "m: { strategy: cascade, deployments: [{ provider: mock, model: echo }] }",
+        "models.m.deployments[0].price",
+        /price: \{ input, output \}/,
+      ],
       ["m: { hedge: { after_ms: 500 }, deployments: [{ provider: mock, model: echo }] }", "models.m.hedge", /add one or remove hedge/],
       ["m: { fallbacks: [nope], deployments: [{ provider: mock, model: echo }] }", "models.m.fallbacks[0]", /unknown model "nope"/],
       ["m: { fallbacks: [m], deployments: [{ provider: mock, model: echo }] }", "models.m.fallbacks[0]", /itself/],
       ["m: { latency: { explore: 0.1 }, deployments: [{ provider: mock, model: echo }] }", "models.m.latency", /strategy: latency/],
-      ["m: { strategy: fastest, deployments: [{ provider: mock, model: echo }] }", "models.m.strategy", /one of "failover", "weighted", "least-busy", "latency", "cascade", "capability"/],
+      [
+        "m: { strategy: fastest, deployments: [{ provider: mock, model: echo }] }",
+        "models.m.strategy",
+        /one of "failover", "weighted", "least-busy", "latency", "cascade", "capability"/,
+      ],
     ];
     for (const [model, path, message] of cases) {
       const issues = issuesOf(minimal().replace("m: { deployments: [{ provider: mock, model: echo }] }", model));
-      assert.ok(issues.some((i) => i.path === path && message.test(i.message)), `${model}: ${JSON.stringify(issues)}`);
+      assert.ok(
+        issues.some((i) => i.path === path && message.test(i.message)),
+        `${model}: ${JSON.stringify(issues)}`,
+      );
     }
   });
 });

@@ -31,7 +31,10 @@ describe("configuration reference", () => {
       },
     );
     assert.equal(rows.find((r) => r.path === "keys[].name")?.default, "required");
-    assert.equal(rows.find((r) => r.path === "providers.<name>.kind")?.type, "`mock`, `openai`, `azure`, `anthropic`, `gemini` or `bedrock`");
+    assert.equal(
+      rows.find((r) => r.path === "providers.<name>.kind")?.type,
+      "`mock`, `openai`, `azure`, `anthropic`, `gemini` or `bedrock`",
+    );
   });
 
   it("merges the variants of a tagged union, names the variants of a field not all have, and escapes pipes", () => {

@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import { Value } from "@sinclair/typebox/value";
 import { compilePattern } from "@switchyard/guardrails";
-import { type ConfigIssue, formatPath } from "./errors.js";
-import type { GuardrailsFile, KeyPolicyFields, PolicySettingsFile, TeamFile } from "./policy.js";
-import type { MissingVariable } from "./interpolate.js";
-import { type RoutingConfig, resolveRouting, routingIssues } from "./routing.js";
-import { withProviderErrors } from "./provider-config.js";
-import type { ObservabilityConfig } from "./observability.js";
 import { type CacheConfig, cacheIssues } from "./cache.js";
+import { type ConfigIssue, formatPath } from "./errors.js";
+import type { MissingVariable } from "./interpolate.js";
+import type { ObservabilityConfig } from "./observability.js";
+import type { GuardrailsFile, KeyPolicyFields, PolicySettingsFile, TeamFile } from "./policy.js";
+import { withProviderErrors } from "./provider-config.js";
+import { type RoutingConfig, resolveRouting, routingIssues } from "./routing.js";
 import {
   type ConfigFile,
   ConfigFileSchema,
@@ -36,7 +36,10 @@ export type ProviderConfig = ProviderFile & ProviderResolved;
 
 export type DeploymentConfig = Required<DeploymentFile>;
 
-export interface ModelConfig extends RoutingConfig, Required<Pick<ModelFile, "timeout_ms" | "operations">>, Pick<ModelFile, "cache" | "limits"> {
+export interface ModelConfig
+  extends RoutingConfig,
+    Required<Pick<ModelFile, "timeout_ms" | "operations">>,
+    Pick<ModelFile, "cache" | "limits"> {
   name: string;
   /** Only deployments whose provider is enabled, in config order. */
   deployments: DeploymentConfig[];
@@ -65,7 +68,9 @@ export interface GatewayConfig {
 type DefaultedDeployment = DeploymentFile & Omit<DeploymentConfig, "id" | "timeout_ms">;
 
 /** A file that passed the schema, after Value.Default: only the computed fields may be missing. */
-interface DefaultedFile extends Pick<ConfigFile, "providers" | "guardrails">, Pick<GatewayConfig, "cache" | "limits" | "streaming" | "observability" | "policy"> {
+interface DefaultedFile
+  extends Pick<ConfigFile, "providers" | "guardrails">,
+    Pick<GatewayConfig, "cache" | "limits" | "streaming" | "observability" | "policy"> {
   teams: Record<string, TeamFile>;
   models: Record<string, Omit<ModelConfig, "name" | "deployments"> & { deployments: DefaultedDeployment[] }>;
   keys: (KeyFile & Omit<KeyConfig, "key_sha256">)[];
@@ -190,7 +195,8 @@ export function resolveConfig(
 
 function explain(message: string, value: unknown, schema: { anyOf?: { const?: unknown }[]; const?: unknown }): string {
   const choices = schema.const !== undefined ? [schema.const] : schema.anyOf?.map((s) => s.const).filter((c) => c !== undefined);
-  if (choices && choices.length > 0) return `must be one of ${choices.map((c) => JSON.stringify(c)).join(", ")} (got ${JSON.stringify(value)})`;
+  if (choices && choices.length > 0)
+    return `must be one of ${choices.map((c) => JSON.stringify(c)).join(", ")} (got ${JSON.stringify(value)})`;
   if (message.startsWith("Unexpected property")) return "unknown field; remove it or check its spelling";
   return `${message.toLowerCase()}${value === undefined ? "" : ` (got ${JSON.stringify(value)})`}`;
 }

@@ -12,7 +12,9 @@ export type CascadeCheck = (typeof CASCADE_CHECKS)[number];
 
 export const RetriesSchema = T.Object(
   {
-    attempts: T.Optional(T.Integer({ minimum: 0, maximum: 10, default: 0, description: "extra tries on the same deployment before moving on" })),
+    attempts: T.Optional(
+      T.Integer({ minimum: 0, maximum: 10, default: 0, description: "extra tries on the same deployment before moving on" }),
+    ),
     backoff_ms: T.Optional(T.Integer({ minimum: 0, default: 200, description: "first wait; doubles each retry, jittered" })),
     max_backoff_ms: T.Optional(T.Integer({ minimum: 0, default: 2_000 })),
   },
@@ -23,8 +25,12 @@ export const CooldownSchema = T.Union([
   T.Literal(false),
   T.Object(
     {
-      after_failures: T.Optional(T.Integer({ minimum: 1, default: 3, description: "consecutive retryable failures that open the breaker" })),
-      for_s: T.Optional(T.Number({ exclusiveMinimum: 0, default: 30, description: "seconds the deployment is skipped before a half-open probe" })),
+      after_failures: T.Optional(
+        T.Integer({ minimum: 1, default: 3, description: "consecutive retryable failures that open the breaker" }),
+      ),
+      for_s: T.Optional(
+        T.Number({ exclusiveMinimum: 0, default: 30, description: "seconds the deployment is skipped before a half-open probe" }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -41,7 +47,9 @@ export const HedgeSchema = T.Object(
 
 export const LatencySchema = T.Object(
   {
-    explore: T.Optional(T.Number({ minimum: 0, maximum: 1, default: 0.05, description: "share of requests that probe a deployment other than the fastest" })),
+    explore: T.Optional(
+      T.Number({ minimum: 0, maximum: 1, default: 0.05, description: "share of requests that probe a deployment other than the fastest" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -49,7 +57,9 @@ export const LatencySchema = T.Object(
 export const CascadeSchema = T.Object(
   {
     checks: T.Optional(T.Array(T.Union(CASCADE_CHECKS.map((c) => T.Literal(c))), { default: [...CASCADE_CHECKS] })),
-    threshold: T.Optional(T.Number({ minimum: 0, maximum: 1, default: 0.7, description: "prompt complexity above which the strongest deployment goes first" })),
+    threshold: T.Optional(
+      T.Number({ minimum: 0, maximum: 1, default: 0.7, description: "prompt complexity above which the strongest deployment goes first" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -142,10 +152,16 @@ export function routingIssues(
       });
     }
   } else if (file.cascade) {
-    issues.push({ path: at("cascade"), message: `cascade settings only apply to strategy: cascade (this model uses ${strategy}); remove them or change the strategy` });
+    issues.push({
+      path: at("cascade"),
+      message: `cascade settings only apply to strategy: cascade (this model uses ${strategy}); remove them or change the strategy`,
+    });
   }
   if (file.latency && strategy !== "latency") {
-    issues.push({ path: at("latency"), message: `latency settings only apply to strategy: latency (this model uses ${strategy}); remove them or change the strategy` });
+    issues.push({
+      path: at("latency"),
+      message: `latency settings only apply to strategy: latency (this model uses ${strategy}); remove them or change the strategy`,
+    });
   }
   if (file.hedge) {
     if (deployments.length < 2) {
@@ -156,7 +172,8 @@ export function routingIssues(
     }
   }
   (file.fallbacks ?? []).forEach((fallback, i) => {
-    if (fallback === name) issues.push({ path: at(`fallbacks[${i}]`), message: "a model cannot fall back to itself; name another public model" });
+    if (fallback === name)
+      issues.push({ path: at(`fallbacks[${i}]`), message: "a model cannot fall back to itself; name another public model" });
     else if (!modelNames.has(fallback)) {
       issues.push({
         path: at(`fallbacks[${i}]`),
@@ -166,7 +183,10 @@ export function routingIssues(
   });
   const retries = file.retries ? defaults(RetriesSchema, file.retries) : undefined;
   if (retries && retries.max_backoff_ms < retries.backoff_ms) {
-    issues.push({ path: at("retries.max_backoff_ms"), message: `must be at least backoff_ms (${retries.backoff_ms}); raise it or lower backoff_ms` });
+    issues.push({
+      path: at("retries.max_backoff_ms"),
+      message: `must be at least backoff_ms (${retries.backoff_ms}); raise it or lower backoff_ms`,
+    });
   }
   return issues;
 }

@@ -1,13 +1,20 @@
 import { type Static, Type as T } from "@sinclair/typebox";
-import { ModelRoutingFields } from "./routing.js";
-import { AnyProviderSchema, type providerSchemas } from "./providers/index.js";
-import { ObservabilitySchema } from "./observability.js";
 import { CacheSchema, ModelCacheSchema } from "./cache.js";
+import { ObservabilitySchema } from "./observability.js";
 import { GuardrailsSchema, KeyPolicyFields, PolicySettingsSchema, RateLimitsSchema, TeamSchema } from "./policy.js";
+import { AnyProviderSchema, type providerSchemas } from "./providers/index.js";
+import { ModelRoutingFields } from "./routing.js";
 
 export { STRATEGIES, type Strategy } from "./routing.js";
 /** Provider kinds the connector can translate to. */
-export const PROVIDER_KINDS = ["mock", "openai", "azure", "anthropic", "gemini", "bedrock"] as const satisfies readonly (keyof typeof providerSchemas)[];
+export const PROVIDER_KINDS = [
+  "mock",
+  "openai",
+  "azure",
+  "anthropic",
+  "gemini",
+  "bedrock",
+] as const satisfies readonly (keyof typeof providerSchemas)[];
 export const OPERATIONS = ["chat", "embeddings"] as const;
 export const ROLES = ["admin", "user"] as const;
 
@@ -31,14 +38,20 @@ export const PriceSchema = T.Object(
 export const DeploymentSchema = T.Object(
   {
     id: T.Optional(
-      T.String({ ...Name, description: "the deployment's name in routes, logs and metrics; unset: `provider/model`, then `#1`, `#2`… for repeats" }),
+      T.String({
+        ...Name,
+        description: "the deployment's name in routes, logs and metrics; unset: `provider/model`, then `#1`, `#2`… for repeats",
+      }),
     ),
     provider: T.String({ ...Name, description: "a name under `providers`" }),
     model: T.String({ minLength: 1, description: "the model's name upstream" }),
     price: T.Optional(PriceSchema),
     weight: T.Optional(T.Number({ minimum: 0, default: 1, description: "relative share of traffic, for strategies that split it" })),
     capabilities: T.Optional(
-      T.Array(T.String(), { default: [], description: "e.g. `tools`; a request that needs some skips deployments listing others; empty: any" }),
+      T.Array(T.String(), {
+        default: [],
+        description: "e.g. `tools`; a request that needs some skips deployments listing others; empty: any",
+      }),
     ),
     context_window: T.Optional(T.Integer({ ...PositiveInt, default: 0, description: "in tokens; 0: not known" })),
     timeout_ms: T.Optional(
@@ -68,7 +81,12 @@ export const KeySchema = T.Object(
     name: T.String({ ...Name, description: "unique; names the caller in usage events and spend totals" }),
     key: T.Optional(T.String({ minLength: 8, description: "the key clients send; give this or `key_sha256`" })),
     key_sha256: T.Optional(T.String({ pattern: "^[0-9a-f]{64}$", description: "the key's SHA-256 in hex, instead of `key`" })),
-    role: T.Optional(T.Union(ROLES.map((r) => T.Literal(r)), { default: "user", description: "the caller's role, passed on with each authorized request" })),
+    role: T.Optional(
+      T.Union(
+        ROLES.map((r) => T.Literal(r)),
+        { default: "user", description: "the caller's role, passed on with each authorized request" },
+      ),
+    ),
     models: T.Optional(T.Array(T.String(), { default: [], description: "models this key may use; empty: all" })),
     team: T.Optional(T.String({ default: "", description: "groups keys in usage events and spend totals" })),
     ...KeyPolicyFields,
@@ -94,10 +112,14 @@ export const StreamingSchema = T.Object(
 
 export const ConfigFileSchema = T.Object(
   {
-    providers: T.Record(Name, ProviderSchema, { description: "upstreams by name; connector processes serve them, grouped by kind (`PROVIDERS`)" }),
+    providers: T.Record(Name, ProviderSchema, {
+      description: "upstreams by name; connector processes serve them, grouped by kind (`PROVIDERS`)",
+    }),
     models: T.Record(Name, ModelSchema, { description: "the public model names clients send" }),
     keys: T.Array(KeySchema, { description: "API keys" }),
-    teams: T.Optional(T.Record(Name, TeamSchema, { default: {}, description: "limits, budgets and guardrails shared by the keys of a team" })),
+    teams: T.Optional(
+      T.Record(Name, TeamSchema, { default: {}, description: "limits, budgets and guardrails shared by the keys of a team" }),
+    ),
     guardrails: T.Optional(GuardrailsSchema),
     policy: T.Optional(PolicySettingsSchema),
     cache: T.Optional(CacheSchema),

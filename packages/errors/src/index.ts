@@ -1,6 +1,6 @@
-export { errorCatalog, isErrorCode, specOf } from "./catalog.js";
 export type { ErrorCode, ErrorSpec } from "./catalog.js";
-export { GatewayError } from "./gateway-error.js";
+export { errorCatalog, isErrorCode, specOf } from "./catalog.js";
 export type { GatewayErrorOptions } from "./gateway-error.js";
-export { toHttpError, openAIErrorBody, anthropicErrorBody } from "./http.js";
-export type { HttpError, OpenAIErrorBody, AnthropicErrorBody } from "./http.js";
+export { GatewayError } from "./gateway-error.js";
+export type { AnthropicErrorBody, HttpError, OpenAIErrorBody } from "./http.js";
+export { anthropicErrorBody, openAIErrorBody, toHttpError } from "./http.js";

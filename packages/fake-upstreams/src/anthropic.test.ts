@@ -46,7 +46,16 @@ describe("fake anthropic, read by @anthropic-ai/sdk", () => {
     assert.deepEqual(texts, ["one ", "two ", "three"]);
     assert.equal(message.content[0]?.type === "text" && message.content[0].text, "one two three");
     assert.equal(message.usage.output_tokens, 3);
-    assert.deepEqual(types, ["message_start", "content_block_start", "content_block_delta", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]);
+    assert.deepEqual(types, [
+      "message_start",
+      "content_block_start",
+      "content_block_delta",
+      "content_block_delta",
+      "content_block_delta",
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
   });
 
   it("calls the first tool with the last user text, streamed in at least two pieces", async () => {
@@ -136,7 +145,10 @@ describe("fake anthropic, read by @anthropic-ai/sdk", () => {
   it("counts a client that goes away from a hanging stream", async () => {
     const before = fake.disconnects;
     const controller = new AbortController();
-    const stream = await client.messages.create({ model: "hang", max_tokens: 8, stream: true, messages: user("wait here") }, { signal: controller.signal });
+    const stream = await client.messages.create(
+      { model: "hang", max_tokens: 8, stream: true, messages: user("wait here") },
+      { signal: controller.signal },
+    );
     for await (const event of stream) {
       if (event.type === "content_block_delta") break;
     }

@@ -1,4 +1,3 @@
-
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { behaviourOf, countWords, halves, LEAK_MARKER, wordsOf } from "./behaviour.js";
 import { listenOnLoopback } from "./listen.js";
@@ -95,12 +94,14 @@ function answer(request: RecordedRequest, res: ServerResponse, apiKey: string): 
   if (key !== apiKey) return sendError(res, 401, "authentication_error", "invalid x-api-key", requestId);
   const version = header(request.headers, "anthropic-version");
   if (!version) return sendError(res, 400, "invalid_request_error", "anthropic-version: header is required", requestId);
-  if (!VERSION.test(version) || version < "2023-01-01") return sendError(res, 400, "invalid_request_error", `anthropic-version: invalid version ${version}`, requestId);
+  if (!VERSION.test(version) || version < "2023-01-01")
+    return sendError(res, 400, "invalid_request_error", `anthropic-version: invalid version ${version}`, requestId);
   if (!String(header(request.headers, "content-type") ?? "").includes("application/json")) {
     return sendError(res, 400, "invalid_request_error", "Content-Type must be application/json", requestId);
   }
   const body = request.body;
-  if (!isObject(body)) return sendError(res, 400, "invalid_request_error", "There was an issue with your request body: not valid JSON", requestId);
+  if (!isObject(body))
+    return sendError(res, 400, "invalid_request_error", "There was an issue with your request body: not valid JSON", requestId);
   const problem = validate(body, version);
   if (problem) return sendError(res, 400, "invalid_request_error", problem, requestId);
 
@@ -242,22 +243,27 @@ function validate(body: Json, version: string): string | undefined {
   for (const key of Object.keys(body)) if (!KNOWN_FIELDS.has(key)) return `${key}: Extra inputs are not permitted`;
   if (typeof body.model !== "string" || body.model === "") return "model: Field required";
   if (body.max_tokens === undefined) return "max_tokens: Field required";
-  if (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1) return "max_tokens: Input should be a valid integer greater than 0";
+  if (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1)
+    return "max_tokens: Input should be a valid integer greater than 0";
   if (!Array.isArray(body.messages) || body.messages.length === 0) return "messages: at least one message is required";
   for (const [i, message] of (body.messages as unknown[]).entries()) {
     if (!isObject(message)) return `messages.${i}: Input should be a valid dictionary`;
-    if (!roles.includes(String(message.role))) return `messages.${i}.role: Input should be ${roles.map((role) => `'${role}'`).join(" or ")}`;
+    if (!roles.includes(String(message.role)))
+      return `messages.${i}.role: Input should be ${roles.map((role) => `'${role}'`).join(" or ")}`;
     const content = message.content;
     if (typeof content === "string") continue;
     if (!Array.isArray(content)) return `messages.${i}.content: Input should be a valid string or list`;
     for (const [j, block] of content.entries()) {
       if (!isObject(block) || typeof block.type !== "string") return `messages.${i}.content.${j}: Input should be a valid dictionary`;
-      if (block.type === "text" && (typeof block.text !== "string" || block.text === "")) return `messages.${i}.content.${j}.text: text content blocks must be non-empty`;
+      if (block.type === "text" && (typeof block.text !== "string" || block.text === ""))
+        return `messages.${i}.content.${j}.text: text content blocks must be non-empty`;
     }
   }
-  if (body.system !== undefined && typeof body.system !== "string" && !Array.isArray(body.system)) return "system: Input should be a valid string or list";
+  if (body.system !== undefined && typeof body.system !== "string" && !Array.isArray(body.system))
+    return "system: Input should be a valid string or list";
   if (body.stop_sequences !== undefined && !Array.isArray(body.stop_sequences)) return "stop_sequences: Input should be a valid list";
-  if (typeof body.temperature === "number" && (body.temperature < 0 || body.temperature > 1)) return "temperature: Input should be less than or equal to 1";
+  if (typeof body.temperature === "number" && (body.temperature < 0 || body.temperature > 1))
+    return "temperature: Input should be less than or equal to 1";
   if (body.tools !== undefined) {
     if (!Array.isArray(body.tools)) return "tools: Input should be a valid list";
     for (const [i, tool] of body.tools.entries()) {
@@ -267,7 +273,8 @@ function validate(body: Json, version: string): string | undefined {
   }
   if (body.tool_choice !== undefined) {
     const choice = body.tool_choice;
-    if (!isObject(choice) || !["auto", "any", "tool", "none"].includes(String(choice.type))) return "tool_choice: Input tag does not match any of the expected tags";
+    if (!isObject(choice) || !["auto", "any", "tool", "none"].includes(String(choice.type)))
+      return "tool_choice: Input tag does not match any of the expected tags";
     if (choice.type === "tool" && typeof choice.name !== "string") return "tool_choice.tool.name: Field required";
   }
   return undefined;

@@ -15,7 +15,13 @@ describe("fake Azure OpenAI resource, read by the openai clients", () => {
   after(() => fake.close());
 
   it("serves a deployment URL with api-version and the api-key header", async () => {
-    const client = new AzureOpenAI({ endpoint: fake.url, apiKey: "azure-key", apiVersion: "2024-10-21", deployment: "echo", maxRetries: 0 });
+    const client = new AzureOpenAI({
+      endpoint: fake.url,
+      apiKey: "azure-key",
+      apiVersion: "2024-10-21",
+      deployment: "echo",
+      maxRetries: 0,
+    });
     const answer = await client.chat.completions.create({ model: "ignored", messages });
     assert.equal(answer.choices[0]!.message.content, "hello azure");
     const sent = fake.requests.at(-1)!;
@@ -32,14 +38,22 @@ describe("fake Azure OpenAI resource, read by the openai clients", () => {
 
   it("refuses a wrong key, a missing api-version and the content filter as Azure does", async () => {
     const wrong = new AzureOpenAI({ endpoint: fake.url, apiKey: "nope", apiVersion: "2024-10-21", deployment: "echo", maxRetries: 0 });
-    assert.ok((await wrong.chat.completions.create({ model: "x", messages }).catch((e: unknown) => e)) instanceof OpenAI.AuthenticationError);
+    assert.ok(
+      (await wrong.chat.completions.create({ model: "x", messages }).catch((e: unknown) => e)) instanceof OpenAI.AuthenticationError,
+    );
     const response = await fetch(`${fake.url}/openai/deployments/echo/chat/completions`, {
       method: "POST",
       headers: { "api-key": "azure-key", "content-type": "application/json" },
       body: JSON.stringify({ messages }),
     });
     assert.equal(response.status, 404);
-    const client = new AzureOpenAI({ endpoint: fake.url, apiKey: "azure-key", apiVersion: "2024-10-21", deployment: "blocked", maxRetries: 0 });
+    const client = new AzureOpenAI({
+      endpoint: fake.url,
+      apiKey: "azure-key",
+      apiVersion: "2024-10-21",
+      deployment: "blocked",
+      maxRetries: 0,
+    });
     const blocked = await client.chat.completions.create({ model: "x", messages }).catch((e: unknown) => e);
     assert.ok(blocked instanceof OpenAI.BadRequestError);
     assert.equal(blocked.code, "content_filter");

@@ -53,7 +53,8 @@ function azureDialect(apiKey: string | undefined): OpenAIDialect {
       status: 400,
       body: {
         error: {
-          message: "This model's maximum context length is 128000 tokens. However, your messages resulted in 130017 tokens. Please reduce the length of the messages.",
+          message:
+            "This model's maximum context length is 128000 tokens. However, your messages resulted in 130017 tokens. Please reduce the length of the messages.",
           type: "invalid_request_error",
           param: "messages",
           code: "context_length_exceeded",
@@ -82,6 +83,11 @@ function azureDialect(apiKey: string | undefined): OpenAIDialect {
         },
       },
     },
-    rateLimitHeaders: { "x-ratelimit-remaining-requests": "119", "x-ratelimit-remaining-tokens": "119000", "x-ratelimit-limit-requests": "120", "x-ratelimit-limit-tokens": "120000" },
+    rateLimitHeaders: {
+      "x-ratelimit-remaining-requests": "119",
+      "x-ratelimit-remaining-tokens": "119000",
+      "x-ratelimit-limit-requests": "120",
+      "x-ratelimit-limit-tokens": "120000",
+    },
   };
 }

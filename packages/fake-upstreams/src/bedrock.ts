@@ -64,7 +64,8 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
     const route = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(path.split("?")[0]!);
     if (req.method !== "POST" || !route) return fail(res, 404, "UnknownOperationException", "");
     const model = decodeURIComponent(route[1]!);
-    if (typeof body !== "object" || body === null) return fail(res, 400, "ValidationException", "Malformed input request, please reformat your input and try again.");
+    if (typeof body !== "object" || body === null)
+      return fail(res, 400, "ValidationException", "Malformed input request, please reformat your input and try again.");
 
     const failure = /^status-(\d{3})$/.exec(model);
     if (failure) return failWithStatus(res, Number(failure[1]));
@@ -101,10 +102,18 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
     const authorization = req.headers.authorization;
     const date = req.headers["x-amz-date"];
     if (typeof authorization !== "string" || typeof date !== "string") return missing;
-    const parts = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$/.exec(authorization);
-    if (!parts) return { type: "IncompleteSignatureException", message: "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters." };
+    const parts =
+      /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$/.exec(
+        authorization,
+      );
+    if (!parts)
+      return {
+        type: "IncompleteSignatureException",
+        message: "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.",
+      };
     const [, keyId, , signedRegion, service, signedHeaders, signature] = parts;
-    if (keyId !== accessKeyId) return { type: "UnrecognizedClientException", message: "The security token included in the request is invalid." };
+    if (keyId !== accessKeyId)
+      return { type: "UnrecognizedClientException", message: "The security token included in the request is invalid." };
     if (signedRegion !== region || service !== "bedrock") {
       return { type: "InvalidSignatureException", message: `Credential should be scoped to a valid region and service 'bedrock'.` };
     }
@@ -116,7 +125,9 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
     const url = new URL(req.url ?? "/", "http://fake");
     const query: Record<string, string> = {};
     for (const [key, value] of url.searchParams) query[key] = value;
-    const signingDate = new Date(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`);
+    const signingDate = new Date(
+      `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`,
+    );
     const expected = await verifier.sign(
       { method: req.method ?? "POST", protocol: "http:", hostname: "fake", path: url.pathname, query, headers, body: raw },
       { signingDate, unsignableHeaders: new Set(), signableHeaders: new Set(Object.keys(headers)) },
@@ -125,7 +136,8 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
     if (expectedSignature !== signature) {
       return {
         type: "InvalidSignatureException",
-        message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
+        message:
+          "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
       };
     }
     return undefined;
@@ -152,7 +164,8 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
     if (answer.toolUse) {
       const { toolUseId, name, input } = answer.toolUse;
       send("contentBlockStart", { contentBlockIndex: block, start: { toolUse: { toolUseId, name } } });
-      for (const piece of halves(JSON.stringify(input))) send("contentBlockDelta", { contentBlockIndex: block, delta: { toolUse: { input: piece } } });
+      for (const piece of halves(JSON.stringify(input)))
+        send("contentBlockDelta", { contentBlockIndex: block, delta: { toolUse: { input: piece } } });
       send("contentBlockStop", { contentBlockIndex: block });
     }
     send("messageStop", { stopReason: answer.stopReason });
@@ -188,12 +201,15 @@ interface Answer {
 /** Checks a Converse body as Bedrock does: the fields it requires and the shapes it takes. */
 function converseProblem(body: Record<string, unknown>): string | undefined {
   if ("model" in body || "modelId" in body) return "Extraneous key [model] is not permitted";
-  if (!Array.isArray(body.messages) || body.messages.length === 0) return "A conversation must start with a user message. Try again with a conversation that starts with a user message.";
+  if (!Array.isArray(body.messages) || body.messages.length === 0)
+    return "A conversation must start with a user message. Try again with a conversation that starts with a user message.";
   let previous = "";
   for (const [i, message] of (body.messages as Record<string, unknown>[]).entries()) {
     if (message.role !== "user" && message.role !== "assistant") return `messages.${i}.role: must be one of [user, assistant]`;
-    if (i === 0 && message.role !== "user") return "A conversation must start with a user message. Try again with a conversation that starts with a user message.";
-    if (message.role === previous) return "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.";
+    if (i === 0 && message.role !== "user")
+      return "A conversation must start with a user message. Try again with a conversation that starts with a user message.";
+    if (message.role === previous)
+      return "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.";
     previous = message.role;
     if (!Array.isArray(message.content) || message.content.length === 0) return `messages.${i}.content: must not be empty`;
     for (const block of message.content as Record<string, unknown>[]) {
@@ -203,7 +219,10 @@ function converseProblem(body: Record<string, unknown>): string | undefined {
       }
     }
   }
-  if (body.system !== undefined && (!Array.isArray(body.system) || body.system.some((s) => typeof (s as { text?: unknown }).text !== "string"))) {
+  if (
+    body.system !== undefined &&
+    (!Array.isArray(body.system) || body.system.some((s) => typeof (s as { text?: unknown }).text !== "string"))
+  ) {
     return "system: must be a list of {text} blocks";
   }
   const config = body.inferenceConfig as Record<string, unknown> | undefined;
@@ -258,21 +277,47 @@ function converse(res: ServerResponse, answer: Answer): void {
 /** InvokeModel for the embedding models: Titan (one text per call) and Cohere (a list). */
 function invoke(res: ServerResponse, model: string, body: Record<string, unknown>): void {
   if (model.startsWith("amazon.titan-embed")) {
-    if (typeof body.inputText !== "string") return fail(res, 400, "ValidationException", "Malformed input request: #: required key [inputText] not found, please reformat your input and try again.");
+    if (typeof body.inputText !== "string")
+      return fail(
+        res,
+        400,
+        "ValidationException",
+        "Malformed input request: #: required key [inputText] not found, please reformat your input and try again.",
+      );
     const dimensions = body.dimensions ?? 1024;
     if (dimensions !== 256 && dimensions !== 512 && dimensions !== 1024) {
-      return fail(res, 400, "ValidationException", "Malformed input request: #/dimensions: 300 is not a valid enum value, please reformat your input and try again.");
+      return fail(
+        res,
+        400,
+        "ValidationException",
+        "Malformed input request: #/dimensions: 300 is not a valid enum value, please reformat your input and try again.",
+      );
     }
     const tokens = countWords(body.inputText);
-    return json(res, 200, { embedding: vectorOf(body.inputText, dimensions), inputTextTokenCount: tokens }, { "x-amzn-bedrock-input-token-count": String(tokens) });
+    return json(
+      res,
+      200,
+      { embedding: vectorOf(body.inputText, dimensions), inputTextTokenCount: tokens },
+      { "x-amzn-bedrock-input-token-count": String(tokens) },
+    );
   }
   if (model.startsWith("cohere.embed")) {
     const texts = body.texts;
     if (!Array.isArray(texts) || texts.length === 0 || texts.some((t) => typeof t !== "string")) {
-      return fail(res, 400, "ValidationException", "Malformed input request: #: required key [texts] not found, please reformat your input and try again.");
+      return fail(
+        res,
+        400,
+        "ValidationException",
+        "Malformed input request: #: required key [texts] not found, please reformat your input and try again.",
+      );
     }
     if (!["search_document", "search_query", "classification", "clustering"].includes(String(body.input_type))) {
-      return fail(res, 400, "ValidationException", "Malformed input request: #: required key [input_type] not found, please reformat your input and try again.");
+      return fail(
+        res,
+        400,
+        "ValidationException",
+        "Malformed input request: #: required key [input_type] not found, please reformat your input and try again.",
+      );
     }
     const tokens = texts.reduce((sum: number, t: string) => sum + countWords(t), 0);
     return json(
@@ -311,7 +356,12 @@ function fail(res: ServerResponse, status: number, type: string, message: string
 
 function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
   const body = JSON.stringify(value);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-amzn-requestid": requestId(), ...headers });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    "x-amzn-requestid": requestId(),
+    ...headers,
+  });
   res.end(body);
 }
 

@@ -9,7 +9,11 @@ describe("fake gemini against @google/genai", () => {
   let fake: FakeUpstream;
   let ai: GoogleGenAI;
   const text = "Which platform does the night train leave from?";
-  const lookup = { name: "lookup", description: "Looks a question up", parametersJsonSchema: { type: "object", properties: { q: { type: "string" } } } };
+  const lookup = {
+    name: "lookup",
+    description: "Looks a question up",
+    parametersJsonSchema: { type: "object", properties: { q: { type: "string" } } },
+  };
 
   before(async () => {
     fake = await startFakeGemini({ apiKey: "test-key" });
@@ -29,7 +33,11 @@ describe("fake gemini against @google/genai", () => {
     const sent = fake.requests.at(-1)!;
     assert.equal(sent.path, "/v1beta/models/echo:generateContent");
     assert.equal(sent.headers["x-goog-api-key"], "test-key");
-    assert.deepEqual((sent.body as { generationConfig: unknown }).generationConfig, { temperature: 0.2, maxOutputTokens: 100, stopSequences: ["END"] });
+    assert.deepEqual((sent.body as { generationConfig: unknown }).generationConfig, {
+      temperature: 0.2,
+      maxOutputTokens: 100,
+      stopSequences: ["END"],
+    });
   });
 
   it("streams one word per frame over SSE", async () => {
@@ -46,7 +54,11 @@ describe("fake gemini against @google/genai", () => {
   });
 
   it("calls the first declared function", async () => {
-    const answer = await ai.models.generateContent({ model: "tool", contents: text, config: { tools: [{ functionDeclarations: [lookup] }] } });
+    const answer = await ai.models.generateContent({
+      model: "tool",
+      contents: text,
+      config: { tools: [{ functionDeclarations: [lookup] }] },
+    });
     assert.deepEqual(answer.functionCalls, [{ name: "lookup", args: { q: text } }]);
   });
 
@@ -54,12 +66,25 @@ describe("fake gemini against @google/genai", () => {
     const call = { role: "model", parts: [{ functionCall: { name: "lookup", args: { q: "x" } } }] };
     const answer = await ai.models.generateContent({
       model: "echo",
-      contents: [{ role: "user", parts: [{ text: "look x up" }] }, call, { role: "user", parts: [{ functionResponse: { name: "lookup", response: { output: "1" } } }] }],
+      contents: [
+        { role: "user", parts: [{ text: "look x up" }] },
+        call,
+        { role: "user", parts: [{ functionResponse: { name: "lookup", response: { output: "1" } } }] },
+      ],
       config: { tools: [{ functionDeclarations: [lookup] }] },
     });
     assert.equal(answer.text, "look x up");
     await assert.rejects(
-      ai.models.generateContent({ model: "echo", contents: [call, { role: "user", parts: [{ functionResponse: { name: "lookup", response: {} } }, { functionResponse: { name: "lookup", response: {} } }] }] }),
+      ai.models.generateContent({
+        model: "echo",
+        contents: [
+          call,
+          {
+            role: "user",
+            parts: [{ functionResponse: { name: "lookup", response: {} } }, { functionResponse: { name: "lookup", response: {} } }],
+          },
+        ],
+      }),
       (error: unknown) => error instanceof ApiError && error.status === 400 && /number of function response parts/.test(error.message),
     );
   });

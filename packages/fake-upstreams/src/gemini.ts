@@ -36,7 +36,11 @@ export function startFakeGemini(options: { apiKey?: string } = {}): Promise<Fake
   return listen(server, requests, state);
 }
 
-async function listen(server: ReturnType<typeof createServer>, requests: RecordedRequest[], state: { disconnects: number }): Promise<FakeUpstream> {
+async function listen(
+  server: ReturnType<typeof createServer>,
+  requests: RecordedRequest[],
+  state: { disconnects: number },
+): Promise<FakeUpstream> {
   const { url, close } = await listenOnLoopback(server);
   return {
     url,
@@ -74,7 +78,9 @@ function sendError(res: ServerResponse, code: number, message: string, details?:
 
 /** Google's `Invalid JSON payload` refusal, with its `BadRequest` field violations. */
 function invalid(res: ServerResponse, message: string, field?: string): void {
-  const details = field ? [{ "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [{ field, description: message }] }] : undefined;
+  const details = field
+    ? [{ "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [{ field, description: message }] }]
+    : undefined;
   sendError(res, 400, message, details);
 }
 
@@ -88,13 +94,22 @@ function handle(req: IncomingMessage, res: ServerResponse, url: URL, body: unkno
   }
   const key = req.headers["x-goog-api-key"] ?? url.searchParams.get("key");
   if (!key) {
-    sendError(res, 403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.");
+    sendError(
+      res,
+      403,
+      "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+    );
     return;
   }
   if (key !== apiKey) {
     // The real API answers a wrong key with 400, not 401.
     sendError(res, 400, "API key not valid. Please pass a valid API key.", [
-      { "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID", domain: "googleapis.com", metadata: { service: "generativelanguage.googleapis.com" } },
+      {
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        reason: "API_KEY_INVALID",
+        domain: "googleapis.com",
+        metadata: { service: "generativelanguage.googleapis.com" },
+      },
     ]);
     return;
   }
@@ -117,7 +132,15 @@ function handle(req: IncomingMessage, res: ServerResponse, url: URL, body: unkno
   generate(res, model, body, stream ? (url.searchParams.get("alt") === "sse" ? "sse" : "array") : "json");
 }
 
-const REQUEST_FIELDS = new Set(["contents", "tools", "toolConfig", "safetySettings", "systemInstruction", "generationConfig", "cachedContent"]);
+const REQUEST_FIELDS = new Set([
+  "contents",
+  "tools",
+  "toolConfig",
+  "safetySettings",
+  "systemInstruction",
+  "generationConfig",
+  "cachedContent",
+]);
 const GENERATION_FIELDS = new Set([
   "stopSequences",
   "responseMimeType",
@@ -145,7 +168,11 @@ const PART_FIELDS = new Set([...PART_DATA, "thought", "thoughtSignature", "video
 
 function unknownName(object: Json, known: Set<string>, at: string): { message: string; field: string } | undefined {
   for (const name of Object.keys(object)) {
-    if (!known.has(name)) return { message: `Invalid JSON payload received. Unknown name "${name}" at '${at}': Cannot find field.`, field: at ? `${at}.${name}` : name };
+    if (!known.has(name))
+      return {
+        message: `Invalid JSON payload received. Unknown name "${name}" at '${at}': Cannot find field.`,
+        field: at ? `${at}.${name}` : name,
+      };
   }
   return undefined;
 }
@@ -155,7 +182,8 @@ function checkGenerateRequest(body: Json): { message: string; field?: string } |
   const unknown = unknownName(body, REQUEST_FIELDS, "");
   if (unknown) return unknown;
   const contents = body.contents;
-  if (!Array.isArray(contents) || contents.length === 0) return { message: "* GenerateContentRequest.contents: contents is not specified\n", field: "contents" };
+  if (!Array.isArray(contents) || contents.length === 0)
+    return { message: "* GenerateContentRequest.contents: contents is not specified\n", field: "contents" };
   let callsInLastModelTurn = 0;
   for (let i = 0; i < contents.length; i++) {
     const content: unknown = contents[i];
@@ -167,7 +195,8 @@ function checkGenerateRequest(body: Json): { message: string; field?: string } |
       return { message: `Please use a valid role: user, model.`, field: `${at}.role` };
     }
     const parts = content.parts;
-    if (!Array.isArray(parts) || parts.length === 0) return { message: `* GenerateContentRequest.${at}.parts: contents.parts must not be empty.\n`, field: `${at}.parts` };
+    if (!Array.isArray(parts) || parts.length === 0)
+      return { message: `* GenerateContentRequest.${at}.parts: contents.parts must not be empty.\n`, field: `${at}.parts` };
     let responses = 0;
     for (let j = 0; j < parts.length; j++) {
       const part: unknown = parts[j];
@@ -176,34 +205,60 @@ function checkGenerateRequest(body: Json): { message: string; field?: string } |
       const partExtra = unknownName(part, PART_FIELDS, partAt);
       if (partExtra) return partExtra;
       const data = PART_DATA.filter((name) => part[name] !== undefined);
-      if (data.length !== 1) return { message: `* GenerateContentRequest.${partAt}.data: required oneof field 'data' must have one initialized field\n`, field: `${partAt}.data` };
+      if (data.length !== 1)
+        return {
+          message: `* GenerateContentRequest.${partAt}.data: required oneof field 'data' must have one initialized field\n`,
+          field: `${partAt}.data`,
+        };
       const inline = part.inlineData;
-      if (inline !== undefined && (!isObject(inline) || typeof inline.mimeType !== "string" || typeof inline.data !== "string" || !/^[A-Za-z0-9+/_-]*=*$/.test(inline.data))) {
+      if (
+        inline !== undefined &&
+        (!isObject(inline) ||
+          typeof inline.mimeType !== "string" ||
+          typeof inline.data !== "string" ||
+          !/^[A-Za-z0-9+/_-]*=*$/.test(inline.data))
+      ) {
         return { message: `Invalid value at '${partAt}.inline_data' (data): Base64 decoding failed`, field: `${partAt}.inlineData` };
       }
       const file = part.fileData;
       if (file !== undefined && (!isObject(file) || typeof file.fileUri !== "string" || typeof file.mimeType !== "string")) {
-        return { message: `* GenerateContentRequest.${partAt}.file_data: file_uri and mime_type are required\n`, field: `${partAt}.fileData` };
+        return {
+          message: `* GenerateContentRequest.${partAt}.file_data: file_uri and mime_type are required\n`,
+          field: `${partAt}.fileData`,
+        };
       }
       const call = part.functionCall;
       if (call !== undefined && (!isObject(call) || typeof call.name !== "string" || (call.args !== undefined && !isObject(call.args)))) {
-        return { message: `* GenerateContentRequest.${partAt}.function_call: name is required and args must be an object\n`, field: `${partAt}.functionCall` };
+        return {
+          message: `* GenerateContentRequest.${partAt}.function_call: name is required and args must be an object\n`,
+          field: `${partAt}.functionCall`,
+        };
       }
       const answer = part.functionResponse;
       if (answer !== undefined) {
         if (!isObject(answer) || typeof answer.name !== "string" || !isObject(answer.response)) {
-          return { message: `* GenerateContentRequest.${partAt}.function_response: name and response (an object) are required\n`, field: `${partAt}.functionResponse` };
+          return {
+            message: `* GenerateContentRequest.${partAt}.function_response: name and response (an object) are required\n`,
+            field: `${partAt}.functionResponse`,
+          };
         }
         responses++;
       }
     }
     if (responses > 0 && responses !== callsInLastModelTurn) {
-      return { message: "Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.", field: at };
+      return {
+        message:
+          "Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.",
+        field: at,
+      };
     }
     if (content.role === "model") callsInLastModelTurn = parts.filter((part) => isObject(part) && part.functionCall !== undefined).length;
   }
   const system = body.systemInstruction;
-  if (system !== undefined && (!isObject(system) || !Array.isArray(system.parts) || !system.parts.every((p) => isObject(p) && typeof p.text === "string"))) {
+  if (
+    system !== undefined &&
+    (!isObject(system) || !Array.isArray(system.parts) || !system.parts.every((p) => isObject(p) && typeof p.text === "string"))
+  ) {
     return { message: "* GenerateContentRequest.system_instruction: parts must be text\n", field: "systemInstruction" };
   }
   const config = body.generationConfig;
@@ -214,7 +269,10 @@ function checkGenerateRequest(body: Json): { message: string; field?: string } |
     if (config.responseSchema !== undefined && config.responseJsonSchema !== undefined) {
       return { message: "responseSchema and responseJsonSchema cannot both be set.", field: "generationConfig.responseJsonSchema" };
     }
-    if ((config.responseSchema !== undefined || config.responseJsonSchema !== undefined) && config.responseMimeType !== "application/json") {
+    if (
+      (config.responseSchema !== undefined || config.responseJsonSchema !== undefined) &&
+      config.responseMimeType !== "application/json"
+    ) {
       return { message: "A response schema needs responseMimeType application/json.", field: "generationConfig.responseMimeType" };
     }
   }
@@ -224,13 +282,18 @@ function checkGenerateRequest(body: Json): { message: string; field?: string } |
     for (const [i, tool] of tools.entries()) {
       const declarations = isObject(tool) ? tool.functionDeclarations : undefined;
       if (declarations === undefined) continue;
-      if (!Array.isArray(declarations)) return { message: `Invalid value at 'tools[${i}].function_declarations'`, field: `tools[${i}].functionDeclarations` };
+      if (!Array.isArray(declarations))
+        return { message: `Invalid value at 'tools[${i}].function_declarations'`, field: `tools[${i}].functionDeclarations` };
       for (const [j, declaration] of declarations.entries()) {
         const at = `tools[${i}].function_declarations[${j}]`;
         if (!isObject(declaration) || typeof declaration.name !== "string" || !/^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/.test(declaration.name)) {
           return { message: `* GenerateContentRequest.${at}.name: Invalid function name.\n`, field: at };
         }
-        const extra = unknownName(declaration, new Set(["name", "description", "parameters", "parametersJsonSchema", "response", "responseJsonSchema", "behavior"]), at);
+        const extra = unknownName(
+          declaration,
+          new Set(["name", "description", "parameters", "parametersJsonSchema", "response", "responseJsonSchema", "behavior"]),
+          at,
+        );
         if (extra) return extra;
         if (declaration.parameters !== undefined && declaration.parametersJsonSchema !== undefined) {
           return { message: `* GenerateContentRequest.${at}: parameters and parameters_json_schema cannot both be set\n`, field: at };
@@ -241,10 +304,16 @@ function checkGenerateRequest(body: Json): { message: string; field?: string } |
   const calling = isObject(body.toolConfig) ? body.toolConfig.functionCallingConfig : undefined;
   if (isObject(calling)) {
     if (calling.mode !== undefined && !["AUTO", "ANY", "NONE", "VALIDATED"].includes(String(calling.mode))) {
-      return { message: `Invalid value at 'tool_config.function_calling_config.mode' (type.googleapis.com/google.ai.generativelanguage.v1beta.FunctionCallingConfig.Mode), "${String(calling.mode)}"`, field: "toolConfig.functionCallingConfig.mode" };
+      return {
+        message: `Invalid value at 'tool_config.function_calling_config.mode' (type.googleapis.com/google.ai.generativelanguage.v1beta.FunctionCallingConfig.Mode), "${String(calling.mode)}"`,
+        field: "toolConfig.functionCallingConfig.mode",
+      };
     }
     if (calling.allowedFunctionNames !== undefined && calling.mode !== "ANY" && calling.mode !== "VALIDATED") {
-      return { message: "allowed_function_names may be set only when the mode is ANY.", field: "toolConfig.functionCallingConfig.allowedFunctionNames" };
+      return {
+        message: "allowed_function_names may be set only when the mode is ANY.",
+        field: "toolConfig.functionCallingConfig.allowedFunctionNames",
+      };
     }
   }
   return undefined;
@@ -284,7 +353,11 @@ function firstToolName(body: Json): string | undefined {
 const responseId = (body: Json): string => createHash("sha256").update(JSON.stringify(body)).digest("base64url").slice(0, 22);
 
 function usage(prompt: number, candidates: number | undefined): Json {
-  const result: Json = { promptTokenCount: prompt, totalTokenCount: prompt + (candidates ?? 0), promptTokensDetails: [{ modality: "TEXT", tokenCount: prompt }] };
+  const result: Json = {
+    promptTokenCount: prompt,
+    totalTokenCount: prompt + (candidates ?? 0),
+    promptTokensDetails: [{ modality: "TEXT", tokenCount: prompt }],
+  };
   if (candidates !== undefined) result.candidatesTokenCount = candidates;
   return result;
 }
@@ -318,7 +391,10 @@ function generate(res: ServerResponse, model: string, body: Json, mode: Mode): v
   const base = { modelVersion: model, responseId: id };
   if (model === "blocked") {
     const blocked = {
-      promptFeedback: { blockReason: "SAFETY", safetyRatings: [{ category: "HARM_CATEGORY_DANGEROUS_CONTENT", probability: "HIGH", blocked: true }] },
+      promptFeedback: {
+        blockReason: "SAFETY",
+        safetyRatings: [{ category: "HARM_CATEGORY_DANGEROUS_CONTENT", probability: "HIGH", blocked: true }],
+      },
       usageMetadata: usage(prompt, undefined),
       ...base,
     };
@@ -331,9 +407,17 @@ function generate(res: ServerResponse, model: string, body: Json, mode: Mode): v
   const tool = model === "tool" ? firstToolName(body) : undefined;
   if (tool) {
     const part = { functionCall: { name: tool, args: JSON.parse(toolArguments(text)) as Json } };
-    frames.push({ candidates: [{ content: { parts: [part], role: "model" }, finishReason: "STOP", index: 0 }], usageMetadata: usage(prompt, 5), ...base });
+    frames.push({
+      candidates: [{ content: { parts: [part], role: "model" }, finishReason: "STOP", index: 0 }],
+      usageMetadata: usage(prompt, 5),
+      ...base,
+    });
   } else if (mode === "json") {
-    frames.push({ candidates: [{ content: { parts: [{ text }], role: "model" }, finishReason: "STOP", index: 0 }], usageMetadata: usage(prompt, countWords(text)), ...base });
+    frames.push({
+      candidates: [{ content: { parts: [{ text }], role: "model" }, finishReason: "STOP", index: 0 }],
+      usageMetadata: usage(prompt, countWords(text)),
+      ...base,
+    });
   } else {
     // Streamed: a frame per word (with its trailing space), the finish reason and final counts on the last.
     const pieces = wordsOf(text).length > 0 ? wordsOf(text) : [""];
@@ -401,7 +485,11 @@ function embedding(res: ServerResponse, request: unknown, model: string, at: str
     return undefined;
   }
   if (request.model !== undefined && request.model !== `models/${model}`) {
-    invalid(res, `* BatchEmbedContentsRequest.${at}.model: model in each request must match the model of the batch (models/${model})\n`, `${at}.model`);
+    invalid(
+      res,
+      `* BatchEmbedContentsRequest.${at}.model: model in each request must match the model of the batch (models/${model})\n`,
+      `${at}.model`,
+    );
     return undefined;
   }
   const content = request.content;
@@ -411,7 +499,10 @@ function embedding(res: ServerResponse, request: unknown, model: string, at: str
     return undefined;
   }
   const dimensions = request.outputDimensionality;
-  if (dimensions !== undefined && (typeof dimensions !== "number" || !Number.isInteger(dimensions) || dimensions < 1 || dimensions > 3072)) {
+  if (
+    dimensions !== undefined &&
+    (typeof dimensions !== "number" || !Number.isInteger(dimensions) || dimensions < 1 || dimensions > 3072)
+  ) {
     invalid(res, `* ${at}.output_dimensionality: must be between 1 and 3072\n`, `${at}.outputDimensionality`);
     return undefined;
   }

@@ -12,7 +12,9 @@ describe("fake OpenAI upstream, read by the openai client", () => {
     { role: "system" as const, content: "Be brief." },
     { role: "user" as const, content: "hello there world" },
   ];
-  const tools = [{ type: "function" as const, function: { name: "lookup", parameters: { type: "object", properties: { q: { type: "string" } } } } }];
+  const tools = [
+    { type: "function" as const, function: { name: "lookup", parameters: { type: "object", properties: { q: { type: "string" } } } } },
+  ];
 
   before(async () => {
     fake = await startFakeOpenAI({ apiKey: "test-key" });

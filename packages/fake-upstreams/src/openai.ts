@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { behaviourOf, countWords, halves, LEAK_MARKER, toolArguments, wordsOf } from "./behaviour.js";
 import { readFixture as readAnyFixture } from "./fixtures.js";
 import { listenOnLoopback } from "./listen.js";
-import type { FakeUpstream, RecordedRequest as BaseRecordedRequest } from "./types.js";
+import type { RecordedRequest as BaseRecordedRequest, FakeUpstream } from "./types.js";
 
 const readFixture = (name: string) => readAnyFixture("openai", name);
 
@@ -73,15 +73,20 @@ function openAIDialect(apiKey: string | undefined): OpenAIDialect {
       const message = given
         ? `Incorrect API key provided: ${LEAK_MARKER}. You can find your API key at https://platform.openai.com/account/api-keys.`
         : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).";
-      return { status: 401, body: { error: { message, type: "invalid_request_error", param: null, code: given ? "invalid_api_key" : null } } };
+      return {
+        status: 401,
+        body: { error: { message, type: "invalid_request_error", param: null, code: given ? "invalid_api_key" : null } },
+      };
     },
     modelOf: (_path, body) => String(body.model ?? ""),
-    errorBody: (status) => JSON.parse(status === 429 ? readFixture("error-rate-limit.json").replace("org-", `${LEAK_MARKER} org-`) : errorBody(status)),
+    errorBody: (status) =>
+      JSON.parse(status === 429 ? readFixture("error-rate-limit.json").replace("org-", `${LEAK_MARKER} org-`) : errorBody(status)),
     contextLength: {
       status: 400,
       body: {
         error: {
-          message: "This model's maximum context length is 128000 tokens. However, your messages resulted in 130017 tokens. Please reduce the length of the messages.",
+          message:
+            "This model's maximum context length is 128000 tokens. However, your messages resulted in 130017 tokens. Please reduce the length of the messages.",
           type: "invalid_request_error",
           param: "messages",
           code: "context_length_exceeded",
@@ -116,7 +121,14 @@ export async function startOpenAIWire(dialect: OpenAIDialect): Promise<FakeOpenA
     } catch {
       // Recorded as an empty body; the test decides whether that matters.
     }
-    const recorded: RecordedOpenAIRequest = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, closed, chunksWritten: 0 };
+    const recorded: RecordedOpenAIRequest = {
+      method: req.method ?? "",
+      path: req.url ?? "",
+      headers: req.headers,
+      body,
+      closed,
+      chunksWritten: 0,
+    };
     requests.push(recorded);
     waiting.shift()?.(recorded);
     const refused = dialect.authError(req) ?? dialect.routeError?.(recorded.path) ?? null;
@@ -205,7 +217,9 @@ let answers = 0;
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
-  return content.map((part: { type?: unknown; text?: unknown }) => (part.type === "text" && typeof part.text === "string" ? part.text : "")).join(" ");
+  return content
+    .map((part: { type?: unknown; text?: unknown }) => (part.type === "text" && typeof part.text === "string" ? part.text : ""))
+    .join(" ");
 }
 
 /** echo, tool and mid-stream-error: an answer made from the request, as OpenAI shapes it. */
@@ -226,21 +240,47 @@ function answer(request: RecordedOpenAIRequest, res: ServerResponse, dialect: Op
   if (request.body.stream !== true) {
     const message =
       behaviour === "tool"
-        ? { role: "assistant", content: null, tool_calls: [{ id: callId, type: "function", function: { name: toolName, arguments: args } }], refusal: null }
+        ? {
+            role: "assistant",
+            content: null,
+            tool_calls: [{ id: callId, type: "function", function: { name: toolName, arguments: args } }],
+            refusal: null,
+          }
         : { role: "assistant", content: lastUser, refusal: null };
-    const completion = { id, object: "chat.completion", created, model, choices: [{ index: 0, message, logprobs: null, finish_reason: finish }], usage, system_fingerprint: "fp_fake" };
+    const completion = {
+      id,
+      object: "chat.completion",
+      created,
+      model,
+      choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
+      usage,
+      system_fingerprint: "fp_fake",
+    };
     return sendJson(res, 200, completion, dialect.rateLimitHeaders);
   }
 
-  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", ...dialect.rateLimitHeaders });
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+    ...dialect.rateLimitHeaders,
+  });
   const includeUsage = (request.body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
   const chunk = (choices: unknown[], extra: object = {}) =>
     `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, system_fingerprint: "fp_fake", choices, ...(includeUsage ? { usage: null } : {}), ...extra })}\n\n`;
-  const delta = (value: object, finishReason: string | null = null) => chunk([{ index: 0, delta: value, logprobs: null, finish_reason: finishReason }]);
+  const delta = (value: object, finishReason: string | null = null) =>
+    chunk([{ index: 0, delta: value, logprobs: null, finish_reason: finishReason }]);
 
   if (behaviour === "tool") {
     const [first, second] = halves(args);
-    res.write(delta({ role: "assistant", content: null, tool_calls: [{ index: 0, id: callId, type: "function", function: { name: toolName, arguments: "" } }], refusal: null }));
+    res.write(
+      delta({
+        role: "assistant",
+        content: null,
+        tool_calls: [{ index: 0, id: callId, type: "function", function: { name: toolName, arguments: "" } }],
+        refusal: null,
+      }),
+    );
     res.write(delta({ tool_calls: [{ index: 0, function: { arguments: first } }] }));
     res.write(delta({ tool_calls: [{ index: 0, function: { arguments: second } }] }));
   } else {

@@ -4,8 +4,8 @@ import * as grpc from "@grpc/grpc-js";
 import { activeTraceparent } from "@switchyard/telemetry";
 import type { Cancellable } from "./call-context.js";
 import { asBuffer, encoderOf, serviceDefinition } from "./definition.js";
-import { MuxChannel, muxServerStream, muxUnary } from "./mux-client.js";
 import { callMetadata, meshSecretFrom } from "./mesh-auth.js";
+import { MuxChannel, muxServerStream, muxUnary } from "./mux-client.js";
 import { channelOptions } from "./options.js";
 
 export interface CallOptions {
@@ -57,7 +57,11 @@ export interface ClientOptions {
 export const MUX_MAX_REQUEST_BYTES = 64 * 1024;
 
 /** A typed client over one long-lived channel to `address` (host:port or unix:///path). */
-export function createClient<M extends GenServiceMethods>(service: GenService<M>, address: string, options: ClientOptions = {}): ServiceClient<M> {
+export function createClient<M extends GenServiceMethods>(
+  service: GenService<M>,
+  address: string,
+  options: ClientOptions = {},
+): ServiceClient<M> {
   const desc = service as DescService;
   const Constructor = grpc.makeGenericClientConstructor(serviceDefinition(desc), desc.typeName);
   const client = new Constructor(address, grpc.credentials.createInsecure(), channelOptions);
@@ -75,8 +79,14 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
         const bytes = encode(request);
         if (mux && bytes.byteLength <= MUX_MAX_REQUEST_BYTES) return muxUnary(mux, path, bytes, decode, options);
         return new Promise((resolve, reject) => {
-          const call = client.makeUnaryRequest(path, asBuffer, decode, bytes, metadataOf(metadata), callOptions(options), (error, response) =>
-            error ? reject(error) : resolve(response),
+          const call = client.makeUnaryRequest(
+            path,
+            asBuffer,
+            decode,
+            bytes,
+            metadataOf(metadata),
+            callOptions(options),
+            (error, response) => (error ? reject(error) : resolve(response)),
           );
           options.cancellation?.onCancel(() => call.cancel());
         });
@@ -96,9 +106,7 @@ export function createClient<M extends GenServiceMethods>(service: GenService<M>
     address,
     isReady: () => client.getChannel().getConnectivityState(true) === grpc.connectivityState.READY,
     waitForReady: (timeoutMs) =>
-      new Promise((resolve, reject) =>
-        client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(error) : resolve())),
-      ),
+      new Promise((resolve, reject) => client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(error) : resolve()))),
     close: () => {
       mux?.close();
       client.close();

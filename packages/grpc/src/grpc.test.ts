@@ -2,102 +2,122 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { connect as http2Connect } from "node:http2";
 import { after, before, describe, it } from "node:test";
-import { ConnectorService, Operation, PolicyService } from "@switchyard/proto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Cancellation, createClient, GrpcStatus, GrpcStatusError, isUnavailable, MUX_MAX_REQUEST_BYTES, MUX_PAUSE_AT_BYTES, startGrpcServer, type RunningServer } from "./index.js";
+import { ConnectorService, Operation, PolicyService } from "@switchyard/proto";
+import {
+  Cancellation,
+  createClient,
+  GrpcStatus,
+  GrpcStatusError,
+  isUnavailable,
+  MUX_MAX_REQUEST_BYTES,
+  MUX_PAUSE_AT_BYTES,
+  type RunningServer,
+  startGrpcServer,
+} from "./index.js";
 import { FLOW_CONTROL_WINDOW_BYTES } from "./options.js";
 
-for (const multiplex of [true, false]) describe(`grpc adapter over protobuf-es descriptors (${multiplex ? "multiplexed stream" : "a call each"})`, () => {
-  let server: RunningServer;
-  let cancelled: Promise<void>;
-  let markCancelled: () => void;
-  const errors: string[] = [];
+for (const multiplex of [true, false])
+  describe(`grpc adapter over protobuf-es descriptors (${multiplex ? "multiplexed stream" : "a call each"})`, () => {
+    let server: RunningServer;
+    let cancelled: Promise<void>;
+    let markCancelled: () => void;
+    const errors: string[] = [];
 
-  before(async () => {
-    cancelled = new Promise((resolve) => (markCancelled = resolve));
-    server = await startGrpcServer(
-      "127.0.0.1",
-      0,
-      (s) => {
-        s.add(PolicyService, {
-          admin: () => ({}),
-          authorize(request) {
-            if (request.apiKey === "explode") throw new Error("secret internals");
-            if (request.apiKey === "status") throw new GrpcStatusError(GrpcStatus.PERMISSION_DENIED, "no");
-            return { allowed: true, keyName: `key-of-${request.apiKey}`, allowedModels: ["a", "b"] };
-          },
-        });
-        s.add(ConnectorService, {
-          async *generate(request, context) {
-            for (let i = 0; i < 3; i++) yield { event: { case: "chunk", value: new TextEncoder().encode(`${request.requestId}:${i}`) } };
-            if (request.stream) {
-              // Wait until the caller cancels.
-              await new Promise<void>((resolve) => context.signal.addEventListener("abort", () => resolve(), { once: true }));
-              markCancelled();
-              return;
-            }
-            yield { event: { case: "usage", value: { promptTokens: 1, completionTokens: 2, totalTokens: 3 } } };
-          },
-        });
-      },
-      (error) => errors.push(String(error)),
-    );
-  });
-  after(() => server.shutdown(1_000));
+    before(async () => {
+      cancelled = new Promise((resolve) => (markCancelled = resolve));
+      server = await startGrpcServer(
+        "127.0.0.1",
+        0,
+        (s) => {
+          s.add(PolicyService, {
+            admin: () => ({}),
+            authorize(request) {
+              if (request.apiKey === "explode") throw new Error("secret internals");
+              if (request.apiKey === "status") throw new GrpcStatusError(GrpcStatus.PERMISSION_DENIED, "no");
+              return { allowed: true, keyName: `key-of-${request.apiKey}`, allowedModels: ["a", "b"] };
+            },
+          });
+          s.add(ConnectorService, {
+            async *generate(request, context) {
+              for (let i = 0; i < 3; i++) yield { event: { case: "chunk", value: new TextEncoder().encode(`${request.requestId}:${i}`) } };
+              if (request.stream) {
+                // Wait until the caller cancels.
+                await new Promise<void>((resolve) => context.signal.addEventListener("abort", () => resolve(), { once: true }));
+                markCancelled();
+                return;
+              }
+              yield { event: { case: "usage", value: { promptTokens: 1, completionTokens: 2, totalTokens: 3 } } };
+            },
+          });
+        },
+        (error) => errors.push(String(error)),
+      );
+    });
+    after(() => server.shutdown(1_000));
 
-  it("serves and calls a unary method with typed messages", async () => {
-    const client = createClient(PolicyService, `127.0.0.1:${server.port}`, { multiplex });
-    const response = await client.authorize({ apiKey: "k1", model: "m" });
-    assert.equal(response.allowed, true);
-    assert.equal(response.keyName, "key-of-k1");
-    assert.deepEqual(response.allowedModels, ["a", "b"]);
-    assert.ok(client.isReady());
-    client.close();
-  });
+    it("serves and calls a unary method with typed messages", async () => {
+      const client = createClient(PolicyService, `127.0.0.1:${server.port}`, { multiplex });
+      const response = await client.authorize({ apiKey: "k1", model: "m" });
+      assert.equal(response.allowed, true);
+      assert.equal(response.keyName, "key-of-k1");
+      assert.deepEqual(response.allowedModels, ["a", "b"]);
+      assert.ok(client.isReady());
+      client.close();
+    });
 
-  it("hides internal error details from callers but reports them locally", async () => {
-    const client = createClient(PolicyService, `127.0.0.1:${server.port}`, { multiplex });
-    await assert.rejects(client.authorize({ apiKey: "explode" }), (error: { code: number; details: string }) => error.code === GrpcStatus.INTERNAL && !error.details.includes("secret"));
-    assert.ok(errors.some((e) => e.includes("secret internals")));
-    await assert.rejects(client.authorize({ apiKey: "status" }), (error: { code: number }) => error.code === GrpcStatus.PERMISSION_DENIED);
-    client.close();
-  });
+    it("hides internal error details from callers but reports them locally", async () => {
+      const client = createClient(PolicyService, `127.0.0.1:${server.port}`, { multiplex });
+      await assert.rejects(
+        client.authorize({ apiKey: "explode" }),
+        (error: { code: number; details: string }) => error.code === GrpcStatus.INTERNAL && !error.details.includes("secret"),
+      );
+      assert.ok(errors.some((e) => e.includes("secret internals")));
+      await assert.rejects(
+        client.authorize({ apiKey: "status" }),
+        (error: { code: number }) => error.code === GrpcStatus.PERMISSION_DENIED,
+      );
+      client.close();
+    });
 
-  it("streams server messages in order", async () => {
-    const client = createClient(ConnectorService, `127.0.0.1:${server.port}`, { multiplex });
-    const events = [];
-    for await (const event of client.generate({ requestId: "r", operation: Operation.CHAT })) events.push(event.event);
-    assert.deepEqual(
-      events.map((e) => (e.case === "chunk" ? new TextDecoder().decode(e.value) : e.case)),
-      ["r:0", "r:1", "r:2", "usage"],
-    );
-    client.close();
-  });
+    it("streams server messages in order", async () => {
+      const client = createClient(ConnectorService, `127.0.0.1:${server.port}`, { multiplex });
+      const events = [];
+      for await (const event of client.generate({ requestId: "r", operation: Operation.CHAT })) events.push(event.event);
+      assert.deepEqual(
+        events.map((e) => (e.case === "chunk" ? new TextDecoder().decode(e.value) : e.case)),
+        ["r:0", "r:1", "r:2", "usage"],
+      );
+      client.close();
+    });
 
-  it("cancels the server's work when the caller aborts", async () => {
-    const client = createClient(ConnectorService, `127.0.0.1:${server.port}`, { multiplex });
-    const controller = new AbortController();
-    const seen: string[] = [];
-    await assert.rejects(
-      (async () => {
-        for await (const event of client.generate({ requestId: "c", stream: true }, { cancellation: Cancellation.following(controller.signal) })) {
-          if (event.event.case === "chunk") seen.push(new TextDecoder().decode(event.event.value));
-          if (seen.length === 3) controller.abort();
-        }
-      })(),
-      (error: { code: number }) => error.code === GrpcStatus.CANCELLED,
-    );
-    await cancelled;
-    assert.equal(seen.length, 3);
-    client.close();
-  });
+    it("cancels the server's work when the caller aborts", async () => {
+      const client = createClient(ConnectorService, `127.0.0.1:${server.port}`, { multiplex });
+      const controller = new AbortController();
+      const seen: string[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const event of client.generate(
+            { requestId: "c", stream: true },
+            { cancellation: Cancellation.following(controller.signal) },
+          )) {
+            if (event.event.case === "chunk") seen.push(new TextDecoder().decode(event.event.value));
+            if (seen.length === 3) controller.abort();
+          }
+        })(),
+        (error: { code: number }) => error.code === GrpcStatus.CANCELLED,
+      );
+      await cancelled;
+      assert.equal(seen.length, 3);
+      client.close();
+    });
 
-  it("reports an unreachable peer as unavailable", async () => {
-    const client = createClient(PolicyService, "127.0.0.1:1", { multiplex });
-    await assert.rejects(client.authorize({}, { timeoutMs: 2_000 }), (error) => isUnavailable(error));
-    client.close();
+    it("reports an unreachable peer as unavailable", async () => {
+      const client = createClient(PolicyService, "127.0.0.1:1", { multiplex });
+      await assert.rejects(client.authorize({}, { timeoutMs: 2_000 }), (error) => isUnavailable(error));
+      client.close();
+    });
   });
-});
 
 describe("multiplexed calls", () => {
   const slowStarted: string[] = [];
@@ -143,7 +163,10 @@ describe("multiplexed calls", () => {
   it("gives up a call at its deadline", async () => {
     const server = await startServer();
     const client = createClient(PolicyService, `127.0.0.1:${server.port}`);
-    await assert.rejects(client.authorize({ apiKey: "slow-deadline" }, { timeoutMs: 50 }), (error: { code: number }) => error.code === GrpcStatus.DEADLINE_EXCEEDED);
+    await assert.rejects(
+      client.authorize({ apiKey: "slow-deadline" }, { timeoutMs: 50 }),
+      (error: { code: number }) => error.code === GrpcStatus.DEADLINE_EXCEEDED,
+    );
     release();
     client.close();
     await server.shutdown(1_000);
@@ -205,7 +228,10 @@ describe("multiplexed calls", () => {
       last = produced.get("slow") ?? 0;
       await sleep(100);
     }
-    assert.ok(last * CHUNK > MUX_PAUSE_AT_BYTES && last * CHUNK < 2 * 1024 * 1024, `the server stopped after ${last} messages while the caller read one`);
+    assert.ok(
+      last * CHUNK > MUX_PAUSE_AT_BYTES && last * CHUNK < 2 * 1024 * 1024,
+      `the server stopped after ${last} messages while the caller read one`,
+    );
 
     // Another call on the same stream is not held up by the paused one.
     let fast = 0;
@@ -225,7 +251,9 @@ describe("multiplexed calls", () => {
 });
 
 it("gives callers a wide HTTP/2 receive window, per stream and per connection", async (t) => {
-  const server = await startGrpcServer("127.0.0.1", 0, (s) => s.add(PolicyService, { authorize: () => ({ allowed: true }), admin: () => ({}) }));
+  const server = await startGrpcServer("127.0.0.1", 0, (s) =>
+    s.add(PolicyService, { authorize: () => ({ allowed: true }), admin: () => ({}) }),
+  );
   const session = http2Connect(`http://127.0.0.1:${server.port}`);
   t.after(async () => {
     session.destroy();

@@ -1,10 +1,10 @@
-export { serviceDefinition } from "./definition.js";
-export { MAX_MESSAGE_BYTES } from "./options.js";
-export { startGrpcServer, GrpcStatusError } from "./server.js";
-export { CALL_CANCELLED, CallCancellation, Cancellation } from "./call-context.js";
 export type { CallContext, Cancellable } from "./call-context.js";
-export type { ServiceHandlers, HandlersOf, ServerRegistration, RunningServer, GrpcServerOptions } from "./server.js";
+export { CALL_CANCELLED, CallCancellation, Cancellation } from "./call-context.js";
+export type { CallOptions, ClientHandle, ClientOf, ClientOptions, ServiceClient } from "./client.js";
+export { createClient, GrpcStatus, isUnavailable, MUX_MAX_REQUEST_BYTES } from "./client.js";
+export { serviceDefinition } from "./definition.js";
 export { MESH_SECRET_ENV, MESH_SECRET_HEADER, MESH_SECRET_MIN_LENGTH, secretMatcher } from "./mesh-auth.js";
-export { createClient, isUnavailable, GrpcStatus, MUX_MAX_REQUEST_BYTES } from "./client.js";
-export { MuxCallError, MUX_PAUSE_AT_BYTES, MUX_RESUME_AT_BYTES } from "./mux-client.js";
-export type { CallOptions, ClientOptions, ServiceClient, ClientOf, ClientHandle } from "./client.js";
+export { MUX_PAUSE_AT_BYTES, MUX_RESUME_AT_BYTES, MuxCallError } from "./mux-client.js";
+export { MAX_MESSAGE_BYTES } from "./options.js";
+export type { GrpcServerOptions, HandlersOf, RunningServer, ServerRegistration, ServiceHandlers } from "./server.js";
+export { GrpcStatusError, startGrpcServer } from "./server.js";

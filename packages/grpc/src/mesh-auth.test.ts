@@ -70,7 +70,9 @@ describe("mesh secret", () => {
 
   it("refuses to start on a non-loopback host without a secret", async () => {
     await assert.rejects(
-      startGrpcServer("0.0.0.0", 0, (s) => s.add(PolicyService, { authorize: () => ({}), admin: () => ({}) }), undefined, undefined, { meshSecret: "" }),
+      startGrpcServer("0.0.0.0", 0, (s) => s.add(PolicyService, { authorize: () => ({}), admin: () => ({}) }), undefined, undefined, {
+        meshSecret: "",
+      }),
       (error: Error) => error.name === "ConfigError" && /SWITCHYARD_MESH_SECRET/.test(error.message),
     );
     assert.equal(unprotectedBindProblem("127.0.0.1", undefined), undefined);

@@ -1,6 +1,6 @@
-import * as grpc from "@grpc/grpc-js";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { isIP } from "node:net";
+import * as grpc from "@grpc/grpc-js";
 
 /** Metadata key that carries the mesh's shared secret on every call and multiplexed stream. */
 export const MESH_SECRET_HEADER = "x-switchyard-mesh-secret";

@@ -139,7 +139,9 @@ interface CallLimits {
 
 /** Arms the deadline and the cancellation of one call; returns what disarms them. */
 function guard(limits: CallLimits, call: Pick<MuxCall, "cancel">): () => void {
-  const timer = limits.timeoutMs ? setTimeout(() => call.cancel(grpc.status.DEADLINE_EXCEEDED, "Deadline exceeded"), limits.timeoutMs) : undefined;
+  const timer = limits.timeoutMs
+    ? setTimeout(() => call.cancel(grpc.status.DEADLINE_EXCEEDED, "Deadline exceeded"), limits.timeoutMs)
+    : undefined;
   const stopListening = limits.cancellation?.onCancel(() => call.cancel(grpc.status.CANCELLED, "Cancelled on client"));
   return () => {
     if (timer) clearTimeout(timer);
@@ -147,7 +149,13 @@ function guard(limits: CallLimits, call: Pick<MuxCall, "cancel">): () => void {
   };
 }
 
-export function muxUnary<O>(channel: MuxChannel, method: string, request: Uint8Array, decode: (bytes: Uint8Array) => O, limits: CallLimits): Promise<O> {
+export function muxUnary<O>(
+  channel: MuxChannel,
+  method: string,
+  request: Uint8Array,
+  decode: (bytes: Uint8Array) => O,
+  limits: CallLimits,
+): Promise<O> {
   return new Promise((resolve, reject) => {
     let response: O | undefined;
     let disarm = () => {};

@@ -58,7 +58,8 @@ export const pauseFrame = (callId: number): MuxFrame => create(MuxFrameSchema, {
 
 export const resumeFrame = (callId: number): MuxFrame => create(MuxFrameSchema, { callId, kind: { case: "resume", value: true } });
 
-export const messageFrame = (callId: number, message: Uint8Array): MuxFrame => create(MuxFrameSchema, { callId, kind: { case: "message", value: message } });
+export const messageFrame = (callId: number, message: Uint8Array): MuxFrame =>
+  create(MuxFrameSchema, { callId, kind: { case: "message", value: message } });
 
 export const endFrame = (callId: number, code: number, details: string): MuxFrame =>
   create(MuxFrameSchema, { callId, kind: { case: "end", value: { code, details } } });

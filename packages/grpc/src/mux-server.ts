@@ -1,10 +1,10 @@
+import { once } from "node:events";
 import { fromBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { once } from "node:events";
 import type { MuxBatch, MuxFrame } from "@switchyard/proto";
 import { CallCancellation } from "./call-context.js";
-import { endFrame, FrameOutbox, messageFrame } from "./mux-frames.js";
 import type { MethodRunner } from "./method-runner.js";
+import { endFrame, FrameOutbox, messageFrame } from "./mux-frames.js";
 
 export interface MuxServerHooks {
   /** Wraps every call, so in-flight counts and graceful drains include multiplexed calls. */
@@ -124,7 +124,8 @@ class ServerSession {
   ) {
     stream.on("data", (batch: MuxBatch) => {
       for (const frame of batch.frames) {
-        if (frame.kind.case === "start") this.start(frame.callId, frame.kind.value.method, frame.kind.value.request, frame.kind.value.traceparent);
+        if (frame.kind.case === "start")
+          this.start(frame.callId, frame.kind.value.method, frame.kind.value.request, frame.kind.value.traceparent);
         else if (frame.kind.case === "cancel") this.calls.get(frame.callId)?.cancel();
         else if (frame.kind.case === "pause") this.calls.get(frame.callId)?.pause();
         else if (frame.kind.case === "resume") this.calls.get(frame.callId)?.resume();

@@ -1,17 +1,17 @@
+import { once } from "node:events";
+import { rmSync } from "node:fs";
+import type { Http2Server, ServerHttp2Session } from "node:http2";
 import type { DescMessage, DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
 import { grpcServerMetrics, inSpan, SpanKind, tracingEnabled } from "@switchyard/telemetry";
-import { once } from "node:events";
-import type { Http2Server, ServerHttp2Session } from "node:http2";
-import { rmSync } from "node:fs";
+import { CallCancellation, type CallContext } from "./call-context.js";
 import { serviceDefinition } from "./definition.js";
+import { meshAuthInterceptor, meshSecretFrom, unprotectedBindProblem } from "./mesh-auth.js";
 import { type MethodRunner, runnersOf } from "./method-runner.js";
 import { muxOpenDefinition } from "./mux-frames.js";
 import { MuxServer } from "./mux-server.js";
 import { channelOptions, FLOW_CONTROL_WINDOW_BYTES } from "./options.js";
-import { CallCancellation, type CallContext } from "./call-context.js";
-import { meshAuthInterceptor, meshSecretFrom, unprotectedBindProblem } from "./mesh-auth.js";
 
 type UnaryHandler<I extends DescMessage, O extends DescMessage> = (
   request: MessageShape<I>,
@@ -105,7 +105,9 @@ export async function startGrpcServer(
       return { code: status.code ?? grpc.status.INTERNAL, details: status.details ?? "" };
     },
   });
-  server.addService({ open: muxOpenDefinition } as grpc.ServiceDefinition, { open: mux.open as grpc.handleBidiStreamingCall<unknown, unknown> });
+  server.addService({ open: muxOpenDefinition } as grpc.ServiceDefinition, {
+    open: mux.open as grpc.handleBidiStreamingCall<unknown, unknown>,
+  });
 
   const bind = (address: string) =>
     new Promise<number>((resolve, reject) =>
@@ -193,8 +195,12 @@ function traced(runners: Map<string, MethodRunner>): Map<string, MethodRunner> {
     runners.set(path, {
       ...runner,
       run: (request, context, emit) =>
-        inSpan(path, SpanKind.SERVER, context.metadata.get("traceparent")[0] as string | undefined, { "rpc.system": "grpc", "rpc.method": path }, () =>
-          run(request, context, emit),
+        inSpan(
+          path,
+          SpanKind.SERVER,
+          context.metadata.get("traceparent")[0] as string | undefined,
+          { "rpc.system": "grpc", "rpc.method": path },
+          () => run(request, context, emit),
         ),
     });
   }

@@ -1,5 +1,5 @@
 import { compilePattern } from "./patterns.js";
-import { addCounts, type PiiCounts, type PiiKind, PII_KINDS, redactPii } from "./pii.js";
+import { addCounts, PII_KINDS, type PiiCounts, type PiiKind, redactPii } from "./pii.js";
 
 /** The config's `guardrails` section (see @switchyard/config), as the checks read it. */
 export interface GuardrailRules {

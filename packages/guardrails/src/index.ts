@@ -1,6 +1,6 @@
-export { PII_KINDS, PII_MAX_LENGTH, findPii, redactPii, placeholderOf, luhn, ibanChecksum, addCounts, countOf } from "./pii.js";
-export type { PiiKind, PiiMatch, PiiCounts } from "./pii.js";
-export { compilePattern } from "./patterns.js";
-export { StreamRedactor } from "./stream.js";
-export { CompiledGuardrails, formatHits, askWebhook } from "./checks.js";
 export type { GuardrailRules, InputVerdict, WebhookVerdict } from "./checks.js";
+export { askWebhook, CompiledGuardrails, formatHits } from "./checks.js";
+export { compilePattern } from "./patterns.js";
+export type { PiiCounts, PiiKind, PiiMatch } from "./pii.js";
+export { addCounts, countOf, findPii, ibanChecksum, luhn, PII_KINDS, PII_MAX_LENGTH, placeholderOf, redactPii } from "./pii.js";
+export { StreamRedactor } from "./stream.js";

@@ -1,10 +1,10 @@
-export { MESH_SERVICES, startMesh, REPO_ROOT, defaultConnectorGroups, parseReplicaCounts, PortInUseError } from "./launcher.js";
-export type { Mesh, MeshOptions, ServiceProcess, ConnectorPlan, SupervisionEvent } from "./launcher.js";
-export { PORT_VARIABLES, portsFromEnv } from "./ports.js";
-export type { PortSettings } from "./ports.js";
-export { DEFAULT_RESTART, RestartPolicy } from "./restart-policy.js";
-export type { RestartSettings } from "./restart-policy.js";
-export { ensureInfra, startIsolatedInfra, startPrivateNats, startPrivateRedis, MissingDependencyError } from "./infra.js";
 export type { Infra, PrivateServer } from "./infra.js";
-export { canListen, freePort, isListening, waitFor } from "./net.js";
+export { ensureInfra, MissingDependencyError, startIsolatedInfra, startPrivateNats, startPrivateRedis } from "./infra.js";
+export type { ConnectorPlan, Mesh, MeshOptions, ServiceProcess, SupervisionEvent } from "./launcher.js";
+export { defaultConnectorGroups, MESH_SERVICES, PortInUseError, parseReplicaCounts, REPO_ROOT, startMesh } from "./launcher.js";
 export { formatLogLine } from "./log-format.js";
+export { canListen, freePort, isListening, waitFor } from "./net.js";
+export type { PortSettings } from "./ports.js";
+export { PORT_VARIABLES, portsFromEnv } from "./ports.js";
+export type { RestartSettings } from "./restart-policy.js";
+export { DEFAULT_RESTART, RestartPolicy } from "./restart-policy.js";

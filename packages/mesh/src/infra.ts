@@ -72,7 +72,18 @@ function startNats(host: string, port: number, dir: string): ChildProcess {
 
 /** `persist`: an append-only file in `dir`, so a Redis stopped and started again keeps its data (outage drills). */
 function startRedis(host: string, port: number, dir: string, persist = false): ChildProcess {
-  return spawnServer("redis-server", ["--bind", host, "--port", String(port), "--save", "", "--appendonly", persist ? "yes" : "no", "--dir", dir]);
+  return spawnServer("redis-server", [
+    "--bind",
+    host,
+    "--port",
+    String(port),
+    "--save",
+    "",
+    "--appendonly",
+    persist ? "yes" : "no",
+    "--dir",
+    dir,
+  ]);
 }
 
 /**

@@ -9,7 +9,7 @@ import { isLoopback, loadConfig, SERVICE_NODE_FLAGS, SERVICE_PORTS } from "@swit
 import { colorFor, formatLogLine } from "./log-format.js";
 import { canListen, freePort, waitFor } from "./net.js";
 import type { PortSettings } from "./ports.js";
-import { DEFAULT_RESTART, type RestartSettings, RestartPolicy } from "./restart-policy.js";
+import { DEFAULT_RESTART, RestartPolicy, type RestartSettings } from "./restart-policy.js";
 
 /** Children still running; killed if the launching process exits without stopping them. */
 const orphans = new Set<ChildProcess>();
@@ -52,7 +52,10 @@ export function defaultConnectorGroups(
 /** `openai=2,mock=1` (SWITCHYARD_CONNECTOR_REPLICAS, `npm start -- --replicas …`) → counts per group. */
 export function parseReplicaCounts(text: string | undefined): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const part of (text ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of (text ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const match = /^([A-Za-z0-9._-]+)=([0-9]+)$/.exec(part);
     if (!match || Number(match[2]) < 1 || Number(match[2]) > 64) {
       throw new Error(`connector replicas: "${part}" is not <group>=<count> with a count from 1 to 64 (e.g. openai=2,mock=1)`);
@@ -165,15 +168,23 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     const names = providersOf(plan);
     if (names.length === 0) throw new Error(`connector group ${plan.group ?? "(unnamed)"} names no provider`);
     for (const name of names) {
-      if (!config.providers[name]) throw new Error(`connector group ${plan.group ?? name}: unknown provider "${name}" (known: ${Object.keys(config.providers).join(", ")})`);
+      if (!config.providers[name])
+        throw new Error(
+          `connector group ${plan.group ?? name}: unknown provider "${name}" (known: ${Object.keys(config.providers).join(", ")})`,
+        );
     }
   }
 
   // Fixed ports are checked before anything starts, so a taken one fails the start at once, naming it.
   const fixedPorts: { port: number; what: string }[] = [];
-  const pick = async <S extends keyof typeof SERVICE_PORTS>(service: S, kind: keyof (typeof SERVICE_PORTS)[S], offset = 0): Promise<number> => {
+  const pick = async <S extends keyof typeof SERVICE_PORTS>(
+    service: S,
+    kind: keyof (typeof SERVICE_PORTS)[S],
+    offset = 0,
+  ): Promise<number> => {
     const set = (options.portSettings?.[service] as Record<string, number | undefined> | undefined)?.[kind as string];
-    const fallback = service === "ingress" && options.ingressPort !== undefined ? options.ingressPort : (SERVICE_PORTS[service][kind] as number);
+    const fallback =
+      service === "ingress" && options.ingressPort !== undefined ? options.ingressPort : (SERVICE_PORTS[service][kind] as number);
     const port = set !== undefined ? (set === 0 ? 0 : set + offset) : ephemeral ? 0 : fallback + offset;
     // Only the ingress's public port goes on `host`; the rest stays on loopback.
     if (port === 0) return freePort(service === "ingress" && kind === "http" ? host : internalHost);
@@ -260,7 +271,8 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const files: WriteStream[] = [];
   const processes: ServiceProcess[] = [];
   const restartTimers = new Set<NodeJS.Timeout>();
-  const restartSettings = options.supervise === false ? undefined : { ...DEFAULT_RESTART, ...(options.supervise === true ? {} : options.supervise) };
+  const restartSettings =
+    options.supervise === false ? undefined : { ...DEFAULT_RESTART, ...(options.supervise === true ? {} : options.supervise) };
   let stopping = false;
   let started = false;
   let aborted = options.signal?.aborted === true;
@@ -306,7 +318,14 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     ];
     const child = spawn(process.execPath, [...nodeFlags, entry], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...common, OPS_PORT: String(spec.opsPort), ...spec.env, ...options.serviceEnv?.[spec.service], ...options.serviceEnv?.[spec.name] },
+      env: {
+        ...process.env,
+        ...common,
+        OPS_PORT: String(spec.opsPort),
+        ...spec.env,
+        ...options.serviceEnv?.[spec.service],
+        ...options.serviceEnv?.[spec.name],
+      },
       // The IPC channel is only a lifeline: the service exits when it closes (launcher gone).
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       // Own process group: Ctrl-C reaches the launcher only, which stops services in order.
@@ -342,10 +361,22 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
         const exit = signal ? `killed by ${signal}` : `exit code ${code}`;
         const decision = policy.afterExit(Date.now() - since);
         if ("giveUp" in decision) {
-          options.onSupervision?.({ kind: "gave-up", name: spec.name, exit, reason: decision.giveUp, lastLog: [...(tails.get(spec.name) ?? [])] });
+          options.onSupervision?.({
+            kind: "gave-up",
+            name: spec.name,
+            exit,
+            reason: decision.giveUp,
+            lastLog: [...(tails.get(spec.name) ?? [])],
+          });
           return;
         }
-        options.onSupervision?.({ kind: "restarting", name: spec.name, exit, inMs: decision.restartInMs, quickCrashes: decision.quickCrashes });
+        options.onSupervision?.({
+          kind: "restarting",
+          name: spec.name,
+          exit,
+          inMs: decision.restartInMs,
+          quickCrashes: decision.quickCrashes,
+        });
         const timer = setTimeout(() => {
           restartTimers.delete(timer);
           if (stopping || !processes.includes(proc)) return;
@@ -388,7 +419,10 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     ).catch(async (error: Error) => {
       if (exited || stopping || aborted) throw error;
       // Say why: the last readiness answer names the dependency that was missing.
-      const last = await fetch(`${proc.opsUrl}/readyz`).then((r) => r.text(), (e: Error) => e.message);
+      const last = await fetch(`${proc.opsUrl}/readyz`).then(
+        (r) => r.text(),
+        (e: Error) => e.message,
+      );
       throw new Error(`${error.message}; last /readyz: ${last}\n${recentLogs(proc.name)}`);
     });
   };
@@ -464,7 +498,12 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     addIngress: async () => {
       const port = await freePort(host);
       const count = processes.filter((p) => p.service === "ingress").length;
-      const proc = launch({ ...ingress, name: `ingress-${count + 1}`, opsPort: await freePort(internalHost), env: { ...ingress.env, SWITCHYARD_PORT: String(port) } });
+      const proc = launch({
+        ...ingress,
+        name: `ingress-${count + 1}`,
+        opsPort: await freePort(internalHost),
+        env: { ...ingress.env, SWITCHYARD_PORT: String(port) },
+      });
       await awaitReady(proc);
       return { ...proc, process: proc, baseUrl: `http://${host}:${port}` };
     },

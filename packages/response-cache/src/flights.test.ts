@@ -36,7 +36,13 @@ describe("Flights on a real Redis", () => {
     const subscriber = new Redis(redisServer.url);
     const errors: unknown[] = [];
     const cache = new ResponseCache(redis, { enabled: true, defaultTtlMs: 60_000, maxEntryBytes: 4096, prefix, indexMaxEntries: 0 });
-    const flights = new Flights(redis, subscriber, { prefix, owner: cache.owner, leaseMs, checkMs: 20, onError: (error) => errors.push(error) });
+    const flights = new Flights(redis, subscriber, {
+      prefix,
+      owner: cache.owner,
+      leaseMs,
+      checkMs: 20,
+      onError: (error) => errors.push(error),
+    });
     return {
       redis,
       flights,
@@ -60,7 +66,11 @@ describe("Flights on a real Redis", () => {
       leader.flight.push({ kind: "open", deploymentId: "d" });
       leader.flight.push({ kind: "chunk", bytes: Buffer.from("c1") });
       leader.flight.push({ kind: "done", deploymentId: "d", completion: Buffer.from("{}") });
-      for (const events of await Promise.all(followers)) assert.deepEqual(events.map((e) => e.kind), ["open", "chunk", "done"]);
+      for (const events of await Promise.all(followers))
+        assert.deepEqual(
+          events.map((e) => e.kind),
+          ["open", "chunk", "done"],
+        );
       assert.equal(a.flights.size, 0, "a settled flight is forgotten: the next request reads the cache");
     } finally {
       a.close();
@@ -87,7 +97,10 @@ describe("Flights on a real Redis", () => {
       await until(() => flight.events.length === 3, "a chunk as it comes");
       leader.flight.push({ kind: "done", deploymentId: "d", completion: Buffer.from('{"ok":1}') });
       const events = await drain(flight);
-      assert.deepEqual(events.map((e) => (e.kind === "chunk" ? text(e.bytes) : e.kind)), ["open", "before the join", "after the join", "done"]);
+      assert.deepEqual(
+        events.map((e) => (e.kind === "chunk" ? text(e.bytes) : e.kind)),
+        ["open", "before the join", "after the join", "done"],
+      );
       assert.deepEqual(a.errors, []);
       assert.deepEqual(b.errors, []);
     } finally {

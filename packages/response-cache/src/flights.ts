@@ -73,8 +73,7 @@ export interface FlightLeader {
 
 export type FlightRole =
   /** `redisError`: the lease could not be taken, so only this process's requests can join. */
-  | { role: "leader"; leader: FlightLeader; redisError?: unknown }
-  | { role: "follower"; flight: Flight };
+  { role: "leader"; leader: FlightLeader; redisError?: unknown } | { role: "follower"; flight: Flight };
 
 // KEYS: the lease. ARGV: the owner, then "del" or a lease length in ms to extend it by.
 const LEASE_IF_OWNED = `
@@ -115,7 +114,8 @@ export class Flights {
     private readonly options: FlightsOptions,
   ) {
     this.joinChannel = `${options.prefix}cache:flight-join`;
-    if (!(redis as unknown as Partial<LeaseCommand>).switchyardLeaseIfOwned) redis.defineCommand("switchyardLeaseIfOwned", { numberOfKeys: 1, lua: LEASE_IF_OWNED });
+    if (!(redis as unknown as Partial<LeaseCommand>).switchyardLeaseIfOwned)
+      redis.defineCommand("switchyardLeaseIfOwned", { numberOfKeys: 1, lua: LEASE_IF_OWNED });
     if (subscriber) {
       subscriber.on("messageBuffer", (channel: Buffer, message: Buffer) => this.heard(channel.toString(), message));
       subscriber.subscribe(this.joinChannel).catch((error: unknown) => options.onError?.(error));

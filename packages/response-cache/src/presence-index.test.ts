@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it, mock } from "node:test";
 import { useTestRedis } from "@switchyard/mesh/testing";
 import { Redis } from "ioredis";
-import { connectPresenceSubscriber, exactKeysPattern, fingerprintOf, PresenceIndex, type PresenceEvent } from "./presence-index.js";
+import { connectPresenceSubscriber, exactKeysPattern, fingerprintOf, type PresenceEvent, PresenceIndex } from "./presence-index.js";
 import { ResponseCache } from "./response-cache.js";
 
 const body = new TextEncoder().encode('{"object":"chat.completion"}');
@@ -23,8 +23,17 @@ describe("PresenceIndex on a real Redis", () => {
   function replica(prefix: string, maxEntries = 1_000) {
     const redis = new Redis(redisServer.url);
     const events: PresenceEvent[] = [];
-    const index = new PresenceIndex(redis, connectPresenceSubscriber(redisServer.url, () => {}), { prefix, maxEntries, onEvent: (event) => events.push(event) });
-    const cache = new ResponseCache(redis, { enabled: true, defaultTtlMs: 60_000, maxEntryBytes: 1024, prefix, indexMaxEntries: maxEntries }, () => {}, index);
+    const index = new PresenceIndex(
+      redis,
+      connectPresenceSubscriber(redisServer.url, () => {}),
+      { prefix, maxEntries, onEvent: (event) => events.push(event) },
+    );
+    const cache = new ResponseCache(
+      redis,
+      { enabled: true, defaultTtlMs: 60_000, maxEntryBytes: 1024, prefix, indexMaxEntries: maxEntries },
+      () => {},
+      index,
+    );
     const commands = () => redis.stream?.bytesWritten ?? 0;
     const close = () => {
       index.close();
@@ -35,14 +44,23 @@ describe("PresenceIndex on a real Redis", () => {
 
   it("learns the keys already stored, then answers a miss without asking Redis", async () => {
     const prefix = `p${prefixes++}:`;
-    const writer = new ResponseCache(redisServer.client, { enabled: true, defaultTtlMs: 60_000, maxEntryBytes: 1024, prefix, indexMaxEntries: 0 });
+    const writer = new ResponseCache(redisServer.client, {
+      enabled: true,
+      defaultTtlMs: 60_000,
+      maxEntryBytes: 1024,
+      prefix,
+      indexMaxEntries: 0,
+    });
     await writer.store("m", "before", body, "d1", 0);
     await redisServer.client.set(`${prefix}cache:exact:m:forever`, "d2\n{}"); // written by hand, no TTL
     const a = replica(prefix);
     try {
       assert.equal(a.index.mayContain(`${prefix}cache:exact:m:before`), true, "unknown until the scan ends");
       await until(() => a.index.isSynced, "the first scan");
-      assert.deepEqual(a.events.map((e) => e.kind), ["synced"]);
+      assert.deepEqual(
+        a.events.map((e) => e.kind),
+        ["synced"],
+      );
       assert.equal((await a.cache.lookup("m", "before"))?.deploymentId, "d1");
       assert.equal((await a.cache.lookup("m", "forever"))?.deploymentId, "d2");
       const written = a.commands();
@@ -67,7 +85,10 @@ describe("PresenceIndex on a real Redis", () => {
       assert.equal((await a.cache.lookup("m", "from-a"))?.deploymentId, "da", "no wait for its own announcement");
       await until(() => b.index.mayContain(`${prefix}cache:exact:m:from-a`), "a's announcement at b");
       // An announcement under a's own origin is a's own write coming back: a skips it.
-      await redisServer.client.publish(`${prefix}cache:stored`, `${a.index.origin}\n${JSON.stringify([[`${prefix}cache:exact:m:echo`, 60]])}`);
+      await redisServer.client.publish(
+        `${prefix}cache:stored`,
+        `${a.index.origin}\n${JSON.stringify([[`${prefix}cache:exact:m:echo`, 60]])}`,
+      );
       await until(() => b.index.mayContain(`${prefix}cache:exact:m:echo`), "the echo at b");
       assert.equal(a.index.mayContain(`${prefix}cache:exact:m:echo`), false, "a skipped its own announcement");
     } finally {
@@ -99,7 +120,10 @@ describe("PresenceIndex on a real Redis", () => {
     try {
       await until(() => a.index.isSynced, "the scan");
       const ids = (await redisServer.client.client("LIST")) as string;
-      const subscriberId = ids.split("\n").find((line) => line.includes("cmd=subscribe") || line.includes("sub=1"))?.match(/id=(\d+)/)?.[1];
+      const subscriberId = ids
+        .split("\n")
+        .find((line) => line.includes("cmd=subscribe") || line.includes("sub=1"))
+        ?.match(/id=(\d+)/)?.[1];
       assert.ok(subscriberId, "the index's subscriber connection is listed");
       await redisServer.client.client("KILL", "ID", subscriberId);
       await until(() => !a.index.isSynced, "the loss");
@@ -107,7 +131,10 @@ describe("PresenceIndex on a real Redis", () => {
       // Stored while the index was away: the rescan must find it.
       await redisServer.client.set(`${prefix}cache:exact:m:while-away`, "dw\n{}", "EX", 60);
       await until(() => a.index.isSynced, "the rescan");
-      assert.deepEqual(a.events.map((e) => e.kind), ["synced", "lost", "synced"]);
+      assert.deepEqual(
+        a.events.map((e) => e.kind),
+        ["synced", "lost", "synced"],
+      );
       assert.equal((await a.cache.lookup("m", "while-away"))?.deploymentId, "dw");
     } finally {
       a.close();
@@ -121,7 +148,10 @@ describe("PresenceIndex on a real Redis", () => {
       await until(() => a.index.isSynced, "the scan");
       for (let i = 0; i < 4; i++) a.cache.storeSoon("m", `k${i}`, body, "d", 0);
       await a.cache.flush();
-      assert.deepEqual(a.events.map((e) => e.kind), ["synced", "overflow"]);
+      assert.deepEqual(
+        a.events.map((e) => e.kind),
+        ["synced", "overflow"],
+      );
       assert.equal(a.index.isSynced, false);
       assert.equal(a.index.mayContain(`${prefix}cache:exact:m:never`), true);
       assert.equal((await a.cache.lookup("m", "k3"))?.deploymentId, "d");

@@ -79,10 +79,10 @@ describe("ResponseCache on a real Redis", () => {
       assert.equal(await cache.store("m", "after-flush", body, "d", 0), "stored");
       assert.equal((await cache.lookup("m", "after-flush"))?.deploymentId, "d");
       await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.deepEqual(announcements.map((message) => JSON.parse(message) as unknown), [
-        [["t:cache:exact:m:before-flush", 30_000]],
-        [["t:cache:exact:m:after-flush", 60_000]],
-      ]);
+      assert.deepEqual(
+        announcements.map((message) => JSON.parse(message) as unknown),
+        [[["t:cache:exact:m:before-flush", 30_000]], [["t:cache:exact:m:after-flush", 60_000]]],
+      );
     } finally {
       listener.disconnect();
     }

@@ -14,8 +14,17 @@ export interface CacheSettings {
 }
 
 /** The settings from the config file's `cache` section and the Redis key prefix. */
-export function cacheSettingsFrom(cache: { enabled: boolean; ttl_s: number; max_entry_bytes: number; index_max_entries: number }, prefix: string): CacheSettings {
-  return { enabled: cache.enabled, defaultTtlMs: Math.round(cache.ttl_s * 1000), maxEntryBytes: cache.max_entry_bytes, prefix, indexMaxEntries: cache.index_max_entries };
+export function cacheSettingsFrom(
+  cache: { enabled: boolean; ttl_s: number; max_entry_bytes: number; index_max_entries: number },
+  prefix: string,
+): CacheSettings {
+  return {
+    enabled: cache.enabled,
+    defaultTtlMs: Math.round(cache.ttl_s * 1000),
+    maxEntryBytes: cache.max_entry_bytes,
+    prefix,
+    indexMaxEntries: cache.index_max_entries,
+  };
 }
 
 /**
@@ -145,7 +154,8 @@ export class ResponseCache {
     const base = `${this.settings.prefix}cache:exact:`;
     for (const redisKey of this.pending.keys()) {
       const [m, ns] = redisKey.slice(base.length).split(":");
-      if ((model === undefined || m === keyPart(model)) && (namespace === undefined || ns === keyPart(namespace))) this.pending.delete(redisKey);
+      if ((model === undefined || m === keyPart(model)) && (namespace === undefined || ns === keyPart(namespace)))
+        this.pending.delete(redisKey);
     }
     let deleted = 0;
     let cursor = "0";
@@ -158,7 +168,11 @@ export class ResponseCache {
   }
 
   /** The Redis value and TTL for an answer, or why it is not stored. */
-  private entryOf(body: Uint8Array, deploymentId: string, ttlMs: number): { value: Buffer; ttlMs: number } | Exclude<StoreResult, "stored"> {
+  private entryOf(
+    body: Uint8Array,
+    deploymentId: string,
+    ttlMs: number,
+  ): { value: Buffer; ttlMs: number } | Exclude<StoreResult, "stored"> {
     if (!this.settings.enabled) return "disabled";
     if (body.byteLength > this.settings.maxEntryBytes) return "too_large";
     return { value: encodeEntry(deploymentId, body), ttlMs: ttlMs > 0 ? Math.ceil(ttlMs) : this.settings.defaultTtlMs };
@@ -183,7 +197,7 @@ export class ResponseCache {
     body: Uint8Array,
     deploymentId: string,
     ttlMs: number,
-    options: { replace?: boolean; /** A flight lease to release once written. */ lease?: string } = {},
+    options: { replace?: boolean /** A flight lease to release once written. */; lease?: string } = {},
   ): StoreResult {
     const entry = this.entryOf(body, deploymentId, ttlMs);
     if (typeof entry === "string") return entry;
@@ -238,4 +252,3 @@ export class ResponseCache {
     }
   }
 }
-

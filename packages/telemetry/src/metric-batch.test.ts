@@ -7,7 +7,14 @@ import { MetricBatch } from "./metric-batch.js";
 function metricsOf(batch: MetricBatch) {
   const registry = new Registry();
   const calls = new Counter({ name: "calls_total", help: "calls", labelNames: ["outcome"], registers: [registry], collect: batch.flush });
-  const latency = new Histogram({ name: "latency_seconds", help: "latency", labelNames: ["phase"], buckets: [0.1, 1], registers: [registry], collect: batch.flush });
+  const latency = new Histogram({
+    name: "latency_seconds",
+    help: "latency",
+    labelNames: ["phase"],
+    buckets: [0.1, 1],
+    registers: [registry],
+    collect: batch.flush,
+  });
   return { registry, calls, latency };
 }
 

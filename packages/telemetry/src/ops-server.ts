@@ -26,7 +26,10 @@ export async function startOpsServer(options: OpsServerOptions): Promise<{ port:
     if (path === "/readyz") {
       Promise.resolve(options.readiness()).then(
         (problems) =>
-          send(problems.length ? 503 : 200, JSON.stringify({ status: problems.length ? "unready" : "ready", problems, ...options.readinessDetails?.() })),
+          send(
+            problems.length ? 503 : 200,
+            JSON.stringify({ status: problems.length ? "unready" : "ready", problems, ...options.readinessDetails?.() }),
+          ),
         (error: unknown) => send(503, JSON.stringify({ status: "unready", problems: [String(error)] })),
       );
       return;

@@ -10,7 +10,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 
-export { SpanKind, SpanStatusCode, type Span } from "@opentelemetry/api";
+export { type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 
 /**
  * Tracing is on when an OTLP endpoint is configured (the OpenTelemetry variables:

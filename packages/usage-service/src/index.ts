@@ -15,7 +15,13 @@ export interface UsageConsumerSpec {
    * Builds the service's handler over its Redis client. The handler stores a batch idempotently
    * per request id and resolves to how many of its events were new; throwing redelivers the batch.
    */
-  createHandler?(context: { redis: Redis; env: Env; logger: Logger; nats: NatsConnection; config: GatewayConfig }): (records: UsageRecord[]) => Promise<number>;
+  createHandler?(context: {
+    redis: Redis;
+    env: Env;
+    logger: Logger;
+    nats: NatsConnection;
+    config: GatewayConfig;
+  }): (records: UsageRecord[]) => Promise<number>;
   /** Instead of `createHandler`, for a service that keeps its own store rather than Redis (the logger). */
   openStore?(context: { env: Env; config: GatewayConfig; logger: Logger; registry: Registry }): Promise<UsageStore>;
 }
@@ -39,7 +45,9 @@ export function runUsageConsumer(spec: UsageConsumerSpec): Promise<void> {
     const redis = store ? undefined : new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 });
     redis?.on("error", (error: Error) => logger.warn({ err: error.message }, "redis error"));
     const nats = await connectBus(env.NATS_URL, `switchyard-${spec.name}`, logger);
-    const handle = store ? (records: UsageRecord[]) => store.handle(records) : spec.createHandler!({ redis: redis!, env, logger, nats, config });
+    const handle = store
+      ? (records: UsageRecord[]) => store.handle(records)
+      : spec.createHandler!({ redis: redis!, env, logger, nats, config });
     const handled = new Counter({ name: spec.metric.name, help: spec.metric.help, labelNames: ["result"], registers: [registry] });
     const consumer = await consumeUsage(nats, {
       durable: spec.name,
@@ -47,7 +55,17 @@ export function runUsageConsumer(spec: UsageConsumerSpec): Promise<void> {
       handleBatch: async (records) => {
         // One span per traced event, in its request's trace, for the time its batch takes to store.
         const spans = tracingEnabled
-          ? records.flatMap((r) => (r.traceparent ? [startSpan(`${spec.name} usage event`, SpanKind.CONSUMER, r.traceparent, { "messaging.system": "nats", "messaging.destination.name": r.subject, request_id: r.requestId })!.span] : []))
+          ? records.flatMap((r) =>
+              r.traceparent
+                ? [
+                    startSpan(`${spec.name} usage event`, SpanKind.CONSUMER, r.traceparent, {
+                      "messaging.system": "nats",
+                      "messaging.destination.name": r.subject,
+                      request_id: r.requestId,
+                    })!.span,
+                  ]
+                : [],
+            )
           : [];
         const applied = await handle(records).finally(() => {
           for (const span of spans) span.end();

@@ -1,5 +1,5 @@
-import type { HandlersOf } from "@switchyard/grpc";
 import { LOCAL_EMBEDDER } from "@switchyard/config";
+import type { HandlersOf } from "@switchyard/grpc";
 import type { CacheService } from "@switchyard/proto";
 import { type ResponseCache, scopedKey } from "@switchyard/response-cache";
 import type { Logger } from "@switchyard/telemetry";
@@ -17,7 +17,13 @@ export function cacheHandlers(cache: ResponseCache, logger: Logger, semantic?: S
         const hit = await cache.lookup(request.model, key);
         if (!hit) return { hit: false };
         const remainingMs = await cache.remainingTtlMs(request.model, key);
-        return { hit: true, body: hit.body, deploymentId: hit.deploymentId, ttlRemainingS: Math.ceil(remainingMs / 1000), ttlRemainingMs: remainingMs };
+        return {
+          hit: true,
+          body: hit.body,
+          deploymentId: hit.deploymentId,
+          ttlRemainingS: Math.ceil(remainingMs / 1000),
+          ttlRemainingMs: remainingMs,
+        };
       } catch (error) {
         logger.warn({ err: error }, "cache lookup failed, answering miss");
         return { hit: false };
@@ -35,7 +41,10 @@ export function cacheHandlers(cache: ResponseCache, logger: Logger, semantic?: S
     async purge(request) {
       const model = request.model || undefined;
       const namespace = request.namespace || undefined;
-      const [exactDeleted, semanticDeleted] = await Promise.all([cache.purge(model, namespace), semantic ? semantic.purge(model, namespace) : 0]);
+      const [exactDeleted, semanticDeleted] = await Promise.all([
+        cache.purge(model, namespace),
+        semantic ? semantic.purge(model, namespace) : 0,
+      ]);
       logger.info({ model: model ?? "*", namespace: namespace ?? "*", exact: exactDeleted, semantic: semanticDeleted }, "cache purged");
       return { exactDeleted, semanticDeleted };
     },

@@ -1,8 +1,8 @@
-import { SERVICE_PORTS, portOf, semanticCacheUsed } from "@switchyard/config";
+import { portOf, SERVICE_PORTS, semanticCacheUsed } from "@switchyard/config";
 import { startGrpcServer } from "@switchyard/grpc";
 import { CacheService } from "@switchyard/proto";
-import { runService } from "@switchyard/service-kit";
 import { cacheSettingsFrom, connectCacheRedis, connectPresenceSubscriber, ResponseCache } from "@switchyard/response-cache";
+import { runService } from "@switchyard/service-kit";
 import { cacheHandlers } from "./handlers.js";
 import { LocalEmbedder } from "./semantic/local-embedder.js";
 import { SemanticCache } from "./semantic/semantic-cache.js";
@@ -27,7 +27,8 @@ await runService("cache", SERVICE_PORTS.cache.ops, async ({ env, config, logger 
         },
       )
     : undefined;
-  if (semantic && !graphLibrary()) logger.warn("hnswlib-node's addon is not built here: semantic lookups scan every entry of a scope (slower beyond a few thousand)");
+  if (semantic && !graphLibrary())
+    logger.warn("hnswlib-node's addon is not built here: semantic lookups scan every entry of a scope (slower beyond a few thousand)");
   const server = await startGrpcServer(
     env.GRPC_HOST,
     portOf(env.GRPC_PORT, SERVICE_PORTS.cache.grpc),
@@ -36,7 +37,10 @@ await runService("cache", SERVICE_PORTS.cache.ops, async ({ env, config, logger 
     env.GRPC_SOCKET,
   );
   return {
-    readiness: () => [...(redis.status === "ready" ? [] : [`redis is ${redis.status}`]), ...(semantic?.isLoading ? ["semantic index loading from redis"] : [])],
+    readiness: () => [
+      ...(redis.status === "ready" ? [] : [`redis is ${redis.status}`]),
+      ...(semantic?.isLoading ? ["semantic index loading from redis"] : []),
+    ],
     shutdown: [
       ["grpc server", () => server.shutdown()],
       ["semantic cache", () => semantic?.close()],

@@ -1,18 +1,18 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { describe, it } from "node:test";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import type { ProviderConfig } from "@switchyard/config";
 import { GatewayError } from "@switchyard/errors";
+import { collect, silentLogger } from "@switchyard/fake-upstreams";
 import { CallCancellation, type CallContext } from "@switchyard/grpc";
 import { ErrorClass, GenerateRequestSchema, type GenerateResponseSchema, Operation } from "@switchyard/proto";
 import { Registry } from "@switchyard/telemetry";
-import { once } from "node:events";
 import { createGenerateHandler } from "./generate-handler.js";
 import { createConnectorMetrics } from "./metrics.js";
 import { createMockAdapter } from "./providers/mock/index.js";
 import type { ChatChunkJson, ProviderAdapter } from "./providers/types.js";
-import { collect, silentLogger } from "@switchyard/fake-upstreams";
 
 type Event = MessageInitShape<typeof GenerateResponseSchema>;
 
@@ -28,7 +28,11 @@ function call(controller = new AbortController()): CallContext {
   return CallCancellation.following(controller.signal);
 }
 
-function generateRequest(model: string, body: unknown, options: { stream?: boolean; timeoutMs?: number; provider?: string; operation?: Operation } = {}) {
+function generateRequest(
+  model: string,
+  body: unknown,
+  options: { stream?: boolean; timeoutMs?: number; provider?: string; operation?: Operation } = {},
+) {
   return create(GenerateRequestSchema, {
     requestId: "req-7",
     deployment: { id: `mock/${model}`, provider: options.provider ?? "mock", model },
@@ -118,7 +122,10 @@ describe("generate handler", () => {
       },
     };
     const { generate } = handler(spy);
-    for (const [requestId, text] of [["req-1", "one"], ["req-2", "two"]] as const) {
+    for (const [requestId, text] of [
+      ["req-1", "one"],
+      ["req-2", "two"],
+    ] as const) {
       const request = generateRequest("echo", chat(text));
       request.requestId = requestId;
       assert.deepEqual(kinds(await collect(generate(request, call()))), ["completion", "usage"]);
@@ -152,7 +159,13 @@ describe("generate handler", () => {
     const endless: ProviderAdapter = {
       chat: async () => assert.fail("not called"),
       chatStream: async function* (_request, ctx): AsyncGenerator<ChatChunkJson> {
-        yield { id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: "hi" }, finish_reason: null }] };
+        yield {
+          id: "c",
+          object: "chat.completion.chunk",
+          created: 1,
+          model: "m",
+          choices: [{ index: 0, delta: { content: "hi" }, finish_reason: null }],
+        };
         if (!ctx.signal.aborted) await once(ctx.signal, "abort");
         adapterAborted = ctx.signal.aborted;
         throw ctx.signal.reason;
@@ -199,13 +212,17 @@ describe("generate handler", () => {
 
   it("serves embeddings when the adapter has them, and says so when not", async () => {
     const { generate } = handler();
-    const events = await collect(generate(generateRequest("echo", { model: "e", input: "hello world" }, { operation: Operation.EMBEDDINGS }), call()));
+    const events = await collect(
+      generate(generateRequest("echo", { model: "e", input: "hello world" }, { operation: Operation.EMBEDDINGS }), call()),
+    );
     assert.deepEqual(kinds(events), ["completion", "usage"]);
     assert.equal(decode(events[0]!.event!.value).object, "list");
     assert.equal((events[1]!.event!.value as { promptTokens: number }).promptTokens, 2);
 
     const chatOnly: ProviderAdapter = { chat: createMockAdapter(mockProvider).chat, chatStream: async function* () {} };
-    const without = await collect(handler(chatOnly).generate(generateRequest("echo", { input: "x" }, { operation: Operation.EMBEDDINGS }), call()));
+    const without = await collect(
+      handler(chatOnly).generate(generateRequest("echo", { input: "x" }, { operation: Operation.EMBEDDINGS }), call()),
+    );
     assert.equal(failureOf(without).code, "invalid_request");
   });
 

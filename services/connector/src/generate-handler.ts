@@ -32,7 +32,9 @@ const json = (value: unknown): Uint8Array => Buffer.from(JSON.stringify(value));
 const answerBytes = (answer: object): Uint8Array => upstreamBytesOf(answer) ?? json(answer);
 // The upstream's rate limits ride on the last event, and only when it sent any.
 const usageEvent = (usage: UsageJson | null | undefined, limits: RateLimitInfo | undefined): GenerateEvent =>
-  limits ? { event: { case: "usage", value: toTokenUsage(usage) }, limits: limitsMessage(limits) } : { event: { case: "usage", value: toTokenUsage(usage) } };
+  limits
+    ? { event: { case: "usage", value: toTokenUsage(usage) }, limits: limitsMessage(limits) }
+    : { event: { case: "usage", value: toTokenUsage(usage) } };
 
 /** RateLimitInfo as the proto's UpstreamLimits: whole, non-negative numbers within uint32. */
 function limitsMessage(limits: RateLimitInfo): MessageInitShape<typeof UpstreamLimitsSchema> {
@@ -44,7 +46,14 @@ function limitsMessage(limits: RateLimitInfo): MessageInitShape<typeof UpstreamL
   return message;
 }
 
-const LIMIT_KEYS = ["limitRequests", "remainingRequests", "resetRequestsMs", "limitTokens", "remainingTokens", "resetTokensMs"] as const satisfies readonly (keyof RateLimitInfo)[];
+const LIMIT_KEYS = [
+  "limitRequests",
+  "remainingRequests",
+  "resetRequestsMs",
+  "limitTokens",
+  "remainingTokens",
+  "resetTokensMs",
+] as const satisfies readonly (keyof RateLimitInfo)[];
 
 /**
  * The ConnectorService.Generate handler: checks the request, runs the provider's adapter under the
@@ -82,7 +91,8 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
       const fast = adapter.passthrough;
 
       if (operation === "embeddings") {
-        if (!adapter.embeddings) throw new GatewayError("invalid_request", `provider "${provider.name}" (${provider.kind}) does not serve embeddings`);
+        if (!adapter.embeddings)
+          throw new GatewayError("invalid_request", `provider "${provider.name}" (${provider.kind}) does not serve embeddings`);
         const response = fast?.embeddings
           ? await fast.embeddings(body as RequestBody<EmbeddingsRequestJson>, ctx)
           : await adapter.embeddings(body.json as EmbeddingsRequestJson, ctx);
@@ -90,14 +100,18 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
         yield { event: { case: "completion", value: answerBytes(response) } };
         yield usageEvent(response.usage, ctx.limits);
       } else if (!request.stream) {
-        const completion = fast ? await fast.chat(body as RequestBody<ChatRequestJson>, ctx) : await adapter.chat(body.json as ChatRequestJson, ctx);
+        const completion = fast
+          ? await fast.chat(body as RequestBody<ChatRequestJson>, ctx)
+          : await adapter.chat(body.json as ChatRequestJson, ctx);
         first();
         yield { event: { case: "completion", value: answerBytes(completion) } };
         yield usageEvent(completion.usage, ctx.limits);
       } else {
         const includeUsage = wantsUsageChunk(body.member("stream_options"));
         let usage: UsageJson | undefined;
-        const chunks = fast ? fast.chatStream(body as RequestBody<ChatRequestJson>, ctx) : adapter.chatStream(body.json as ChatRequestJson, ctx);
+        const chunks = fast
+          ? fast.chatStream(body as RequestBody<ChatRequestJson>, ctx)
+          : adapter.chatStream(body.json as ChatRequestJson, ctx);
         for await (const chunk of chunks) {
           if (chunk.usage) usage = chunk.usage;
           const bytes = chunkBytesForClient(chunk, includeUsage);
@@ -118,7 +132,9 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
       if (failure.code === "internal_error") log().error({ err: error }, "generate failed");
       else log().warn({ code: failure.code, upstream_status: failure.upstreamStatus, message: failure.message }, "upstream failure");
       const limits = ctx?.limits;
-      yield limits ? { event: { case: "failure", value: failure.toFailure() }, limits: limitsMessage(limits) } : { event: { case: "failure", value: failure.toFailure() } };
+      yield limits
+        ? { event: { case: "failure", value: failure.toFailure() }, limits: limitsMessage(limits) }
+        : { event: { case: "failure", value: failure.toFailure() } };
     } finally {
       clearTimeout(timer);
       stopOnCancel();
@@ -131,7 +147,13 @@ export function createGenerateHandler(options: GenerateHandlerOptions) {
       // Queued, not applied: the caller's answer does not wait for the bookkeeping.
       metrics.record(
         outcome === "success"
-          ? { provider: provider.name, operation, outcome, firstEventS: ((firstEventAt ?? ended) - started) / 1000, totalS: (ended - started) / 1000 }
+          ? {
+              provider: provider.name,
+              operation,
+              outcome,
+              firstEventS: ((firstEventAt ?? ended) - started) / 1000,
+              totalS: (ended - started) / 1000,
+            }
           : { provider: provider.name, operation, outcome },
       );
       if (logger.isLevelEnabled("debug")) log().debug({ outcome, ms: Math.round(ended - started) }, "generate done");

@@ -45,11 +45,14 @@ async function main(): Promise<void> {
   });
 
   onShutdown(log, () => [
-    ["leave the connector registry", async () => {
-      stopping = true;
-      for (const announcement of announcements) announcement.leave();
-      await nats?.flush();
-    }],
+    [
+      "leave the connector registry",
+      async () => {
+        stopping = true;
+        for (const announcement of announcements) announcement.leave();
+        await nats?.flush();
+      },
+    ],
     ["drain in-flight streams", () => server?.shutdown(DRAIN_GRACE_MS)],
     ["close nats", () => nats?.drain()],
     ["close ops server", () => ops.close()],
@@ -71,7 +74,9 @@ async function main(): Promise<void> {
   void trackNats(nats, (up) => (natsUp = up));
 
   // On a Unix socket only callers on this host can reach us; the launcher sets it for local meshes.
-  const address = env.GRPC_SOCKET ? `unix://${env.GRPC_SOCKET}` : `${advertiseHost(env.CONNECTOR_ADVERTISE_HOST, env.GRPC_HOST)}:${server.port}`;
+  const address = env.GRPC_SOCKET
+    ? `unix://${env.GRPC_SOCKET}`
+    : `${advertiseHost(env.CONNECTOR_ADVERTISE_HOST, env.GRPC_HOST)}:${server.port}`;
   // One registration per provider, all at this address: the ingress shares one channel per address.
   const suffix = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const connection = nats;

@@ -22,11 +22,20 @@ describe("selectProvider", () => {
   });
 
   it("names the known providers when PROVIDER is unknown or unset", () => {
-    assert.throws(() => selectProvider(config, "anthropic"), (e: unknown) => e instanceof ConfigError && /unknown provider "anthropic"; known: mock, openai/.test(e.message));
-    assert.throws(() => selectProvider(config, undefined), (e: unknown) => e instanceof ConfigError && /PROVIDER: not set.*mock, openai/.test(e.message));
+    assert.throws(
+      () => selectProvider(config, "anthropic"),
+      (e: unknown) => e instanceof ConfigError && /unknown provider "anthropic"; known: mock, openai/.test(e.message),
+    );
+    assert.throws(
+      () => selectProvider(config, undefined),
+      (e: unknown) => e instanceof ConfigError && /PROVIDER: not set.*mock, openai/.test(e.message),
+    );
   });
 
   it("refuses a disabled provider with the reason", () => {
-    assert.throws(() => selectProvider(config, "openai"), (e: unknown) => e instanceof ConfigError && /"openai" is disabled: TEST_OPENAI_KEY not set/.test(e.message));
+    assert.throws(
+      () => selectProvider(config, "openai"),
+      (e: unknown) => e instanceof ConfigError && /"openai" is disabled: TEST_OPENAI_KEY not set/.test(e.message),
+    );
   });
 });

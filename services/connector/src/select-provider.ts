@@ -5,7 +5,9 @@ export function selectProvider(config: GatewayConfig, name: string | undefined):
   const known = Object.keys(config.providers);
   const choices = known.length > 0 ? known.join(", ") : "none";
   if (!name) {
-    throw new ConfigError("environment", [{ path: "PROVIDER", message: `not set; set it to the provider this connector serves (known in ${config.source}: ${choices})` }]);
+    throw new ConfigError("environment", [
+      { path: "PROVIDER", message: `not set; set it to the provider this connector serves (known in ${config.source}: ${choices})` },
+    ]);
   }
   const provider = config.providers[name];
   if (!provider) {

@@ -2,11 +2,17 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { ProviderConfig } from "@switchyard/config";
+import {
+  type FakeOpenAI,
+  readFixture as readAnyFixture,
+  readJsonFixture as readAnyJsonFixture,
+  silentLogger,
+  startFakeOpenAI,
+} from "@switchyard/fake-upstreams";
 import { Cancellation, createClient, type ServiceClient } from "@switchyard/grpc";
 import { ConnectorService, ErrorClass, type GenerateResponse, Operation } from "@switchyard/proto";
 import { Registry } from "@switchyard/telemetry";
 import { type ConnectorServer, startConnectorServer } from "./server.js";
-import { type FakeOpenAI, readJsonFixture as readAnyJsonFixture, readFixture as readAnyFixture, silentLogger, startFakeOpenAI } from "@switchyard/fake-upstreams";
 
 const readFixture = (name: string) => readAnyFixture("openai", name);
 const readJsonFixture = <T = unknown>(name: string) => readAnyJsonFixture<T>("openai", name);
@@ -308,14 +314,18 @@ describe("connector over gRPC with the mock provider", () => {
           deployment: { id: "mock/echo", provider: "mock", model: "echo" },
           operation: Operation.CHAT,
           stream: true,
-          body: encoder.encode(JSON.stringify({ model: "mock-echo", messages: [{ role: "user", content: "switch the yard" }], stream: true })),
+          body: encoder.encode(
+            JSON.stringify({ model: "mock-echo", messages: [{ role: "user", content: "switch the yard" }], stream: true }),
+          ),
         }),
       );
       assert.deepEqual(
         list.map((e) => e.case),
         ["chunk", "chunk", "chunk", "usage"],
       );
-      const words = list.slice(0, 3).map((e) => (decode(e.value as Uint8Array).choices as { delta: { content: string } }[])[0]!.delta.content);
+      const words = list
+        .slice(0, 3)
+        .map((e) => (decode(e.value as Uint8Array).choices as { delta: { content: string } }[])[0]!.delta.content);
       assert.deepEqual(words, ["switch ", "the ", "yard"]);
     } finally {
       client.close();

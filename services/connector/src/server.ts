@@ -45,13 +45,19 @@ export async function startConnectorServer(options: ConnectorServerOptions): Pro
   const handlers = new Map(
     providers.map((provider, i) => [
       provider.name,
-      createGenerateHandler({ provider, adapter: adapters[i]!, logger: providers.length === 1 ? logger : logger.child({ provider: provider.name }), metrics }),
+      createGenerateHandler({
+        provider,
+        adapter: adapters[i]!,
+        logger: providers.length === 1 ? logger : logger.child({ provider: provider.name }),
+        metrics,
+      }),
     ]),
   );
   const only = providers.length === 1 ? handlers.get(providers[0]!.name)! : undefined;
   const fallback = handlers.get(providers[0]!.name)!;
   // A deployment of a provider this process does not serve reaches the first handler, which says so.
-  const generate: typeof fallback = only ?? ((request, call) => (handlers.get(request.deployment?.provider ?? "") ?? fallback)(request, call));
+  const generate: typeof fallback =
+    only ?? ((request, call) => (handlers.get(request.deployment?.provider ?? "") ?? fallback)(request, call));
   let grpc: RunningServer;
   try {
     grpc = await startGrpcServer(

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { chunkBytesForClient, chunkForClient, toTokenUsage, wantsUsageChunk } from "./stream-usage.js";
 import { type ChatChunkJson, withUpstreamText } from "./providers/types.js";
+import { chunkBytesForClient, chunkForClient, toTokenUsage, wantsUsageChunk } from "./stream-usage.js";
 
 const chunk = (extra: Partial<ChatChunkJson>): ChatChunkJson => ({
   id: "c",
@@ -41,14 +41,18 @@ describe("stream usage", () => {
     const fromUpstream = (text: string) => withUpstreamText(JSON.parse(text) as ChatChunkJson, text);
     const bytes = (c: ChatChunkJson, includeUsage: boolean) => Buffer.from(chunkBytesForClient(c, includeUsage)!).toString();
     // Spacing and key order as the upstream wrote them: proof the text went on, not a new serialization.
-    const content = '{"id":"c","choices":[{"index":0,"delta":{"content":"x \\u00e9"},"finish_reason":null}],"object":"chat.completion.chunk","usage":null}';
+    const content =
+      '{"id":"c","choices":[{"index":0,"delta":{"content":"x \\u00e9"},"finish_reason":null}],"object":"chat.completion.chunk","usage":null}';
     assert.equal(bytes(fromUpstream(content), true), content);
     assert.equal(bytes(fromUpstream(content), false), content.replace(',"usage":null}', "}"));
     assert.deepEqual(JSON.parse(bytes(fromUpstream(content), false)), chunkForClient(JSON.parse(content) as ChatChunkJson, false));
 
     // A nested "usage":null stays; only the top-level member goes.
     const nested = '{"id":"c","choices":[{"index":0,"delta":{"usage":null},"finish_reason":null}],"usage":null}';
-    assert.deepEqual(JSON.parse(bytes(fromUpstream(nested), false)), { id: "c", choices: [{ index: 0, delta: { usage: null }, finish_reason: null }] });
+    assert.deepEqual(JSON.parse(bytes(fromUpstream(nested), false)), {
+      id: "c",
+      choices: [{ index: 0, delta: { usage: null }, finish_reason: null }],
+    });
 
     // Usage written elsewhere than last, or usage with counts on a content chunk: serialized without it.
     const early = '{"usage":null,"id":"c","choices":[]}';

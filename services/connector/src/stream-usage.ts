@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { type TokenUsage, TokenUsageSchema } from "@switchyard/proto";
-import { type ChatChunkJson, type ChatRequestJson, upstreamTextOf, type UsageJson } from "./providers/types.js";
+import { type ChatChunkJson, type ChatRequestJson, type UsageJson, upstreamTextOf } from "./providers/types.js";
 
 /** True when the client's `stream_options` ask for the usage chunk itself (`include_usage`). */
 export function wantsUsageChunk(streamOptions: unknown): boolean {

@@ -26,7 +26,10 @@ const unavailable = () => Promise.reject(Object.assign(new Error("connect ECONNR
 function deadMesh(published: string[]): MeshClients {
   return {
     policy: { authorize: unavailable },
-    router: { plan: () => Promise.resolve(create(PlanResponseSchema, { strategy: "failover", reason: "config order", attempts: [] })), listModels: unavailable },
+    router: {
+      plan: () => Promise.resolve(create(PlanResponseSchema, { strategy: "failover", reason: "config order", attempts: [] })),
+      listModels: unavailable,
+    },
     cache: { lookup: unavailable, storeSoon: () => "stored" },
     connectors: { pick: () => undefined, providers: () => [] },
     usage: { publish: (outcome: string) => void published.push(outcome) },
@@ -76,7 +79,11 @@ describe("ingress with its dependencies down", () => {
   });
 
   it("refuses a body that is not valid UTF-8 instead of serving a repaired copy", async () => {
-    const body = Buffer.concat([Buffer.from('{"model":"m","messages":[{"role":"user","content":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}]}')]);
+    const body = Buffer.concat([
+      Buffer.from('{"model":"m","messages":[{"role":"user","content":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}]}'),
+    ]);
     const response = await app.inject({
       method: "POST",
       url: "/v1/chat/completions",
@@ -114,9 +121,18 @@ describe("ingress with its dependencies down", () => {
 describe("ingress with no connector for the model", () => {
   const published: string[] = [];
   const mesh = deadMesh(published);
-  mesh.policy = { authorize: () => Promise.resolve(create(AuthorizeResponseSchema, { allowed: true, keyName: "dev", reuseMs: 1000 })) } as unknown as MeshClients["policy"];
+  mesh.policy = {
+    authorize: () => Promise.resolve(create(AuthorizeResponseSchema, { allowed: true, keyName: "dev", reuseMs: 1000 })),
+  } as unknown as MeshClients["policy"];
   mesh.router = {
-    plan: () => Promise.resolve(create(PlanResponseSchema, { strategy: "failover", reason: "config order", attempts: [{ id: "mock/echo", provider: "mock", model: "echo" }] })),
+    plan: () =>
+      Promise.resolve(
+        create(PlanResponseSchema, {
+          strategy: "failover",
+          reason: "config order",
+          attempts: [{ id: "mock/echo", provider: "mock", model: "echo" }],
+        }),
+      ),
   } as unknown as MeshClients["router"];
   const app = buildApp({ config, mesh, logger: pino({ level: "silent" }), registry: createRegistry("unit2") });
   after(() => app.close());
@@ -136,7 +152,12 @@ describe("ingress with no connector for the model", () => {
 
   it("validates a known caller's body before calling anything else: 400s name the field", async () => {
     const post = (payload: string) =>
-      app.inject({ method: "POST", url: "/v1/chat/completions", headers: { authorization: "Bearer sk-unit-test-key", "content-type": "application/json" }, payload });
+      app.inject({
+        method: "POST",
+        url: "/v1/chat/completions",
+        headers: { authorization: "Bearer sk-unit-test-key", "content-type": "application/json" },
+        payload,
+      });
     const response = await post(JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }], n: 1.5 }));
     assert.equal(response.statusCode, 400);
     assert.equal(response.json().error.param, "n");
@@ -148,7 +169,8 @@ describe("ingress with no connector for the model", () => {
 
 describe("ingress metrics", () => {
   /** A metric's value in the registry's text output (labels, such as the service's, ignored). */
-  const metricValue = async (registry: ReturnType<typeof createRegistry>, name: string) => new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(await registry.metrics())?.[1];
+  const metricValue = async (registry: ReturnType<typeof createRegistry>, name: string) =>
+    new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(await registry.metrics())?.[1];
 
   it("reports the cache index's size and whether lookups trust it", async () => {
     const registry = createRegistry("unit3");

@@ -3,28 +3,28 @@ import type { GatewayConfig } from "@switchyard/config";
 import { GatewayError } from "@switchyard/errors";
 import { Gauge, Histogram, type Logger, MetricBatch, type Registry } from "@switchyard/telemetry";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
-import type { MeshClients } from "./mesh/clients.js";
-import { requestIdFrom } from "./pipeline/request-id.js";
-import { type ConnectionLimits, limitConnections, serverTimeouts } from "./plugins/connection-limits.js";
 import { adminCacheRoutes } from "./cache/admin-cache-route.js";
 import { CacheMetrics } from "./cache/cache-metrics.js";
 import { remoteEmbedder } from "./cache/remote-embedder.js";
 import { RequestCache } from "./cache/request-cache.js";
+import type { MeshClients } from "./mesh/clients.js";
+import { observeRequests } from "./observe/index.js";
+import { requestIdFrom } from "./pipeline/request-id.js";
+import { type ConnectionLimits, limitConnections, serverTimeouts } from "./plugins/connection-limits.js";
 import { installErrorHandling } from "./plugins/error-handler.js";
 import { parseJsonBody } from "./plugins/json-body.js";
-import { observeRequests } from "./observe/index.js";
 import { lazyChildLogger } from "./plugins/lazy-request-logger.js";
+import { createRequestPolicy } from "./policy/wiring.js";
+import { adminRoutes } from "./routes/admin.js";
 import { chatCompletionsRoute } from "./routes/chat-completions.js";
 import { embeddingsRoute } from "./routes/embeddings.js";
-import { messagesRoute } from "./routes/messages.js";
-import { responsesRoute } from "./routes/responses.js";
-import { AJV_OPTIONS, gatewayKeywords } from "./schemas/keywords.js";
 import { healthRoutes } from "./routes/health.js";
 import { logsRoutes } from "./routes/logs.js";
-import { uiRoutes } from "./routes/ui.js";
+import { messagesRoute } from "./routes/messages.js";
 import { modelsRoutes } from "./routes/models.js";
-import { adminRoutes } from "./routes/admin.js";
-import { createRequestPolicy } from "./policy/wiring.js";
+import { responsesRoute } from "./routes/responses.js";
+import { uiRoutes } from "./routes/ui.js";
+import { AJV_OPTIONS, gatewayKeywords } from "./schemas/keywords.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -113,7 +113,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
     reply.header("x-request-id", request.id);
     const started = performance.now();
     reply.raw.once("close", () =>
-      metricBatch.observe(duration, { route: request.routeOptions.url ?? "unknown", status: reply.raw.statusCode }, (performance.now() - started) / 1000),
+      metricBatch.observe(
+        duration,
+        { route: request.routeOptions.url ?? "unknown", status: reply.raw.statusCode },
+        (performance.now() - started) / 1000,
+      ),
     );
     done();
   });

@@ -4,9 +4,9 @@ import { createLogger, createRegistry, exitOnStartFailure, onShutdown, startTrac
 import { buildApp } from "./app.js";
 import { connectMesh } from "./mesh/clients.js";
 import { devKeyExposure } from "./mesh/dev-key-check.js";
-import { connectionLimitsFrom } from "./plugins/connection-limits.js";
 import { GrpcClientMetrics, instrumentClient, registerPublisherMetrics } from "./observe/index.js";
 import { startIngressOps } from "./ops.js";
+import { connectionLimitsFrom } from "./plugins/connection-limits.js";
 
 const bootLogger = createLogger("ingress");
 try {

@@ -157,17 +157,15 @@ export function logQueryRoute(store: LogStore) {
       fail(new QueryError("The request id is not valid percent-encoding.", "request_id"));
       return true;
     }
-    store
-      .get(id)
-      .then(
-        (row) =>
-          row
-            ? send(200, entryOf(row, true))
-            : send(404, {
-                error: { message: `No request with id '${id}' in the log.`, type: "invalid_request_error", param: null, code: "not_found" },
-              }),
-        fail,
-      );
+    store.get(id).then(
+      (row) =>
+        row
+          ? send(200, entryOf(row, true))
+          : send(404, {
+              error: { message: `No request with id '${id}' in the log.`, type: "invalid_request_error", param: null, code: "not_found" },
+            }),
+      fail,
+    );
     return true;
   };
 }

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
-import type { HandlersOf } from "@switchyard/grpc";
 import { GatewayError } from "@switchyard/errors";
+import type { HandlersOf } from "@switchyard/grpc";
 import { AdminResponseSchema, type PolicyService } from "@switchyard/proto";
 import type { AdminOperations } from "./admin.js";
 import type { Authorizer } from "./authorizer.js";

@@ -1,5 +1,5 @@
 import { CONTROL_INVALIDATE_SUBJECT, connectBus } from "@switchyard/bus";
-import { SERVICE_PORTS, portOf } from "@switchyard/config";
+import { portOf, SERVICE_PORTS } from "@switchyard/config";
 import { startGrpcServer } from "@switchyard/grpc";
 import { PolicyService } from "@switchyard/proto";
 import { runService } from "@switchyard/service-kit";

@@ -8,12 +8,16 @@ export function routerHandlers(planner: () => Planner): HandlersOf<typeof Router
   return {
     plan(request) {
       try {
-        const plan = planner().plan(request.model, {
-          requiredCapabilities: request.requiredCapabilities,
-          estimatedPromptTokens: request.estimatedPromptTokens,
-          stream: request.stream,
-          random: Math.random,
-        }, request.operation === "embeddings" ? "embeddings" : "chat");
+        const plan = planner().plan(
+          request.model,
+          {
+            requiredCapabilities: request.requiredCapabilities,
+            estimatedPromptTokens: request.estimatedPromptTokens,
+            stream: request.stream,
+            random: Math.random,
+          },
+          request.operation === "embeddings" ? "embeddings" : "chat",
+        );
         const { model } = plan;
         return {
           strategy: model.strategy,

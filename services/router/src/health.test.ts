@@ -48,7 +48,13 @@ describe("HealthBook", () => {
     book.observe(request(0, attempt("a", 200, { latencyMs: 100 })));
     book.observe(request(0, attempt("a", 200, { latencyMs: 300 })));
     assert.equal(book.get("a")?.latencyMs, 200);
-    book.observe({ at: 0, stream: true, latencyMs: 500, ttftMs: 40, attempts: [attempt("b", 503, { latencyMs: 20 }), attempt("a", 200, { latencyMs: 40 })] });
+    book.observe({
+      at: 0,
+      stream: true,
+      latencyMs: 500,
+      ttftMs: 40,
+      attempts: [attempt("b", 503, { latencyMs: 20 }), attempt("a", 200, { latencyMs: 40 })],
+    });
     assert.equal(book.get("a")?.ttftMs, 40);
     assert.equal(book.get("a")?.latencyMs, 200 + 0.5 * (480 - 200));
   });

@@ -127,7 +127,8 @@ export class HealthBook {
   skipOf(deploymentId: string, now: number): { reason: SkipReason; until: number } | undefined {
     const health = this.book.get(deploymentId);
     if (!health) return undefined;
-    if (health.retryAfterUntil > now && health.retryAfterUntil >= health.openUntil) return { reason: "retry_after", until: health.retryAfterUntil };
+    if (health.retryAfterUntil > now && health.retryAfterUntil >= health.openUntil)
+      return { reason: "retry_after", until: health.retryAfterUntil };
     if (health.openUntil > now) return { reason: "cooldown", until: health.openUntil };
     const spent = health.quota && quotaSpentUntil(health.quota, now);
     if (spent) return { reason: "quota", until: spent };

@@ -1,4 +1,4 @@
-export { Planner } from "./planner.js";
-export type { Plan, SkippedDeployment } from "./planner.js";
+export type { DeploymentHealth, ObservedAttempt, ObservedRequest } from "./health.js";
 export { HealthBook } from "./health.js";
-export type { DeploymentHealth, ObservedRequest, ObservedAttempt } from "./health.js";
+export type { Plan, SkippedDeployment } from "./planner.js";
+export { Planner } from "./planner.js";

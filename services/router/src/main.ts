@@ -1,5 +1,5 @@
 import { connectBus } from "@switchyard/bus";
-import { type GatewayConfig, type ModelConfig, SERVICE_PORTS, portOf } from "@switchyard/config";
+import { type GatewayConfig, type ModelConfig, portOf, SERVICE_PORTS } from "@switchyard/config";
 import { startGrpcServer } from "@switchyard/grpc";
 import { RouterService } from "@switchyard/proto";
 import { runService } from "@switchyard/service-kit";
@@ -19,7 +19,11 @@ await runService("router", SERVICE_PORTS.router.ops, async ({ env, config, logge
   const server = await startGrpcServer(
     env.GRPC_HOST,
     portOf(env.GRPC_PORT, SERVICE_PORTS.router.grpc),
-    (s) => s.add(RouterService, routerHandlers(() => planner)),
+    (s) =>
+      s.add(
+        RouterService,
+        routerHandlers(() => planner),
+      ),
     (error, method) => logger.error({ err: error, method }, "handler failed"),
     env.GRPC_SOCKET,
   );
@@ -49,7 +53,11 @@ function fingerprint(planner: Planner): string {
   for (const model of planner.models()) {
     for (const stream of model.strategy === "latency" ? [false, true] : [false]) {
       try {
-        const plan = planner.plan(model.name, { requiredCapabilities: [], estimatedPromptTokens: 0, stream, random: () => 0 }, model.operations[0]);
+        const plan = planner.plan(
+          model.name,
+          { requiredCapabilities: [], estimatedPromptTokens: 0, stream, random: () => 0 },
+          model.operations[0],
+        );
         parts.push(`${model.name}:${plan.attempts.map((d) => d.id).join(",")}|${plan.skipped.map((s) => s.deploymentId).join(",")}`);
       } catch {
         parts.push(`${model.name}:-`);

@@ -82,7 +82,13 @@ describe("Planner", () => {
 
   it("leaves out deployments that are cooling down and reuses the plan no longer than the skip lasts", () => {
     const book = new HealthBook(() => ({ after_failures: 1, for_s: 30 }));
-    book.observe({ at: 1_000, stream: false, latencyMs: 5, ttftMs: 0, attempts: [{ deploymentId: "a/echo", status: 503, latencyMs: 5, errorCode: "", retryAfterS: 0 }] });
+    book.observe({
+      at: 1_000,
+      stream: false,
+      latencyMs: 5,
+      ttftMs: 0,
+      attempts: [{ deploymentId: "a/echo", status: 503, latencyMs: 5, errorCode: "", retryAfterS: 0 }],
+    });
     const plan = new Planner(config, book).plan("pair", context, "chat", 2_000);
     assert.deepEqual(
       plan.attempts.map((d) => d.id),

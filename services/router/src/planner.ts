@@ -57,7 +57,10 @@ export class Planner {
       if (fresh.length > 0) fallbacks.push(name);
       attempts.push(...fresh);
     }
-    const skips = skipped.length > 0 ? `; skipped ${skipped.map((s) => `${s.deploymentId} (${SKIP_LABELS[s.reason]} ${Math.ceil((s.until - now) / 1_000)}s)`).join(", ")}` : "";
+    const skips =
+      skipped.length > 0
+        ? `; skipped ${skipped.map((s) => `${s.deploymentId} (${SKIP_LABELS[s.reason]} ${Math.ceil((s.until - now) / 1_000)}s)`).join(", ")}`
+        : "";
     // A reused plan must not outlive a skip: the deployment comes back (half-open) when it ends.
     const reuseMs = Math.min(own.reuseMs, ...skipped.map((s) => Math.max(1, s.until - now)));
     return {
@@ -92,11 +95,9 @@ export class Planner {
     }
     const eligible = model.deployments.filter((d) => hasCapabilities(d, context.requiredCapabilities));
     if (eligible.length === 0) {
-      throw new GatewayError(
-        "invalid_request",
-        `No deployment of \`${model.name}\` supports ${context.requiredCapabilities.join(", ")}.`,
-        { param: "model" },
-      );
+      throw new GatewayError("invalid_request", `No deployment of \`${model.name}\` supports ${context.requiredCapabilities.join(", ")}.`, {
+        param: "model",
+      });
     }
     const plan = strategies[model.strategy].plan(model, eligible, context);
     if (!this.health) return plan;

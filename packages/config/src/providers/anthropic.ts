@@ -9,7 +9,9 @@ export const AnthropicProviderSchema = T.Object(
   {
     kind: T.Literal("anthropic"),
     api_key: T.Optional(ApiKey),
-    anthropic_version: T.Optional(T.String({ minLength: 1, default: ANTHROPIC_DEFAULT_VERSION, description: "the `anthropic-version` header" })),
+    anthropic_version: T.Optional(
+      T.String({ minLength: 1, default: ANTHROPIC_DEFAULT_VERSION, description: "the `anthropic-version` header" }),
+    ),
     ...commonProviderFields,
     api_base: T.Optional(T.String({ pattern: "^https?://", default: ANTHROPIC_DEFAULT_BASE })),
   },

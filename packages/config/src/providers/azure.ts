@@ -12,7 +12,11 @@ export const AzureProviderSchema = T.Object(
     kind: T.Literal("azure"),
     api_key: T.Optional(ApiKey),
     api_version: T.Optional(
-      T.String({ minLength: 1, default: AZURE_DEFAULT_API_VERSION, description: "Azure's `api-version`; `v1` uses the v1 OpenAI-compatible endpoint" }),
+      T.String({
+        minLength: 1,
+        default: AZURE_DEFAULT_API_VERSION,
+        description: "Azure's `api-version`; `v1` uses the v1 OpenAI-compatible endpoint",
+      }),
     ),
     ...commonProviderFields,
     api_base: T.String({ pattern: "^https?://", description: "the resource endpoint, e.g. https://my-resource.openai.azure.com" }),

@@ -54,7 +54,10 @@ describe("provider config per kind", () => {
   });
 
   it("checks a provider against its own kind's fields", () => {
-    assert.deepEqual(issuesOf("  p: { kind: openai, api_bse: http://x }")[0], { path: "providers.p.api_bse", message: "unknown field; remove it or check its spelling" });
+    assert.deepEqual(issuesOf("  p: { kind: openai, api_bse: http://x }")[0], {
+      path: "providers.p.api_bse",
+      message: "unknown field; remove it or check its spelling",
+    });
     assert.equal(issuesOf("  p: { kind: azure, api_key: k }")[0]?.path, "providers.p.api_base");
     assert.match(issuesOf("  p: { kind: openai, preset: grok }")[0]!.message, /must be one of "groq", "mistral"/);
     assert.equal(issuesOf("  p: { kind: bedrock, api_key: k }")[0]?.path, "providers.p.api_key");

@@ -6,7 +6,15 @@ import { SemanticIndex } from "./semantic-index.js";
 
 const ENTRIES = Number(process.argv[2] ?? 100_000);
 const LOOKUPS = 4_000;
-const TEMPLATES = ["How do I", "Explain", "What is the best", "Write a short note about", "Compare", "Summarize the history of", "Give me tips on"];
+const TEMPLATES = [
+  "How do I",
+  "Explain",
+  "What is the best",
+  "Write a short note about",
+  "Compare",
+  "Summarize the history of",
+  "Give me tips on",
+];
 
 const embedder = LocalEmbedder.load();
 let seed = 1;

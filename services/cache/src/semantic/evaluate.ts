@@ -47,7 +47,14 @@ export function qualityAt(scored: readonly Scored[], threshold: number): Quality
     else if (hit) fp++;
     else if (pair.same) fn++;
   }
-  return { threshold, precision: tp + fp === 0 ? 1 : tp / (tp + fp), recall: tp + fn === 0 ? 1 : tp / (tp + fn), truePositives: tp, falsePositives: fp, falseNegatives: fn };
+  return {
+    threshold,
+    precision: tp + fp === 0 ? 1 : tp / (tp + fp),
+    recall: tp + fn === 0 ? 1 : tp / (tp + fn),
+    truePositives: tp,
+    falsePositives: fp,
+    falseNegatives: fn,
+  };
 }
 
 /** The lowest threshold (best recall) whose precision reaches `minPrecision`, on a 0.01 grid. */

@@ -211,7 +211,14 @@ export class LocalEmbedder implements Embedder {
     return { vector, facts: { strict: [...strict].sort().join(" "), names: [...names].sort(), words: [...words].sort() } };
   }
 
-  private factsOf(strict: Set<string>, names: Set<string>, token: string, raw: string, rank: number | undefined, sentenceStart: boolean): void {
+  private factsOf(
+    strict: Set<string>,
+    names: Set<string>,
+    token: string,
+    raw: string,
+    rank: number | undefined,
+    sentenceStart: boolean,
+  ): void {
     if (NEGATIONS.has(token)) strict.add("not");
     else if (/^[0-9]/.test(token)) strict.add(`#${token.replace(/^0+(?=[0-9])/, "")}`);
     else if (NUMBER_WORDS[token]) strict.add(`#${NUMBER_WORDS[token]}`);
@@ -225,7 +232,8 @@ export class LocalEmbedder implements Embedder {
 
 /** "don't" → do, not; "it's" → it; "Python's" → python. */
 function splitContraction(token: string): string[] {
-  if (token.endsWith("n't")) return token === "can't" || token === "won't" ? [token === "can't" ? "can" : "will", "not"] : [token.slice(0, -3), "not"];
+  if (token.endsWith("n't"))
+    return token === "can't" || token === "won't" ? [token === "can't" ? "can" : "will", "not"] : [token.slice(0, -3), "not"];
   const apostrophe = token.indexOf("'");
   return apostrophe > 0 ? [token.slice(0, apostrophe)] : [token];
 }

@@ -25,7 +25,11 @@ describe("SemanticCache on a real Redis", () => {
   function replica(prefix: string) {
     const redis = new Redis(redisServer.url);
     const events: SemanticEvent[] = [];
-    const cache = new SemanticCache(redis, new Redis(redisServer.url), embedder, { prefix, maxEntryBytes: 4096, onEvent: (e) => events.push(e) });
+    const cache = new SemanticCache(redis, new Redis(redisServer.url), embedder, {
+      prefix,
+      maxEntryBytes: 4096,
+      onEvent: (e) => events.push(e),
+    });
     return {
       cache,
       events,
@@ -47,7 +51,11 @@ describe("SemanticCache on a real Redis", () => {
       assert.ok((hit?.similarity ?? 0) >= 0.9);
       assert.equal(await a.cache.lookup(query("What is the capital of Spain?"), 0.5), undefined, "another name");
       assert.equal(await a.cache.lookup(query("Which city is the capital of France?", "key:bob"), 0.5), undefined, "another namespace");
-      assert.equal(await a.cache.lookup({ ...query("Which city is the capital of France?"), scope: "s2" }, 0.5), undefined, "other parameters");
+      assert.equal(
+        await a.cache.lookup({ ...query("Which city is the capital of France?"), scope: "s2" }, 0.5),
+        undefined,
+        "other parameters",
+      );
       assert.equal(await a.cache.store(query("too big"), Buffer.alloc(5_000), "d", 60_000), false);
     } finally {
       a.close();
@@ -67,7 +75,10 @@ describe("SemanticCache on a real Redis", () => {
       const restarted = replica(prefix);
       try {
         await until(() => !restarted.cache.isLoading, "the load after a restart");
-        assert.deepEqual(restarted.events.map((e) => e.kind), ["loaded"]);
+        assert.deepEqual(
+          restarted.events.map((e) => e.kind),
+          ["loaded"],
+        );
         assert.ok(await restarted.cache.lookup(query("explain recursion for beginners please"), 0.9));
         assert.equal(await restarted.cache.purge("m", "global"), 1);
         await until(() => a.cache.size === 0 && b.cache.size === 0, "the purge announcement");

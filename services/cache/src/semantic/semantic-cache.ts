@@ -126,7 +126,13 @@ export class SemanticCache {
       await this.subscriber.subscribe(this.channel);
       let cursor = "0";
       do {
-        const [next, keys] = await this.redis.scan(cursor, "MATCH", `${escapeGlob(this.options.prefix)}cache:semantic:*`, "COUNT", SCAN_COUNT);
+        const [next, keys] = await this.redis.scan(
+          cursor,
+          "MATCH",
+          `${escapeGlob(this.options.prefix)}cache:semantic:*`,
+          "COUNT",
+          SCAN_COUNT,
+        );
         if (keys.length > 0) {
           const pipeline = this.redis.pipeline();
           for (const key of keys) {
@@ -199,7 +205,9 @@ function encodeAnnouncement(origin: string, redisKey: string, ttlMs: number, vec
   return Buffer.concat([head, vector, factsBytes]);
 }
 
-function decodeAnnouncement(message: Buffer): { origin: string; redisKey: string; ttlMs: number; vector: Buffer; facts: string } | undefined {
+function decodeAnnouncement(
+  message: Buffer,
+): { origin: string; redisKey: string; ttlMs: number; vector: Buffer; facts: string } | undefined {
   if (message[0] !== 0x41 /* A */) return undefined;
   const newline = message.indexOf(10);
   if (newline < 0) return undefined;

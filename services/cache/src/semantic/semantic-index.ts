@@ -36,7 +36,12 @@ export class SemanticIndex {
   }
 
   /** Entries of `scopeKey` at or above `threshold` whose facts agree with the prompt's, most similar first. */
-  *matches(scopeKey: string, { vector, facts }: Embedding, threshold: number, now = Date.now()): Generator<{ entry: IndexedEntry; similarity: number }> {
+  *matches(
+    scopeKey: string,
+    { vector, facts }: Embedding,
+    threshold: number,
+    now = Date.now(),
+  ): Generator<{ entry: IndexedEntry; similarity: number }> {
     const index = this.scopes.get(scopeKey);
     if (!index || index.size === 0) return;
     for (const { label, similarity } of index.nearest(vector, CANDIDATES)) {
@@ -75,7 +80,8 @@ export class SemanticIndex {
   removeMatching(model: string | undefined, namespace: string | undefined): void {
     for (const entry of this.entries.values()) {
       const [m, ns] = entry.scopeKey.split(":");
-      if ((model === undefined || m === keyPart(model)) && (namespace === undefined || ns === keyPart(namespace))) this.remove(entry.redisKey);
+      if ((model === undefined || m === keyPart(model)) && (namespace === undefined || ns === keyPart(namespace)))
+        this.remove(entry.redisKey);
     }
   }
 

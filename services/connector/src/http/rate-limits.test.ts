@@ -32,7 +32,14 @@ describe("rate-limit headers", () => {
       "x-ratelimit-remaining-tokens": "29000",
       "x-ratelimit-reset-tokens": "2s",
     });
-    assert.deepEqual(limits, { limitRequests: 500, remainingRequests: 499, resetRequestsMs: 120, limitTokens: 30000, remainingTokens: 29000, resetTokensMs: 2000 });
+    assert.deepEqual(limits, {
+      limitRequests: 500,
+      remainingRequests: 499,
+      resetRequestsMs: 120,
+      limitTokens: 30000,
+      remainingTokens: 29000,
+      resetTokensMs: 2000,
+    });
     assert.deepEqual(openAIRateLimits({ "x-ratelimit-remaining-tokens": "5" }), { remainingTokens: 5 });
     assert.equal(openAIRateLimits({ "content-type": "application/json" }), undefined);
   });

@@ -3,8 +3,8 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { collect, testCall } from "@switchyard/fake-upstreams";
 import { GatewayError } from "@switchyard/errors";
+import { collect, testCall } from "@switchyard/fake-upstreams";
 import { sseEvents } from "./sse.js";
 import { UpstreamClient } from "./upstream-client.js";
 
@@ -61,7 +61,9 @@ describe("upstream client", () => {
 
   it("turns refusals into GatewayErrors through parseError, with retry-after, reporting limits too", async () => {
     handle = (_req, _body, res) =>
-      res.writeHead(429, { "content-type": "application/json", "retry-after": "7", "x-left": "0" }).end('{"type":"error","error":{"type":"rate_limit_error","message":"slow down sk-secret"}}');
+      res
+        .writeHead(429, { "content-type": "application/json", "retry-after": "7", "x-left": "0" })
+        .end('{"type":"error","error":{"type":"rate_limit_error","message":"slow down sk-secret"}}');
     const client = new UpstreamClient({
       provider: "acme",
       baseUrl: url,
@@ -79,8 +81,11 @@ describe("upstream client", () => {
     assert.equal(error.message, "acme is rate limiting the gateway (status 429)");
     assert.deepEqual(call.limits, [{ remainingRequests: 0 }]);
 
-    handle = (_req, _body, res) => res.writeHead(400, { "content-type": "application/json" }).end('{"error":{"message":"bad field, key sk-secret"}}');
-    const rejected = await new UpstreamClient({ provider: "acme", baseUrl: url }).postJson("/x", {}, testCall("m")).catch((e: unknown) => e);
+    handle = (_req, _body, res) =>
+      res.writeHead(400, { "content-type": "application/json" }).end('{"error":{"message":"bad field, key sk-secret"}}');
+    const rejected = await new UpstreamClient({ provider: "acme", baseUrl: url })
+      .postJson("/x", {}, testCall("m"))
+      .catch((e: unknown) => e);
     assert.ok(rejected instanceof GatewayError);
     assert.equal(rejected.message, "bad field, key sk-[redacted]");
     await client.close();
@@ -89,22 +94,32 @@ describe("upstream client", () => {
   it("calls an answer that is not JSON a malformed answer, and an unreachable host unavailable", async () => {
     handle = (_req, _body, res) => res.writeHead(200, { "content-type": "text/html" }).end("<html>");
     const client = new UpstreamClient({ provider: "acme", baseUrl: url });
-    await assert.rejects(client.postJson("/x", {}, testCall("m")), (e: unknown) => e instanceof GatewayError && e.code === "upstream_error" && /not JSON/.test(e.message));
+    await assert.rejects(
+      client.postJson("/x", {}, testCall("m")),
+      (e: unknown) => e instanceof GatewayError && e.code === "upstream_error" && /not JSON/.test(e.message),
+    );
     await client.close();
     const nowhere = new UpstreamClient({ provider: "acme", baseUrl: "http://127.0.0.1:1" });
-    await assert.rejects(nowhere.postJson("/x", {}, testCall("m")), (e: unknown) => e instanceof GatewayError && e.code === "upstream_unavailable");
+    await assert.rejects(
+      nowhere.postJson("/x", {}, testCall("m")),
+      (e: unknown) => e instanceof GatewayError && e.code === "upstream_unavailable",
+    );
     await nowhere.close();
   });
 
   it("streams a body as it arrives into server-sent events, and aborts it on cancel", async () => {
     handle = (_req, _body, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });
-      res.write("event: start\ndata: {\"a\":1}\n\n: comment\r\ndata: two\r\ndata: lines\r\n\r\n");
+      res.write('event: start\ndata: {"a":1}\n\n: comment\r\ndata: two\r\ndata: lines\r\n\r\n');
       res.end("data: last");
     };
     const client = new UpstreamClient({ provider: "acme", baseUrl: url });
     const stream = await client.postStream("/s", {}, testCall("m"));
-    assert.deepEqual(await collect(sseEvents(stream.body)), [{ event: "start", data: '{"a":1}' }, { data: "two\nlines" }, { data: "last" }]);
+    assert.deepEqual(await collect(sseEvents(stream.body)), [
+      { event: "start", data: '{"a":1}' },
+      { data: "two\nlines" },
+      { data: "last" },
+    ]);
 
     let closed = false;
     handle = (_req, _body, res) => {
@@ -129,7 +144,10 @@ describe("upstream client", () => {
     const controller = new AbortController();
     controller.abort();
     const before = seen.length;
-    await assert.rejects(client.postJson("/x", {}, testCall("m", { signal: controller.signal })), (e: unknown) => !(e instanceof GatewayError));
+    await assert.rejects(
+      client.postJson("/x", {}, testCall("m", { signal: controller.signal })),
+      (e: unknown) => !(e instanceof GatewayError),
+    );
     assert.equal(seen.length, before, "nothing was sent");
     await client.close();
   });

@@ -21,7 +21,12 @@ export interface UpstreamClientOptions {
   /** Static headers (auth included when static). */
   headers?: Record<string, string>;
   /** Auth as a hook: returns headers to add for this request (SigV4 signs here). */
-  sign?: (request: { method: string; url: URL; headers: Record<string, string>; body: string }) => Promise<Record<string, string>> | Record<string, string>;
+  sign?: (request: {
+    method: string;
+    url: URL;
+    headers: Record<string, string>;
+    body: string;
+  }) => Promise<Record<string, string>> | Record<string, string>;
   /** Reads the provider's error body into message/param/type/code; default: OpenAI's `{error:{message}}`. */
   parseError?: (status: number, text: string, headers: Headers) => UpstreamErrorBody;
   /** Reads the provider's rate-limit headers; what it returns goes to `call.reportLimits` on every answer, errors included. */
@@ -84,7 +89,12 @@ export class UpstreamClient {
   }
 
   /** POSTs JSON and reads the whole 2xx JSON answer. */
-  async postJson<T = unknown>(path: string, body: unknown, call: ProviderCall, query?: Record<string, string>): Promise<{ status: number; headers: Headers; json: T }> {
+  async postJson<T = unknown>(
+    path: string,
+    body: unknown,
+    call: ProviderCall,
+    query?: Record<string, string>,
+  ): Promise<{ status: number; headers: Headers; json: T }> {
     const answer = await this.postForText(path, body, call, query);
     let json: T;
     try {
@@ -142,7 +152,12 @@ export class UpstreamClient {
     return `${this.basePath}${path}${search ? `?${search}` : ""}`;
   }
 
-  private async requestOf(path: string, body: unknown, accept: string, query?: Record<string, string>): Promise<Dispatcher.DispatchOptions> {
+  private async requestOf(
+    path: string,
+    body: unknown,
+    accept: string,
+    query?: Record<string, string>,
+  ): Promise<Dispatcher.DispatchOptions> {
     const bytes = body instanceof Uint8Array ? body : Buffer.from(JSON.stringify(body));
     const fullPath = this.pathOf(path, query);
     let headers: Record<string, string> = { ...this.headers, accept };

@@ -7,13 +7,4 @@ import { conformance as mock } from "./mock/conformance.js";
 import { conformance as openai, conformanceGroq as openaiGroq } from "./openai/conformance.js";
 
 /** Every kind the conformance suite runs. One line per kind. */
-export const conformanceTargets: ConformanceTarget[] = [
-  mock,
-  openai,
-  openaiGroq,
-  azure,
-  azureV1,
-  bedrock,
-  anthropic,
-  gemini,
-];
+export const conformanceTargets: ConformanceTarget[] = [mock, openai, openaiGroq, azure, azureV1, bedrock, anthropic, gemini];

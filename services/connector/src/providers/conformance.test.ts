@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { collect, countWords, type FakeUpstream, LEAK_MARKER, testCall } from "@switchyard/fake-upstreams";
 import { GatewayError } from "@switchyard/errors";
+import { collect, countWords, type FakeUpstream, LEAK_MARKER, testCall } from "@switchyard/fake-upstreams";
 import type { ConformanceTarget } from "./conformance-target.js";
 import { conformanceTargets } from "./conformance-targets.js";
 import { adapterFactories } from "./registry.js";
@@ -16,7 +16,11 @@ const SYSTEM = "Answer briefly.";
 const TEXT = "Which platform does the night train leave from?";
 const lookupTool = {
   type: "function",
-  function: { name: "lookup", description: "Looks a question up", parameters: { type: "object", properties: { q: { type: "string" } }, required: ["q"] } },
+  function: {
+    name: "lookup",
+    description: "Looks a question up",
+    parameters: { type: "object", properties: { q: { type: "string" } }, required: ["q"] },
+  },
 };
 const secondTool = { type: "function", function: { name: "other", parameters: { type: "object", properties: {} } } };
 
@@ -115,7 +119,10 @@ function describeTarget(target: ConformanceTarget): void {
       assert.ok(last.usage && last.usage.prompt_tokens > 0, "the last chunk carries usage");
       const withChoices = chunks.filter((chunk) => chunk.choices.length > 0);
       assert.equal(choiceOf(withChoices.at(-1)!).finish_reason, "stop");
-      assert.ok(withChoices.slice(0, -1).every((chunk) => choiceOf(chunk).finish_reason == null), "only the last has a finish reason");
+      assert.ok(
+        withChoices.slice(0, -1).every((chunk) => choiceOf(chunk).finish_reason == null),
+        "only the last has a finish reason",
+      );
     });
 
     if (has("tools")) {
@@ -132,12 +139,22 @@ function describeTarget(target: ConformanceTarget): void {
       });
 
       it("streams a tool call whose arguments arrive in pieces", async () => {
-        const chunks = await collect(adapter.chatStream(chatRequest({ stream: true, tools: [lookupTool, secondTool] }), testCall(model("tool"))));
+        const chunks = await collect(
+          adapter.chatStream(chatRequest({ stream: true, tools: [lookupTool, secondTool] }), testCall(model("tool"))),
+        );
         type Delta = { index: number; id?: string; function?: { name?: string; arguments?: string } };
-        const deltas = chunks.flatMap((chunk) => ((chunk.choices[0] as Choice | undefined)?.delta?.tool_calls as Delta[] | undefined) ?? []);
-        assert.ok(deltas.every((delta) => delta.index === 0), "one call, index 0");
+        const deltas = chunks.flatMap(
+          (chunk) => ((chunk.choices[0] as Choice | undefined)?.delta?.tool_calls as Delta[] | undefined) ?? [],
+        );
+        assert.ok(
+          deltas.every((delta) => delta.index === 0),
+          "one call, index 0",
+        );
         assert.equal(deltas.find((delta) => delta.function?.name)?.function?.name, "lookup");
-        assert.ok(deltas.some((delta) => delta.id), "a call id");
+        assert.ok(
+          deltas.some((delta) => delta.id),
+          "a call id",
+        );
         const pieces = deltas.map((delta) => delta.function?.arguments ?? "").filter((piece) => piece !== "");
         if (has("streamed-tool-arguments")) assert.ok(pieces.length >= 2, `arguments in at least two deltas (got ${pieces.length})`);
         assert.deepEqual(JSON.parse(pieces.join("")), { q: TEXT });
@@ -201,18 +218,24 @@ function describeTarget(target: ConformanceTarget): void {
         const seen: ChatChunkJson[] = [];
         const error = await failureOf(
           (async () => {
-            for await (const chunk of adapter.chatStream(chatRequest({ stream: true }), testCall(model("mid-stream-error")))) seen.push(chunk);
+            for await (const chunk of adapter.chatStream(chatRequest({ stream: true }), testCall(model("mid-stream-error"))))
+              seen.push(chunk);
           })(),
         );
         assert.notEqual(error.code, "internal_error");
-        assert.ok(seen.some((chunk) => (chunk.choices[0] as Choice | undefined)?.delta?.content), "a text delta came first");
+        assert.ok(
+          seen.some((chunk) => (chunk.choices[0] as Choice | undefined)?.delta?.content),
+          "a text delta came first",
+        );
       });
     }
 
     it("stops a hanging stream when the call is cancelled", async () => {
       const controller = new AbortController();
       const disconnects = fake.disconnects;
-      const chunks = adapter.chatStream(chatRequest({ stream: true }), testCall(model("hang"), { signal: controller.signal }))[Symbol.asyncIterator]();
+      const chunks = adapter
+        .chatStream(chatRequest({ stream: true }), testCall(model("hang"), { signal: controller.signal }))
+        [Symbol.asyncIterator]();
       if (has("http")) await chunks.next(); // the upstream has answered: the abort must end a body in flight
       const rest = (async () => {
         // Chunks already received may still come; then the iterator must fail, not end.

@@ -27,7 +27,10 @@ function random(seed: number) {
     return state / 2 ** 31;
   };
   const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!;
-  const text = () => Array.from({ length: Math.floor(next() * 8) }, () => pick(["a", '"', "\\", "{", "]", ",", ":", "é", "😀", " ", "\n", "\\\\", 'x\\"'])).join("");
+  const text = () =>
+    Array.from({ length: Math.floor(next() * 8) }, () =>
+      pick(["a", '"', "\\", "{", "]", ",", ":", "é", "😀", " ", "\n", "\\\\", 'x\\"']),
+    ).join("");
   const value = (depth: number): unknown => {
     const kind = depth > 3 ? pick(["string", "number", "literal"]) : pick(["string", "number", "literal", "array", "object"]);
     if (kind === "string") return text();
@@ -56,7 +59,8 @@ function random(seed: number) {
 
 describe("rewriteTopLevel", () => {
   it("sets, replaces and removes top-level members and copies the rest as they were", () => {
-    const text = '{ "model" : "smart", "messages": [{"role":"user","content":"hi"}], "stream_options": {"include_usage": false}, "x": 1e3 }';
+    const text =
+      '{ "model" : "smart", "messages": [{"role":"user","content":"hi"}], "stream_options": {"include_usage": false}, "x": 1e3 }';
     const bytes = rewriteTopLevel(Buffer.from(text), { model: "gpt-4.1", stream: true, stream_options: undefined })!;
     assert.equal(bytes.toString(), '{"model":"gpt-4.1","messages": [{"role":"user","content":"hi"}],"x": 1e3,"stream":true}');
   });
@@ -91,7 +95,19 @@ describe("rewriteTopLevel", () => {
   });
 
   it("answers undefined for what is not one JSON object", () => {
-    for (const text of ["[1,2]", '"model"', "", "{", '{"a":1', '{"a":1}}', '{"a" 1}', '{"a":1,}', '{a:1}', '{"a":"unterminated}', '{"a":1} x']) {
+    for (const text of [
+      "[1,2]",
+      '"model"',
+      "",
+      "{",
+      '{"a":1',
+      '{"a":1}}',
+      '{"a" 1}',
+      '{"a":1,}',
+      "{a:1}",
+      '{"a":"unterminated}',
+      '{"a":1} x',
+    ]) {
       assert.equal(rewriteTopLevel(Buffer.from(text), { model: "m" }), undefined, text);
     }
     assert.equal(rewriteTopLevel(Buffer.from(" {} "), { model: "m" })!.toString(), '{"model":"m"}');

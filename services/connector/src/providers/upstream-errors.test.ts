@@ -38,7 +38,8 @@ describe("upstream error mapping", () => {
       [503, "openai is overloaded or unavailable (status 503)"],
       [529, "openai is overloaded or unavailable (status 529)"],
     ];
-    for (const [status, message] of words) assert.equal(errorFromStatus({ provider: "openai", status, message: "Incorrect API key sk-abc123" }).message, message);
+    for (const [status, message] of words)
+      assert.equal(errorFromStatus({ provider: "openai", status, message: "Incorrect API key sk-abc123" }).message, message);
   });
 
   it("keeps the provider's message and param for other 4xx, credentials redacted", () => {
@@ -47,7 +48,8 @@ describe("upstream error mapping", () => {
     assert.equal(rejected.message, "bad temperature");
     assert.equal(rejected.param, "temperature");
     assert.equal(errorFromStatus({ provider: "openai", status: 404, message: "" }).message, "openai rejected the request (status 404)");
-    const leaky = "key sk-proj-Abc_123 header Bearer abc.def id AKIAIOSFODNN7EXAMPLE token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig gemini AIzaSyA1234567890abcdefghijklmnop";
+    const leaky =
+      "key sk-proj-Abc_123 header Bearer abc.def id AKIAIOSFODNN7EXAMPLE token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig gemini AIzaSyA1234567890abcdefghijklmnop";
     assert.equal(
       errorFromStatus({ provider: "p", status: 400, message: leaky }).message,
       "key sk-[redacted] header Bearer [redacted] id [redacted] token [redacted] gemini [redacted]",
@@ -55,13 +57,24 @@ describe("upstream error mapping", () => {
   });
 
   it("tells context-length and content-policy refusals apart", () => {
-    const context = errorFromStatus({ provider: "openai", status: 400, message: "This model's maximum context length is 8192 tokens.", code: "context_length_exceeded" });
+    const context = errorFromStatus({
+      provider: "openai",
+      status: 400,
+      message: "This model's maximum context length is 8192 tokens.",
+      code: "context_length_exceeded",
+    });
     assert.equal(context.code, "context_length_exceeded");
     assert.equal(context.spec.status, 400);
-    assert.equal(errorFromStatus({ provider: "anthropic", status: 400, message: "prompt is too long: 210000 tokens > 200000 maximum" }).code, "context_length_exceeded");
+    assert.equal(
+      errorFromStatus({ provider: "anthropic", status: 400, message: "prompt is too long: 210000 tokens > 200000 maximum" }).code,
+      "context_length_exceeded",
+    );
     const filtered = errorFromStatus({ provider: "azure", status: 400, message: "The response was filtered", code: "content_filter" });
     assert.equal(filtered.code, "content_filtered");
-    assert.equal(errorFromStatus({ provider: "openai", status: 400, message: "Invalid value for 'temperature'" }).code, "upstream_rejected");
+    assert.equal(
+      errorFromStatus({ provider: "openai", status: 400, message: "Invalid value for 'temperature'" }).code,
+      "upstream_rejected",
+    );
   });
 
   it("reads retry-after as seconds, an HTTP date, or retry-after-ms", () => {

@@ -97,8 +97,10 @@ export function errorFromTransport(provider: string, error: unknown): GatewayErr
   if (error instanceof GatewayError) return error;
   const code = errorCode(error);
   const detail = code ?? (error instanceof Error ? error.message : String(error));
-  if (code && TIMED_OUT.has(code)) return new GatewayError("upstream_timeout", `${provider} did not answer in time (${detail})`, { cause: error });
-  if (code && UNREACHABLE.has(code)) return new GatewayError("upstream_unavailable", `${provider} is unreachable (${detail})`, { cause: error });
+  if (code && TIMED_OUT.has(code))
+    return new GatewayError("upstream_timeout", `${provider} did not answer in time (${detail})`, { cause: error });
+  if (code && UNREACHABLE.has(code))
+    return new GatewayError("upstream_unavailable", `${provider} is unreachable (${detail})`, { cause: error });
   // Resets and premature closes mid-response: the upstream was reached but the answer was lost.
   return new GatewayError("upstream_error", `${provider} connection failed (${detail})`, { cause: error });
 }

@@ -28,7 +28,10 @@ export function adminCacheRoutes(app: FastifyInstance, mesh: Pick<MeshClients, "
       if (!mesh.cacheService) throw new GatewayError("service_unavailable", "The cache service is not configured.");
       const { model = "", namespace = "" } = request.query;
       const purged = await mesh.cacheService.purge({ model, namespace }, { timeoutMs: 30_000 }).catch((error: unknown) => {
-        throw new GatewayError("service_unavailable", "The gateway's cache service is unavailable; try again shortly.", { retryAfterS: 1, cause: error });
+        throw new GatewayError("service_unavailable", "The gateway's cache service is unavailable; try again shortly.", {
+          retryAfterS: 1,
+          cause: error,
+        });
       });
       return reply.send({
         object: "cache.purge",
@@ -48,7 +51,10 @@ export function adminCacheRoutes(app: FastifyInstance, mesh: Pick<MeshClients, "
  */
 async function requireAdmin(mesh: Pick<MeshClients, "policy">, apiKey: string, requestId: string, timeoutMs: number): Promise<void> {
   const auth = await mesh.policy.authorize({ apiKey, model: "", requestId }, { timeoutMs }).catch((error: unknown) => {
-    throw new GatewayError("service_unavailable", "The gateway's policy service is unavailable; try again shortly.", { retryAfterS: 1, cause: error });
+    throw new GatewayError("service_unavailable", "The gateway's policy service is unavailable; try again shortly.", {
+      retryAfterS: 1,
+      cause: error,
+    });
   });
   if (!auth.allowed) throw auth.failure ? GatewayError.fromFailure(auth.failure) : new GatewayError("invalid_api_key", "Invalid API key.");
   if (auth.role !== "admin") throw new GatewayError("forbidden", "This endpoint needs an admin key.");

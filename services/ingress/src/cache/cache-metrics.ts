@@ -26,7 +26,11 @@ export class CacheMetrics {
       miss: results.labels("miss"),
       coalesced: results.labels("coalesced"),
     };
-    this.bytes = new Counter({ name: "switchyard_cache_served_bytes_total", help: "Answer bytes served from the cache or another request's call", registers: [registry] });
+    this.bytes = new Counter({
+      name: "switchyard_cache_served_bytes_total",
+      help: "Answer bytes served from the cache or another request's call",
+      registers: [registry],
+    });
     this.saved = new Counter({
       name: "switchyard_cache_saved_usd_total",
       help: "What the answers served from the cache or shared would have cost upstream, in USD",

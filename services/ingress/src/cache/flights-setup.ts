@@ -3,7 +3,14 @@ import { type connectCacheRedis, connectPresenceSubscriber, Flights } from "@swi
 import type { Logger } from "@switchyard/telemetry";
 
 /** Stampede protection over the cache's Redis, with a subscription connection of its own; none when turned off. */
-export function coalesceFlights(url: string, redis: ReturnType<typeof connectCacheRedis>, owner: string, cache: CacheConfig, prefix: string, logger: Logger): Flights | undefined {
+export function coalesceFlights(
+  url: string,
+  redis: ReturnType<typeof connectCacheRedis>,
+  owner: string,
+  cache: CacheConfig,
+  prefix: string,
+  logger: Logger,
+): Flights | undefined {
   if (!cache.enabled || !cache.coalesce.enabled) return undefined;
   let lastWarning = 0;
   const warn = (error: unknown) => {

@@ -63,7 +63,8 @@ export async function followFlight(flight: Flight, context: FollowerContext): Pr
     }
     // done
     deploymentId = event.deploymentId;
-    const completion = event.completion.byteLength > 0 ? (JSON.parse(decoder.decode(event.completion)) as Record<string, unknown>) : undefined;
+    const completion =
+      event.completion.byteLength > 0 ? (JSON.parse(decoder.decode(event.completion)) as Record<string, unknown>) : undefined;
     if (!completion && streamed === 0) return false; // nothing to replay: a stream the leader could not assemble
     const usage = usageOf(completion?.usage);
     record.usage = usage.token;
@@ -111,7 +112,12 @@ function usageOf(value: unknown): { json: UsageJson; token: TokenUsage | undefin
   if (!u) return { json, token: undefined };
   return {
     json,
-    token: { $typeName: "switchyard.v1.TokenUsage", promptTokens: json.prompt_tokens, completionTokens: json.completion_tokens, totalTokens: json.total_tokens },
+    token: {
+      $typeName: "switchyard.v1.TokenUsage",
+      promptTokens: json.prompt_tokens,
+      completionTokens: json.completion_tokens,
+      totalTokens: json.total_tokens,
+    },
   };
 }
 

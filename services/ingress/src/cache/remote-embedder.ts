@@ -4,8 +4,8 @@ import { type GenerateResponse, Operation } from "@switchyard/proto";
 import type { MeshClients } from "../mesh/clients.js";
 import { cachedCall } from "../mesh/decision-cache.js";
 import { AttemptsExhausted, openFirstAttempt } from "../pipeline/attempts.js";
-import { RequestRecord } from "../pipeline/request-record.js";
 import { eventIdOf } from "../pipeline/request-id.js";
+import { RequestRecord } from "../pipeline/request-record.js";
 
 /** Who asked: the embeddings call is charged to the caller of the request it serves. */
 export interface EmbeddingCaller {
@@ -22,9 +22,18 @@ export type RemoteEmbedder = (model: string, text: string, caller: EmbeddingCall
  * call per lookup, planned and failed over like a client's. It publishes a usage event of its own
  * (request id `<request id>.embedding`, endpoint `/v1/embeddings`), so budgets count its cost.
  */
-export function remoteEmbedder(mesh: Pick<MeshClients, "router" | "connectors" | "decisions" | "usage">, timeoutMs: number): RemoteEmbedder {
+export function remoteEmbedder(
+  mesh: Pick<MeshClients, "router" | "connectors" | "decisions" | "usage">,
+  timeoutMs: number,
+): RemoteEmbedder {
   return async (model, text, caller) => {
-    const record = new RequestRecord(`${caller.requestId}.embedding`, eventIdOf(`${caller.requestId}.embedding`, undefined), "/v1/embeddings", model, false);
+    const record = new RequestRecord(
+      `${caller.requestId}.embedding`,
+      eventIdOf(`${caller.requestId}.embedding`, undefined),
+      "/v1/embeddings",
+      model,
+      false,
+    );
     record.keyName = caller.keyName;
     record.team = caller.team;
     record.cache = "bypass";

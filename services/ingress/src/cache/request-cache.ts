@@ -1,4 +1,11 @@
-import { type CacheNamespaceKind, cacheNamespaceOf, cachePolicyOf, type GatewayConfig, LOCAL_EMBEDDER, type ModelCachePolicy } from "@switchyard/config";
+import {
+  type CacheNamespaceKind,
+  cacheNamespaceOf,
+  cachePolicyOf,
+  type GatewayConfig,
+  LOCAL_EMBEDDER,
+  type ModelCachePolicy,
+} from "@switchyard/config";
 import type { ClientOf } from "@switchyard/grpc";
 import type { CacheService, Price, TokenUsage } from "@switchyard/proto";
 import { type Flight, type FlightLeader, type Flights, type ResponseCache, scopedKey } from "@switchyard/response-cache";
@@ -74,10 +81,23 @@ export class RequestCache {
   }
 
   /** The entry a caller's request maps to. */
-  entryOf(model: string, digest: string, body: Record<string, unknown>, caller: { keyName: string; team: string }, requestId: string): CacheEntryRef {
+  entryOf(
+    model: string,
+    digest: string,
+    body: Record<string, unknown>,
+    caller: { keyName: string; team: string },
+    requestId: string,
+  ): CacheEntryRef {
     const policy = this.policyOf(model);
     const namespace = cacheNamespaceOf(policy.namespace as CacheNamespaceKind, caller);
-    return { model, namespace, key: scopedKey(namespace, digest), body, policy, caller: { requestId, keyName: caller.keyName, team: caller.team } };
+    return {
+      model,
+      namespace,
+      key: scopedKey(namespace, digest),
+      body,
+      policy,
+      caller: { requestId, keyName: caller.keyName, team: caller.team },
+    };
   }
 
   /** Exact entry, then a semantic one, then the flight: the first that answers. */
@@ -147,7 +167,12 @@ export class RequestCache {
    * requests waiting on this one. `completion` is undefined for a stream the gateway could not
    * assemble: followers that streamed along finish, the others go upstream.
    */
-  store(entry: CacheEntryRef, completion: Uint8Array | undefined, deploymentId: string, options: { ttlMs: number; replace: boolean; leader?: FlightLeader }): void {
+  store(
+    entry: CacheEntryRef,
+    completion: Uint8Array | undefined,
+    deploymentId: string,
+    options: { ttlMs: number; replace: boolean; leader?: FlightLeader },
+  ): void {
     const { leader } = options;
     leader?.flight.push({ kind: "done", deploymentId, completion: completion ?? new Uint8Array(0) });
     if (!completion) {

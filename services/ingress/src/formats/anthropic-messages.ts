@@ -2,10 +2,10 @@ import { anthropicErrorBody } from "@switchyard/errors";
 import type { AnswerFormat, StreamFormatter } from "../pipeline/answer-format.js";
 import {
   AnthropicStreamTranslator,
+  anthropicMessageId,
   type ChatCompletion,
   type ChatCompletionChunk,
   chatToAnthropicMessage,
-  anthropicMessageId,
   serializeEvents,
 } from "../translate/index.js";
 

@@ -3,17 +3,25 @@ import { CONTROL_INVALIDATE_SUBJECT, connectBus, ensureUsageStream, type NatsCon
 import type { Env, GatewayConfig } from "@switchyard/config";
 import { type ClientOf, createClient } from "@switchyard/grpc";
 import { type AuthorizeResponse, CacheService, type PlanResponse, PolicyService, RouterService } from "@switchyard/proto";
-import { type CacheSettings, cacheSettingsFrom, connectCacheRedis, connectPresenceSubscriber, type Flights, PresenceIndex, ResponseCache } from "@switchyard/response-cache";
+import {
+  type CacheSettings,
+  cacheSettingsFrom,
+  connectCacheRedis,
+  connectPresenceSubscriber,
+  type Flights,
+  PresenceIndex,
+  ResponseCache,
+} from "@switchyard/response-cache";
 import type { Logger } from "@switchyard/telemetry";
-import { coalesceFlights } from "../cache/flights-setup.js";
 import { Redis } from "ioredis";
+import { coalesceFlights } from "../cache/flights-setup.js";
 import { ConnectorPool } from "./connector-pool.js";
 import { DecisionCache, digestKey } from "./decision-cache.js";
 import { HedgeBudget } from "./hedge-budget.js";
 import { IN_FLIGHT_SUBJECT, SharedInFlight } from "./in-flight.js";
 import { LocalHealth } from "./local-health.js";
-import { PlanFallback } from "./plan-fallback.js";
 import { createLogReader, type LogReader } from "./log-reader.js";
+import { PlanFallback } from "./plan-fallback.js";
 
 /** Policy decisions and router plans the ingress may reuse (each service says for how long). */
 export interface Decisions {
@@ -131,17 +139,27 @@ export async function connectMesh(env: Env, config: GatewayConfig, logger: Logge
 }
 
 /** The index of stored cache keys that lets a cache miss skip Redis; none when the cache or the index is off. */
-function followCacheKeys(url: string, redis: ReturnType<typeof connectCacheRedis>, settings: CacheSettings, logger: Logger): PresenceIndex | undefined {
+function followCacheKeys(
+  url: string,
+  redis: ReturnType<typeof connectCacheRedis>,
+  settings: CacheSettings,
+  logger: Logger,
+): PresenceIndex | undefined {
   if (!settings.enabled || settings.indexMaxEntries === 0) return undefined;
   const subscriber = connectPresenceSubscriber(url, (error) => logger.warn({ err: error.message }, "cache index redis error"));
   return new PresenceIndex(redis, subscriber, {
     prefix: settings.prefix,
     maxEntries: settings.indexMaxEntries,
     onEvent: (event) => {
-      if (event.kind === "synced") logger.info({ entries: event.entries, ms: event.ms }, "cache index ready: lookups for keys never stored skip Redis");
+      if (event.kind === "synced")
+        logger.info({ entries: event.entries, ms: event.ms }, "cache index ready: lookups for keys never stored skip Redis");
       else if (event.kind === "lost") logger.warn("cache index lost its subscription; every lookup reads Redis until it has scanned again");
       else if (event.kind === "scan_failed") logger.warn({ err: event.error }, "cache index scan failed; retrying");
-      else logger.warn({ max_entries: event.maxEntries }, "cache index holds more keys than cache.index_max_entries allows and is off; every lookup reads Redis");
+      else
+        logger.warn(
+          { max_entries: event.maxEntries },
+          "cache index holds more keys than cache.index_max_entries allows and is off; every lookup reads Redis",
+        );
     },
   });
 }

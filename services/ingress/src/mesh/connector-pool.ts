@@ -26,7 +26,10 @@ export class ConnectorPool {
   private readonly cursor = new Map<string, number>();
   private readonly channels = new Map<string, Channel>();
 
-  constructor(nats: NatsConnection, private readonly logger: Logger) {
+  constructor(
+    nats: NatsConnection,
+    private readonly logger: Logger,
+  ) {
     this.directory = new ConnectorDirectory(nats);
     this.directory.onChange((event, replica) => (event === "up" ? this.add(replica) : this.remove(replica.id)));
   }

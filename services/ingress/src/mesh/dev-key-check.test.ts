@@ -22,7 +22,10 @@ it("lets the ingress listen when policy does not know the development key", asyn
 });
 
 it("refuses when the key works, and when it exists but is refused for another reason", async () => {
-  assert.match((await devKeyExposure(answering({ allowed: true, keyName: "dev" }), "0.0.0.0", "c.yaml", logger)) ?? "", /key "dev" is the public development key .*0\.0\.0\.0.*c\.yaml/);
+  assert.match(
+    (await devKeyExposure(answering({ allowed: true, keyName: "dev" }), "0.0.0.0", "c.yaml", logger)) ?? "",
+    /key "dev" is the public development key .*0\.0\.0\.0.*c\.yaml/,
+  );
   const overBudget = answering({ allowed: false, keyName: "dev", failure: { class: ErrorClass.CLIENT, code: "budget_exceeded" } });
   assert.match((await devKeyExposure(overBudget, "0.0.0.0", "c.yaml", logger)) ?? "", /development key/);
 });

@@ -8,7 +8,13 @@ export class LocalHealth {
   private readonly pausedUntil = new Map<string, number>();
 
   /** Records one attempt's outcome. `cooldown` is the plan's breaker setting (after 0: off). */
-  observe(deploymentId: string, outcome: "ok" | "failed" | "other", retryAfterS: number, cooldown: { afterFailures: number; ms: number }, now = Date.now()): void {
+  observe(
+    deploymentId: string,
+    outcome: "ok" | "failed" | "other",
+    retryAfterS: number,
+    cooldown: { afterFailures: number; ms: number },
+    now = Date.now(),
+  ): void {
     if (outcome === "ok") {
       this.failures.delete(deploymentId);
       this.pausedUntil.delete(deploymentId);

@@ -6,8 +6,8 @@ import { AccessLog } from "./access-log.js";
 import { RequestMetrics } from "./request-metrics.js";
 import { RequestTracing } from "./request-tracing.js";
 
+export { GrpcClientMetrics, instrumentClient } from "./grpc-metrics.js";
 export { registerPublisherMetrics } from "./request-metrics.js";
-export { instrumentClient, GrpcClientMetrics } from "./grpc-metrics.js";
 
 /**
  * The mesh as the routes see it, with each request's usage event also feeding the request metrics

@@ -7,15 +7,26 @@ import { failedCheck } from "./answer-checks.js";
 const ALL = ["empty", "length", "refusal", "json_schema"];
 const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const completion = (content: string | null, finish = "stop") => [
-  create(GenerateResponseSchema, { event: { case: "completion", value: bytes({ choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: finish }] }) } }),
+  create(GenerateResponseSchema, {
+    event: {
+      case: "completion",
+      value: bytes({ choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: finish }] }),
+    },
+  }),
 ];
 const chunks = (...parts: string[]) =>
   parts.map((content, i) =>
     create(GenerateResponseSchema, {
-      event: { case: "chunk", value: bytes({ choices: [{ index: 0, delta: { content }, finish_reason: i === parts.length - 1 ? "stop" : null }] }) },
+      event: {
+        case: "chunk",
+        value: bytes({ choices: [{ index: 0, delta: { content }, finish_reason: i === parts.length - 1 ? "stop" : null }] }),
+      },
     }),
   );
-const schema = { type: "json_schema", json_schema: { name: "x", schema: { type: "object", required: ["n"], properties: { n: { type: "number" } } } } };
+const schema = {
+  type: "json_schema",
+  json_schema: { name: "x", schema: { type: "object", required: ["n"], properties: { n: { type: "number" } } } },
+};
 
 describe("failedCheck", () => {
   it("passes a plain answer, whole or streamed", () => {

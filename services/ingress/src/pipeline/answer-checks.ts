@@ -1,5 +1,5 @@
-import { Ajv, type ValidateFunction } from "ajv";
 import type { GenerateResponse } from "@switchyard/proto";
+import { Ajv, type ValidateFunction } from "ajv";
 import { StreamChunk } from "./answer-format.js";
 
 const decoder = new TextDecoder();
@@ -15,7 +15,8 @@ interface AnswerView {
 }
 
 /** Openings of a model declining to answer. */
-const REFUSAL = /^\s*(I['’]m sorry|I am sorry|I apologi[sz]e|I can['’]?not|I can['’]t|I['’]m (not able|unable)|I am (not able|unable)|As an AI)\b/i;
+const REFUSAL =
+  /^\s*(I['’]m sorry|I am sorry|I apologi[sz]e|I can['’]?not|I can['’]t|I['’]m (not able|unable)|I am (not able|unable)|As an AI)\b/i;
 
 /**
  * The first cascade check an answer fails, or undefined when it passes:
@@ -25,7 +26,11 @@ const REFUSAL = /^\s*(I['’]m sorry|I am sorry|I apologi[sz]e|I can['’]?not|I
  * - json_schema: the request asked for JSON (json_schema or json_object) and the text is not
  *   JSON or does not match the schema.
  */
-export function failedCheck(checks: readonly string[], events: readonly GenerateResponse[], body: Record<string, unknown>): string | undefined {
+export function failedCheck(
+  checks: readonly string[],
+  events: readonly GenerateResponse[],
+  body: Record<string, unknown>,
+): string | undefined {
   const answer = viewOf(events);
   for (const check of checks) {
     if (check === "empty" && answer.content.trim() === "" && !answer.toolCalls) return check;

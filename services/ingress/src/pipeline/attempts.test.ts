@@ -62,7 +62,12 @@ describe("openFirstAttempt", () => {
   it("retries a dead replica's call on a sibling replica of the same deployment before failing over", async () => {
     const calls: string[] = [];
     const attempts: Attempt[] = [];
-    const opened = await openFirstAttempt(plan, request(), picker({ p1: { r1: "dies", r2: "answers" }, p2: { r3: "answers" } }, calls), attempts);
+    const opened = await openFirstAttempt(
+      plan,
+      request(),
+      picker({ p1: { r1: "dies", r2: "answers" }, p2: { r3: "answers" } }, calls),
+      attempts,
+    );
     assert.equal(opened.deployment.id, "a");
     assert.deepEqual(calls, ["r1", "r2"]);
     assert.deepEqual(
@@ -77,7 +82,12 @@ describe("openFirstAttempt", () => {
   it("moves to the next deployment once every replica of one has failed", async () => {
     const calls: string[] = [];
     const attempts: Attempt[] = [];
-    const opened = await openFirstAttempt(plan, request(), picker({ p1: { r1: "dies", r2: "dies" }, p2: { r3: "answers" } }, calls), attempts);
+    const opened = await openFirstAttempt(
+      plan,
+      request(),
+      picker({ p1: { r1: "dies", r2: "dies" }, p2: { r3: "answers" } }, calls),
+      attempts,
+    );
     assert.equal(opened.deployment.id, "b");
     assert.deepEqual(calls, ["r1", "r2", "r3"]);
   });
@@ -103,20 +113,35 @@ describe("openFirstAttempt", () => {
     const attempts: Attempt[] = [];
     const opened = await openFirstAttempt(plan, request(), picker({ p1: { r1: "503" }, p2: { r3: "answers" } }, calls), attempts, retrying);
     assert.equal(opened.deployment.id, "b");
-    assert.deepEqual(attempts.map((a) => `${a.deploymentId}:${a.status}`), ["a:503", "a:503", "a:503", "b:200"]);
+    assert.deepEqual(
+      attempts.map((a) => `${a.deploymentId}:${a.status}`),
+      ["a:503", "a:503", "a:503", "b:200"],
+    );
   });
 
   it("backs off exponentially with jitter, capped", () => {
     const retries = { attempts: 5, backoffMs: 100, maxBackoffMs: 300 };
-    assert.deepEqual([0, 1, 2, 3].map((n) => jittered(retries, n, () => 0)), [50, 100, 150, 150]);
-    assert.deepEqual([0, 1, 2].map((n) => jittered(retries, n, () => 1)), [100, 200, 300]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((n) => jittered(retries, n, () => 0)),
+      [50, 100, 150, 150],
+    );
+    assert.deepEqual(
+      [0, 1, 2].map((n) => jittered(retries, n, () => 1)),
+      [100, 200, 300],
+    );
   });
 
   it("moves on at once from a deployment that asked for a pause when another can be tried", async () => {
     const attempts: Attempt[] = [];
     const opened = await openFirstAttempt(plan, request(), picker({ p1: { r1: "429" }, p2: { r3: "answers" } }, []), attempts, retrying);
     assert.equal(opened.deployment.id, "b");
-    assert.deepEqual(attempts.map((a) => [a.deploymentId, a.status, a.retryAfterS]), [["a", 429, 1], ["b", 200, 0]]);
+    assert.deepEqual(
+      attempts.map((a) => [a.deploymentId, a.status, a.retryAfterS]),
+      [
+        ["a", 429, 1],
+        ["b", 200, 0],
+      ],
+    );
   });
 
   it("does not wait out a retry-after longer than the time left", async () => {
@@ -153,7 +178,10 @@ describe("openFirstAttempt", () => {
       notes,
     });
     assert.equal(opened.deployment.id, "b");
-    assert.deepEqual(attempts.map((a) => `${a.deploymentId}:${a.status}:${a.errorCode}`), ["a:200:cascade_empty", "b:200:"]);
+    assert.deepEqual(
+      attempts.map((a) => `${a.deploymentId}:${a.status}:${a.errorCode}`),
+      ["a:200:cascade_empty", "b:200:"],
+    );
     assert.deepEqual(notes, ["escalated past a (empty)"]);
   });
 
@@ -185,7 +213,10 @@ describe("openFirstAttempt", () => {
       hedge: { afterMs: () => 5, take: () => true },
     });
     assert.equal(opened.deployment.id, "b");
-    assert.deepEqual(attempts.map((a) => `${a.deploymentId}:${a.status}:${a.errorCode}`), ["a:499:hedge_cancelled", "b:200:"]);
+    assert.deepEqual(
+      attempts.map((a) => `${a.deploymentId}:${a.status}:${a.errorCode}`),
+      ["a:499:hedge_cancelled", "b:200:"],
+    );
     assert.deepEqual(notes, ["hedged b after 5ms"]);
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(cancelled, ["p1"]);

@@ -132,9 +132,7 @@ export async function openFirstAttempt(
       await sleep(wait, request.cancellation);
     }
   }
-  throw new AttemptsExhausted(
-    lastError ?? new GatewayError("no_deployment_available", "The model has no deployment to try."),
-  );
+  throw new AttemptsExhausted(lastError ?? new GatewayError("no_deployment_available", "The model has no deployment to try."));
 }
 
 /**
@@ -156,7 +154,15 @@ async function tryHedged(
   const lanes = [first, second].map((deployment) => {
     const cancellation = new Cancellation();
     const off = request.cancellation.onCancel(() => cancellation.cancel());
-    return { deployment, cancellation, off, started: 0, settled: false, result: undefined as TryResult | undefined, promise: undefined as Promise<TryResult> | undefined };
+    return {
+      deployment,
+      cancellation,
+      off,
+      started: 0,
+      settled: false,
+      result: undefined as TryResult | undefined,
+      promise: undefined as Promise<TryResult> | undefined,
+    };
   });
   const start = (lane: (typeof lanes)[number]) => {
     lane.started = performance.now();
@@ -202,7 +208,16 @@ async function tryHedged(
   cleanup();
   if (!winner) {
     if (request.cancellation.cancelled) throw new GatewayError("request_cancelled", "The client closed the connection.");
-    return { result: b.result ?? a.result ?? { kind: "failed", error: new GatewayError("upstream_error", "Both hedged attempts failed."), retryable: true, retryAfterS: 0 }, both: true };
+    return {
+      result: b.result ??
+        a.result ?? {
+          kind: "failed",
+          error: new GatewayError("upstream_error", "Both hedged attempts failed."),
+          retryable: true,
+          retryAfterS: 0,
+        },
+      both: true,
+    };
   }
   const loser = winner === a ? b : a;
   if (!loser.settled) {
@@ -247,7 +262,10 @@ function sleep(ms: number, cancellation: Cancellable): Promise<void> {
 
 /** An upstream refusing the prompt as too long for its context window. */
 function isContextLengthError(error: GatewayError): boolean {
-  return error.code === "upstream_rejected" && /context[ _-]?(length|window)|maximum context|too many tokens|prompt is too long/i.test(error.message);
+  return (
+    error.code === "upstream_rejected" &&
+    /context[ _-]?(length|window)|maximum context|too many tokens|prompt is too long/i.test(error.message)
+  );
 }
 
 /** One try on one deployment, retrying on a sibling connector replica when the process is gone. */
@@ -329,7 +347,12 @@ async function tryDeployment(
     }
     record(0, "no_connector");
     policy.onAttempt?.(deployment, "failed", 0);
-    return failed(new GatewayError("no_deployment_available", `No connector for provider "${deployment.provider}" is running.`), 0, true, true);
+    return failed(
+      new GatewayError("no_deployment_available", `No connector for provider "${deployment.provider}" is running.`),
+      0,
+      true,
+      true,
+    );
   }
   const iterator = opened.call;
   const first = opened.first;
@@ -342,7 +365,13 @@ async function tryDeployment(
   if (first.value.event.case === "failure") {
     cancel();
     const failure = first.value.event.value;
-    return failed(GatewayError.fromFailure(failure), failure.upstreamStatus || specOf(failure.code).status, failure.class === ErrorClass.RETRYABLE, false, first.value.limits);
+    return failed(
+      GatewayError.fromFailure(failure),
+      failure.upstreamStatus || specOf(failure.code).status,
+      failure.class === ErrorClass.RETRYABLE,
+      false,
+      first.value.limits,
+    );
   }
 
   if (policy.check && checked) {
@@ -369,7 +398,13 @@ async function tryDeployment(
       record(200, `cascade_${check}`);
       policy.onAttempt?.(deployment, "ok", 0);
       policy.notes?.push(`escalated past ${deployment.id} (${check})`);
-      return { kind: "failed", error: new GatewayError("upstream_error", `Deployment ${deployment.id}'s answer failed the ${check} check.`), retryable: true, retryAfterS: 0, escalate: true };
+      return {
+        kind: "failed",
+        error: new GatewayError("upstream_error", `Deployment ${deployment.id}'s answer failed the ${check} check.`),
+        retryable: true,
+        retryAfterS: 0,
+        escalate: true,
+      };
     }
     record(200);
     policy.onAttempt?.(deployment, "ok", 0);

@@ -4,8 +4,8 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { MeshClients } from "../mesh/clients.js";
 import type { Verdicts } from "../policy/verdicts.js";
 import { apiKeyFrom } from "./api-key.js";
-import { RequestRecord } from "./request-record.js";
 import { eventIdOf } from "./request-id.js";
+import { RequestRecord } from "./request-record.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -45,11 +45,20 @@ export function authenticateFirst(mesh: Pick<MeshClients, "usage">, verdicts: Pi
         error =
           cause instanceof GatewayError
             ? cause
-            : new GatewayError("service_unavailable", "The gateway's policy service is unavailable; try again shortly.", { retryAfterS: 1, cause });
+            : new GatewayError("service_unavailable", "The gateway's policy service is unavailable; try again shortly.", {
+                retryAfterS: 1,
+                cause,
+              });
       }
     }
     // A refused request is recorded like any other (generation would have published it).
-    const record = new RequestRecord(request.id, eventIdOf(request.id, request.headers["x-request-id"]), request.routeOptions.url ?? request.url, model, body?.stream === true);
+    const record = new RequestRecord(
+      request.id,
+      eventIdOf(request.id, request.headers["x-request-id"]),
+      request.routeOptions.url ?? request.url,
+      model,
+      body?.stream === true,
+    );
     record.error = error;
     reply.raw.once("close", () => mesh.usage.publish(record.outcome(reply.raw.statusCode), record.toEvent(reply.raw.statusCode)));
     throw error;

@@ -6,7 +6,15 @@ import { cacheKeyOf, cacheTtlFrom, canonicalJson } from "./cache-key.js";
 const image = (fill: string) => `data:image/png;base64,${fill.repeat(300_000)}`;
 const visionRequest = (url: string, text = "What is in this image?") => ({
   model: "gpt-4o",
-  messages: [{ role: "user", content: [{ type: "text", text }, { type: "image_url", image_url: { url } }] }],
+  messages: [
+    {
+      role: "user",
+      content: [
+        { type: "text", text },
+        { type: "image_url", image_url: { url } },
+      ],
+    },
+  ],
 });
 
 describe("cacheKeyOf", () => {
@@ -41,7 +49,10 @@ describe("cacheKeyOf", () => {
 
 describe("canonicalJson", () => {
   it("is JSON with sorted keys for short values", () => {
-    assert.equal(canonicalJson({ b: [1, "x", null, true], a: { d: 1.5, c: "q\"uote" } }), '{"a":{"c":"q\\"uote","d":1.5},"b":[1,"x",null,true]}');
+    assert.equal(
+      canonicalJson({ b: [1, "x", null, true], a: { d: 1.5, c: 'q"uote' } }),
+      '{"a":{"c":"q\\"uote","d":1.5},"b":[1,"x",null,true]}',
+    );
   });
 
   it("stands a long string in as its digest, which no JSON text can spell", () => {

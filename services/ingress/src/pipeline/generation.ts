@@ -3,25 +3,25 @@ import { GatewayError, toHttpError } from "@switchyard/errors";
 import { Cancellation } from "@switchyard/grpc";
 import { type GenerateResponse, Operation, type PlanResponse, type TokenUsage, TokenUsageSchema } from "@switchyard/proto";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { MeshClients } from "../mesh/clients.js";
-import type { ChatCompletionRequest } from "../schemas/chat-completions.js";
-import { type AnswerFormat, StreamChunk, type StreamFormatter, type UsageJson } from "./answer-format.js";
-import { requiredCapabilities } from "./capabilities.js";
-import { cachedCall } from "../mesh/decision-cache.js";
-import { planWithFallback } from "../mesh/plan-fallback.js";
-import { apiKeyFrom } from "./api-key.js";
-import { failedCheck } from "./answer-checks.js";
-import { noteOutputHits, type OutputFilter } from "../policy/output-filter.js";
-import type { RequestPolicy } from "../policy/request-policy.js";
-import { AttemptsExhausted, attemptsHeader, type OpenedAttempt, openFirstAttempt } from "./attempts.js";
-import { cacheDirectiveFrom, cacheKeyOf, cacheTtlFrom } from "./cache-key.js";
 import { followFlight } from "../cache/follow-flight.js";
 import type { CacheEntryRef, CacheFound, RequestCache } from "../cache/request-cache.js";
+import type { MeshClients } from "../mesh/clients.js";
+import { cachedCall } from "../mesh/decision-cache.js";
+import { planWithFallback } from "../mesh/plan-fallback.js";
+import { noteOutputHits, type OutputFilter } from "../policy/output-filter.js";
+import type { RequestPolicy } from "../policy/request-policy.js";
+import type { ChatCompletionRequest } from "../schemas/chat-completions.js";
+import { failedCheck } from "./answer-checks.js";
+import { type AnswerFormat, StreamChunk, type StreamFormatter, type UsageJson } from "./answer-format.js";
+import { apiKeyFrom } from "./api-key.js";
+import { AttemptsExhausted, attemptsHeader, type OpenedAttempt, openFirstAttempt } from "./attempts.js";
+import { cacheDirectiveFrom, cacheKeyOf, cacheTtlFrom } from "./cache-key.js";
+import { requiredCapabilities } from "./capabilities.js";
 import { formatCost } from "./cost.js";
 import { defaultComplexity } from "./prompt-complexity.js";
-import { routeOf } from "./route.js";
 import { eventIdOf } from "./request-id.js";
 import { RequestRecord } from "./request-record.js";
+import { routeOf } from "./route.js";
 import { SseWriter } from "./sse.js";
 import { type ChunkView, completionToChunks, StreamAssembler } from "./stream-assembler.js";
 
@@ -58,12 +58,7 @@ const decoder = new TextDecoder();
  * A chat generation from a request already in (or translated to) the chat shape: every chat
  * endpoint differs only in its path, its answer format and whether the client's bytes can go on as they are.
  */
-export function chatGeneration(
-  endpoint: string,
-  body: ChatCompletionRequest,
-  format: AnswerFormat,
-  bodyBytes?: Uint8Array,
-): Generation {
+export function chatGeneration(endpoint: string, body: ChatCompletionRequest, format: AnswerFormat, bodyBytes?: Uint8Array): Generation {
   return {
     endpoint,
     model: body.model,
@@ -115,7 +110,10 @@ export async function serveGeneration(
     const planned = cachedCall(mesh.decisions.plans, planKey, () =>
       // The router away: the last good plan, or the config's order.
       planWithFallback(mesh.planFallback, planKey, { model, operation, requiredCapabilities: generation.requiredCapabilities }, () =>
-        mesh.router.plan({ model, requestId: request.id, requiredCapabilities: generation.requiredCapabilities, operation, stream }, control),
+        mesh.router.plan(
+          { model, requestId: request.id, requiredCapabilities: generation.requiredCapabilities, operation, stream },
+          control,
+        ),
       ),
     ).catch(unavailable("router"));
     planned.catch(() => {}); // awaited below, after policy has had its say
@@ -123,7 +121,8 @@ export async function serveGeneration(
     const entered = await settings.policy.enter(request, reply, generation, record);
     output = entered.output;
     const auth = entered.auth;
-    if (cacheEnabled && directive !== "bypass") cacheKey = `${generation.endpoint === "/v1/embeddings" ? "e:" : ""}${cacheKeyOf(generation.body)}`;
+    if (cacheEnabled && directive !== "bypass")
+      cacheKey = `${generation.endpoint === "/v1/embeddings" ? "e:" : ""}${cacheKeyOf(generation.body)}`;
     const key = cacheKey;
     const [plan] = await Promise.all([
       planned,
@@ -170,7 +169,10 @@ export async function serveGeneration(
       settings.cache.metrics.result(hit.kind);
       settings.cache.served(model, hit.deploymentId, hit.body.byteLength, record.usage);
       if (!stream) {
-        reply.headers(headers).type("application/json").send(asBody(format.complete(body)));
+        reply
+          .headers(headers)
+          .type("application/json")
+          .send(asBody(format.complete(body)));
         return;
       }
       reply.hijack();
@@ -242,8 +244,12 @@ export async function serveGeneration(
         ownAttempts: route.ownAttempts,
         onAttempt: (deployment, outcome, retryAfterS) => mesh.routing.health.observe(deployment.id, outcome, retryAfterS, cooldown),
         track: (deployment) => mesh.routing.inFlight.local.start(deployment.id),
-        ...(plan.cascade ? { check: (events: readonly GenerateResponse[]) => failedCheck(plan.cascade!.checks, events, generation.body) } : {}),
-        ...(hedging(plan) ? { hedge: { afterMs: (id: string) => plan.hedgeAfterMs[id] || undefined, take: () => mesh.routing.hedges.take(model) } } : {}),
+        ...(plan.cascade
+          ? { check: (events: readonly GenerateResponse[]) => failedCheck(plan.cascade!.checks, events, generation.body) }
+          : {}),
+        ...(hedging(plan)
+          ? { hedge: { afterMs: (id: string) => plan.hedgeAfterMs[id] || undefined, take: () => mesh.routing.hedges.take(model) } }
+          : {}),
         notes,
       },
     ).finally(showRoute);
@@ -268,10 +274,16 @@ export async function serveGeneration(
     else await sendAnswer(opened, record, reply, headers, format, store, output);
   } catch (error) {
     const failure = error instanceof AttemptsExhausted ? error.error : error;
-    record.error = failure instanceof GatewayError ? failure : new GatewayError("internal_error", "The gateway failed to handle the request.");
+    record.error =
+      failure instanceof GatewayError ? failure : new GatewayError("internal_error", "The gateway failed to handle the request.");
     if (!(failure instanceof GatewayError)) request.log.error({ err: failure }, "generation failed");
     const http = toHttpError(record.error);
-    const headers: Record<string, string> = { ...headersOf(reply), ...http.headers, "x-request-id": request.id, "x-switchyard-cache": record.cache || "miss" };
+    const headers: Record<string, string> = {
+      ...headersOf(reply),
+      ...http.headers,
+      "x-request-id": request.id,
+      "x-switchyard-cache": record.cache || "miss",
+    };
     if (record.attempts.length > 0) headers["x-switchyard-attempts"] = attemptsHeader(record.attempts);
     if (record.route) headers["x-switchyard-route"] = record.route;
     if (sse) {
@@ -421,6 +433,9 @@ function usageFromJson(value: unknown): TokenUsage | undefined {
 
 function unavailable(service: string) {
   return (error: unknown): never => {
-    throw new GatewayError("service_unavailable", `The gateway's ${service} service is unavailable; try again shortly.`, { retryAfterS: 1, cause: error });
+    throw new GatewayError("service_unavailable", `The gateway's ${service} service is unavailable; try again shortly.`, {
+      retryAfterS: 1,
+      cause: error,
+    });
   };
 }

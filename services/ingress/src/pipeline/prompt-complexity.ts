@@ -17,9 +17,12 @@ export type ComplexityScorer = (body: Record<string, unknown>) => number;
 export const defaultComplexity: ComplexityScorer = (body) => {
   const text = promptText(body);
   const length = Math.min(1, estimatePromptTokens(body) / 2_000);
-  const codeLines = text.split("\n").filter((line) => /[;{}]\s*$|^\s*(def|class|function|import|return|const|let|for|while|if)\b/.test(line)).length;
+  const codeLines = text
+    .split("\n")
+    .filter((line) => /[;{}]\s*$|^\s*(def|class|function|import|return|const|let|for|while|if)\b/.test(line)).length;
   const code = /```/.test(text) ? 1 : Math.min(1, codeLines / 3);
-  const mathHits = (text.match(/\\(frac|sum|int)|\b(prove|proof|integral|derivative|equation|theorem|matrix)\b|\d\s*[-+*/^=]\s*\d/gi) ?? []).length;
+  const mathHits = (text.match(/\\(frac|sum|int)|\b(prove|proof|integral|derivative|equation|theorem|matrix)\b|\d\s*[-+*/^=]\s*\d/gi) ?? [])
+    .length;
   const math = Math.min(1, mathHits / 2);
   const stepHits = (text.match(/^\s*(\d+[.)]|[-*])\s+\S|step by step|\bthen\b|\?/gim) ?? []).length;
   const steps = Math.min(1, stepHits / 4);

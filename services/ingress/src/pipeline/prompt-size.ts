@@ -12,7 +12,8 @@ export function promptText(body: Record<string, unknown>): string {
   for (const message of messages) {
     if (typeof message.content === "string") text += `${message.content}\n`;
     else if (Array.isArray(message.content)) {
-      for (const part of message.content as { type?: string; text?: unknown }[]) if (typeof part.text === "string") text += `${part.text}\n`;
+      for (const part of message.content as { type?: string; text?: unknown }[])
+        if (typeof part.text === "string") text += `${part.text}\n`;
     }
   }
   return text;

@@ -8,7 +8,10 @@ import { RequestRecord } from "./request-record.js";
 describe("request record", () => {
   it("keeps the upstream's rate limits on the attempt that answered", () => {
     const record = new RequestRecord("r-1", "r-1", "/v1/chat/completions", "smart", false);
-    record.attempts.push(create(AttemptSchema, { deploymentId: "a", status: 429 }), create(AttemptSchema, { deploymentId: "b", status: 200 }));
+    record.attempts.push(
+      create(AttemptSchema, { deploymentId: "a", status: 429 }),
+      create(AttemptSchema, { deploymentId: "b", status: 200 }),
+    );
     const usage = create(TokenUsageSchema, { promptTokens: 3, completionTokens: 2, totalTokens: 5 });
     record.noteUsage(usage, create(UpstreamLimitsSchema, { remainingRequests: 41, resetRequestsMs: 1_000 }));
     assert.equal(record.usage, usage);

@@ -4,7 +4,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { GatewayError } from "@switchyard/errors";
 import { type Deployment, DeploymentSchema, PlanResponseSchema } from "@switchyard/proto";
 import { defaultComplexity } from "./prompt-complexity.js";
-import { routeOf, type RouteInputs, weightedOrder } from "./route.js";
+import { type RouteInputs, routeOf, weightedOrder } from "./route.js";
 
 /** A fixed sequence of "random" numbers, repeated. */
 function sequence(...values: number[]): () => number {
@@ -22,8 +22,10 @@ function seeded(seed: number): () => number {
   };
 }
 
-const deployment = (id: string, extra: MessageInitShape<typeof DeploymentSchema> = {}) => create(DeploymentSchema, { id, provider: "p", model: id, ...extra });
-const plan = (extra: MessageInitShape<typeof PlanResponseSchema>) => create(PlanResponseSchema, { strategy: "failover", reason: "r", ...extra });
+const deployment = (id: string, extra: MessageInitShape<typeof DeploymentSchema> = {}) =>
+  create(DeploymentSchema, { id, provider: "p", model: id, ...extra });
+const plan = (extra: MessageInitShape<typeof PlanResponseSchema>) =>
+  create(PlanResponseSchema, { strategy: "failover", reason: "r", ...extra });
 const inputs = (extra: Partial<RouteInputs> = {}): RouteInputs => ({
   body: { messages: [{ role: "user", content: "hi" }] },
   random: () => 0.5,
@@ -50,8 +52,14 @@ describe("routeOf", () => {
   });
 
   it("draws without replacement, each deployment once", () => {
-    const order = weightedOrder([deployment("a", { weight: 1 }), deployment("b", { weight: 1 }), deployment("c", { weight: 2 })], sequence(0.9, 0.1));
-    assert.deepEqual(order.map((d) => d.id), ["c", "a", "b"]);
+    const order = weightedOrder(
+      [deployment("a", { weight: 1 }), deployment("b", { weight: 1 }), deployment("c", { weight: 2 })],
+      sequence(0.9, 0.1),
+    );
+    assert.deepEqual(
+      order.map((d) => d.id),
+      ["c", "a", "b"],
+    );
   });
 
   it("explores another deployment for the configured share of requests", () => {
@@ -79,14 +87,18 @@ describe("routeOf", () => {
   });
 
   it("skips deployments whose context window cannot hold the prompt and max_tokens, and refuses when none can", () => {
-    const sized = plan({ attempts: [deployment("small", { contextWindow: 100 }), deployment("large", { contextWindow: 10_000 })], ownAttempts: 2 });
+    const sized = plan({
+      attempts: [deployment("small", { contextWindow: 100 }), deployment("large", { contextWindow: 10_000 })],
+      ownAttempts: 2,
+    });
     const body = { messages: [{ role: "user", content: "x".repeat(400) }], max_tokens: 50 };
     const route = routeOf(sized, inputs({ body }));
     assert.deepEqual(ids(route), ["large"]);
     assert.equal(route.ownAttempts, 1);
     assert.throws(
       () => routeOf(sized, inputs({ body: { ...body, max_tokens: 20_000 } })),
-      (error: unknown) => error instanceof GatewayError && error.code === "invalid_request" && /context window \(largest 10000\)/.test(error.message),
+      (error: unknown) =>
+        error instanceof GatewayError && error.code === "invalid_request" && /context window \(largest 10000\)/.test(error.message),
     );
   });
 
@@ -101,7 +113,11 @@ describe("routeOf", () => {
   });
 
   it("keeps fallbacks after the model's own draw", () => {
-    const withFallback = plan({ draw: "weighted", ownAttempts: 2, attempts: [deployment("a", { weight: 1 }), deployment("b", { weight: 1 }), deployment("other")] });
+    const withFallback = plan({
+      draw: "weighted",
+      ownAttempts: 2,
+      attempts: [deployment("a", { weight: 1 }), deployment("b", { weight: 1 }), deployment("other")],
+    });
     const route = routeOf(withFallback, inputs({ random: sequence(0.9, 0) }));
     assert.deepEqual(ids(route), ["b", "a", "other"]);
     assert.equal(route.ownAttempts, 2);

@@ -62,7 +62,13 @@ export function routeOf(plan: PlanResponse, inputs: RouteInputs): Route {
         { param: "messages" },
       );
     }
-    if (kept.length < attempts.length) notes.push(`skipped ${attempts.filter((d) => !fits(d)).map((d) => d.id).join(", ")} (context < ${needed} tokens)`);
+    if (kept.length < attempts.length)
+      notes.push(
+        `skipped ${attempts
+          .filter((d) => !fits(d))
+          .map((d) => d.id)
+          .join(", ")} (context < ${needed} tokens)`,
+      );
     ownAttempts = own.filter(fits).length;
     attempts = kept;
   }
@@ -76,9 +82,13 @@ export function routeOf(plan: PlanResponse, inputs: RouteInputs): Route {
   if (attempts.length === 0 && (paused.length > 0 || plan.skipped.length > 0)) {
     const until = [...paused.map((d) => inputs.skipUntil(d.id) ?? 0), ...plan.skipped.map((s) => s.untilMs)];
     const waitS = Math.max(1, Math.ceil((Math.min(...until) - Date.now()) / 1_000));
-    throw new GatewayError("no_deployment_available", `Every deployment of this model is cooling down or rate limited; retry in ${waitS}s.`, {
-      retryAfterS: waitS,
-    });
+    throw new GatewayError(
+      "no_deployment_available",
+      `Every deployment of this model is cooling down or rate limited; retry in ${waitS}s.`,
+      {
+        retryAfterS: waitS,
+      },
+    );
   }
   return { attempts, ownAttempts: Math.max(0, ownAttempts), note: notes.join("; ") };
 }

@@ -29,12 +29,29 @@ it("replays a stored completion as chunks, tool calls with their index, usage la
     id: "c2",
     created: 1,
     model: "m",
-    choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: "{}" } }] }, finish_reason: "tool_calls" }],
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: "{}" } }],
+        },
+        finish_reason: "tool_calls",
+      },
+    ],
     usage,
   };
-  const chunks = completionToChunks(completion, true) as { object: string; choices: { delta: { tool_calls?: { index: number; id: string }[] }; finish_reason: string | null }[]; usage?: unknown }[];
+  const chunks = completionToChunks(completion, true) as {
+    object: string;
+    choices: { delta: { tool_calls?: { index: number; id: string }[] }; finish_reason: string | null }[];
+    usage?: unknown;
+  }[];
   assert.ok(chunks.every((c) => c.object === "chat.completion.chunk"));
-  assert.deepEqual(chunks[1]?.choices[0]?.delta.tool_calls?.map((c) => [c.index, c.id]), [[0, "call_1"]]);
+  assert.deepEqual(
+    chunks[1]?.choices[0]?.delta.tool_calls?.map((c) => [c.index, c.id]),
+    [[0, "call_1"]],
+  );
   assert.equal(chunks[2]?.choices[0]?.finish_reason, "tool_calls");
   assert.deepEqual(chunks.at(-1)?.usage, usage);
   assert.equal(completionToChunks(completion, false).length, 3);

@@ -53,9 +53,17 @@ export function completionToChunks(completion: Record<string, unknown>, includeU
     model: completion.model,
     system_fingerprint: completion.system_fingerprint ?? null,
   };
-  const choices = (completion.choices as { index: number; message: { role: string; content: string | null; tool_calls?: unknown }; finish_reason: string }[]) ?? [];
+  const choices =
+    (completion.choices as {
+      index: number;
+      message: { role: string; content: string | null; tool_calls?: unknown };
+      finish_reason: string;
+    }[]) ?? [];
   const chunks: Record<string, unknown>[] = [
-    { ...base, choices: choices.map((c) => ({ index: c.index, delta: { role: c.message.role, content: "" }, logprobs: null, finish_reason: null })) },
+    {
+      ...base,
+      choices: choices.map((c) => ({ index: c.index, delta: { role: c.message.role, content: "" }, logprobs: null, finish_reason: null })),
+    },
     {
       ...base,
       choices: choices.map((c) => ({
@@ -63,7 +71,9 @@ export function completionToChunks(completion: Record<string, unknown>, includeU
         delta: {
           content: c.message.content,
           // Stream deltas name each call's position; a stored message does not.
-          ...(Array.isArray(c.message.tool_calls) ? { tool_calls: c.message.tool_calls.map((call, index) => ({ index, ...(call as object) })) } : {}),
+          ...(Array.isArray(c.message.tool_calls)
+            ? { tool_calls: c.message.tool_calls.map((call, index) => ({ index, ...(call as object) })) }
+            : {}),
         },
         logprobs: null,
         finish_reason: null,

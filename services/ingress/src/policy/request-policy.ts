@@ -1,5 +1,5 @@
-import { askWebhook, CompiledGuardrails, formatHits, type GuardrailRules } from "@switchyard/guardrails";
 import { GatewayError } from "@switchyard/errors";
+import { askWebhook, CompiledGuardrails, formatHits, type GuardrailRules } from "@switchyard/guardrails";
 import type { AuthorizeResponse } from "@switchyard/proto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { apiKeyFrom } from "../pipeline/api-key.js";

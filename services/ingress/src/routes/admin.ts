@@ -1,5 +1,5 @@
-import { compilePattern } from "@switchyard/guardrails";
 import { GatewayError } from "@switchyard/errors";
+import { compilePattern } from "@switchyard/guardrails";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { MeshClients } from "../mesh/clients.js";
 import { apiKeyFrom } from "../pipeline/api-key.js";

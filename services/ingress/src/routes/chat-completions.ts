@@ -6,8 +6,17 @@ import { chatGeneration, type GenerationSettings, serveGeneration } from "../pip
 import { type ChatCompletionRequest, ChatCompletionRequestSchema } from "../schemas/chat-completions.js";
 
 export function chatCompletionsRoute(app: FastifyInstance, mesh: MeshClients, settings: GenerationSettings): void {
-  app.post<{ Body: ChatCompletionRequest }>("/v1/chat/completions", { schema: { body: ChatCompletionRequestSchema }, preValidation: authenticateFirst(mesh, settings.policy.verdicts) }, (request, reply) =>
-    // The client's bytes already are the chat shape: they go to the connector without another JSON pass.
-    serveGeneration(mesh, settings, request, reply, chatGeneration("/v1/chat/completions", request.body, openAIChatFormat, request.rawBody)),
+  app.post<{ Body: ChatCompletionRequest }>(
+    "/v1/chat/completions",
+    { schema: { body: ChatCompletionRequestSchema }, preValidation: authenticateFirst(mesh, settings.policy.verdicts) },
+    (request, reply) =>
+      // The client's bytes already are the chat shape: they go to the connector without another JSON pass.
+      serveGeneration(
+        mesh,
+        settings,
+        request,
+        reply,
+        chatGeneration("/v1/chat/completions", request.body, openAIChatFormat, request.rawBody),
+      ),
   );
 }

@@ -29,8 +29,13 @@ export function messagesRoute(app: FastifyInstance, mesh: MeshClients, settings:
       const validation = validateAnthropicRequest(request.body);
       if (!validation.ok) throw anthropicValidationError(validation.error);
       const chat = anthropicToChat(validation.value) as unknown as ChatCompletionRequest;
-      await serveGeneration(mesh, settings, request, reply, chatGeneration("/v1/messages", chat, anthropicMessagesFormat(validation.value.model)));
+      await serveGeneration(
+        mesh,
+        settings,
+        request,
+        reply,
+        chatGeneration("/v1/messages", chat, anthropicMessagesFormat(validation.value.model)),
+      );
     },
   );
 }
-

@@ -14,10 +14,17 @@ export function modelsRoutes(app: FastifyInstance, mesh: MeshClients, controlTim
       // The config's list while the router is away.
       mesh.router.listModels({}, control).catch((error: unknown) => mesh.planFallback?.listModels() ?? Promise.reject(error)),
     ]);
-    if (!auth.allowed) throw auth.failure ? GatewayError.fromFailure(auth.failure) : new GatewayError("invalid_api_key", "Invalid API key.");
+    if (!auth.allowed)
+      throw auth.failure ? GatewayError.fromFailure(auth.failure) : new GatewayError("invalid_api_key", "Invalid API key.");
     return list.models
       .filter((m) => auth.allowedModels.length === 0 || auth.allowedModels.includes(m.id))
-      .map((m) => ({ id: m.id, object: "model", created: CREATED, owned_by: "switchyard", switchyard: { strategy: m.strategy, providers: m.providers, operations: m.operations } }));
+      .map((m) => ({
+        id: m.id,
+        object: "model",
+        created: CREATED,
+        owned_by: "switchyard",
+        switchyard: { strategy: m.strategy, providers: m.providers, operations: m.operations },
+      }));
   };
 
   app.get("/v1/models", async (request, reply) => {
@@ -33,7 +40,10 @@ export function modelsRoutes(app: FastifyInstance, mesh: MeshClients, controlTim
     try {
       const id = (request.params as Record<string, string>)["*"] ?? "";
       const model = (await visibleModels(request)).find((m) => m.id === id);
-      if (!model) throw new GatewayError("model_not_found", `The model \`${id}\` does not exist or you do not have access to it.`, { param: "model" });
+      if (!model)
+        throw new GatewayError("model_not_found", `The model \`${id}\` does not exist or you do not have access to it.`, {
+          param: "model",
+        });
       return reply.header("x-request-id", request.id).send(model);
     } catch (error) {
       return sendError(reply, error);
@@ -42,7 +52,10 @@ export function modelsRoutes(app: FastifyInstance, mesh: MeshClients, controlTim
 }
 
 function sendError(reply: FastifyReply, error: unknown) {
-  const known = error instanceof GatewayError ? error : new GatewayError("service_unavailable", "The gateway's control services are unavailable; try again shortly.", { retryAfterS: 1 });
+  const known =
+    error instanceof GatewayError
+      ? error
+      : new GatewayError("service_unavailable", "The gateway's control services are unavailable; try again shortly.", { retryAfterS: 1 });
   const http = toHttpError(known);
   return reply.code(http.status).headers(http.headers).send(openAIErrorBody(http.error));
 }

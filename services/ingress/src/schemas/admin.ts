@@ -1,4 +1,4 @@
-import { type Static, type TSchema, Type as T } from "@sinclair/typebox";
+import { type Static, Type as T, type TSchema } from "@sinclair/typebox";
 import { BudgetSchema, GuardrailsSchema, MetadataLimitsSchema, RateLimitsSchema, ROLES } from "@switchyard/config";
 
 // Request and response schemas of the admin API (`/admin/keys`, `/admin/teams`, `/admin/spend`)

@@ -1,4 +1,4 @@
-import { type Static, type TObject, Type as T } from "@sinclair/typebox";
+import { type Static, Type as T, type TObject } from "@sinclair/typebox";
 import { Int, Maybe, Tagged } from "./keywords.js";
 
 const TextPart = T.Object({ type: T.Literal("text"), text: T.String() }, { additionalProperties: true });
@@ -44,7 +44,10 @@ const Name = { name: T.Optional(T.String()) };
 export const ChatMessageSchema = Tagged("role", [
   T.Object({ role: T.Literal("system"), content: Content([TextPart]), ...Name }, { additionalProperties: true }),
   T.Object({ role: T.Literal("developer"), content: Content([TextPart]), ...Name }, { additionalProperties: true }),
-  T.Object({ role: T.Literal("user"), content: Content([TextPart, ImagePart, AudioPart, FilePart]), ...Name }, { additionalProperties: true }),
+  T.Object(
+    { role: T.Literal("user"), content: Content([TextPart, ImagePart, AudioPart, FilePart]), ...Name },
+    { additionalProperties: true },
+  ),
   T.Object(
     {
       role: T.Literal("assistant"),

@@ -95,7 +95,10 @@ export function locate(errors: readonly ErrorObject[]): Located {
     case "const":
       return { path, problem: { kind: "value", detail: `'${String(error.data)}' is not one of ${quoted([params.allowedValue])}` } };
     case "additionalProperties":
-      return { path: [...path, String(params.additionalProperty)], problem: { kind: "value", detail: "not a known field; remove it or check its spelling" } };
+      return {
+        path: [...path, String(params.additionalProperty)],
+        problem: { kind: "value", detail: "not a known field; remove it or check its spelling" },
+      };
     case "minLength":
       return { path, problem: { kind: "value", detail: "must not be empty" } };
     case "minItems":

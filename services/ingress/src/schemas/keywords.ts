@@ -1,4 +1,4 @@
-import { Kind, type Static, type TLiteral, type TObject, type TSchema, Type as T, TypeRegistry, type TUnsafe } from "@sinclair/typebox";
+import { Kind, type Static, Type as T, type TLiteral, type TObject, type TSchema, type TUnsafe, TypeRegistry } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import type { Ajv, SchemaValidateFunction } from "ajv";
 

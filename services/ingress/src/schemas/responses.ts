@@ -1,4 +1,4 @@
-import { type TObject, Type as T } from "@sinclair/typebox";
+import { Type as T, type TObject } from "@sinclair/typebox";
 import { AnyObject, CheckedFirst, Int, Maybe, NonEmptyString, Refused, Reject, StringEnum, Tagged } from "./keywords.js";
 
 /*

@@ -6,7 +6,10 @@ import { anthropicDialect, compileValidator, encodeSseEvent, idSuffix, openAIDia
 
 describe("translate/common", () => {
   it("frames an event as an SSE event line and a JSON data line", () => {
-    assert.equal(encodeSseEvent({ event: "message_stop", data: { type: "message_stop" } }), 'event: message_stop\ndata: {"type":"message_stop"}\n\n');
+    assert.equal(
+      encodeSseEvent({ event: "message_stop", data: { type: "message_stop" } }),
+      'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+    );
     assert.equal(encodeSseEvent({ event: "x", data: { text: "a\nb" } }), 'event: x\ndata: {"text":"a\\nb"}\n\n');
   });
 

@@ -10,17 +10,16 @@
  *           start(meta) → events; push(chunk) → events; finish(usage?) → events
  *           each event { event, data } is framed by encodeSseEvent as `event: …\ndata: …\n\n`.
  */
-export type * from "./chat-types.js";
-export { encodeSseEvent, serializeEvents, type SseEvent, type Validation, type ValidationIssue } from "./common.js";
 
-export type * from "./anthropic/types.js";
+export { anthropicErrorEvent, anthropicValidationError } from "./anthropic/errors.js";
 export { anthropicToChat, validateAnthropicRequest } from "./anthropic/request.js";
 export { anthropicMessageId, anthropicStopReason, anthropicUsage, chatToAnthropicMessage, parseToolInput } from "./anthropic/response.js";
-export { AnthropicStreamTranslator, type AnthropicStreamStart } from "./anthropic/stream.js";
-export { anthropicErrorEvent, anthropicValidationError } from "./anthropic/errors.js";
-
-export type * from "./responses/types.js";
-export { responsesToChat, validateResponsesRequest } from "./responses/request.js";
-export { chatToResponse, responseIdFrom, type ResponseOptions } from "./responses/response.js";
-export { ResponsesStreamTranslator, type ResponsesStreamStart } from "./responses/stream.js";
+export { type AnthropicStreamStart, AnthropicStreamTranslator } from "./anthropic/stream.js";
+export type * from "./anthropic/types.js";
+export type * from "./chat-types.js";
+export { encodeSseEvent, type SseEvent, serializeEvents, type Validation, type ValidationIssue } from "./common.js";
 export { responsesFailure, responsesValidationError } from "./responses/errors.js";
+export { responsesToChat, validateResponsesRequest } from "./responses/request.js";
+export { chatToResponse, type ResponseOptions, responseIdFrom } from "./responses/response.js";
+export { type ResponsesStreamStart, ResponsesStreamTranslator } from "./responses/stream.js";
+export type * from "./responses/types.js";

@@ -4,8 +4,8 @@ import fc from "fast-check";
 import { ChatCompletionRequestSchema } from "../schemas/chat-completions.js";
 import { anthropicToChat, validateAnthropicRequest } from "./anthropic/request.js";
 import { compileValidator, openAIDialect, type Validation } from "./common.js";
-import { fixture } from "./test-support/fixtures.js";
 import { responsesToChat, validateResponsesRequest } from "./responses/request.js";
+import { fixture } from "./test-support/fixtures.js";
 
 /*
  * Properties of the request translators over generated bodies (documented examples broken at one

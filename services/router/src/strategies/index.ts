@@ -17,4 +17,4 @@ export const strategies: Record<Strategy, RoutingStrategy> = {
   capability,
 };
 
-export type { Draw, RoutingStrategy, RoutePlan, PlanContext } from "./types.js";
+export type { Draw, PlanContext, RoutePlan, RoutingStrategy } from "./types.js";

@@ -37,10 +37,26 @@ keys: []
   {},
 );
 const model = (name: string) => config.models[name]!;
-const context = (extra: Partial<PlanContext> = {}): PlanContext => ({ requiredCapabilities: [], estimatedPromptTokens: 0, random: () => 0, ...extra });
+const context = (extra: Partial<PlanContext> = {}): PlanContext => ({
+  requiredCapabilities: [],
+  estimatedPromptTokens: 0,
+  random: () => 0,
+  ...extra,
+});
 const ids = (plan: { attempts: { id: string }[] }) => plan.attempts.map((d) => d.id);
 const health = (values: Record<string, Partial<DeploymentHealth>>) => (id: string) =>
-  values[id] ? { failures: 0, openUntil: 0, retryAfterUntil: 0, latencyMs: undefined, ttftMs: undefined, quota: undefined, recent: [], ...values[id] } : undefined;
+  values[id]
+    ? {
+        failures: 0,
+        openUntil: 0,
+        retryAfterUntil: 0,
+        latencyMs: undefined,
+        ttftMs: undefined,
+        quota: undefined,
+        recent: [],
+        ...values[id],
+      }
+    : undefined;
 
 describe("strategies", () => {
   it("failover keeps config order and lets the plan be reused", () => {
@@ -53,7 +69,10 @@ describe("strategies", () => {
   it("weighted hands the ingress the weights to draw from, so the plan stays reusable", () => {
     const plan = strategies.weighted.plan(model("split"), model("split").deployments, context());
     assert.equal(plan.draw, "weighted");
-    assert.deepEqual(plan.attempts.map((d) => d.weight), [3, 1]);
+    assert.deepEqual(
+      plan.attempts.map((d) => d.weight),
+      [3, 1],
+    );
     assert.match(plan.reason, /big=3 small=1/);
     assert.ok(plan.reuseMs > 0);
   });
@@ -67,7 +86,11 @@ describe("strategies", () => {
   it("latency ranks by EWMA, measures unknown deployments first, and uses TTFT for streams", () => {
     const known = health({ x: { latencyMs: 300, ttftMs: 20 }, y: { latencyMs: 100, ttftMs: 90 }, z: { latencyMs: 200 } });
     assert.deepEqual(ids(strategies.latency.plan(model("fast"), model("fast").deployments, context({ health: known }))), ["y", "z", "x"]);
-    assert.deepEqual(ids(strategies.latency.plan(model("fast"), model("fast").deployments, context({ health: known, stream: true }))), ["x", "y", "z"]);
+    assert.deepEqual(ids(strategies.latency.plan(model("fast"), model("fast").deployments, context({ health: known, stream: true }))), [
+      "x",
+      "y",
+      "z",
+    ]);
     const partly = health({ x: { latencyMs: 50 } });
     const plan = strategies.latency.plan(model("fast"), model("fast").deployments, context({ health: partly }));
     assert.deepEqual(ids(plan), ["y", "z", "x"]);
@@ -83,7 +106,10 @@ describe("strategies", () => {
 
   it("capability keeps only deployments that declare what the request needs", () => {
     const fits = model("fits");
-    assert.deepEqual(ids(strategies.capability.plan(fits, fits.deployments, context({ requiredCapabilities: ["vision"] }))), ["eyes", "tools"]);
+    assert.deepEqual(ids(strategies.capability.plan(fits, fits.deployments, context({ requiredCapabilities: ["vision"] }))), [
+      "eyes",
+      "tools",
+    ]);
     assert.deepEqual(ids(strategies.capability.plan(fits, fits.deployments, context({ requiredCapabilities: ["tools"] }))), ["tools"]);
     assert.deepEqual(ids(strategies.capability.plan(fits, fits.deployments, context())), ["plain", "eyes", "tools"]);
   });
@@ -99,9 +125,16 @@ describe("strategies", () => {
   it("latency moves traffic off a deployment that turns slow within a few answers, and back once it recovers", () => {
     const book = new HealthBook(() => false);
     const answer = (id: string, latencyMs: number) =>
-      book.observe({ at: 0, stream: false, latencyMs, ttftMs: 0, attempts: [{ deploymentId: id, status: 200, latencyMs, errorCode: "", retryAfterS: 0 }] });
+      book.observe({
+        at: 0,
+        stream: false,
+        latencyMs,
+        ttftMs: 0,
+        attempts: [{ deploymentId: id, status: 200, latencyMs, errorCode: "", retryAfterS: 0 }],
+      });
     for (const id of ["x", "y", "z"]) for (let i = 0; i < 20; i++) answer(id, id === "x" ? 50 : 100);
-    const first = () => strategies.latency.plan(model("fast"), model("fast").deployments, context({ health: (id) => book.get(id) })).attempts[0]!.id;
+    const first = () =>
+      strategies.latency.plan(model("fast"), model("fast").deployments, context({ health: (id) => book.get(id) })).attempts[0]!.id;
     assert.equal(first(), "x");
     let slowAnswers = 0;
     while (first() === "x") {

@@ -60,7 +60,12 @@ describe("anthropic adapter against the fake Messages API", () => {
   });
 
   it("sends the configured version and static headers", async () => {
-    const custom = createAnthropicAdapter(config({ anthropic_version: "2023-01-01", headers: { "anthropic-beta": "fine-grained-tool-streaming-2025-05-14" } } as Partial<ProviderConfig>));
+    const custom = createAnthropicAdapter(
+      config({
+        anthropic_version: "2023-01-01",
+        headers: { "anthropic-beta": "fine-grained-tool-streaming-2025-05-14" },
+      } as Partial<ProviderConfig>),
+    );
     try {
       await custom.chat(request(), testCall("echo"));
     } finally {
@@ -80,7 +85,8 @@ describe("anthropic adapter against the fake Messages API", () => {
     assert.equal(limits.remainingRequests, 999);
     assert.equal(limits.limitTokens, 100000);
     assert.equal(limits.remainingTokens, 99000);
-    for (const reset of [limits.resetRequestsMs, limits.resetTokensMs]) assert.ok(reset !== undefined && reset > 0 && reset <= 61_000, String(reset));
+    for (const reset of [limits.resetRequestsMs, limits.resetTokensMs])
+      assert.ok(reset !== undefined && reset > 0 && reset <= 61_000, String(reset));
 
     // A 429 carries them too: the router learns the window is spent.
     const limited = testCall("status-429");
@@ -93,10 +99,16 @@ describe("anthropic adapter against the fake Messages API", () => {
       request({
         messages: [
           { role: "user", content: "Weather in Paris?" },
-          { role: "assistant", content: null, tool_calls: [{ id: "toolu_1", type: "function", function: { name: "weather", arguments: '{"city":"Paris"}' } }] },
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [{ id: "toolu_1", type: "function", function: { name: "weather", arguments: '{"city":"Paris"}' } }],
+          },
           { role: "tool", tool_call_id: "toolu_1", content: "18C and sunny" },
         ],
-        tools: [{ type: "function", function: { name: "weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }],
+        tools: [
+          { type: "function", function: { name: "weather", parameters: { type: "object", properties: { city: { type: "string" } } } } },
+        ],
         tool_choice: "auto",
       }),
       testCall("echo"),
@@ -104,7 +116,10 @@ describe("anthropic adapter against the fake Messages API", () => {
     assert.equal((answer.choices[0]!.message as JsonObject).content, "Weather in Paris?");
     const body = fake.requests.at(-1)!.body as JsonObject;
     assert.deepEqual(body.tool_choice, { type: "auto" });
-    assert.deepEqual((body.messages as JsonObject[]).at(-1), { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "18C and sunny" }] });
+    assert.deepEqual((body.messages as JsonObject[]).at(-1), {
+      role: "user",
+      content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "18C and sunny" }],
+    });
   });
 
   it("answers a refusal with finish reason content_filter, streamed or not", async () => {

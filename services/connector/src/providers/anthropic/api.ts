@@ -32,7 +32,8 @@ export function anthropicClient(provider: ProviderConfig): UpstreamClient {
  * RFC 3339 times); undefined when the answer has none.
  */
 export function anthropicRateLimits(headers: Headers): RateLimitInfo | undefined {
-  if (headers["anthropic-ratelimit-requests-remaining"] === undefined && headers["anthropic-ratelimit-tokens-remaining"] === undefined) return undefined;
+  if (headers["anthropic-ratelimit-requests-remaining"] === undefined && headers["anthropic-ratelimit-tokens-remaining"] === undefined)
+    return undefined;
   const limits: RateLimitInfo = {};
   const set = (key: keyof RateLimitInfo, value: number | undefined) => {
     if (value !== undefined) limits[key] = value;

@@ -14,9 +14,13 @@ describe("anthropic error bodies", () => {
       type: "invalid_request_error",
       code: "context_length_exceeded",
     });
-    const both = '{"type":"error","error":{"type":"invalid_request_error","message":"input length and `max_tokens` exceed context limit: 197000 + 8192 > 200000"}}';
+    const both =
+      '{"type":"error","error":{"type":"invalid_request_error","message":"input length and `max_tokens` exceed context limit: 197000 + 8192 > 200000"}}';
     assert.equal(parseAnthropicError(both).code, "context_length_exceeded");
-    assert.equal(parseAnthropicError('{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"}}').code, undefined);
+    assert.equal(
+      parseAnthropicError('{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"}}').code,
+      undefined,
+    );
   });
 
   it("recognises a content-policy refusal", () => {

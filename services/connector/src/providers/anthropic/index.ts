@@ -12,7 +12,8 @@ export const createAnthropicAdapter: AdapterFactory = (config) => {
   const name = config.name;
 
   const before = (call: ProviderCall) => {
-    if (call.logger.isLevelEnabled("debug")) call.logger.debug({ url: client.urlOf(MESSAGES_PATH), model: call.deployment.model }, "upstream request");
+    if (call.logger.isLevelEnabled("debug"))
+      call.logger.debug({ url: client.urlOf(MESSAGES_PATH), model: call.deployment.model }, "upstream request");
   };
 
   return {
@@ -30,7 +31,10 @@ export const createAnthropicAdapter: AdapterFactory = (config) => {
       const type = String(response.headers["content-type"] ?? "");
       if (!type.includes("text/event-stream")) {
         response.body.destroy();
-        throw new GatewayError("upstream_error", `${name} answered a streamed request with ${type || "no content type"}, not an event stream`);
+        throw new GatewayError(
+          "upstream_error",
+          `${name} answered a streamed request with ${type || "no content type"}, not an event stream`,
+        );
       }
       const translator = new AnthropicStreamTranslator(name, plan.jsonTool);
       for await (const event of sseEvents(response.body)) {

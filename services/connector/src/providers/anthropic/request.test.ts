@@ -59,9 +59,15 @@ describe("anthropic request translation", () => {
       stop_sequences: ["END"],
       metadata: { user_id: "user-7" },
     });
-    assert.deepEqual(translate({ messages: [{ role: "user", content: "Hi" }], stop: ["a", "b"], max_tokens: 5 }).stop_sequences, ["a", "b"]);
+    assert.deepEqual(translate({ messages: [{ role: "user", content: "Hi" }], stop: ["a", "b"], max_tokens: 5 }).stop_sequences, [
+      "a",
+      "b",
+    ]);
     assert.equal(translate({ messages: [{ role: "user", content: "Hi" }], max_tokens: 5 }).max_tokens, 5);
-    assert.equal(toAnthropicRequest({ messages: [{ role: "user", content: "Hi" }] }, "m", { stream: false, defaultMaxTokens: 64 }).body.max_tokens, 64);
+    assert.equal(
+      toAnthropicRequest({ messages: [{ role: "user", content: "Hi" }] }, "m", { stream: false, defaultMaxTokens: 64 }).body.max_tokens,
+      64,
+    );
   });
 
   it("turns images into base64 or url sources and keeps cache_control marks", () => {
@@ -93,22 +99,39 @@ describe("anthropic request translation", () => {
 
   it("maps tool definitions and every tool_choice", () => {
     const tools = [
-      { type: "function", function: { name: "get_weather", description: "Weather now", parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } } },
+      {
+        type: "function",
+        function: {
+          name: "get_weather",
+          description: "Weather now",
+          parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
+        },
+      },
       { type: "function", function: { name: "ping" } },
     ];
     const base = { messages: [{ role: "user", content: "Weather?" }], tools };
     const body = translate(base);
     assert.deepEqual(body.tools, [
-      { name: "get_weather", description: "Weather now", input_schema: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } },
+      {
+        name: "get_weather",
+        description: "Weather now",
+        input_schema: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
+      },
       { name: "ping", input_schema: { type: "object", properties: {} } },
     ]);
     assert.equal(body.tool_choice, undefined);
     assert.deepEqual(translate({ ...base, tool_choice: "auto" }).tool_choice, { type: "auto" });
     assert.deepEqual(translate({ ...base, tool_choice: "none" }).tool_choice, { type: "none" });
     assert.deepEqual(translate({ ...base, tool_choice: "required" }).tool_choice, { type: "any" });
-    assert.deepEqual(translate({ ...base, tool_choice: { type: "function", function: { name: "ping" } } }).tool_choice, { type: "tool", name: "ping" });
+    assert.deepEqual(translate({ ...base, tool_choice: { type: "function", function: { name: "ping" } } }).tool_choice, {
+      type: "tool",
+      name: "ping",
+    });
     assert.deepEqual(translate({ ...base, parallel_tool_calls: false }).tool_choice, { type: "auto", disable_parallel_tool_use: true });
-    assert.deepEqual(translate({ ...base, tool_choice: "required", parallel_tool_calls: false }).tool_choice, { type: "any", disable_parallel_tool_use: true });
+    assert.deepEqual(translate({ ...base, tool_choice: "required", parallel_tool_calls: false }).tool_choice, {
+      type: "any",
+      disable_parallel_tool_use: true,
+    });
     // Without tools, a tool_choice has nothing to choose from: Anthropic would refuse it.
     assert.equal(translate({ messages: base.messages, tool_choice: "auto" }).tool_choice, undefined);
     rejects({ ...base, tool_choice: "sometimes" }, "tool_choice");
@@ -162,7 +185,9 @@ describe("anthropic request translation", () => {
     };
     const plan = toAnthropicRequest(request, "m", { stream: false });
     assert.equal(plan.jsonTool, JSON_TOOL_NAME);
-    assert.deepEqual(plan.body.tools, [{ name: JSON_TOOL_NAME, description: "Answer with a JSON value matching this schema.", input_schema: schema }]);
+    assert.deepEqual(plan.body.tools, [
+      { name: JSON_TOOL_NAME, description: "Answer with a JSON value matching this schema.", input_schema: schema },
+    ]);
     assert.deepEqual(plan.body.tool_choice, { type: "tool", name: JSON_TOOL_NAME });
 
     const withTools = toAnthropicRequest({ ...request, tools: [{ type: "function", function: { name: "f" } }] }, "m", { stream: false });
@@ -170,7 +195,10 @@ describe("anthropic request translation", () => {
     assert.match(String(withTools.body.system), /^Respond only with a JSON value that matches this JSON schema/);
     assert.match(String(withTools.body.system), /"city"/);
 
-    const object = translate({ messages: [{ role: "system", content: "Be exact." }, ...request.messages!], response_format: { type: "json_object" } });
+    const object = translate({
+      messages: [{ role: "system", content: "Be exact." }, ...request.messages!],
+      response_format: { type: "json_object" },
+    });
     assert.equal(object.system, "Be exact.\n\nRespond only with a JSON object, with no other text.");
     assert.equal(translate({ ...request, response_format: { type: "text" } }).system, undefined);
   });
@@ -180,11 +208,25 @@ describe("anthropic request translation", () => {
     rejects({ messages: [{ role: "system", content: "only a system prompt" }] }, "messages");
     rejects({ messages: [{ role: "user", content: "hi" }], n: 2 }, "n");
     rejects({ messages: [{ role: "function", content: "x", name: "f" }] }, "messages[0].role");
-    rejects({ messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "", format: "wav" } }] }] }, "messages[0].content[0]");
-    rejects({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "ftp://x/y.png" } }] }] }, "messages[0].content[0]");
+    rejects(
+      { messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "", format: "wav" } }] }] },
+      "messages[0].content[0]",
+    );
+    rejects(
+      { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "ftp://x/y.png" } }] }] },
+      "messages[0].content[0]",
+    );
     rejects({ messages: [{ role: "tool", content: "x" }] }, "messages[0].tool_call_id");
     rejects(
-      { messages: [{ role: "assistant", content: null, tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{not json" } }] }] },
+      {
+        messages: [
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{not json" } }],
+          },
+        ],
+      },
       "messages[0].tool_calls[0]",
     );
   });

@@ -145,7 +145,8 @@ function textOf(message: ChatMessageJson, i: number): string {
   if (!Array.isArray(content)) throw invalid(`messages[${i}].content must be a string or an array of parts`, `messages[${i}].content`);
   return content
     .map((part, j) => {
-      if (part?.type !== "text" || typeof part.text !== "string") throw invalid(`messages[${i}].content[${j}] must be a text part`, `messages[${i}].content`);
+      if (part?.type !== "text" || typeof part.text !== "string")
+        throw invalid(`messages[${i}].content[${j}] must be a text part`, `messages[${i}].content`);
       return part.text;
     })
     .join("\n");
@@ -243,7 +244,8 @@ function toolArguments(text: unknown, where: string): unknown {
 }
 
 function toolResult(message: ChatMessageJson, i: number): Block {
-  if (typeof message.tool_call_id !== "string") throw invalid(`messages[${i}].tool_call_id must be a string`, `messages[${i}].tool_call_id`);
+  if (typeof message.tool_call_id !== "string")
+    throw invalid(`messages[${i}].tool_call_id must be a string`, `messages[${i}].tool_call_id`);
   const content = message.content;
   const block: Block = { type: "tool_result", tool_use_id: message.tool_call_id };
   if (typeof content === "string") {
@@ -279,7 +281,8 @@ function toolChoice(choice: unknown, parallel: unknown): JsonObject | undefined 
   if (choice === undefined || choice === null || choice === "auto") mapped = choice == null ? undefined : { type: "auto" };
   else if (choice === "none") mapped = { type: "none" };
   else if (choice === "required") mapped = { type: "any" };
-  else if (isObject(choice) && isObject(choice.function) && typeof choice.function.name === "string") mapped = { type: "tool", name: choice.function.name };
+  else if (isObject(choice) && isObject(choice.function) && typeof choice.function.name === "string")
+    mapped = { type: "tool", name: choice.function.name };
   else throw invalid('tool_choice must be "auto", "none", "required" or a named function', "tool_choice");
   if (parallel === false && mapped?.type !== "none") return { ...(mapped ?? { type: "auto" }), disable_parallel_tool_use: true };
   return mapped;

@@ -19,7 +19,11 @@ describe("anthropic response translation", () => {
             role: "assistant",
             content: "I'll look up the weather in San Francisco.",
             tool_calls: [
-              { id: "toolu_01A09q90qw90lq917835lq9", type: "function", function: { name: "get_weather", arguments: '{"location":"San Francisco, CA","unit":"celsius"}' } },
+              {
+                id: "toolu_01A09q90qw90lq917835lq9",
+                type: "function",
+                function: { name: "get_weather", arguments: '{"location":"San Francisco, CA","unit":"celsius"}' },
+              },
             ],
           },
           logprobs: null,
@@ -31,12 +35,25 @@ describe("anthropic response translation", () => {
   });
 
   it("maps every stop_reason", () => {
-    const expected = { end_turn: "stop", stop_sequence: "stop", max_tokens: "length", tool_use: "tool_calls", refusal: "content_filter", pause_turn: "stop", model_context_window_exceeded: "length" };
+    const expected = {
+      end_turn: "stop",
+      stop_sequence: "stop",
+      max_tokens: "length",
+      tool_use: "tool_calls",
+      refusal: "content_filter",
+      pause_turn: "stop",
+      model_context_window_exceeded: "length",
+    };
     for (const [stop, finish] of Object.entries(expected)) assert.equal(finishReason(stop), finish, stop);
   });
 
   it("counts cache reads and writes in prompt_tokens", () => {
-    assert.deepEqual(toUsage({ input_tokens: 10, output_tokens: 3 }), { prompt_tokens: 10, completion_tokens: 3, total_tokens: 13, prompt_tokens_details: { cached_tokens: 0 } });
+    assert.deepEqual(toUsage({ input_tokens: 10, output_tokens: 3 }), {
+      prompt_tokens: 10,
+      completion_tokens: 3,
+      total_tokens: 13,
+      prompt_tokens_details: { cached_tokens: 0 },
+    });
     assert.deepEqual(toUsage({ input_tokens: 10, cache_creation_input_tokens: 5, cache_read_input_tokens: 100, output_tokens: 3 }), {
       prompt_tokens: 115,
       completion_tokens: 3,
@@ -74,14 +91,19 @@ describe("anthropic response translation", () => {
       usage: { input_tokens: 5, output_tokens: 7 },
     };
     const choice = toChatCompletion(message, { provider: "anthropic" }).choices[0]!;
-    assert.deepEqual(choice.message, { role: "assistant", content: null, tool_calls: [{ id: "toolu_9", type: "function", function: { name: "f", arguments: "{}" } }] });
+    assert.deepEqual(choice.message, {
+      role: "assistant",
+      content: null,
+      tool_calls: [{ id: "toolu_9", type: "function", function: { name: "f", arguments: "{}" } }],
+    });
   });
 
   it("calls what is not a message a malformed answer", () => {
     for (const bad of [null, [], { type: "error" }, { type: "message", content: "text" }]) {
       assert.throws(
         () => toChatCompletion(bad, { provider: "anthropic" }),
-        (error: unknown) => error instanceof GatewayError && error.code === "upstream_error" && /anthropic sent a malformed answer/.test(error.message),
+        (error: unknown) =>
+          error instanceof GatewayError && error.code === "upstream_error" && /anthropic sent a malformed answer/.test(error.message),
       );
     }
   });

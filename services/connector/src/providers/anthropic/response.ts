@@ -35,7 +35,12 @@ export function toUsage(usage: unknown): UsageJson {
   const cacheRead = count(u.cache_read_input_tokens);
   const prompt = count(u.input_tokens) + cacheRead + count(u.cache_creation_input_tokens);
   const completion = count(u.output_tokens);
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: cacheRead } };
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: cacheRead },
+  };
 }
 
 /** A Messages API `message` object as an OpenAI `chat.completion`. */
@@ -62,7 +67,8 @@ export function toChatCompletion(message: unknown, options: AnswerOptions): Chat
   }
   const assistant: JsonObject = { role: "assistant", content: text === "" && toolCalls.length > 0 ? null : text };
   if (toolCalls.length > 0) assistant.tool_calls = toolCalls;
-  const reason = answeredByJsonTool && toolCalls.length === 0 && message.stop_reason === "tool_use" ? "stop" : finishReason(message.stop_reason);
+  const reason =
+    answeredByJsonTool && toolCalls.length === 0 && message.stop_reason === "tool_use" ? "stop" : finishReason(message.stop_reason);
   return {
     id: typeof message.id === "string" ? message.id : "",
     object: "chat.completion",

@@ -42,13 +42,22 @@ describe("anthropic stream translation", () => {
     assert.deepEqual(deltas(chunks), [
       { role: "assistant", content: "" },
       { content: "Okay, let me check." },
-      { tool_calls: [{ index: 0, id: "toolu_01T1x1fJ34qAmk2tNTrN7Up6", type: "function", function: { name: "get_weather", arguments: "" } }] },
+      {
+        tool_calls: [
+          { index: 0, id: "toolu_01T1x1fJ34qAmk2tNTrN7Up6", type: "function", function: { name: "get_weather", arguments: "" } },
+        ],
+      },
       { tool_calls: [{ index: 0, function: { arguments: '{"location":' } }] },
       { tool_calls: [{ index: 0, function: { arguments: ' "San Francisco, CA"}' } }] },
       {},
     ]);
     assert.equal(chunks.at(-2)!.choices[0]!.finish_reason, "tool_calls");
-    assert.deepEqual(chunks.at(-1)!.usage, { prompt_tokens: 472, completion_tokens: 89, total_tokens: 561, prompt_tokens_details: { cached_tokens: 0 } });
+    assert.deepEqual(chunks.at(-1)!.usage, {
+      prompt_tokens: 472,
+      completion_tokens: 89,
+      total_tokens: 561,
+      prompt_tokens_details: { cached_tokens: 0 },
+    });
   });
 
   it("streams a forced json tool's input as text that finishes with stop", () => {
@@ -83,19 +92,30 @@ describe("anthropic stream translation", () => {
   it("calls a stream that ends before message_delta cut short, and one without message_stop finished", () => {
     const cut = new AnthropicStreamTranslator("anthropic");
     cut.event('{"type":"message_start","message":{"id":"msg_c","model":"claude","usage":{"input_tokens":1,"output_tokens":1}}}');
-    assert.throws(() => cut.end(), (error: unknown) => error instanceof GatewayError && error.code === "upstream_error");
+    assert.throws(
+      () => cut.end(),
+      (error: unknown) => error instanceof GatewayError && error.code === "upstream_error",
+    );
 
     const unstopped = new AnthropicStreamTranslator("anthropic");
     unstopped.event('{"type":"message_start","message":{"id":"msg_d","model":"claude","usage":{"input_tokens":1,"output_tokens":1}}}');
     unstopped.event('{"type":"message_delta","delta":{"stop_reason":"max_tokens"},"usage":{"input_tokens":null,"output_tokens":4}}');
     const end = unstopped.end();
     assert.equal(end.length, 1);
-    assert.deepEqual(end[0]!.usage, { prompt_tokens: 1, completion_tokens: 4, total_tokens: 5, prompt_tokens_details: { cached_tokens: 0 } });
+    assert.deepEqual(end[0]!.usage, {
+      prompt_tokens: 1,
+      completion_tokens: 4,
+      total_tokens: 5,
+      prompt_tokens_details: { cached_tokens: 0 },
+    });
   });
 
   it("ignores event types it does not know and refuses data that is not JSON", () => {
     const translator = new AnthropicStreamTranslator("anthropic");
     assert.deepEqual(translator.event('{"type":"some_future_event","x":1}'), []);
-    assert.throws(() => translator.event("{oops"), (error: unknown) => error instanceof GatewayError && error.code === "upstream_error");
+    assert.throws(
+      () => translator.event("{oops"),
+      (error: unknown) => error instanceof GatewayError && error.code === "upstream_error",
+    );
   });
 });

@@ -90,7 +90,9 @@ export class AnthropicStreamTranslator {
   private blockStart(index: unknown, block: unknown): readonly ChatChunkJson[] {
     if (!isObject(block) || block.type !== "tool_use" || typeof index !== "number") {
       // A text block starts empty; its text comes in deltas. Thinking and server blocks are not relayed.
-      return isObject(block) && block.type === "text" && typeof block.text === "string" && block.text !== "" ? [this.chunk({ content: block.text })] : NONE;
+      return isObject(block) && block.type === "text" && typeof block.text === "string" && block.text !== ""
+        ? [this.chunk({ content: block.text })]
+        : NONE;
     }
     if (this.jsonTool !== undefined && block.name === this.jsonTool) {
       this.toolIndex.set(index, -1);
@@ -99,7 +101,9 @@ export class AnthropicStreamTranslator {
     }
     const toolIndex = this.tools++;
     this.toolIndex.set(index, toolIndex);
-    return [this.chunk({ tool_calls: [{ index: toolIndex, id: block.id, type: "function", function: { name: block.name, arguments: "" } }] })];
+    return [
+      this.chunk({ tool_calls: [{ index: toolIndex, id: block.id, type: "function", function: { name: block.name, arguments: "" } }] }),
+    ];
   }
 
   private blockDelta(index: unknown, delta: unknown): readonly ChatChunkJson[] {

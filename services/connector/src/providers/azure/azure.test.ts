@@ -24,7 +24,12 @@ describe("azure endpoint", () => {
   });
 
   it("uses the v1 API for v1, latest and preview, whatever path api_base ends in", () => {
-    for (const api_base of ["https://r.openai.azure.com", "https://r.openai.azure.com/", "https://r.openai.azure.com/openai", "https://r.openai.azure.com/openai/v1/"]) {
+    for (const api_base of [
+      "https://r.openai.azure.com",
+      "https://r.openai.azure.com/",
+      "https://r.openai.azure.com/openai",
+      "https://r.openai.azure.com/openai/v1/",
+    ]) {
       const endpoint = azureEndpoint(config({ api_base, api_version: "v1" }));
       assert.equal(endpoint.baseUrl, "https://r.openai.azure.com/openai/v1", api_base);
       assert.equal(endpoint.chatPath("dep"), "/chat/completions");

@@ -13,5 +13,12 @@ export const conformance: ConformanceTarget = {
 export const conformanceV1: ConformanceTarget = {
   ...conformance,
   label: "azure (v1 API)",
-  config: (fake) => ({ kind: "azure", name: "azure-v1", api_key: "test-key", api_base: `${fake.url}/openai/v1`, api_version: "v1", enabled: true }),
+  config: (fake) => ({
+    kind: "azure",
+    name: "azure-v1",
+    api_key: "test-key",
+    api_base: `${fake.url}/openai/v1`,
+    api_version: "v1",
+    enabled: true,
+  }),
 };

@@ -3,7 +3,8 @@ import { createOpenAICompatibleAdapter, type OpenAIEndpoint } from "../openai/in
 import type { AdapterFactory } from "../types.js";
 
 /** Azure OpenAI: OpenAI's wire format at Azure's URLs with its `api-key` header. */
-export const createAzureAdapter: AdapterFactory = (config) => createOpenAICompatibleAdapter(config, azureEndpoint(providerConfigOf(config, "azure")));
+export const createAzureAdapter: AdapterFactory = (config) =>
+  createOpenAICompatibleAdapter(config, azureEndpoint(providerConfigOf(config, "azure")));
 
 /** `api_version` values that select the v1 API (`/openai/v1/…`, no dated version). */
 const V1_VERSIONS = new Set(["v1", "latest", "preview"]);

@@ -68,7 +68,10 @@ describe("bedrock adapter", () => {
     try {
       const before = fake.requests.length;
       const request = { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "http://example.com/a.png" } }] }] };
-      await assert.rejects(adapter.chat(request, testCall("echo")), (error: unknown) => error instanceof GatewayError && error.code === "invalid_request");
+      await assert.rejects(
+        adapter.chat(request, testCall("echo")),
+        (error: unknown) => error instanceof GatewayError && error.code === "invalid_request",
+      );
       assert.equal(fake.requests.length, before);
     } finally {
       await adapter.close?.();

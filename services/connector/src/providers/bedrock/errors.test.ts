@@ -9,16 +9,22 @@ describe("bedrock errors", () => {
       message: "Malformed input request",
       type: "ValidationException",
     });
-    assert.deepEqual(parseBedrockError(429, '{"__type":"com.amazon.coral.service#ThrottlingException","Message":"Too many requests"}', {}), {
-      message: "Too many requests",
-      type: "ThrottlingException",
-    });
+    assert.deepEqual(
+      parseBedrockError(429, '{"__type":"com.amazon.coral.service#ThrottlingException","Message":"Too many requests"}', {}),
+      {
+        message: "Too many requests",
+        type: "ThrottlingException",
+      },
+    );
   });
 
   it("calls a validation error about length a context length error", () => {
     const headers = { "x-amzn-errortype": "ValidationException" };
     assert.equal(parseBedrockError(400, '{"message":"Input is too long for requested model."}', headers).code, "context_length_exceeded");
-    assert.equal(parseBedrockError(400, '{"message":"prompt is too long: 210000 tokens > 200000 maximum"}', headers).code, "context_length_exceeded");
+    assert.equal(
+      parseBedrockError(400, '{"message":"prompt is too long: 210000 tokens > 200000 maximum"}', headers).code,
+      "context_length_exceeded",
+    );
     assert.equal(parseBedrockError(400, '{"message":"Malformed input request"}', headers).code, undefined);
   });
 

@@ -1,5 +1,5 @@
 import type { GatewayError } from "@switchyard/errors";
-import { headerText, type Headers } from "../../http/rate-limits.js";
+import { type Headers, headerText } from "../../http/rate-limits.js";
 import { errorFromStatus, type UpstreamErrorBody } from "../upstream-errors.js";
 
 /**

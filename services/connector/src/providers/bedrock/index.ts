@@ -52,7 +52,10 @@ export const createBedrockAdapter: AdapterFactory = (provider) => {
       const type = headerText(response.headers, "content-type") ?? "";
       if (!type.includes("application/vnd.amazon.eventstream")) {
         response.body.destroy();
-        throw new GatewayError("upstream_error", `${name} answered a streamed request with ${type || "no content type"}, not an event stream`);
+        throw new GatewayError(
+          "upstream_error",
+          `${name} answered a streamed request with ${type || "no content type"}, not an event stream`,
+        );
       }
       const state = newStreamState(identityOf(call));
       let complete = false;
@@ -63,7 +66,9 @@ export const createBedrockAdapter: AdapterFactory = (provider) => {
         }
         complete = true;
       } catch (error) {
-        throw error instanceof GatewayError || call.signal.aborted ? error : malformed(name, `event stream unreadable (${errorText(error)})`);
+        throw error instanceof GatewayError || call.signal.aborted
+          ? error
+          : malformed(name, `event stream unreadable (${errorText(error)})`);
       } finally {
         if (complete) response.body.release();
         else response.body.destroy();
@@ -78,7 +83,9 @@ export const createBedrockAdapter: AdapterFactory = (provider) => {
       const family = embeddingFamilyOf(model);
       const path = modelPath(model, "invoke");
       if (family === "titan") {
-        const answers = await inBatches(titanEmbeddingBodies(request), TITAN_CONCURRENCY, (body) => client.postJson(path, body, call).then((a) => a.json));
+        const answers = await inBatches(titanEmbeddingBodies(request), TITAN_CONCURRENCY, (body) =>
+          client.postJson(path, body, call).then((a) => a.json),
+        );
         return fromTitanEmbeddings(answers, model, name);
       }
       if (family === "cohere") {
@@ -90,9 +97,13 @@ export const createBedrockAdapter: AdapterFactory = (provider) => {
         }
         return joinEmbeddings(parts, model);
       }
-      throw new GatewayError("invalid_request", `${name} serves embeddings from Titan (amazon.titan-embed-*) and Cohere (cohere.embed-*) models only, not ${model}`, {
-        param: "model",
-      });
+      throw new GatewayError(
+        "invalid_request",
+        `${name} serves embeddings from Titan (amazon.titan-embed-*) and Cohere (cohere.embed-*) models only, not ${model}`,
+        {
+          param: "model",
+        },
+      );
     },
 
     close: () => client.close(),

@@ -39,7 +39,12 @@ describe("bedrock request translation", () => {
 
   it("prefers max_completion_tokens and leaves inferenceConfig out when nothing is set", () => {
     assert.equal(toConverseRequest({ messages: [{ role: "user", content: "x" }] }).inferenceConfig, undefined);
-    const body = toConverseRequest({ messages: [{ role: "user", content: "x" }], max_tokens: 5, max_completion_tokens: 7, stop: ["a", "b"] });
+    const body = toConverseRequest({
+      messages: [{ role: "user", content: "x" }],
+      max_tokens: 5,
+      max_completion_tokens: 7,
+      stop: ["a", "b"],
+    });
     assert.deepEqual(body.inferenceConfig, { maxTokens: 7, stopSequences: ["a", "b"] });
   });
 
@@ -55,9 +60,18 @@ describe("bedrock request translation", () => {
         },
       ],
     });
-    assert.deepEqual(body.messages[0]!.content, [{ text: "What is this?" }, { image: { format: "png", source: { bytes: "iVBORw0KGgo=" } } }]);
-    rejects({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/cat.png" } }] }] }, "messages[0].content[0].image_url");
-    rejects({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/tiff;base64,AAAA" } }] }] }, "messages[0].content[0].image_url");
+    assert.deepEqual(body.messages[0]!.content, [
+      { text: "What is this?" },
+      { image: { format: "png", source: { bytes: "iVBORw0KGgo=" } } },
+    ]);
+    rejects(
+      { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/cat.png" } }] }] },
+      "messages[0].content[0].image_url",
+    );
+    rejects(
+      { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/tiff;base64,AAAA" } }] }] },
+      "messages[0].content[0].image_url",
+    );
   });
 
   it("turns tool calls into toolUse and tool answers into toolResult in one user turn", () => {
@@ -107,7 +121,8 @@ describe("bedrock request translation", () => {
     });
     assert.deepEqual(toConverseRequest({ messages, tools: [weatherTool], tool_choice: "required" }).toolConfig?.toolChoice, { any: {} });
     assert.deepEqual(
-      toConverseRequest({ messages, tools: [weatherTool], tool_choice: { type: "function", function: { name: "weather" } } }).toolConfig?.toolChoice,
+      toConverseRequest({ messages, tools: [weatherTool], tool_choice: { type: "function", function: { name: "weather" } } }).toolConfig
+        ?.toolChoice,
       { tool: { name: "weather" } },
     );
     assert.equal(toConverseRequest({ messages, tools: [weatherTool], tool_choice: "none" }).toolConfig, undefined);
@@ -141,6 +156,9 @@ describe("bedrock embeddings requests", () => {
     ]);
     assert.deepEqual(titanEmbeddingBodies({ input: "a" }), [{ inputText: "a" }]);
     assert.deepEqual(cohereEmbeddingBody(["a", "b"]), { texts: ["a", "b"], input_type: "search_document" });
-    assert.throws(() => titanEmbeddingBodies({ input: [[1, 2, 3]] }), (error: unknown) => error instanceof GatewayError && error.param === "input");
+    assert.throws(
+      () => titanEmbeddingBodies({ input: [[1, 2, 3]] }),
+      (error: unknown) => error instanceof GatewayError && error.param === "input",
+    );
   });
 });

@@ -91,7 +91,11 @@ function userContent(message: ChatMessageJson, index: number): ConverseContentBl
     const part = content[p]!;
     if (part.type === "text" && typeof part.text === "string") blocks.push({ text: part.text });
     else if (part.type === "image_url") blocks.push(imageBlock(part.image_url, `messages[${index}].content[${p}].image_url`));
-    else invalid(`messages[${index}].content[${p}] of type "${String(part.type)}" is not supported by Bedrock`, `messages[${index}].content[${p}].type`);
+    else
+      invalid(
+        `messages[${index}].content[${p}] of type "${String(part.type)}" is not supported by Bedrock`,
+        `messages[${index}].content[${p}].type`,
+      );
   }
   return blocks;
 }
@@ -135,7 +139,8 @@ function toolArguments(text: unknown, param: string): unknown {
 }
 
 function toolResult(message: ChatMessageJson, index: number): ConverseContentBlock {
-  if (typeof message.tool_call_id !== "string") invalid(`messages[${index}] (role tool) needs a tool_call_id`, `messages[${index}].tool_call_id`);
+  if (typeof message.tool_call_id !== "string")
+    invalid(`messages[${index}] (role tool) needs a tool_call_id`, `messages[${index}].tool_call_id`);
   const content: ({ text: string } | { json: unknown })[] = [];
   for (const text of textsOf(message, index)) {
     const json = jsonObjectIn(text);
@@ -163,7 +168,10 @@ function textsOf(message: ChatMessageJson, index: number): string[] {
   if (!Array.isArray(content)) return [];
   return content.map((part, p) => {
     if (part.type !== "text" || typeof part.text !== "string") {
-      invalid(`messages[${index}].content[${p}]: a ${message.role} message takes only text parts on Bedrock`, `messages[${index}].content[${p}]`);
+      invalid(
+        `messages[${index}].content[${p}]: a ${message.role} message takes only text parts on Bedrock`,
+        `messages[${index}].content[${p}]`,
+      );
     }
     return part.text;
   });
@@ -187,7 +195,8 @@ function toolConfigOf(request: ChatRequestJson, messages: ConverseMessage[]): Co
   if (declared.length === 0) return undefined;
   const tools = declared.map((tool, t) => {
     const fn = isObject(tool.function) ? tool.function : undefined;
-    if (tool.type !== "function" || !fn || typeof fn.name !== "string") invalid(`tools[${t}] must be a function with a name`, `tools[${t}]`);
+    if (tool.type !== "function" || !fn || typeof fn.name !== "string")
+      invalid(`tools[${t}] must be a function with a name`, `tools[${t}]`);
     const spec: { name: string; description?: string; inputSchema: { json: unknown } } = {
       name: fn.name,
       inputSchema: { json: isObject(fn.parameters) ? fn.parameters : { type: "object", properties: {} } },

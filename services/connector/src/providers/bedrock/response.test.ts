@@ -54,7 +54,10 @@ describe("bedrock response translation", () => {
   });
 
   it("calls an answer without an output message malformed", () => {
-    assert.throws(() => fromConverseResponse({ stopReason: "end_turn" }, identity, "bedrock"), (e: unknown) => e instanceof GatewayError && e.code === "upstream_error");
+    assert.throws(
+      () => fromConverseResponse({ stopReason: "end_turn" }, identity, "bedrock"),
+      (e: unknown) => e instanceof GatewayError && e.code === "upstream_error",
+    );
   });
 
   it("joins Titan answers and counts their tokens", () => {

@@ -21,7 +21,11 @@ export function usageOf(usage: unknown): UsageJson {
   const u = isObject(usage) ? usage : {};
   const prompt = count(u.inputTokens);
   const completion = count(u.outputTokens);
-  const result: UsageJson = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: count(u.totalTokens) || prompt + completion };
+  const result: UsageJson = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: count(u.totalTokens) || prompt + completion,
+  };
   if (typeof u.cacheReadInputTokens === "number") result.prompt_tokens_details = { cached_tokens: u.cacheReadInputTokens };
   return result;
 }

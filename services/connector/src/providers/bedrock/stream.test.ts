@@ -54,6 +54,12 @@ describe("bedrock stream translation", () => {
   });
 
   it("makes no chunk of block stops or unknown events", () => {
-    assert.deepEqual(translate([["contentBlockStop", { contentBlockIndex: 0 }], ["somethingNew", {}]]), []);
+    assert.deepEqual(
+      translate([
+        ["contentBlockStop", { contentBlockIndex: 0 }],
+        ["somethingNew", {}],
+      ]),
+      [],
+    );
   });
 });

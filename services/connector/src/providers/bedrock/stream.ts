@@ -62,7 +62,13 @@ export function usageChunk(state: ConverseStreamState, usage: UsageJson): ChatCh
 
 function chunk(state: ConverseStreamState, delta: JsonObject, finishReason: string | null): ChatChunkJson {
   const { id, created, model } = state.identity;
-  return { id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] };
+  return {
+    id,
+    object: "chat.completion.chunk",
+    created,
+    model,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+  };
 }
 
 function blockIndex(payload: JsonObject): number {

@@ -21,7 +21,9 @@ describe("gemini adapter", () => {
   });
 
   it("carries a tool conversation round trip the API accepts", async () => {
-    const tools = [{ type: "function", function: { name: "lookup", parameters: { type: "object", properties: { q: { type: "string" } } } } }];
+    const tools = [
+      { type: "function", function: { name: "lookup", parameters: { type: "object", properties: { q: { type: "string" } } } } },
+    ];
     const first: ChatRequestJson = { messages: [{ role: "user", content: "find trains" }], tools, tool_choice: "required" };
     const answer = await adapter.chat(first, testCall("tool"));
     const message = answer.choices[0]!.message as { tool_calls: { id: string }[] };
@@ -29,7 +31,12 @@ describe("gemini adapter", () => {
     const second: ChatRequestJson = {
       ...first,
       tool_choice: "auto",
-      messages: [...first.messages!, message as never, { role: "tool", tool_call_id: "call_0", content: "platform 9" }, { role: "user", content: "thanks" }],
+      messages: [
+        ...first.messages!,
+        message as never,
+        { role: "tool", tool_call_id: "call_0", content: "platform 9" },
+        { role: "user", content: "thanks" },
+      ],
     };
     const reply = await adapter.chat(second, testCall("echo"));
     assert.equal((reply.choices[0]!.message as { content: string }).content, "thanks");
@@ -56,9 +63,12 @@ describe("gemini adapter", () => {
   });
 
   it("fails a streamed blocked prompt with content_filtered naming the reason", async () => {
-    await assert.rejects(collect(adapter.chatStream({ messages: [{ role: "user", content: "x" }] }, testCall("blocked"))), (error: unknown) => {
-      return error instanceof GatewayError && error.code === "content_filtered" && error.message === "gemini blocked the prompt (SAFETY)";
-    });
+    await assert.rejects(
+      collect(adapter.chatStream({ messages: [{ role: "user", content: "x" }] }, testCall("blocked"))),
+      (error: unknown) => {
+        return error instanceof GatewayError && error.code === "content_filtered" && error.message === "gemini blocked the prompt (SAFETY)";
+      },
+    );
   });
 
   it("embeds one input with embedContent, at the asked dimensions and encoding", async () => {
@@ -72,7 +82,10 @@ describe("gemini adapter", () => {
   it("refuses what Gemini cannot take before calling it", async () => {
     const before = fake.requests.length;
     await assert.rejects(
-      adapter.chat({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "http://example.com/a.png" } }] }] }, testCall("echo")),
+      adapter.chat(
+        { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "http://example.com/a.png" } }] }] },
+        testCall("echo"),
+      ),
       (error: unknown) => error instanceof GatewayError && error.code === "invalid_request",
     );
     assert.equal(fake.requests.length, before);

@@ -15,9 +15,16 @@ describe("gemini error bodies", () => {
         ],
       },
     });
-    assert.deepEqual(parseGoogleError(body), { message: "You exceeded your current quota.", status: "RESOURCE_EXHAUSTED", retryDelay: "22s" });
+    assert.deepEqual(parseGoogleError(body), {
+      message: "You exceeded your current quota.",
+      status: "RESOURCE_EXHAUSTED",
+      retryDelay: "22s",
+    });
     assert.deepEqual(parseGoogleError("<html>Bad   gateway</html>"), { message: "<html>Bad gateway</html>" });
-    assert.deepEqual(parseGoogleError('[{"error":{"code":400,"message":"m","status":"INVALID_ARGUMENT"}}]'), { message: "m", status: "INVALID_ARGUMENT" });
+    assert.deepEqual(parseGoogleError('[{"error":{"code":400,"message":"m","status":"INVALID_ARGUMENT"}}]'), {
+      message: "m",
+      status: "INVALID_ARGUMENT",
+    });
   });
 
   it("counts an invalid key (400 API_KEY_INVALID) as an auth failure", () => {
@@ -37,7 +44,10 @@ describe("gemini error bodies", () => {
   });
 
   it("recognizes a prompt over the model's window", () => {
-    const error = { message: "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).", status: "INVALID_ARGUMENT" };
+    const error = {
+      message: "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",
+      status: "INVALID_ARGUMENT",
+    };
     assert.equal(isContextTooLong(400, error), true);
     assert.equal(isContextTooLong(400, { message: "Invalid JSON payload received." }), false);
   });
@@ -45,11 +55,28 @@ describe("gemini error bodies", () => {
 
 describe("gemini error bodies for the shared client", () => {
   it("gives the RetryInfo delay as retry-after seconds, and flags auth and context length", () => {
-    const limited = geminiErrorBody(429, JSON.stringify({ error: { code: 429, message: "quota", status: "RESOURCE_EXHAUSTED", details: [{ retryDelay: "21.5s" }] } }));
+    const limited = geminiErrorBody(
+      429,
+      JSON.stringify({ error: { code: 429, message: "quota", status: "RESOURCE_EXHAUSTED", details: [{ retryDelay: "21.5s" }] } }),
+    );
     assert.equal(limited.retryAfter, "22");
-    const key = geminiErrorBody(400, JSON.stringify({ error: { code: 400, message: "API key not valid.", status: "INVALID_ARGUMENT", details: [{ reason: "API_KEY_INVALID" }] } }));
+    const key = geminiErrorBody(
+      400,
+      JSON.stringify({
+        error: { code: 400, message: "API key not valid.", status: "INVALID_ARGUMENT", details: [{ reason: "API_KEY_INVALID" }] },
+      }),
+    );
     assert.equal(key.authFailure, true);
-    const long = geminiErrorBody(400, JSON.stringify({ error: { code: 400, message: "The input token count (9) exceeds the maximum number of tokens allowed (8).", status: "INVALID_ARGUMENT" } }));
+    const long = geminiErrorBody(
+      400,
+      JSON.stringify({
+        error: {
+          code: 400,
+          message: "The input token count (9) exceeds the maximum number of tokens allowed (8).",
+          status: "INVALID_ARGUMENT",
+        },
+      }),
+    );
     assert.equal(long.code, "context_length_exceeded");
   });
 });

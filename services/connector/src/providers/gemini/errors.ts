@@ -37,7 +37,13 @@ export function parseGoogleError(text: string): GoogleError {
 
 /** Gemini answers an invalid API key with 400 INVALID_ARGUMENT, not 401: it is still an auth failure. */
 export function isAuthFailure(status: number, error: GoogleError): boolean {
-  return status === 401 || status === 403 || error.reason === "API_KEY_INVALID" || error.status === "UNAUTHENTICATED" || error.status === "PERMISSION_DENIED";
+  return (
+    status === 401 ||
+    status === 403 ||
+    error.reason === "API_KEY_INVALID" ||
+    error.status === "UNAUTHENTICATED" ||
+    error.status === "PERMISSION_DENIED"
+  );
 }
 
 /** A prompt longer than the model's window: 400 INVALID_ARGUMENT whose message speaks of the token count. */

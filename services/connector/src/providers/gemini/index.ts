@@ -1,7 +1,7 @@
 import { GatewayError } from "@switchyard/errors";
 import { sseEvents } from "../../http/sse.js";
 import type { AdapterFactory, ProviderCall } from "../types.js";
-import { geminiClient, type GeminiMethod, methodPath, STREAM_QUERY } from "./api.js";
+import { type GeminiMethod, geminiClient, methodPath, STREAM_QUERY } from "./api.js";
 import { toGeminiChatBody, toGeminiEmbeddings } from "./request.js";
 import { fromGeminiEmbeddings, fromGeminiResponse, type GeminiResponse } from "./response.js";
 import { GeminiStreamTranslator } from "./stream.js";
@@ -18,7 +18,8 @@ export const createGeminiAdapter: AdapterFactory = (config) => {
 
   const pathFor = (method: GeminiMethod, call: ProviderCall) => {
     const path = methodPath(call.deployment.model, method);
-    if (call.logger.isLevelEnabled("debug")) call.logger.debug({ url: client.urlOf(path), model: call.deployment.model }, "upstream request");
+    if (call.logger.isLevelEnabled("debug"))
+      call.logger.debug({ url: client.urlOf(path), model: call.deployment.model }, "upstream request");
     return path;
   };
 
@@ -35,7 +36,10 @@ export const createGeminiAdapter: AdapterFactory = (config) => {
       const type = String(response.headers["content-type"] ?? "");
       if (!type.includes("text/event-stream")) {
         response.body.destroy();
-        throw new GatewayError("upstream_error", `${name} answered a streamed request with ${type || "no content type"}, not an event stream`);
+        throw new GatewayError(
+          "upstream_error",
+          `${name} answered a streamed request with ${type || "no content type"}, not an event stream`,
+        );
       }
       const translator = new GeminiStreamTranslator(call.deployment.model, name);
       for await (const event of sseEvents(response.body)) {

@@ -4,7 +4,8 @@ import { GatewayError } from "@switchyard/errors";
 import type { ChatRequestJson } from "../types.js";
 import { mimeTypeOf, toGeminiChatBody, toGeminiEmbeddings } from "./request.js";
 
-const refused = (param: string) => (error: unknown) => error instanceof GatewayError && error.code === "invalid_request" && error.param === param;
+const refused = (param: string) => (error: unknown) =>
+  error instanceof GatewayError && error.code === "invalid_request" && error.param === param;
 
 describe("gemini request translation", () => {
   it("moves system and developer text to systemInstruction and names the assistant model", () => {
@@ -50,19 +51,31 @@ describe("gemini request translation", () => {
       seed: 7,
       stopSequences: ["END"],
     });
-    assert.deepEqual(toGeminiChatBody({ messages: [], max_tokens: 9, stop: ["a", "b"] }).generationConfig, { maxOutputTokens: 9, stopSequences: ["a", "b"] });
+    assert.deepEqual(toGeminiChatBody({ messages: [], max_tokens: 9, stop: ["a", "b"] }).generationConfig, {
+      maxOutputTokens: 9,
+      stopSequences: ["a", "b"],
+    });
     assert.throws(() => toGeminiChatBody({ messages: [], temperature: "hot" }), refused("temperature"));
   });
 
   it("asks for JSON, with the client's JSON Schema as is", () => {
     const schema = { type: "object", properties: { a: { type: "string" } }, required: ["a"], additionalProperties: false };
-    assert.deepEqual(toGeminiChatBody({ messages: [], response_format: { type: "json_schema", json_schema: { name: "x", schema, strict: true } } }).generationConfig, {
+    assert.deepEqual(
+      toGeminiChatBody({ messages: [], response_format: { type: "json_schema", json_schema: { name: "x", schema, strict: true } } })
+        .generationConfig,
+      {
+        responseMimeType: "application/json",
+        responseJsonSchema: schema,
+      },
+    );
+    assert.deepEqual(toGeminiChatBody({ messages: [], response_format: { type: "json_object" } }).generationConfig, {
       responseMimeType: "application/json",
-      responseJsonSchema: schema,
     });
-    assert.deepEqual(toGeminiChatBody({ messages: [], response_format: { type: "json_object" } }).generationConfig, { responseMimeType: "application/json" });
     assert.equal(toGeminiChatBody({ messages: [], response_format: { type: "text" } }).generationConfig, undefined);
-    assert.throws(() => toGeminiChatBody({ messages: [], response_format: { type: "json_schema", json_schema: { name: "x" } } }), refused("response_format.json_schema"));
+    assert.throws(
+      () => toGeminiChatBody({ messages: [], response_format: { type: "json_schema", json_schema: { name: "x" } } }),
+      refused("response_format.json_schema"),
+    );
   });
 
   it("declares tools and maps tool_choice to functionCallingConfig", () => {
@@ -82,10 +95,13 @@ describe("gemini request translation", () => {
     assert.deepEqual(config("none"), { mode: "NONE" });
     assert.deepEqual(config("required"), { mode: "ANY" });
     assert.deepEqual(config({ type: "function", function: { name: "now" } }), { mode: "ANY", allowedFunctionNames: ["now"] });
-    assert.deepEqual(config({ type: "allowed_tools", allowed_tools: { mode: "required", tools: [{ type: "function", function: { name: "search" } }] } }), {
-      mode: "ANY",
-      allowedFunctionNames: ["search"],
-    });
+    assert.deepEqual(
+      config({ type: "allowed_tools", allowed_tools: { mode: "required", tools: [{ type: "function", function: { name: "search" } }] } }),
+      {
+        mode: "ANY",
+        allowedFunctionNames: ["search"],
+      },
+    );
     assert.equal(config(undefined), undefined);
     assert.throws(() => config("sometimes"), refused("tool_choice"));
     assert.throws(() => toGeminiChatBody({ messages: [], tools: [{ type: "web_search" }] }), refused("tools[0]"));
@@ -100,7 +116,12 @@ describe("gemini request translation", () => {
           content: null,
           tool_calls: [
             { id: "call_0", type: "function", function: { name: "weather", arguments: '{"city":"Paris"}' } },
-            { id: "g-42", type: "function", function: { name: "weather", arguments: '{"city":"Rome"}' }, extra_content: { google: { thought_signature: "c2ln" } } },
+            {
+              id: "g-42",
+              type: "function",
+              function: { name: "weather", arguments: '{"city":"Rome"}' },
+              extra_content: { google: { thought_signature: "c2ln" } },
+            },
           ],
         },
         { role: "tool", tool_call_id: "call_0", content: '{"temp":21}' },
@@ -118,15 +139,23 @@ describe("gemini request translation", () => {
       },
       {
         role: "user",
-        parts: [{ functionResponse: { name: "weather", response: { temp: 21 } } }, { functionResponse: { name: "weather", response: { output: "sunny" }, id: "g-42" } }],
+        parts: [
+          { functionResponse: { name: "weather", response: { temp: 21 } } },
+          { functionResponse: { name: "weather", response: { output: "sunny" }, id: "g-42" } },
+        ],
       },
       { role: "user", parts: [{ text: "Thanks" }] },
     ]);
   });
 
   it("refuses tool answers to unknown calls and arguments that are not a JSON object", () => {
-    assert.throws(() => toGeminiChatBody({ messages: [{ role: "tool", tool_call_id: "call_9", content: "x" }] }), refused("messages[0].tool_call_id"));
-    const call = (args: string) => ({ messages: [{ role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: args } }] }] });
+    assert.throws(
+      () => toGeminiChatBody({ messages: [{ role: "tool", tool_call_id: "call_9", content: "x" }] }),
+      refused("messages[0].tool_call_id"),
+    );
+    const call = (args: string) => ({
+      messages: [{ role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: args } }] }],
+    });
     assert.throws(() => toGeminiChatBody(call("{nope")), refused("messages[0].tool_calls[0].function.arguments"));
     assert.throws(() => toGeminiChatBody(call("[1]")), refused("messages[0].tool_calls[0].function.arguments"));
     assert.throws(() => toGeminiChatBody({ messages: [{ role: "function", content: "x" }] }), refused("messages[0].role"));

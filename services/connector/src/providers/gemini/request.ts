@@ -87,7 +87,12 @@ function generationConfigOf(request: ChatRequestJson): JsonObject | undefined {
   const config: JsonObject = {};
   setNumber(config, "temperature", request.temperature, "temperature");
   setNumber(config, "topP", request.top_p, "top_p");
-  setNumber(config, "maxOutputTokens", request.max_completion_tokens ?? request.max_tokens, request.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens");
+  setNumber(
+    config,
+    "maxOutputTokens",
+    request.max_completion_tokens ?? request.max_tokens,
+    request.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens",
+  );
   setNumber(config, "candidateCount", request.n, "n");
   setNumber(config, "presencePenalty", request.presence_penalty, "presence_penalty");
   setNumber(config, "frequencyPenalty", request.frequency_penalty, "frequency_penalty");
@@ -105,11 +110,13 @@ function generationConfigOf(request: ChatRequestJson): JsonObject | undefined {
     if (format.type === "json_object") config.responseMimeType = "application/json";
     else if (format.type === "json_schema") {
       const spec = format.json_schema;
-      if (!isObject(spec) || !isObject(spec.schema)) throw invalid("response_format.json_schema.schema must be an object", "response_format.json_schema");
+      if (!isObject(spec) || !isObject(spec.schema))
+        throw invalid("response_format.json_schema.schema must be an object", "response_format.json_schema");
       config.responseMimeType = "application/json";
       // responseJsonSchema takes JSON Schema as OpenAI does; responseSchema would need OpenAPI's subset.
       config.responseJsonSchema = spec.schema;
-    } else if (format.type !== "text") throw invalid(`response_format type ${JSON.stringify(format.type)} is not supported by Gemini`, "response_format.type");
+    } else if (format.type !== "text")
+      throw invalid(`response_format type ${JSON.stringify(format.type)} is not supported by Gemini`, "response_format.type");
   }
   return Object.keys(config).length > 0 ? config : undefined;
 }
@@ -186,7 +193,8 @@ function userParts(content: ChatMessageJson["content"], where: string): GeminiPa
       }
       case "input_audio": {
         const audio = isObject(part.input_audio) ? part.input_audio : undefined;
-        if (!audio || typeof audio.data !== "string" || typeof audio.format !== "string") throw invalid("an input_audio part needs data and format", at);
+        if (!audio || typeof audio.data !== "string" || typeof audio.format !== "string")
+          throw invalid("an input_audio part needs data and format", at);
         return { inlineData: { mimeType: `audio/${audio.format}`, data: audio.data } };
       }
       case "file": {
@@ -224,7 +232,11 @@ function mediaPart(url: string, param: string): GeminiPart {
     throw invalid("Gemini fetches files only from https:// (or gs://) URLs; send other files as data URLs", param);
   }
   const mimeType = mimeTypeOf(parsed.pathname);
-  if (!mimeType) throw invalid("Gemini needs the file's media type and the URL's name does not tell it (use a data URL, or a name ending in .png, .jpg, .webp, .pdf…)", param);
+  if (!mimeType)
+    throw invalid(
+      "Gemini needs the file's media type and the URL's name does not tell it (use a data URL, or a name ending in .png, .jpg, .webp, .pdf…)",
+      param,
+    );
   return { fileData: { mimeType, fileUri: url } };
 }
 
@@ -270,7 +282,8 @@ function assistantParts(message: ChatMessageJson, where: string, callNames: Map<
     if (!Array.isArray(calls)) throw invalid("tool_calls must be an array", `${where}.tool_calls`);
     calls.forEach((call: unknown, j) => {
       const at = `${where}.tool_calls[${j}]`;
-      if (!isObject(call) || !isObject(call.function) || typeof call.function.name !== "string") throw invalid("a tool call needs function.name", at);
+      if (!isObject(call) || !isObject(call.function) || typeof call.function.name !== "string")
+        throw invalid("a tool call needs function.name", at);
       const name = call.function.name;
       const args = parseArguments(call.function.arguments, `${at}.function.arguments`);
       const part: GeminiPart = { functionCall: { name, args } };
@@ -311,7 +324,8 @@ function functionResponsePart(message: ChatMessageJson, where: string, callNames
   const id = message.tool_call_id;
   if (typeof id !== "string") throw invalid("a tool message needs tool_call_id", `${where}.tool_call_id`);
   const name = callNames.get(id);
-  if (!name) throw invalid(`tool_call_id ${JSON.stringify(id)} answers no tool call of an earlier assistant message`, `${where}.tool_call_id`);
+  if (!name)
+    throw invalid(`tool_call_id ${JSON.stringify(id)} answers no tool call of an earlier assistant message`, `${where}.tool_call_id`);
   const text = textParts(message.content, where)
     .map((part) => part.text)
     .join("");
@@ -339,10 +353,16 @@ export function toGeminiEmbeddings(
   model: string,
 ): { method: "embedContent" | "batchEmbedContents"; body: JsonObject; texts: string[] } {
   const input = request.input;
-  const texts = typeof input === "string" ? [input] : Array.isArray(input) && input.length > 0 && input.every((x) => typeof x === "string") ? (input as string[]) : undefined;
+  const texts =
+    typeof input === "string"
+      ? [input]
+      : Array.isArray(input) && input.length > 0 && input.every((x) => typeof x === "string")
+        ? (input as string[])
+        : undefined;
   if (!texts) throw invalid("Gemini embeds text only: input must be a string or an array of strings", "input");
   const dimensions = request.dimensions;
-  if (dimensions != null && (typeof dimensions !== "number" || !Number.isInteger(dimensions) || dimensions < 1)) throw invalid("dimensions must be a positive integer", "dimensions");
+  if (dimensions != null && (typeof dimensions !== "number" || !Number.isInteger(dimensions) || dimensions < 1))
+    throw invalid("dimensions must be a positive integer", "dimensions");
   const one = (text: string): JsonObject => ({
     content: { parts: [{ text }] },
     ...(dimensions != null ? { outputDimensionality: dimensions } : {}),

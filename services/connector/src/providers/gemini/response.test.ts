@@ -23,7 +23,14 @@ describe("gemini response translation", () => {
       object: "chat.completion",
       created: 1700000000,
       model: "gemini-2.5-flash",
-      choices: [{ index: 0, message: { role: "assistant", content: "Hello there.", reasoning_content: "Thinking…" }, finish_reason: "stop", logprobs: null }],
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: "Hello there.", reasoning_content: "Thinking…" },
+          finish_reason: "stop",
+          logprobs: null,
+        },
+      ],
       usage: {
         prompt_tokens: 8,
         completion_tokens: 8,
@@ -60,7 +67,12 @@ describe("gemini response translation", () => {
       role: "assistant",
       content: null,
       tool_calls: [
-        { id: "call_0", type: "function", function: { name: "weather", arguments: '{"city":"Paris"}' }, extra_content: { google: { thought_signature: "c2ln" } } },
+        {
+          id: "call_0",
+          type: "function",
+          function: { name: "weather", arguments: '{"city":"Paris"}' },
+          extra_content: { google: { thought_signature: "c2ln" } },
+        },
         { id: "call_1", type: "function", function: { name: "weather", arguments: '{"city":"Rome"}' } },
         { id: "g-1", type: "function", function: { name: "time", arguments: "{}" } },
       ],
@@ -71,25 +83,46 @@ describe("gemini response translation", () => {
   });
 
   it("reports safety stops as content_filter and other stops by kind", () => {
-    for (const reason of ["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII"]) assert.equal(finishReasonOf(reason, false), "content_filter");
+    for (const reason of ["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII"])
+      assert.equal(finishReasonOf(reason, false), "content_filter");
     assert.equal(finishReasonOf("MAX_TOKENS", false), "length");
     assert.equal(finishReasonOf("STOP", false), "stop");
     assert.equal(finishReasonOf("OTHER", true), "tool_calls");
     assert.equal(finishReasonOf(undefined, false), null);
     const filtered = fromGeminiResponse({ candidates: [{ content: { parts: [] }, finishReason: "SAFETY" }] }, "m", "gemini");
-    assert.deepEqual(filtered.choices[0], { index: 0, message: { role: "assistant", content: "" }, finish_reason: "content_filter", logprobs: null });
+    assert.deepEqual(filtered.choices[0], {
+      index: 0,
+      message: { role: "assistant", content: "" },
+      finish_reason: "content_filter",
+      logprobs: null,
+    });
   });
 
   it("turns a blocked prompt into content_filtered naming the reason", () => {
     assert.throws(
-      () => fromGeminiResponse({ promptFeedback: { blockReason: "PROHIBITED_CONTENT" }, usageMetadata: { promptTokenCount: 5, totalTokenCount: 5 } }, "m", "gemini"),
-      (error: unknown) => error instanceof GatewayError && error.code === "content_filtered" && /gemini blocked the prompt \(PROHIBITED_CONTENT\)/.test(error.message),
+      () =>
+        fromGeminiResponse(
+          { promptFeedback: { blockReason: "PROHIBITED_CONTENT" }, usageMetadata: { promptTokenCount: 5, totalTokenCount: 5 } },
+          "m",
+          "gemini",
+        ),
+      (error: unknown) =>
+        error instanceof GatewayError &&
+        error.code === "content_filtered" &&
+        /gemini blocked the prompt \(PROHIBITED_CONTENT\)/.test(error.message),
     );
-    assert.throws(() => fromGeminiResponse({}, "m", "gemini"), (error: unknown) => error instanceof GatewayError && error.code === "upstream_error");
+    assert.throws(
+      () => fromGeminiResponse({}, "m", "gemini"),
+      (error: unknown) => error instanceof GatewayError && error.code === "upstream_error",
+    );
   });
 
   it("adds tool-use prompt tokens to the prompt", () => {
-    assert.deepEqual(usageOf({ promptTokenCount: 10, toolUsePromptTokenCount: 5, candidatesTokenCount: 2, totalTokenCount: 17 }), { prompt_tokens: 15, completion_tokens: 2, total_tokens: 17 });
+    assert.deepEqual(usageOf({ promptTokenCount: 10, toolUsePromptTokenCount: 5, candidatesTokenCount: 2, totalTokenCount: 17 }), {
+      prompt_tokens: 15,
+      completion_tokens: 2,
+      total_tokens: 17,
+    });
   });
 
   it("answers embeddings as OpenAI's list with estimated usage", () => {
@@ -104,6 +137,9 @@ describe("gemini response translation", () => {
       batch.data.map((d) => d.embedding),
       [Buffer.from(new Float32Array([1]).buffer).toString("base64"), Buffer.from(new Float32Array([2]).buffer).toString("base64")],
     );
-    assert.throws(() => fromGeminiEmbeddings({ embeddings: [{ values: [1] }] }, ["a", "b"], "emb", "gemini"), (error: unknown) => error instanceof GatewayError && error.code === "upstream_error");
+    assert.throws(
+      () => fromGeminiEmbeddings({ embeddings: [{ values: [1] }] }, ["a", "b"], "emb", "gemini"),
+      (error: unknown) => error instanceof GatewayError && error.code === "upstream_error",
+    );
   });
 });

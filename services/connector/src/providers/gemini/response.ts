@@ -45,9 +45,13 @@ export function finishReasonOf(reason: string | undefined, called: boolean): str
 export function checkPromptBlocked(response: GeminiResponse, provider: string): void {
   const reason = response.promptFeedback?.blockReason;
   if (!reason || (response.candidates && response.candidates.length > 0)) return;
-  throw new GatewayError("content_filtered", `${provider} blocked the prompt (${reason}${response.promptFeedback?.blockReasonMessage ? `: ${response.promptFeedback.blockReasonMessage}` : ""})`, {
-    upstreamStatus: 200,
-  });
+  throw new GatewayError(
+    "content_filtered",
+    `${provider} blocked the prompt (${reason}${response.promptFeedback?.blockReasonMessage ? `: ${response.promptFeedback.blockReasonMessage}` : ""})`,
+    {
+      upstreamStatus: 200,
+    },
+  );
 }
 
 /** Gemini's token counts as OpenAI's usage: thoughts count as completion (reasoning) tokens, as OpenAI counts them. */
@@ -55,7 +59,11 @@ export function usageOf(usage: GeminiUsage | undefined): UsageJson {
   const prompt = (usage?.promptTokenCount ?? 0) + (usage?.toolUsePromptTokenCount ?? 0);
   const reasoning = usage?.thoughtsTokenCount ?? 0;
   const completion = (usage?.candidatesTokenCount ?? 0) + reasoning;
-  const result: UsageJson = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage?.totalTokenCount ?? prompt + completion };
+  const result: UsageJson = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: usage?.totalTokenCount ?? prompt + completion,
+  };
   if (usage?.cachedContentTokenCount) result.prompt_tokens_details = { cached_tokens: usage.cachedContentTokenCount };
   if (reasoning) result.completion_tokens_details = { reasoning_tokens: reasoning };
   return result;
@@ -89,7 +97,12 @@ export function splitParts(parts: GeminiPart[] | undefined, firstCall: number): 
 }
 
 /** A non-streamed `generateContent` answer as a `chat.completion`. */
-export function fromGeminiResponse(response: GeminiResponse, model: string, provider: string, created = Math.floor(Date.now() / 1000)): ChatCompletionJson {
+export function fromGeminiResponse(
+  response: GeminiResponse,
+  model: string,
+  provider: string,
+  created = Math.floor(Date.now() / 1000),
+): ChatCompletionJson {
   checkPromptBlocked(response, provider);
   const candidates = response.candidates;
   if (!Array.isArray(candidates) || candidates.length === 0) throw malformed(provider, "the answer has no candidates");
@@ -127,8 +140,20 @@ export function estimateTokens(texts: readonly string[]): number {
 }
 
 /** `embedContent` (`{embedding}`) or `batchEmbedContents` (`{embeddings}`) as OpenAI's embeddings list. */
-export function fromGeminiEmbeddings(answer: unknown, texts: readonly string[], model: string, provider: string, base64 = false): EmbeddingsResponseJson {
-  const vectors = isObject(answer) ? (Array.isArray(answer.embeddings) ? answer.embeddings : isObject(answer.embedding) ? [answer.embedding] : undefined) : undefined;
+export function fromGeminiEmbeddings(
+  answer: unknown,
+  texts: readonly string[],
+  model: string,
+  provider: string,
+  base64 = false,
+): EmbeddingsResponseJson {
+  const vectors = isObject(answer)
+    ? Array.isArray(answer.embeddings)
+      ? answer.embeddings
+      : isObject(answer.embedding)
+        ? [answer.embedding]
+        : undefined
+    : undefined;
   if (!vectors || vectors.length !== texts.length) throw malformed(provider, `expected ${texts.length} embeddings`);
   const data = vectors.map((vector: unknown, index) => {
     const values = isObject(vector) && Array.isArray(vector.values) ? (vector.values as number[]) : undefined;

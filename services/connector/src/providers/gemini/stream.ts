@@ -99,6 +99,7 @@ export class GeminiStreamTranslator {
 function streamError(error: JsonObject, provider: string): GatewayError {
   const status = typeof error.code === "number" ? error.code : 0;
   const reason = typeof error.status === "string" ? error.status : "an error";
-  const code = status === 429 ? "upstream_rate_limited" : status === 503 || reason === "UNAVAILABLE" ? "upstream_unavailable" : "upstream_error";
+  const code =
+    status === 429 ? "upstream_rate_limited" : status === 503 || reason === "UNAVAILABLE" ? "upstream_unavailable" : "upstream_error";
   return new GatewayError(code, `${provider} reported ${reason} mid-stream`, { upstreamStatus: status });
 }

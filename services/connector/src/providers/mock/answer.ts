@@ -62,7 +62,11 @@ export function echoAnswer(request: ChatRequestJson, options: AnswerOptions = { 
   const prompt = messages.reduce((sum, m) => sum + countWords(messageText(m)), 0);
   const usage = (perChoice: number) => ({ prompt_tokens: prompt, completion_tokens: perChoice * n, total_tokens: prompt + perChoice * n });
 
-  const calls = planToolCalls(request, { requestId: options.requestId, mode: options.tools ?? "first", text: said.trim() === "" ? "" : said });
+  const calls = planToolCalls(request, {
+    requestId: options.requestId,
+    mode: options.tools ?? "first",
+    text: said.trim() === "" ? "" : said,
+  });
   if (calls !== undefined) {
     const words = calls.reduce((sum, call) => sum + countWords(call.function.arguments), 0);
     return {

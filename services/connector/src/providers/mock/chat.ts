@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ProviderCall, ChatChunkJson, ChatCompletionJson, ChatRequestJson } from "../types.js";
+import type { ChatChunkJson, ChatCompletionJson, ChatRequestJson, ProviderCall } from "../types.js";
 import { echoAnswer } from "./answer.js";
 import { completionChoices, streamChoices } from "./choices.js";
 import { type FailSpec, type MockSpec, mockFailure, parseMockModel } from "./model-spec.js";

@@ -6,10 +6,28 @@ import { choiceCount, completionChoices, streamChoices } from "./choices.js";
 
 const usage = { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 };
 const text = (extra: Partial<EchoAnswer> = {}): EchoAnswer =>
-  ({ kind: "text", content: "hi there", pieces: ["hi ", "there"], finishReason: "stop", n: 1, logprobs: undefined, usage, ...extra }) as EchoAnswer;
+  ({
+    kind: "text",
+    content: "hi there",
+    pieces: ["hi ", "there"],
+    finishReason: "stop",
+    n: 1,
+    logprobs: undefined,
+    usage,
+    ...extra,
+  }) as EchoAnswer;
 const call = { id: "call_a", type: "function" as const, function: { name: "f", arguments: '{"q":"x y"}' } };
 const tools = (extra: Partial<EchoAnswer> = {}): EchoAnswer =>
-  ({ kind: "tool_calls", calls: [call], fragments: [['{"q":', '"x ', 'y"}']], finishReason: "tool_calls", n: 1, logprobs: undefined, usage, ...extra }) as EchoAnswer;
+  ({
+    kind: "tool_calls",
+    calls: [call],
+    fragments: [['{"q":', '"x ', 'y"}']],
+    finishReason: "tool_calls",
+    n: 1,
+    logprobs: undefined,
+    usage,
+    ...extra,
+  }) as EchoAnswer;
 
 describe("choiceCount", () => {
   it("is n, 1 when absent, and rejects what OpenAI rejects", () => {
@@ -17,7 +35,10 @@ describe("choiceCount", () => {
     assert.equal(choiceCount({ n: null }), 1);
     assert.equal(choiceCount({ n: 3 }), 3);
     for (const n of [0, 129, 1.5, "2"]) {
-      assert.throws(() => choiceCount({ n }), (e: unknown) => e instanceof GatewayError && e.code === "upstream_rejected" && e.upstreamStatus === 400);
+      assert.throws(
+        () => choiceCount({ n }),
+        (e: unknown) => e instanceof GatewayError && e.code === "upstream_rejected" && e.upstreamStatus === 400,
+      );
     }
   });
 });
@@ -80,25 +101,48 @@ describe("streamChoices", () => {
         [2, "there", "stop"],
       ],
     );
-    assert.deepEqual(chunks[4]?.logprobs, { content: [{ token: "there", logprob: 0, bytes: [116, 104, 101, 114, 101], top_logprobs: [] }], refusal: null });
+    assert.deepEqual(chunks[4]?.logprobs, {
+      content: [{ token: "there", logprob: 0, bytes: [116, 104, 101, 114, 101], top_logprobs: [] }],
+      refusal: null,
+    });
   });
 
   it("streams tool calls as OpenAI does: opening, argument fragments by index, empty delta with finish_reason", () => {
     const second = { id: "call_b", type: "function" as const, function: { name: "g", arguments: "{}" } };
-    assert.deepEqual(streamChoices(tools({ calls: [call, second], fragments: [['{"q":', '"x ', 'y"}'], ["{", "}"]] })), [
-      {
-        index: 0,
-        delta: { role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_a", type: "function", function: { name: "f", arguments: "" } }] },
-        logprobs: null,
-        finish_reason: null,
-      },
-      { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"q":' } }] }, logprobs: null, finish_reason: null },
-      { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '"x ' } }] }, logprobs: null, finish_reason: null },
-      { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: 'y"}' } }] }, logprobs: null, finish_reason: null },
-      { index: 0, delta: { tool_calls: [{ index: 1, id: "call_b", type: "function", function: { name: "g", arguments: "" } }] }, logprobs: null, finish_reason: null },
-      { index: 0, delta: { tool_calls: [{ index: 1, function: { arguments: "{" } }] }, logprobs: null, finish_reason: null },
-      { index: 0, delta: { tool_calls: [{ index: 1, function: { arguments: "}" } }] }, logprobs: null, finish_reason: null },
-      { index: 0, delta: {}, logprobs: null, finish_reason: "tool_calls" },
-    ]);
+    assert.deepEqual(
+      streamChoices(
+        tools({
+          calls: [call, second],
+          fragments: [
+            ['{"q":', '"x ', 'y"}'],
+            ["{", "}"],
+          ],
+        }),
+      ),
+      [
+        {
+          index: 0,
+          delta: {
+            role: "assistant",
+            content: null,
+            tool_calls: [{ index: 0, id: "call_a", type: "function", function: { name: "f", arguments: "" } }],
+          },
+          logprobs: null,
+          finish_reason: null,
+        },
+        { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"q":' } }] }, logprobs: null, finish_reason: null },
+        { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '"x ' } }] }, logprobs: null, finish_reason: null },
+        { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: 'y"}' } }] }, logprobs: null, finish_reason: null },
+        {
+          index: 0,
+          delta: { tool_calls: [{ index: 1, id: "call_b", type: "function", function: { name: "g", arguments: "" } }] },
+          logprobs: null,
+          finish_reason: null,
+        },
+        { index: 0, delta: { tool_calls: [{ index: 1, function: { arguments: "{" } }] }, logprobs: null, finish_reason: null },
+        { index: 0, delta: { tool_calls: [{ index: 1, function: { arguments: "}" } }] }, logprobs: null, finish_reason: null },
+        { index: 0, delta: {}, logprobs: null, finish_reason: "tool_calls" },
+      ],
+    );
   });
 });

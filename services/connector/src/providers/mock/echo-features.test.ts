@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { GatewayError } from "@switchyard/errors";
-import { collect, testCall as adapterContext } from "@switchyard/fake-upstreams";
+import { testCall as adapterContext, collect } from "@switchyard/fake-upstreams";
 import type { ChatChunkJson, ChatCompletionJson, ChatRequestJson, JsonObject } from "../types.js";
 import { createMockAdapter } from "./index.js";
 import { parseMockModel } from "./model-spec.js";
@@ -22,7 +22,10 @@ const weatherTool = {
     },
   },
 };
-const timeTool = { type: "function", function: { name: "get_time", parameters: { type: "object", properties: { zone: { type: "string" } } } } };
+const timeTool = {
+  type: "function",
+  function: { name: "get_time", parameters: { type: "object", properties: { zone: { type: "string" } } } },
+};
 
 const ask = (content: string, extra: Partial<ChatRequestJson> = {}): ChatRequestJson => ({
   model: "mock-echo",
@@ -48,11 +51,22 @@ function rebuild(chunks: ChatChunkJson[]): Rebuilt[] {
   for (const chunk of chunks) {
     for (const raw of chunk.choices) {
       const choice = raw as { index: number; delta: JsonObject; finish_reason: unknown; logprobs: { content: unknown[] } | null };
-      const state = (choices[choice.index] ??= { index: choice.index, role: undefined, content: null, finish_reason: null, logprobs: null });
+      const state = (choices[choice.index] ??= {
+        index: choice.index,
+        role: undefined,
+        content: null,
+        finish_reason: null,
+        logprobs: null,
+      });
       const { delta } = choice;
       if (delta.role !== undefined) state.role = delta.role;
       if (typeof delta.content === "string") state.content = (state.content ?? "") + delta.content;
-      for (const call of (delta.tool_calls ?? []) as { index: number; id?: string; type?: string; function: { name?: string; arguments?: string } }[]) {
+      for (const call of (delta.tool_calls ?? []) as {
+        index: number;
+        id?: string;
+        type?: string;
+        function: { name?: string; arguments?: string };
+      }[]) {
         state.tool_calls ??= [];
         const target = (state.tool_calls[call.index] ??= { id: "", type: "", function: { name: "", arguments: "" } });
         if (call.id) target.id = call.id;
@@ -70,7 +84,12 @@ function rebuild(chunks: ChatChunkJson[]): Rebuilt[] {
 /** The non-streamed choices in the shape `rebuild` gives. */
 function flatten(completion: ChatCompletionJson): Rebuilt[] {
   return completion.choices.map((raw) => {
-    const choice = raw as { index: number; message: { role: string; content: string | null; tool_calls?: Rebuilt["tool_calls"] }; finish_reason: unknown; logprobs: { content: unknown[] | null } | null };
+    const choice = raw as {
+      index: number;
+      message: { role: string; content: string | null; tool_calls?: Rebuilt["tool_calls"] };
+      finish_reason: unknown;
+      logprobs: { content: unknown[] | null } | null;
+    };
     return {
       index: choice.index,
       role: choice.message.role,
@@ -134,8 +153,12 @@ describe("mock echo: tool calls", () => {
   });
 
   it("calls the tool tool_choice names", async () => {
-    const { choice } = await both(ask("What time is it?", { tools: [weatherTool, timeTool], tool_choice: { type: "function", function: { name: "get_time" } } }));
-    assert.deepEqual(choice.tool_calls, [{ id: toolCallId("req-7", 0), type: "function", function: { name: "get_time", arguments: '{"zone":"mock"}' } }]);
+    const { choice } = await both(
+      ask("What time is it?", { tools: [weatherTool, timeTool], tool_choice: { type: "function", function: { name: "get_time" } } }),
+    );
+    assert.deepEqual(choice.tool_calls, [
+      { id: toolCallId("req-7", 0), type: "function", function: { name: "get_time", arguments: '{"zone":"mock"}' } },
+    ]);
   });
 
   it("calls every tool with the model's tools=all", async () => {
@@ -148,7 +171,10 @@ describe("mock echo: tool calls", () => {
       ],
     );
     assert.equal(completion.usage?.completion_tokens, 2);
-    const single = await mock.chat(ask("Oslo", { tools: [weatherTool, timeTool], parallel_tool_calls: false }), adapterContext("echo?tools=all"));
+    const single = await mock.chat(
+      ask("Oslo", { tools: [weatherTool, timeTool], parallel_tool_calls: false }),
+      adapterContext("echo?tools=all"),
+    );
     assert.equal((single.choices[0] as { message: { tool_calls: unknown[] } }).message.tool_calls.length, 1);
   });
 
@@ -162,7 +188,11 @@ describe("mock echo: tool calls", () => {
     const request: ChatRequestJson = {
       messages: [
         { role: "user", content: "Weather in Oslo?" },
-        { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: "{}" } }] },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: "{}" } }],
+        },
         { role: "tool", tool_call_id: "call_1", content: "12 degrees and rain" },
       ],
       tools: [weatherTool],
@@ -208,7 +238,12 @@ describe("mock echo: response_format", () => {
             steps: { type: "array", items: { type: "string" } },
             priority: { type: "string", enum: ["low", "high"] },
             owner: { anyOf: [{ type: "string" }, { type: "null" }] },
-            estimate: { type: "object", properties: { hours: { type: "number" }, confident: { type: "boolean" } }, required: ["hours", "confident"], additionalProperties: false },
+            estimate: {
+              type: "object",
+              properties: { hours: { type: "number" }, confident: { type: "boolean" } },
+              required: ["hours", "confident"],
+              additionalProperties: false,
+            },
           },
           required: ["topic", "steps", "priority", "owner", "estimate"],
           additionalProperties: false,
@@ -269,7 +304,10 @@ describe("mock echo: n, stop, logprobs", () => {
 
     const { choice: empty, streamed: emptyStream } = await both(ask("STOP now", { stop: "STOP" }));
     assert.equal(empty.content, "");
-    assert.deepEqual(emptyStream.map((c) => c.choices), [[{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: "stop" }]]);
+    assert.deepEqual(
+      emptyStream.map((c) => c.choices),
+      [[{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: "stop" }]],
+    );
   });
 
   it("reports logprobs per token, in the completion and in each chunk", async () => {
@@ -298,7 +336,7 @@ describe("mock echo: n, stop, logprobs", () => {
       refusal: null,
     });
     assert.deepEqual(
-      streamed.map((c) => ((c.choices[0] as { logprobs: { content: { token: string }[] } }).logprobs.content.map((t) => t.token))),
+      streamed.map((c) => (c.choices[0] as { logprobs: { content: { token: string }[] } }).logprobs.content.map((t) => t.token)),
       [["hi "], ["you"]],
     );
     const plain = await mock.chat(ask("hi you"), adapterContext("echo"));
@@ -311,12 +349,15 @@ describe("mock echo: fail mid tool call", () => {
     const seen: ChatChunkJson[] = [];
     await assert.rejects(
       (async () => {
-        for await (const chunk of mock.chatStream(ask("Oslo", { tools: [weatherTool] }), adapterContext("fail?status=503&after_chunks=2"))) seen.push(chunk);
+        for await (const chunk of mock.chatStream(ask("Oslo", { tools: [weatherTool] }), adapterContext("fail?status=503&after_chunks=2")))
+          seen.push(chunk);
       })(),
       (e: unknown) => e instanceof GatewayError && e.code === "upstream_unavailable",
     );
     assert.deepEqual(
-      seen.map((c) => (c.choices[0] as { delta: { tool_calls: { function: { arguments: string } }[] } }).delta.tool_calls[0]!.function.arguments),
+      seen.map(
+        (c) => (c.choices[0] as { delta: { tool_calls: { function: { arguments: string } }[] } }).delta.tool_calls[0]!.function.arguments,
+      ),
       ["", '{"location":'],
     );
   });

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { GatewayError } from "@switchyard/errors";
-import type { ProviderCall, EmbeddingsRequestJson, EmbeddingsResponseJson } from "../types.js";
+import type { EmbeddingsRequestJson, EmbeddingsResponseJson, ProviderCall } from "../types.js";
 import { countWords } from "./text.js";
 
 export const DEFAULT_MOCK_DIMENSIONS = 64;

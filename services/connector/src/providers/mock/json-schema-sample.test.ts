@@ -69,7 +69,10 @@ describe("sampleJson", () => {
 
   it("fills minItems with items, tuples with prefixItems", () => {
     assert.deepEqual(sample({ type: "array", items: { type: "integer" }, minItems: 2 }), [1, 1]);
-    assert.deepEqual(sample({ type: "array", prefixItems: [{ type: "string" }, { type: "boolean" }], minItems: 2, maxItems: 2 }), ["mock", true]);
+    assert.deepEqual(sample({ type: "array", prefixItems: [{ type: "string" }, { type: "boolean" }], minItems: 2, maxItems: 2 }), [
+      "mock",
+      true,
+    ]);
   });
 
   it("takes the first non-null branch of anyOf/oneOf and the first type of a type list", () => {
@@ -101,7 +104,11 @@ describe("sampleJson", () => {
       definitions: {
         Node: {
           type: "object",
-          properties: { name: { type: "string" }, next: { anyOf: [{ $ref: "#/definitions/Node" }, { type: "null" }] }, self: { $ref: "#/definitions/Node" } },
+          properties: {
+            name: { type: "string" },
+            next: { anyOf: [{ $ref: "#/definitions/Node" }, { type: "null" }] },
+            self: { $ref: "#/definitions/Node" },
+          },
           required: ["name", "next", "self"],
         },
       },
@@ -124,7 +131,20 @@ describe("sampleJson", () => {
 
 describe("isFreeTextName", () => {
   it("recognises free-text words in snake, camel and plain names", () => {
-    for (const name of ["query", "q", "searchQuery", "search_query", "text", "userInput", "prompt", "location", "city", "cityName", "question", "keywords"]) {
+    for (const name of [
+      "query",
+      "q",
+      "searchQuery",
+      "search_query",
+      "text",
+      "userInput",
+      "prompt",
+      "location",
+      "city",
+      "cityName",
+      "question",
+      "keywords",
+    ]) {
       assert.equal(isFreeTextName(name), true, name);
     }
     for (const name of ["unit", "name", "id", "count", "cityscape", "textual"]) {

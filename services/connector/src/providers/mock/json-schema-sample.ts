@@ -136,7 +136,10 @@ function resolve(schema: Schema, root: Schema, seen: ReadonlySet<string>): Resol
       const { anyOf: _anyOf, oneOf: _oneOf, ...rest } = current;
       const schemas = branches.filter(isJsonObject);
       const chosen =
-        schemas.find((branch) => branch.type !== "null" && !recursive(branch)) ?? schemas.find((branch) => branch.type === "null") ?? schemas[0] ?? {};
+        schemas.find((branch) => branch.type !== "null" && !recursive(branch)) ??
+        schemas.find((branch) => branch.type === "null") ??
+        schemas[0] ??
+        {};
       current = { ...rest, ...chosen };
       continue;
     }
@@ -166,7 +169,10 @@ function pointer(root: Schema, ref: string): Schema | undefined {
 function merge(into: Schema, next: Schema): Schema {
   const merged: Schema = { ...into, ...next };
   if (isJsonObject(into.properties) || isJsonObject(next.properties)) {
-    merged.properties = { ...(isJsonObject(into.properties) ? into.properties : {}), ...(isJsonObject(next.properties) ? next.properties : {}) };
+    merged.properties = {
+      ...(isJsonObject(into.properties) ? into.properties : {}),
+      ...(isJsonObject(next.properties) ? next.properties : {}),
+    };
   }
   const required = [...strings(into.required), ...strings(next.required)];
   if (required.length > 0) merged.required = [...new Set(required)];
@@ -189,7 +195,8 @@ function sampleObject(schema: Schema, root: Schema, options: SampleOptions, seen
   const properties = isJsonObject(schema.properties) ? schema.properties : {};
   const required = strings(schema.required);
   const declared = Object.keys(properties);
-  const names = required.length === 0 ? declared : [...declared.filter((n) => required.includes(n)), ...required.filter((n) => !declared.includes(n))];
+  const names =
+    required.length === 0 ? declared : [...declared.filter((n) => required.includes(n)), ...required.filter((n) => !declared.includes(n))];
   const value: Record<string, unknown> = {};
   for (const name of new Set(names)) {
     const property = properties[name];

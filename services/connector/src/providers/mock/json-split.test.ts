@@ -5,13 +5,29 @@ import { groupPieces, splitJson } from "./json-split.js";
 describe("splitJson", () => {
   it("splits along JSON tokens, strings after their spaces", () => {
     assert.deepEqual(splitJson('{"echo":"hello world"}'), ["{", '"echo"', ":", '"hello ', 'world"', "}"]);
-    assert.deepEqual(splitJson('{"a":[1,true,null],"b":-2.5e3}'), ["{", '"a"', ":", "[", "1", ",", "true", ",", "null", "]", ",", '"b"', ":", "-2.5e3", "}"]);
+    assert.deepEqual(splitJson('{"a":[1,true,null],"b":-2.5e3}'), [
+      "{",
+      '"a"',
+      ":",
+      "[",
+      "1",
+      ",",
+      "true",
+      ",",
+      "null",
+      "]",
+      ",",
+      '"b"',
+      ":",
+      "-2.5e3",
+      "}",
+    ]);
   });
 
   it("keeps whitespace with the piece before it, so the pieces join back to the text", () => {
     const text = ' { "a" : "x  y" ,\n "b": 1 }\n';
     const pieces = splitJson(text);
-    assert.deepEqual(pieces, [' { ', '"a" ', ": ", '"x  ', 'y" ', ",\n ", '"b"', ": ", "1 ", "}\n"]);
+    assert.deepEqual(pieces, [" { ", '"a" ', ": ", '"x  ', 'y" ', ",\n ", '"b"', ": ", "1 ", "}\n"]);
     assert.equal(pieces.join(""), text);
   });
 

@@ -26,7 +26,10 @@ describe("limits", () => {
   it("ends with whichever limit comes first", () => {
     assert.deepEqual(applyLimits("alpha beta. gamma delta", { stop: "." }), { content: "alpha beta", finishReason: "stop" });
     assert.deepEqual(applyLimits("alpha beta. gamma delta", { stop: ".", max_tokens: 1 }), { content: "alpha", finishReason: "length" });
-    assert.deepEqual(applyLimits("alpha beta gamma. delta", { stop: ".", max_tokens: 2 }), { content: "alpha beta", finishReason: "length" });
+    assert.deepEqual(applyLimits("alpha beta gamma. delta", { stop: ".", max_tokens: 2 }), {
+      content: "alpha beta",
+      finishReason: "length",
+    });
     assert.deepEqual(applyLimits("alpha beta", { stop: ".", max_tokens: 2 }), { content: "alpha beta", finishReason: "stop" });
   });
 });

@@ -12,8 +12,28 @@ const MAX_TOP = 20;
  * equal to the token. More than MAX_TOP so that enough remain.
  */
 const ALTERNATIVES = [
-  "the", "a", "and", "of", "to", "in", "is", "it", "that", "for", "on",
-  "with", "as", "was", "at", "by", "be", "this", "or", ",", ".", "!",
+  "the",
+  "a",
+  "and",
+  "of",
+  "to",
+  "in",
+  "is",
+  "it",
+  "that",
+  "for",
+  "on",
+  "with",
+  "as",
+  "was",
+  "at",
+  "by",
+  "be",
+  "this",
+  "or",
+  ",",
+  ".",
+  "!",
 ];
 
 export function logprobsRequest(request: ChatRequestJson): LogprobsRequest | undefined {

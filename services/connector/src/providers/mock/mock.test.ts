@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { GatewayError } from "@switchyard/errors";
+import { testCall as adapterContext, collect } from "@switchyard/fake-upstreams";
 import { ErrorClass } from "@switchyard/proto";
-import { collect, testCall as adapterContext } from "@switchyard/fake-upstreams";
 import type { ChatChunkJson, ChatRequestJson, JsonObject } from "../types.js";
-import { createMockAdapter } from "./index.js";
 import { embed } from "./embeddings.js";
+import { createMockAdapter } from "./index.js";
 import { parseMockModel } from "./model-spec.js";
 
 const mock = createMockAdapter({ name: "mock", kind: "mock", enabled: true });
@@ -71,7 +71,12 @@ describe("mock echo", () => {
 
   it("streams word by word: role first, finish_reason last, then usage", async () => {
     const chunks = await collect(mock.chatStream(request("one two  three\nfour"), adapterContext("echo", { requestId: "s-1" })));
-    assert.deepEqual(deltas(chunks), [{ role: "assistant", content: "one " }, { content: "two  " }, { content: "three\n" }, { content: "four" }]);
+    assert.deepEqual(deltas(chunks), [
+      { role: "assistant", content: "one " },
+      { content: "two  " },
+      { content: "three\n" },
+      { content: "four" },
+    ]);
     assert.deepEqual(finishReasons(chunks), [null, null, null, "stop"]);
     for (const chunk of chunks) {
       assert.equal(chunk.id, "chatcmpl-s-1");
@@ -86,7 +91,9 @@ describe("mock echo", () => {
   it("streams exactly the text a non-streamed call answers", async () => {
     const text = "  leading space and trailing ";
     const chunks = await collect(mock.chatStream(request(text), adapterContext("echo")));
-    const streamed = deltas(chunks).map((d) => d.content).join("");
+    const streamed = deltas(chunks)
+      .map((d) => d.content)
+      .join("");
     const completion = await mock.chat(request(text), adapterContext("echo"));
     assert.equal(streamed, text);
     assert.equal((completion.choices[0] as { message: { content: string } }).message.content, text);
@@ -199,7 +206,10 @@ describe("mock model names", () => {
 
 describe("mock embeddings", () => {
   it("is deterministic, normalised, and closer for texts that share words", async () => {
-    const response = await mock.embeddings!({ model: "m", input: ["the cat sat on the mat", "the cat sat on a mat", "quantum chromodynamics"] }, adapterContext("echo"));
+    const response = await mock.embeddings!(
+      { model: "m", input: ["the cat sat on the mat", "the cat sat on a mat", "quantum chromodynamics"] },
+      adapterContext("echo"),
+    );
     assert.equal(response.object, "list");
     assert.equal(response.data.length, 3);
     const [a, b, c] = response.data.map((d) => d.embedding as number[]) as [number[], number[], number[]];
@@ -216,6 +226,9 @@ describe("mock embeddings", () => {
     const bytes = Buffer.from(response.data[0]!.embedding as string, "base64");
     const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
     assert.equal(floats.length, 8);
-    assert.deepEqual([...floats], embed("hello", 8).map((v) => Math.fround(v)));
+    assert.deepEqual(
+      [...floats],
+      embed("hello", 8).map((v) => Math.fround(v)),
+    );
   });
 });

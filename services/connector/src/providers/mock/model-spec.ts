@@ -50,9 +50,13 @@ export function parseMockModel(model: string): MockSpec {
   const at = model.indexOf("?");
   const behaviour = at === -1 ? model : model.slice(0, at);
   if (!Object.hasOwn(PARAMS, behaviour)) {
-    throw new GatewayError("upstream_rejected", `mock: unknown model "${model}"; use echo or fail?status=<code> (see services/connector/README.md)`, {
-      upstreamStatus: 404,
-    });
+    throw new GatewayError(
+      "upstream_rejected",
+      `mock: unknown model "${model}"; use echo or fail?status=<code> (see services/connector/README.md)`,
+      {
+        upstreamStatus: 404,
+      },
+    );
   }
   const kind = behaviour as Behaviour;
   const allowed: readonly string[] = PARAMS[kind];

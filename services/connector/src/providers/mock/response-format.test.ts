@@ -9,7 +9,10 @@ describe("formatContent", () => {
   });
 
   it("wraps the text for json_object", () => {
-    assert.deepEqual(formatContent({ response_format: { type: "json_object" } }, 'say "hi"'), { content: '{"echo":"say \\"hi\\""}', json: true });
+    assert.deepEqual(formatContent({ response_format: { type: "json_object" } }, 'say "hi"'), {
+      content: '{"echo":"say \\"hi\\""}',
+      json: true,
+    });
   });
 
   it("samples the json_schema's schema, with the text in free-text properties", () => {
@@ -30,6 +33,9 @@ describe("formatContent", () => {
       content: '{"question":"why is the sky blue","confidence":1,"tags":[]}',
       json: true,
     });
-    assert.deepEqual(formatContent({ response_format: { type: "json_schema", json_schema: { name: "x" } } }, "t"), { content: "{}", json: true });
+    assert.deepEqual(formatContent({ response_format: { type: "json_schema", json_schema: { name: "x" } } }, "t"), {
+      content: "{}",
+      json: true,
+    });
   });
 });

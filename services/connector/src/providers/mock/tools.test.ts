@@ -8,7 +8,11 @@ const weather = {
   type: "function",
   function: {
     name: "get_weather",
-    parameters: { type: "object", properties: { city: { type: "string" }, unit: { type: "string", enum: ["c", "f"] } }, required: ["city", "unit"] },
+    parameters: {
+      type: "object",
+      properties: { city: { type: "string" }, unit: { type: "string", enum: ["c", "f"] } },
+      required: ["city", "unit"],
+    },
   },
 };
 const clock = { type: "function", function: { name: "get_time", parameters: { type: "object", properties: { tz: { type: "string" } } } } };
@@ -40,20 +44,36 @@ describe("planToolCalls", () => {
 
   it("calls the tool tool_choice names, once even with tools=all", () => {
     const forced = planToolCalls(ask({ tool_choice: { type: "function", function: { name: "get_time" } } }), { ...options, mode: "all" });
-    assert.deepEqual(forced?.map((c) => c.function.name), ["get_time"]);
-    assert.deepEqual(planToolCalls(ask({ tool_choice: "required" }), options)?.map((c) => c.function.name), ["get_weather"]);
-    assert.deepEqual(planToolCalls(ask({ tool_choice: "auto" }), options)?.map((c) => c.function.name), ["get_weather"]);
+    assert.deepEqual(
+      forced?.map((c) => c.function.name),
+      ["get_time"],
+    );
+    assert.deepEqual(
+      planToolCalls(ask({ tool_choice: "required" }), options)?.map((c) => c.function.name),
+      ["get_weather"],
+    );
+    assert.deepEqual(
+      planToolCalls(ask({ tool_choice: "auto" }), options)?.map((c) => c.function.name),
+      ["get_weather"],
+    );
   });
 
   it("narrows the tools to allowed_tools", () => {
-    const tool_choice = { type: "allowed_tools", allowed_tools: { mode: "required", tools: [{ type: "function", function: { name: "get_time" } }] } };
-    assert.deepEqual(planToolCalls(ask({ tool_choice }), { ...options, mode: "all" })?.map((c) => c.function.name), ["get_time"]);
+    const tool_choice = {
+      type: "allowed_tools",
+      allowed_tools: { mode: "required", tools: [{ type: "function", function: { name: "get_time" } }] },
+    };
+    assert.deepEqual(
+      planToolCalls(ask({ tool_choice }), { ...options, mode: "all" })?.map((c) => c.function.name),
+      ["get_time"],
+    );
   });
 
   it("rejects a tool_choice naming a tool that is not offered, as OpenAI does", () => {
     assert.throws(
       () => planToolCalls(ask({ tool_choice: { type: "function", function: { name: "nope" } } }), options),
-      (error: unknown) => error instanceof GatewayError && error.code === "upstream_rejected" && error.upstreamStatus === 400 && /nope/.test(error.message),
+      (error: unknown) =>
+        error instanceof GatewayError && error.code === "upstream_rejected" && error.upstreamStatus === 400 && /nope/.test(error.message),
     );
   });
 
@@ -64,7 +84,11 @@ describe("planToolCalls", () => {
     const answered = ask({
       messages: [
         { role: "user", content: "Oslo" },
-        { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: "{}" } }] },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: "{}" } }],
+        },
         { role: "tool", tool_call_id: "call_1", content: "12 degrees" },
       ],
     });
@@ -86,13 +110,31 @@ describe("tool helpers", () => {
   });
 
   it("reads the last message's text when it is a tool result", () => {
-    assert.equal(toolResultText({ messages: [{ role: "user", content: "x" }, { role: "tool", content: [{ type: "text", text: "12 degrees" }] }] }), "12 degrees");
-    assert.equal(toolResultText({ messages: [{ role: "tool", content: "a" }, { role: "user", content: "b" }] }), undefined);
+    assert.equal(
+      toolResultText({
+        messages: [
+          { role: "user", content: "x" },
+          { role: "tool", content: [{ type: "text", text: "12 degrees" }] },
+        ],
+      }),
+      "12 degrees",
+    );
+    assert.equal(
+      toolResultText({
+        messages: [
+          { role: "tool", content: "a" },
+          { role: "user", content: "b" },
+        ],
+      }),
+      undefined,
+    );
   });
 
   it("keeps only named function tools", () => {
     assert.deepEqual(
-      functionTools({ tools: [weather, { type: "function", function: { name: "" } }, { type: "function" }, null, { type: "custom" }] }).map((t) => t.name),
+      functionTools({ tools: [weather, { type: "function", function: { name: "" } }, { type: "function" }, null, { type: "custom" }] }).map(
+        (t) => t.name,
+      ),
       ["get_weather"],
     );
   });

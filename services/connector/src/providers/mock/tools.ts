@@ -83,16 +83,22 @@ function chooseTools(tools: FunctionTool[], toolChoice: unknown): { tools: Funct
     const name = isJsonObject(toolChoice.function) ? toolChoice.function.name : undefined;
     const tool = tools.find((t) => t.name === name);
     if (tool === undefined) {
-      throw new GatewayError("upstream_rejected", `Invalid value for 'tool_choice': function '${String(name)}' is not among the request's tools.`, {
-        param: "tool_choice",
-        upstreamStatus: 400,
-      });
+      throw new GatewayError(
+        "upstream_rejected",
+        `Invalid value for 'tool_choice': function '${String(name)}' is not among the request's tools.`,
+        {
+          param: "tool_choice",
+          upstreamStatus: 400,
+        },
+      );
     }
     return { tools: [tool], forced: true };
   }
   if (toolChoice.type === "allowed_tools" && isJsonObject(toolChoice.allowed_tools) && Array.isArray(toolChoice.allowed_tools.tools)) {
     const allowed = new Set(
-      toolChoice.allowed_tools.tools.flatMap((t: unknown) => (isJsonObject(t) && t.type === "function" && isJsonObject(t.function) ? [t.function.name] : [])),
+      toolChoice.allowed_tools.tools.flatMap((t: unknown) =>
+        isJsonObject(t) && t.type === "function" && isJsonObject(t.function) ? [t.function.name] : [],
+      ),
     );
     return { tools: tools.filter((t) => allowed.has(t.name)), forced: false };
   }

@@ -10,7 +10,13 @@ describe("OpenAI adapter reading a stream", () => {
 
   before(async () => {
     upstream = await startFakeOpenAI();
-    adapter = createOpenAIAdapter({ name: "openai-test", kind: "openai", enabled: true, api_key: "sk-test-not-real", api_base: `${upstream.url}/v1` });
+    adapter = createOpenAIAdapter({
+      name: "openai-test",
+      kind: "openai",
+      enabled: true,
+      api_key: "sk-test-not-real",
+      api_base: `${upstream.url}/v1`,
+    });
   });
   after(async () => {
     await adapter.close?.();

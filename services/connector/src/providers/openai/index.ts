@@ -1,9 +1,16 @@
-import { GatewayError } from "@switchyard/errors";
 import { OPENAI_DEFAULT_BASE, type ProviderConfig } from "@switchyard/config";
+import { GatewayError } from "@switchyard/errors";
 import { openAIRateLimits } from "../../http/rate-limits.js";
 import { UpstreamClient } from "../../http/upstream-client.js";
 import { RequestBody } from "../request-body.js";
-import { type AdapterFactory, type JsonObject, type PassthroughMethods, type ProviderAdapter, type ProviderCall, withUpstreamBytes } from "../types.js";
+import {
+  type AdapterFactory,
+  type JsonObject,
+  type PassthroughMethods,
+  type ProviderAdapter,
+  type ProviderCall,
+  withUpstreamBytes,
+} from "../types.js";
 import { OPENAI_PRESET_SPECS, presetChanges } from "./presets.js";
 import { upstreamChatBytes, upstreamEmbeddingsBytes } from "./request.js";
 import { parseChatCompletion, parseEmbeddings } from "./response.js";
@@ -49,7 +56,8 @@ export function createOpenAICompatibleAdapter(config: ProviderConfig, endpoint: 
   const client = new UpstreamClient({ provider: name, baseUrl: endpoint.baseUrl, headers: endpoint.headers, rateLimits: openAIRateLimits });
 
   const logRequest = (path: string, call: ProviderCall) => {
-    if (call.logger.isLevelEnabled("debug")) call.logger.debug({ url: client.urlOf(path, endpoint.query), model: call.deployment.model }, "upstream request");
+    if (call.logger.isLevelEnabled("debug"))
+      call.logger.debug({ url: client.urlOf(path, endpoint.query), model: call.deployment.model }, "upstream request");
   };
   const chatBody = (request: RequestBody, model: string, stream: boolean) => {
     const extra = endpoint.chatChanges?.(request);
@@ -72,7 +80,10 @@ export function createOpenAICompatibleAdapter(config: ProviderConfig, endpoint: 
       const type = String(response.headers["content-type"] ?? "");
       if (!type.includes("text/event-stream")) {
         response.body.destroy();
-        throw new GatewayError("upstream_error", `${name} answered a streamed request with ${type || "no content type"}, not an event stream`);
+        throw new GatewayError(
+          "upstream_error",
+          `${name} answered a streamed request with ${type || "no content type"}, not an event stream`,
+        );
       }
       yield* readChatStream(response.body, name);
     },

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { GatewayError } from "@switchyard/errors";
+import { readFixture as readAnyFixture, readJsonFixture as readAnyJsonFixture } from "@switchyard/fake-upstreams";
 import { RequestBody } from "../request-body.js";
 import type { ChatRequestJson } from "../types.js";
-import { readJsonFixture as readAnyJsonFixture, readFixture as readAnyFixture } from "@switchyard/fake-upstreams";
 
 const readFixture = (name: string) => readAnyFixture("openai", name);
 const readJsonFixture = <T = unknown>(name: string) => readAnyJsonFixture<T>("openai", name);
+
 import { toUpstreamChatBody, toUpstreamEmbeddingsBody, upstreamChatBytes, upstreamEmbeddingsBytes } from "./request.js";
 
 describe("openai request translation", () => {
@@ -51,8 +52,14 @@ describe("openai request translation", () => {
     for (const stream of [false, true]) {
       const input = { ...request, stream_options: { include_usage: false } };
       const inputBytes = Buffer.from(JSON.stringify(input, null, 2));
-      assert.deepEqual(JSON.parse(upstreamChatBytes(new RequestBody(inputBytes), "gpt-4.1", stream).toString()), toUpstreamChatBody(input, "gpt-4.1", stream));
-      assert.deepEqual(JSON.parse(upstreamChatBytes(new RequestBody(bytes), "gpt-4.1", stream).toString()), toUpstreamChatBody(request, "gpt-4.1", stream));
+      assert.deepEqual(
+        JSON.parse(upstreamChatBytes(new RequestBody(inputBytes), "gpt-4.1", stream).toString()),
+        toUpstreamChatBody(input, "gpt-4.1", stream),
+      );
+      assert.deepEqual(
+        JSON.parse(upstreamChatBytes(new RequestBody(bytes), "gpt-4.1", stream).toString()),
+        toUpstreamChatBody(request, "gpt-4.1", stream),
+      );
     }
     const embeddings = { model: "embed", input: ["a"], dimensions: 256 };
     const sent = upstreamEmbeddingsBytes(new RequestBody(Buffer.from(JSON.stringify(embeddings))), "text-embedding-3-small");
@@ -69,11 +76,16 @@ describe("openai request translation", () => {
       upstreamChatBytes(streamed, "gpt-4.1", true).toString(),
       `{"model":"gpt-4.1",${unparsed},"stream_options":{"include_obfuscation":false,"include_usage":true},"stream":true}`,
     );
-    assert.throws(() => streamed.json, (error: unknown) => error instanceof GatewayError && error.code === "invalid_json");
+    assert.throws(
+      () => streamed.json,
+      (error: unknown) => error instanceof GatewayError && error.code === "invalid_json",
+    );
   });
 
   it("serializes the parsed object when the bytes name a member twice, and refuses what is not a JSON object", () => {
-    const twice = new RequestBody<ChatRequestJson>(Buffer.from('{"model":"a","messages":[],"model":"b","stream_options":{"x":1},"stream_options":{"y":2}}'));
+    const twice = new RequestBody<ChatRequestJson>(
+      Buffer.from('{"model":"a","messages":[],"model":"b","stream_options":{"x":1},"stream_options":{"y":2}}'),
+    );
     assert.deepEqual(twice.member("stream_options"), { y: 2 });
     assert.deepEqual(JSON.parse(upstreamChatBytes(twice, "gpt-4.1", true).toString()), {
       model: "gpt-4.1",
@@ -81,8 +93,16 @@ describe("openai request translation", () => {
       stream_options: { y: 2, include_usage: true },
       stream: true,
     });
-    for (const [bytes, code] of [["[]", "invalid_request"], ["", "invalid_json"], ['{"model":', "invalid_json"]] as const) {
-      assert.throws(() => upstreamChatBytes(new RequestBody(Buffer.from(bytes)), "gpt-4.1", false), (error: unknown) => error instanceof GatewayError && error.code === code, bytes);
+    for (const [bytes, code] of [
+      ["[]", "invalid_request"],
+      ["", "invalid_json"],
+      ['{"model":', "invalid_json"],
+    ] as const) {
+      assert.throws(
+        () => upstreamChatBytes(new RequestBody(Buffer.from(bytes)), "gpt-4.1", false),
+        (error: unknown) => error instanceof GatewayError && error.code === code,
+        bytes,
+      );
     }
   });
 });

@@ -30,7 +30,12 @@ export function toUpstreamEmbeddingsBody(request: EmbeddingsRequestJson, model: 
  * (`RequestBody.withChanges`). Only a stream reads one member, `stream_options`; nothing parses
  * the rest.
  */
-export function upstreamChatBytes(request: RequestBody<ChatRequestJson>, model: string, stream: boolean, extra?: Readonly<JsonObject>): Buffer {
+export function upstreamChatBytes(
+  request: RequestBody<ChatRequestJson>,
+  model: string,
+  stream: boolean,
+  extra?: Readonly<JsonObject>,
+): Buffer {
   const changes = upstreamChatChanges(stream ? request.member("stream_options") : undefined, model, stream);
   // A preset's changes win: one that drops stream_options means it.
   return request.withChanges(extra ? { ...changes, ...extra } : changes);

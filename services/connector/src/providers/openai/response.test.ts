@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { GatewayError } from "@switchyard/errors";
-import { readJsonFixture as readAnyJsonFixture, readFixture as readAnyFixture } from "@switchyard/fake-upstreams";
+import { readFixture as readAnyFixture, readJsonFixture as readAnyJsonFixture } from "@switchyard/fake-upstreams";
 
 const readFixture = (name: string) => readAnyFixture("openai", name);
 const readJsonFixture = <T = unknown>(name: string) => readAnyJsonFixture<T>("openai", name);
+
 import { describeErrorBody, errorFromResponse, parseChatCompletion, parseEmbeddings, parseStreamEvent } from "./response.js";
 
 const isGatewayError = (code: string, message?: RegExp) => (error: unknown) =>
@@ -28,7 +29,12 @@ describe("openai response translation", () => {
   });
 
   it("maps a 429 with its retry-after, in the gateway's words", () => {
-    const error = errorFromResponse("openai", 429, { "retry-after": "20", "content-type": "application/json" }, readFixture("error-rate-limit.json"));
+    const error = errorFromResponse(
+      "openai",
+      429,
+      { "retry-after": "20", "content-type": "application/json" },
+      readFixture("error-rate-limit.json"),
+    );
     assert.equal(error.code, "upstream_rate_limited");
     assert.equal(error.retryAfterS, 20);
     assert.equal(error.upstreamStatus, 429);
@@ -54,10 +60,14 @@ describe("openai response translation", () => {
     const chunk = parseStreamEvent('{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[]}', "openai");
     assert.notEqual(chunk, "done");
     assert.throws(
-      () => parseStreamEvent('{"error":{"message":"The server had an error while processing your request.","type":"server_error"}}', "openai"),
+      () =>
+        parseStreamEvent('{"error":{"message":"The server had an error while processing your request.","type":"server_error"}}', "openai"),
       isGatewayError("upstream_error", /^openai reported an error mid-stream$/),
     );
-    assert.throws(() => parseStreamEvent('{"error":{"message":"slow down","status":429}}', "openai"), isGatewayError("upstream_rate_limited"));
+    assert.throws(
+      () => parseStreamEvent('{"error":{"message":"slow down","status":429}}', "openai"),
+      isGatewayError("upstream_rate_limited"),
+    );
     assert.throws(() => parseStreamEvent("{not json", "openai"), isGatewayError("upstream_error", /not JSON/));
   });
 });

@@ -1,7 +1,7 @@
 import { GatewayError } from "@switchyard/errors";
-import type { ChatChunkJson, ChatCompletionJson, EmbeddingsResponseJson, JsonObject } from "../types.js";
 import { type Headers, headerText } from "../../http/rate-limits.js";
 import { parseOpenAIError } from "../../http/upstream-client.js";
+import type { ChatChunkJson, ChatCompletionJson, EmbeddingsResponseJson, JsonObject } from "../types.js";
 import { errorFromStatus, type UpstreamErrorBody } from "../upstream-errors.js";
 
 /** Parses a non-streamed `chat.completion`; anything else is an upstream error. */

@@ -5,6 +5,7 @@ import { collect, readFixture as readAnyFixture } from "@switchyard/fake-upstrea
 import type { ChatChunkJson } from "../types.js";
 
 const readFixture = (name: string) => readAnyFixture("openai", name);
+
 import { readChatStream } from "./stream.js";
 
 /** The bytes of `text` in slices of `size`, cutting through lines and multi-byte characters. */
@@ -28,7 +29,8 @@ describe("openai stream reading", () => {
   });
 
   it("keeps multi-byte characters split across reads", async () => {
-    const text = 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"héllo 👋"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n';
+    const text =
+      'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"héllo 👋"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n';
     const chunks = await collect(readChatStream(slices(text, 3), "openai"));
     assert.equal((chunks[0]!.choices[0] as { delta: { content: string } }).delta.content, "héllo 👋");
   });

@@ -16,7 +16,9 @@ const ANSWER = JSON.stringify({
       message: {
         role: "assistant",
         content:
-          "The night train to Vienna leaves from platform 7 at 22:40. Boarding opens twenty minutes before departure; the sleeper cars are at the front of the train, so walk towards the end of the platform. ".repeat(3),
+          "The night train to Vienna leaves from platform 7 at 22:40. Boarding opens twenty minutes before departure; the sleeper cars are at the front of the train, so walk towards the end of the platform. ".repeat(
+            3,
+          ),
         refusal: null,
         annotations: [],
       },
@@ -38,7 +40,16 @@ const ANSWER = JSON.stringify({
 /** A recorded-shape stream's event data: role, a token per event, finish, usage, [DONE]. */
 const EVENTS: string[] = (() => {
   const chunk = (choices: unknown[], usage: unknown = null) =>
-    JSON.stringify({ id: "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG", object: "chat.completion.chunk", created, model: "gpt-4o-mini-2024-07-18", service_tier: "default", system_fingerprint: "fp_0ba0d124f1", choices, usage });
+    JSON.stringify({
+      id: "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG",
+      object: "chat.completion.chunk",
+      created,
+      model: "gpt-4o-mini-2024-07-18",
+      service_tier: "default",
+      system_fingerprint: "fp_0ba0d124f1",
+      choices,
+      usage,
+    });
   const delta = (value: object, finish: string | null = null) => chunk([{ index: 0, delta: value, logprobs: null, finish_reason: finish }]);
   const words = "The night train to Vienna leaves from platform 7 at 22:40 .".split(" ");
   return [

@@ -12,11 +12,17 @@ describe("anthropic errors", () => {
     const error = anthropicValidationError(result.error);
     assert.equal(toHttpError(error).status, 400);
     assert.equal(error.param, "max_tokens");
-    assert.deepEqual(anthropicErrorBody(error), { type: "error", error: { type: "invalid_request_error", message: "max_tokens: Field required" } });
+    assert.deepEqual(anthropicErrorBody(error), {
+      type: "error",
+      error: { type: "invalid_request_error", message: "max_tokens: Field required" },
+    });
   });
 
   it("frames a mid-stream failure as Anthropic's error event", () => {
     const event = anthropicErrorEvent(new GatewayError("upstream_unavailable", "Overloaded"));
-    assert.equal(encodeSseEvent(event), 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n');
+    assert.equal(
+      encodeSseEvent(event),
+      'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
+    );
   });
 });

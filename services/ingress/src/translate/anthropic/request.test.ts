@@ -15,7 +15,10 @@ function translate(body: unknown): ChatRequest {
   const result = validateAnthropicRequest(body);
   if (!result.ok) assert.fail(`unexpected validation error: ${result.error.message}`);
   const chat = anthropicToChat(result.value);
-  assert.ok(Value.Check(ChatCompletionRequestSchema, asChatBody(chat)), `not a valid chat request: ${JSON.stringify([...Value.Errors(ChatCompletionRequestSchema, chat)][0])}`);
+  assert.ok(
+    Value.Check(ChatCompletionRequestSchema, asChatBody(chat)),
+    `not a valid chat request: ${JSON.stringify([...Value.Errors(ChatCompletionRequestSchema, chat)][0])}`,
+  );
   return chat;
 }
 
@@ -41,7 +44,10 @@ describe("anthropicToChat", () => {
         role: "user",
         content: [
           { type: "text", text: "Image 1:" },
-          { type: "image_url", image_url: { url: "https://upload.wikimedia.org/wikipedia/commons/a/a7/Camponotus_flavomarginatus_ant.jpg" } },
+          {
+            type: "image_url",
+            image_url: { url: "https://upload.wikimedia.org/wikipedia/commons/a/a7/Camponotus_flavomarginatus_ant.jpg" },
+          },
           { type: "text", text: "Image 2:" },
           { type: "image_url", image_url: { url: "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQEASABIAAD" } },
           { type: "text", text: "How are these images different?" },
@@ -139,7 +145,14 @@ describe("anthropicToChat", () => {
         {
           role: "user",
           content: [
-            { type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "text", text: "15 degrees" }, { type: "text", text: "sunny" }] },
+            {
+              type: "tool_result",
+              tool_use_id: "toolu_1",
+              content: [
+                { type: "text", text: "15 degrees" },
+                { type: "text", text: "sunny" },
+              ],
+            },
             {
               type: "tool_result",
               tool_use_id: "toolu_2",
@@ -184,7 +197,11 @@ describe("anthropicToChat", () => {
         {
           role: "user",
           content: [
-            { type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "image", source: { type: "url", url: "https://example.com/s.png" } }] },
+            {
+              type: "tool_result",
+              tool_use_id: "toolu_1",
+              content: [{ type: "image", source: { type: "url", url: "https://example.com/s.png" } }],
+            },
             { type: "tool_result", tool_use_id: "toolu_2" },
           ],
         },
@@ -200,7 +217,15 @@ describe("anthropicToChat", () => {
   it("flushes user text that precedes a tool_result as its own message, in order", () => {
     const chat = translate({
       ...base,
-      messages: [{ role: "user", content: [{ type: "text", text: "first" }, { type: "tool_result", tool_use_id: "t", content: "r" }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "first" },
+            { type: "tool_result", tool_use_id: "t", content: "r" },
+          ],
+        },
+      ],
     });
     assert.deepEqual(chat.messages, [
       { role: "user", content: [{ type: "text", text: "first" }] },
@@ -227,11 +252,14 @@ describe("anthropicToChat", () => {
         { role: "assistant", content: "The best answer is (" },
       ],
     });
-    assert.deepEqual(chat.messages.filter((m) => m.role === "assistant"), [
-      { role: "assistant", content: "Part one.\n\nPart two." },
-      { role: "assistant", content: "" },
-      { role: "assistant", content: "The best answer is (" },
-    ]);
+    assert.deepEqual(
+      chat.messages.filter((m) => m.role === "assistant"),
+      [
+        { role: "assistant", content: "Part one.\n\nPart two." },
+        { role: "assistant", content: "" },
+        { role: "assistant", content: "The best answer is (" },
+      ],
+    );
   });
 
   it("turns documents into a file part (PDF) or text (plain text)", () => {
@@ -264,7 +292,10 @@ describe("anthropicToChat", () => {
     const chat = translate({
       ...base,
       messages: [{ role: "user", content: "Hi" }],
-      tools: [{ name: "ping", input_schema: { type: "object", properties: {} } }, { type: "custom", name: "pong", description: null, input_schema: { type: "object" } }],
+      tools: [
+        { name: "ping", input_schema: { type: "object", properties: {} } },
+        { type: "custom", name: "pong", description: null, input_schema: { type: "object" } },
+      ],
     });
     assert.deepEqual(chat.tools, [
       { type: "function", function: { name: "ping", parameters: { type: "object", properties: {} } } },
@@ -294,7 +325,10 @@ describe("validateAnthropicRequest", () => {
     assert.deepEqual(problem({ max_tokens: 1, messages: valid.messages }), { param: "model", message: "model: Field required" });
     assert.deepEqual(problem({ model: "m", messages: valid.messages }), { param: "max_tokens", message: "max_tokens: Field required" });
     assert.deepEqual(problem({ model: "m", max_tokens: 1 }), { param: "messages", message: "messages: Field required" });
-    assert.deepEqual(problem({ ...valid, messages: [{ role: "user" }] }), { param: "messages.0.content", message: "messages.0.content: Field required" });
+    assert.deepEqual(problem({ ...valid, messages: [{ role: "user" }] }), {
+      param: "messages.0.content",
+      message: "messages.0.content: Field required",
+    });
   });
 
   it("rejects wrong types without coercing them", () => {
@@ -303,19 +337,34 @@ describe("validateAnthropicRequest", () => {
     assert.deepEqual(problem({ ...valid, model: 7 }), { param: "model", message: "model: Input should be a string" });
     assert.deepEqual(problem({ ...valid, stream: "true" }), { param: "stream", message: "stream: Input should be a boolean" });
     assert.deepEqual(problem({ ...valid, temperature: "0.5" }), { param: "temperature", message: "temperature: Input should be a number" });
-    assert.deepEqual(problem({ ...valid, messages: { role: "user" } }), { param: "messages", message: "messages: Input should be an array" });
+    assert.deepEqual(problem({ ...valid, messages: { role: "user" } }), {
+      param: "messages",
+      message: "messages: Input should be an array",
+    });
     assert.deepEqual(problem({ ...valid, messages: [{ role: "user", content: 42 }] }), {
       param: "messages.0.content",
       message: "messages.0.content: Input should be an array",
     });
-    assert.deepEqual(problem({ ...valid, stop_sequences: "END" }), { param: "stop_sequences", message: "stop_sequences: Input should be an array" });
-    assert.deepEqual(problem({ ...valid, metadata: { user_id: 5 } }), { param: "metadata.user_id", message: "metadata.user_id: Input should be a string" });
+    assert.deepEqual(problem({ ...valid, stop_sequences: "END" }), {
+      param: "stop_sequences",
+      message: "stop_sequences: Input should be an array",
+    });
+    assert.deepEqual(problem({ ...valid, metadata: { user_id: 5 } }), {
+      param: "metadata.user_id",
+      message: "metadata.user_id: Input should be a string",
+    });
     assert.deepEqual(problem("hello"), { param: "", message: "body: Input should be an object" });
   });
 
   it("rejects out-of-range values", () => {
-    assert.deepEqual(problem({ ...valid, max_tokens: 0 }), { param: "max_tokens", message: "max_tokens: must be greater than or equal to 1" });
-    assert.deepEqual(problem({ ...valid, temperature: 1.5 }), { param: "temperature", message: "temperature: must be less than or equal to 1" });
+    assert.deepEqual(problem({ ...valid, max_tokens: 0 }), {
+      param: "max_tokens",
+      message: "max_tokens: must be greater than or equal to 1",
+    });
+    assert.deepEqual(problem({ ...valid, temperature: 1.5 }), {
+      param: "temperature",
+      message: "temperature: must be less than or equal to 1",
+    });
     assert.deepEqual(problem({ ...valid, messages: [] }), { param: "messages", message: "messages: must contain at least one item" });
     assert.deepEqual(problem({ ...valid, messages: [{ role: "user", content: [] }] }), {
       param: "messages.0.content",
@@ -341,19 +390,28 @@ describe("validateAnthropicRequest", () => {
       param: "messages.0.content.0",
       message: "messages.0.content.0: Input should be an object",
     });
-    assert.equal(problem({ ...valid, messages: [{ role: "user", content: [{ type: "search_result", source: "x" }] }] })?.param, "messages.0.content.0.type");
+    assert.equal(
+      problem({ ...valid, messages: [{ role: "user", content: [{ type: "search_result", source: "x" }] }] })?.param,
+      "messages.0.content.0.type",
+    );
     assert.deepEqual(problem({ ...valid, messages: [{ role: "user", content: [{ type: "tool_use", id: "t", name: "n", input: {} }] }] }), {
       param: "messages.0.content.0.type",
       message: "messages.0.content.0.type: 'tool_use' blocks are only accepted in assistant messages",
     });
-    assert.equal(problem({ ...valid, messages: [{ role: "assistant", content: [{ type: "image", source: {} }] }] })?.param, "messages.0.content.0.type");
+    assert.equal(
+      problem({ ...valid, messages: [{ role: "assistant", content: [{ type: "image", source: {} }] }] })?.param,
+      "messages.0.content.0.type",
+    );
   });
 
   it("checks the fields of each block type", () => {
     const user = (block: unknown) => problem({ ...valid, messages: [{ role: "user", content: [block] }] })?.param;
     const assistant = (block: unknown) => problem({ ...valid, messages: [{ role: "assistant", content: [block] }] })?.param;
     assert.equal(user({ type: "text" }), "messages.0.content.0.text");
-    assert.equal(user({ type: "image", source: { type: "base64", media_type: "image/bmp", data: "x" } }), "messages.0.content.0.source.media_type");
+    assert.equal(
+      user({ type: "image", source: { type: "base64", media_type: "image/bmp", data: "x" } }),
+      "messages.0.content.0.source.media_type",
+    );
     assert.equal(user({ type: "image", source: { type: "file", file_id: "f" } }), "messages.0.content.0.source.type");
     assert.equal(user({ type: "image", source: { type: "url" } }), "messages.0.content.0.source.url");
     assert.equal(user({ type: "tool_result", content: "x" }), "messages.0.content.0.tool_use_id");

@@ -1,3 +1,4 @@
+import { AnthropicMessagesRequestSchema } from "../../schemas/anthropic-messages.js";
 import type {
   ChatAssistantMessage,
   ChatContentPart,
@@ -7,7 +8,6 @@ import type {
   ChatToolCall,
   ChatToolChoice,
 } from "../chat-types.js";
-import { AnthropicMessagesRequestSchema } from "../../schemas/anthropic-messages.js";
 import { anthropicDialect, compileValidator } from "../common.js";
 import type {
   AnthropicAssistantBlock,

@@ -5,8 +5,19 @@ import { fixture, wire } from "../test-support/fixtures.js";
 import { anthropicStopReason, anthropicUsage, chatToAnthropicMessage, parseToolInput } from "./response.js";
 import type { AnthropicMessage } from "./types.js";
 
-function completion(message: ChatCompletion["choices"][number]["message"], finish_reason: string | null, usage?: ChatCompletion["usage"]): ChatCompletion {
-  return { id: "chatcmpl-abc123", object: "chat.completion", created: 1741569952, model: "gpt-4o-mini", choices: [{ index: 0, message, finish_reason }], usage };
+function completion(
+  message: ChatCompletion["choices"][number]["message"],
+  finish_reason: string | null,
+  usage?: ChatCompletion["usage"],
+): ChatCompletion {
+  return {
+    id: "chatcmpl-abc123",
+    object: "chat.completion",
+    created: 1741569952,
+    model: "gpt-4o-mini",
+    choices: [{ index: 0, message, finish_reason }],
+    usage,
+  };
 }
 
 describe("chatToAnthropicMessage", () => {
@@ -63,7 +74,10 @@ describe("chatToAnthropicMessage", () => {
   });
 
   it("turns a refusal into a text block with stop_reason refusal", () => {
-    const message = chatToAnthropicMessage(completion({ role: "assistant", content: null, refusal: "I can't help with that." }, "stop"), "m");
+    const message = chatToAnthropicMessage(
+      completion({ role: "assistant", content: null, refusal: "I can't help with that." }, "stop"),
+      "m",
+    );
     assert.deepEqual(message.content, [{ type: "text", text: "I can't help with that." }]);
     assert.equal(message.stop_reason, "refusal");
   });
@@ -101,13 +115,22 @@ describe("chatToAnthropicMessage", () => {
   });
 
   it("reports cache reads apart from the uncached input, and zeros without usage", () => {
-    assert.deepEqual(anthropicUsage({ prompt_tokens: 2006, completion_tokens: 300, total_tokens: 2306, prompt_tokens_details: { cached_tokens: 1920 } }), {
-      input_tokens: 86,
-      output_tokens: 300,
-      cache_read_input_tokens: 1920,
+    assert.deepEqual(
+      anthropicUsage({ prompt_tokens: 2006, completion_tokens: 300, total_tokens: 2306, prompt_tokens_details: { cached_tokens: 1920 } }),
+      {
+        input_tokens: 86,
+        output_tokens: 300,
+        cache_read_input_tokens: 1920,
+      },
+    );
+    assert.deepEqual(anthropicUsage({ prompt_tokens: 10, completion_tokens: 1, total_tokens: 11, prompt_tokens_details: null }), {
+      input_tokens: 10,
+      output_tokens: 1,
     });
-    assert.deepEqual(anthropicUsage({ prompt_tokens: 10, completion_tokens: 1, total_tokens: 11, prompt_tokens_details: null }), { input_tokens: 10, output_tokens: 1 });
-    assert.deepEqual(chatToAnthropicMessage(completion({ role: "assistant", content: "x" }, "stop"), "m").usage, { input_tokens: 0, output_tokens: 0 });
+    assert.deepEqual(chatToAnthropicMessage(completion({ role: "assistant", content: "x" }, "stop"), "m").usage, {
+      input_tokens: 0,
+      output_tokens: 0,
+    });
   });
 
   it("translates only the first choice and survives a completion without choices", () => {

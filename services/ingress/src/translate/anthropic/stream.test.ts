@@ -32,7 +32,9 @@ describe("AnthropicStreamTranslator", () => {
     // repeats input_tokens.
     const expected = docs
       .filter((e) => e.data.type !== "ping")
-      .filter((e) => !(e.data.type === "content_block_delta" && e.data.delta.type === "input_json_delta" && e.data.delta.partial_json === ""));
+      .filter(
+        (e) => !(e.data.type === "content_block_delta" && e.data.delta.type === "input_json_delta" && e.data.delta.partial_json === ""),
+      );
     const start = expected[0]!.data;
     assert.ok(start.type === "message_start");
     start.message.usage = { input_tokens: 0, output_tokens: 0 };
@@ -58,17 +60,30 @@ describe("AnthropicStreamTranslator", () => {
   });
 
   it("reproduces the docs' basic text stream", () => {
-    const events = run([chunk({ role: "assistant", content: "" }), chunk({ content: "Hello" }), chunk({ content: "!" }), chunk({}, "stop"), usageChunk(25, 15)], {
-      id: "msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY",
-      model: "claude-sonnet-4-20250514",
-    });
+    const events = run(
+      [
+        chunk({ role: "assistant", content: "" }),
+        chunk({ content: "Hello" }),
+        chunk({ content: "!" }),
+        chunk({}, "stop"),
+        usageChunk(25, 15),
+      ],
+      {
+        id: "msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY",
+        model: "claude-sonnet-4-20250514",
+      },
+    );
     const docs = fixture<AnthropicStreamEvent[]>("anthropic/stream-basic.events.json").filter((e) => e.event !== "ping");
     assert.deepEqual(
       events.map((e) => e.event),
       docs.map((e) => e.event),
     );
     assert.deepEqual(wire(events.slice(1, -2)), docs.slice(1, -2));
-    assert.deepEqual(events.at(-2)!.data, { type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 15, input_tokens: 25 } });
+    assert.deepEqual(events.at(-2)!.data, {
+      type: "message_delta",
+      delta: { stop_reason: "end_turn", stop_sequence: null },
+      usage: { output_tokens: 15, input_tokens: 25 },
+    });
   });
 
   it("builds, through the events, the same message as the non-streaming translation", () => {
@@ -122,7 +137,14 @@ describe("AnthropicStreamTranslator", () => {
   });
 
   it("opens a new text block when text follows a tool call", () => {
-    const message = accumulate(run([chunk({ content: "Let me look." }), chunk(toolDelta(0, { id: "call_a", name: "f", args: "{}" })), chunk({ content: "Done." }), chunk({}, "stop")]));
+    const message = accumulate(
+      run([
+        chunk({ content: "Let me look." }),
+        chunk(toolDelta(0, { id: "call_a", name: "f", args: "{}" })),
+        chunk({ content: "Done." }),
+        chunk({}, "stop"),
+      ]),
+    );
     assert.deepEqual(
       message.content.map((b) => b.type),
       ["text", "tool_use", "text"],
@@ -150,7 +172,12 @@ describe("AnthropicStreamTranslator", () => {
     translator.start({ model: "m", id: "msg_x", inputTokens: 100 });
     translator.push(chunk({ content: "hi" }, "stop"));
     translator.push(usageChunk(1, 1));
-    const end = translator.finish({ prompt_tokens: 2006, completion_tokens: 300, total_tokens: 2306, prompt_tokens_details: { cached_tokens: 1920 } });
+    const end = translator.finish({
+      prompt_tokens: 2006,
+      completion_tokens: 300,
+      total_tokens: 2306,
+      prompt_tokens_details: { cached_tokens: 1920 },
+    });
     assert.deepEqual(end.find((e) => e.event === "message_delta")?.data, {
       type: "message_delta",
       delta: { stop_reason: "end_turn", stop_sequence: null },
@@ -167,7 +194,9 @@ describe("AnthropicStreamTranslator", () => {
   });
 
   it("holds arguments that arrive before the tool's name, and names an unnamed call at the end", () => {
-    const late = accumulate(run([chunk(toolDelta(0, { id: "call_a", args: '{"a":' })), chunk(toolDelta(0, { name: "f", args: "1}" })), chunk({}, "tool_calls")]));
+    const late = accumulate(
+      run([chunk(toolDelta(0, { id: "call_a", args: '{"a":' })), chunk(toolDelta(0, { name: "f", args: "1}" })), chunk({}, "tool_calls")]),
+    );
     assert.deepEqual(late.content, [{ type: "tool_use", id: "call_a", name: "f", input: { a: 1 } }]);
     const nameless = accumulate(run([chunk(toolDelta(0, { args: "{}" })), chunk({}, "tool_calls")], { id: "msg_q1" }));
     assert.deepEqual(nameless.content, [{ type: "tool_use", id: "toolu_q1_0", name: "", input: {} }]);
@@ -189,9 +218,27 @@ describe("AnthropicStreamTranslator", () => {
 
   it("accepts a usage chunk without choices and tool calls without an index", () => {
     const events = run([
-      { id: "x", choices: [{ index: 0, delta: { tool_calls: [{ id: "call_a", type: "function", function: { name: "f", arguments: '{"a":' } }] }, finish_reason: null }] },
+      {
+        id: "x",
+        choices: [
+          {
+            index: 0,
+            delta: { tool_calls: [{ id: "call_a", type: "function", function: { name: "f", arguments: '{"a":' } }] },
+            finish_reason: null,
+          },
+        ],
+      },
       { id: "x", choices: [{ index: 0, delta: { tool_calls: [{ function: { arguments: "1}" } }] }, finish_reason: null }] },
-      { id: "x", choices: [{ index: 0, delta: { tool_calls: [{ id: "call_b", type: "function", function: { name: "g", arguments: "{}" } }] }, finish_reason: "tool_calls" }] },
+      {
+        id: "x",
+        choices: [
+          {
+            index: 0,
+            delta: { tool_calls: [{ id: "call_b", type: "function", function: { name: "g", arguments: "{}" } }] },
+            finish_reason: "tool_calls",
+          },
+        ],
+      },
       { id: "x", usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } },
     ]);
     const message = accumulate(events);
@@ -203,7 +250,18 @@ describe("AnthropicStreamTranslator", () => {
   });
 
   it("ignores choices other than the first", () => {
-    const message = accumulate(run([{ ...chunk({ content: "A" }), choices: [{ index: 1, delta: { content: "B" }, finish_reason: null }, { index: 0, delta: { content: "A" }, finish_reason: null }] }, chunk({}, "stop")]));
+    const message = accumulate(
+      run([
+        {
+          ...chunk({ content: "A" }),
+          choices: [
+            { index: 1, delta: { content: "B" }, finish_reason: null },
+            { index: 0, delta: { content: "A" }, finish_reason: null },
+          ],
+        },
+        chunk({}, "stop"),
+      ]),
+    );
     assert.deepEqual(message.content, [{ type: "text", text: "A" }]);
   });
 
@@ -234,7 +292,10 @@ describe("AnthropicStreamTranslator", () => {
     assert.match(start?.data.type === "message_start" ? start.data.message.id : "", /^msg_[0-9a-f]{24}$/);
     assert.equal(encodeSseEvent(AnthropicStreamTranslator.ping()), 'event: ping\ndata: {"type":"ping"}\n\n');
     assert.deepEqual(serializeEvents(translator.finish()), [
-      { event: "message_delta", data: '{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":0}}' },
+      {
+        event: "message_delta",
+        data: '{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":0}}',
+      },
       { event: "message_stop", data: '{"type":"message_stop"}' },
     ]);
   });

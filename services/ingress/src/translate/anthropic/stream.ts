@@ -163,7 +163,8 @@ export class AnthropicStreamTranslator {
       if (state.name) this.openTool(state, out);
       return;
     }
-    if (args.length > 0) out.push(event({ type: "content_block_delta", index: state.block, delta: { type: "input_json_delta", partial_json: args } }));
+    if (args.length > 0)
+      out.push(event({ type: "content_block_delta", index: state.block, delta: { type: "input_json_delta", partial_json: args } }));
   }
 
   private openTool(state: ToolState, out: AnthropicStreamEvent[]): void {

@@ -19,7 +19,10 @@ describe("responses errors", () => {
   });
 
   it("picks a documented response.error code for a gateway failure", () => {
-    assert.deepEqual(responsesFailure(new GatewayError("upstream_rate_limited", "Slow down")), { code: "rate_limit_exceeded", message: "Slow down" });
+    assert.deepEqual(responsesFailure(new GatewayError("upstream_rate_limited", "Slow down")), {
+      code: "rate_limit_exceeded",
+      message: "Slow down",
+    });
     assert.equal(responsesFailure(new GatewayError("upstream_rejected", "Bad prompt")).code, "invalid_prompt");
     assert.equal(responsesFailure(new GatewayError("upstream_timeout", "Timed out")).code, "server_error");
   });

@@ -13,7 +13,10 @@ function translate(body: unknown): ChatRequest {
   const result = validateResponsesRequest(body);
   if (!result.ok) assert.fail(`unexpected validation error: ${result.error.message}`);
   const chat = responsesToChat(result.value);
-  assert.ok(Value.Check(ChatCompletionRequestSchema, asChatBody(chat)), `not a valid chat request: ${JSON.stringify([...Value.Errors(ChatCompletionRequestSchema, chat)][0])}`);
+  assert.ok(
+    Value.Check(ChatCompletionRequestSchema, asChatBody(chat)),
+    `not a valid chat request: ${JSON.stringify([...Value.Errors(ChatCompletionRequestSchema, chat)][0])}`,
+  );
   return chat;
 }
 
@@ -83,7 +86,11 @@ describe("responsesToChat", () => {
         role: "assistant",
         content: null,
         tool_calls: [
-          { id: "call_unLAR8MvFNptuiZK6K6HCy5k", type: "function", function: { name: "get_current_weather", arguments: '{"location":"Boston, MA","unit":"celsius"}' } },
+          {
+            id: "call_unLAR8MvFNptuiZK6K6HCy5k",
+            type: "function",
+            function: { name: "get_current_weather", arguments: '{"location":"Boston, MA","unit":"celsius"}' },
+          },
         ],
       },
       { role: "tool", tool_call_id: "call_unLAR8MvFNptuiZK6K6HCy5k", content: '{"temperature": 14, "unit": "celsius"}' },
@@ -109,7 +116,14 @@ describe("responsesToChat", () => {
         { type: "function_call", call_id: "call_p", name: "get_weather", arguments: '{"city":"Paris"}' },
         { type: "function_call", call_id: "call_r", name: "get_weather", arguments: '{"city":"Rome"}' },
         { type: "function_call_output", call_id: "call_p", output: "18C" },
-        { type: "function_call_output", call_id: "call_r", output: [{ type: "input_text", text: "21" }, { type: "input_text", text: "C" }] },
+        {
+          type: "function_call_output",
+          call_id: "call_r",
+          output: [
+            { type: "input_text", text: "21" },
+            { type: "input_text", text: "C" },
+          ],
+        },
         { role: "assistant", content: "Paris 18C, Rome 21C." },
         { role: "user", content: "Thanks" },
       ],
@@ -137,8 +151,16 @@ describe("responsesToChat", () => {
       input: [
         { type: "function_call", call_id: "c1", name: "screenshot", arguments: "{}" },
         { type: "function_call", call_id: "c2", name: "export", arguments: "{}" },
-        { type: "function_call_output", call_id: "c1", output: [{ type: "input_image", image_url: "data:image/png;base64,iVBORw0KGgo=", detail: "low" }] },
-        { type: "function_call_output", call_id: "c2", output: [{ type: "input_file", file_data: "data:application/pdf;base64,JVBERi0=", filename: "r.pdf" }] },
+        {
+          type: "function_call_output",
+          call_id: "c1",
+          output: [{ type: "input_image", image_url: "data:image/png;base64,iVBORw0KGgo=", detail: "low" }],
+        },
+        {
+          type: "function_call_output",
+          call_id: "c2",
+          output: [{ type: "input_file", file_data: "data:application/pdf;base64,JVBERi0=", filename: "r.pdf" }],
+        },
         { role: "user", content: "What do you see?" },
       ],
     });
@@ -224,12 +246,17 @@ describe("responsesToChat", () => {
   });
 
   it("maps json_object, leaves the default text format implicit, and treats nulls as absent", () => {
-    assert.deepEqual(translate({ model: "m", input: "x", text: { format: { type: "json_object" } } }).response_format, { type: "json_object" });
-    assert.equal(translate({ model: "m", input: "x", text: { format: { type: "text" } } }).response_format, undefined);
-    assert.deepEqual(translate({ model: "m", input: "x", instructions: null, temperature: null, tools: null, metadata: null, stream: false, text: null }), {
-      model: "m",
-      messages: [{ role: "user", content: "x" }],
+    assert.deepEqual(translate({ model: "m", input: "x", text: { format: { type: "json_object" } } }).response_format, {
+      type: "json_object",
     });
+    assert.equal(translate({ model: "m", input: "x", text: { format: { type: "text" } } }).response_format, undefined);
+    assert.deepEqual(
+      translate({ model: "m", input: "x", instructions: null, temperature: null, tools: null, metadata: null, stream: false, text: null }),
+      {
+        model: "m",
+        messages: [{ role: "user", content: "x" }],
+      },
+    );
   });
 });
 
@@ -253,7 +280,10 @@ describe("validateResponsesRequest", () => {
   it("names missing required fields the way the chat endpoint does", () => {
     assert.deepEqual(problem({ input: "x" }), { param: "model", message: "Missing required parameter: 'model'." });
     assert.deepEqual(problem({ model: "m" }), { param: "input", message: "Missing required parameter: 'input'." });
-    assert.deepEqual(problem({ ...valid, input: [{ role: "user" }] }), { param: "input[0].content", message: "Missing required parameter: 'input[0].content'." });
+    assert.deepEqual(problem({ ...valid, input: [{ role: "user" }] }), {
+      param: "input[0].content",
+      message: "Missing required parameter: 'input[0].content'.",
+    });
     assert.deepEqual(problem({ ...valid, input: [{ type: "function_call_output", output: "x" }] }), {
       param: "input[0].call_id",
       message: "Missing required parameter: 'input[0].call_id'.",
@@ -265,9 +295,18 @@ describe("validateResponsesRequest", () => {
       param: "max_output_tokens",
       message: "Invalid type for 'max_output_tokens': expected an integer, but got a string instead.",
     });
-    assert.deepEqual(problem({ ...valid, input: 42 }), { param: "input", message: "Invalid type for 'input': expected an array, but got an integer instead." });
-    assert.deepEqual(problem({ ...valid, stream: 1 }), { param: "stream", message: "Invalid type for 'stream': expected a boolean, but got an integer instead." });
-    assert.deepEqual(problem({ ...valid, metadata: { n: 1 } }), { param: "metadata.n", message: "Invalid type for 'metadata.n': expected a string, but got an integer instead." });
+    assert.deepEqual(problem({ ...valid, input: 42 }), {
+      param: "input",
+      message: "Invalid type for 'input': expected an array, but got an integer instead.",
+    });
+    assert.deepEqual(problem({ ...valid, stream: 1 }), {
+      param: "stream",
+      message: "Invalid type for 'stream': expected a boolean, but got an integer instead.",
+    });
+    assert.deepEqual(problem({ ...valid, metadata: { n: 1 } }), {
+      param: "metadata.n",
+      message: "Invalid type for 'metadata.n': expected a string, but got an integer instead.",
+    });
     assert.deepEqual(problem({ ...valid, input: [{ role: "user", content: [{ type: "input_text", text: ["a"] }] }] }), {
       param: "input[0].content[0].text",
       message: "Invalid type for 'input[0].content[0].text': expected a string, but got an array instead.",
@@ -287,7 +326,10 @@ describe("validateResponsesRequest", () => {
     assert.equal(problem({ ...valid, text: { format: { type: "xml" } } })?.param, "text.format.type");
     assert.equal(problem({ ...valid, text: { format: { type: "json_schema", name: "x" } } })?.param, "text.format.schema");
     assert.equal(problem({ ...valid, text: { verbosity: "max" } })?.param, "text.verbosity");
-    assert.equal(problem({ ...valid, input: [{ role: "user", content: [{ type: "input_image", image_url: "https://x", detail: "ultra" }] }] })?.param, "input[0].content[0].detail");
+    assert.equal(
+      problem({ ...valid, input: [{ role: "user", content: [{ type: "input_image", image_url: "https://x", detail: "ultra" }] }] })?.param,
+      "input[0].content[0].detail",
+    );
   });
 
   it("checks each content part against its role", () => {
@@ -295,7 +337,10 @@ describe("validateResponsesRequest", () => {
     assert.equal(part("user", { type: "output_text", text: "x" })?.param, "input[0].content[0].type");
     assert.equal(part("system", { type: "input_image", image_url: "https://x" })?.param, "input[0].content[0].type");
     assert.equal(part("assistant", { type: "input_image", image_url: "https://x" })?.param, "input[0].content[0].type");
-    assert.equal(part("user", { type: "input_audio" })?.message, "Invalid value for 'input[0].content[0].type': content of type 'input_audio' is not supported by this gateway.");
+    assert.equal(
+      part("user", { type: "input_audio" })?.message,
+      "Invalid value for 'input[0].content[0].type': content of type 'input_audio' is not supported by this gateway.",
+    );
     assert.equal(part("user", { type: "input_image" })?.param, "input[0].content[0].image_url");
     assert.equal(part("user", { text: "x" })?.param, "input[0].content[0].type");
     assert.equal(part("assistant", { type: "refusal" })?.param, "input[0].content[0].refusal");
@@ -304,7 +349,8 @@ describe("validateResponsesRequest", () => {
   it("rejects what needs OpenAI's stored state or hosted tools, by name", () => {
     assert.deepEqual(problem({ ...valid, previous_response_id: "resp_123" }), {
       param: "previous_response_id",
-      message: "Invalid value for 'previous_response_id': this gateway does not store responses or prompts; send the whole conversation as input.",
+      message:
+        "Invalid value for 'previous_response_id': this gateway does not store responses or prompts; send the whole conversation as input.",
     });
     assert.equal(problem({ ...valid, conversation: "conv_1" })?.param, "conversation");
     assert.equal(problem({ ...valid, prompt: { id: "pmpt_1" } })?.param, "prompt");
@@ -316,8 +362,14 @@ describe("validateResponsesRequest", () => {
       message: "Invalid value for 'tools[0].type': built-in tool 'web_search' is not supported by this gateway; only function tools are.",
     });
     assert.equal(problem({ ...valid, tool_choice: { type: "file_search" } })?.param, "tool_choice.type");
-    assert.equal(problem({ ...valid, input: [{ role: "user", content: [{ type: "input_image", file_id: "file-1" }] }] })?.param, "input[0].content[0].file_id");
-    assert.equal(problem({ ...valid, input: [{ role: "user", content: [{ type: "input_file", file_url: "https://x/a.pdf" }] }] })?.param, "input[0].content[0].file_url");
+    assert.equal(
+      problem({ ...valid, input: [{ role: "user", content: [{ type: "input_image", file_id: "file-1" }] }] })?.param,
+      "input[0].content[0].file_id",
+    );
+    assert.equal(
+      problem({ ...valid, input: [{ role: "user", content: [{ type: "input_file", file_url: "https://x/a.pdf" }] }] })?.param,
+      "input[0].content[0].file_url",
+    );
     assert.ok(validateResponsesRequest({ ...valid, previous_response_id: null, background: false, store: false }).ok);
   });
 
@@ -325,7 +377,10 @@ describe("validateResponsesRequest", () => {
     assert.equal(problem({ ...valid, tools: [{ type: "function" }] })?.param, "tools[0].name");
     assert.equal(problem({ ...valid, tools: [{ type: "function", name: "f", parameters: "{}" }] })?.param, "tools[0].parameters");
     assert.equal(problem({ ...valid, tools: [{ name: "f" }] })?.param, "tools[0].type");
-    assert.equal(problem({ ...valid, input: [{ type: "function_call", call_id: "c", name: "f", arguments: {} }] })?.param, "input[0].arguments");
+    assert.equal(
+      problem({ ...valid, input: [{ type: "function_call", call_id: "c", name: "f", arguments: {} }] })?.param,
+      "input[0].arguments",
+    );
     assert.equal(problem({ ...valid, input: [{ type: "function_call_output", call_id: "c", output: 5 }] })?.param, "input[0].output");
   });
 });

@@ -1,3 +1,4 @@
+import { ResponsesRequestSchema } from "../../schemas/responses.js";
 import type {
   ChatAssistantMessage,
   ChatContentPart,
@@ -8,7 +9,6 @@ import type {
   ChatTextPart,
   ChatToolChoice,
 } from "../chat-types.js";
-import { ResponsesRequestSchema } from "../../schemas/responses.js";
 import { compileValidator, openAIDialect } from "../common.js";
 import type {
   ResponsesFunctionTool,
@@ -137,7 +137,10 @@ function partToChat(part: ResponsesInputContent): ChatContentPart {
     case "input_image":
       return { type: "image_url", image_url: part.detail != null ? { url: part.image_url, detail: part.detail } : { url: part.image_url } };
     case "input_file":
-      return { type: "file", file: part.filename != null ? { filename: part.filename, file_data: part.file_data } : { file_data: part.file_data } };
+      return {
+        type: "file",
+        file: part.filename != null ? { filename: part.filename, file_data: part.file_data } : { file_data: part.file_data },
+      };
   }
 }
 

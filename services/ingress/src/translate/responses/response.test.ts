@@ -38,7 +38,10 @@ describe("chatToResponse", () => {
       // Chat usage reports cache reads, not cache writes.
       usage: { ...docs.usage!, input_tokens_details: { cached_tokens: 0 } },
     });
-    assert.equal(outputText(wire(response)), docs.output[0]?.type === "message" && docs.output[0].content[0]?.type === "output_text" ? docs.output[0].content[0].text : "");
+    assert.equal(
+      outputText(wire(response)),
+      docs.output[0]?.type === "message" && docs.output[0].content[0]?.type === "output_text" ? docs.output[0].content[0].text : "",
+    );
   });
 
   it("reproduces the docs' function-calling response, apart from documented choices", () => {
@@ -60,13 +63,22 @@ describe("chatToResponse", () => {
   });
 
   it("marks a response cut by the token limit incomplete, with its last item", () => {
-    const response = chatToResponse(completion({ role: "assistant", content: "Once upon a" }, "length"), { ...request, max_output_tokens: 3 });
+    const response = chatToResponse(completion({ role: "assistant", content: "Once upon a" }, "length"), {
+      ...request,
+      max_output_tokens: 3,
+    });
     assert.equal(response.status, "incomplete");
     assert.deepEqual(response.incomplete_details, { reason: "max_output_tokens" });
     assert.equal(response.completed_at, null);
     assert.equal(response.max_output_tokens, 3);
     assert.deepEqual(response.output, [
-      { type: "message", id: "msg_abc", status: "incomplete", role: "assistant", content: [{ type: "output_text", text: "Once upon a", annotations: [] }] },
+      {
+        type: "message",
+        id: "msg_abc",
+        status: "incomplete",
+        role: "assistant",
+        content: [{ type: "output_text", text: "Once upon a", annotations: [] }],
+      },
     ]);
     assert.equal(outputText(response), "Once upon a");
     const filtered = chatToResponse(completion({ role: "assistant", content: "" }, "content_filter"), request);
@@ -103,7 +115,13 @@ describe("chatToResponse", () => {
 
   it("carries a refusal as a refusal part, which adds nothing to output_text", () => {
     const response = chatToResponse(completion({ role: "assistant", content: null, refusal: "I can't help with that." }, "stop"), request);
-    assert.deepEqual(response.output[0], { type: "message", id: "msg_abc", status: "completed", role: "assistant", content: [{ type: "refusal", refusal: "I can't help with that." }] });
+    assert.deepEqual(response.output[0], {
+      type: "message",
+      id: "msg_abc",
+      status: "completed",
+      role: "assistant",
+      content: [{ type: "refusal", refusal: "I can't help with that." }],
+    });
     assert.equal(outputText(response), "");
   });
 
@@ -124,9 +142,41 @@ describe("chatToResponse", () => {
       user: "u1",
     };
     const response = chatToResponse(completion({ role: "assistant", content: "{}" }, "stop"), full, { completedAt: 5 });
-    const { id, created_at, completed_at, model, instructions, max_output_tokens, temperature, top_p, parallel_tool_calls, tool_choice, tools, text, reasoning, metadata, user } = response;
+    const {
+      id,
+      created_at,
+      completed_at,
+      model,
+      instructions,
+      max_output_tokens,
+      temperature,
+      top_p,
+      parallel_tool_calls,
+      tool_choice,
+      tools,
+      text,
+      reasoning,
+      metadata,
+      user,
+    } = response;
     assert.deepEqual(
-      { id, created_at, completed_at, model, instructions, max_output_tokens, temperature, top_p, parallel_tool_calls, tool_choice, tools, text, reasoning, metadata, user },
+      {
+        id,
+        created_at,
+        completed_at,
+        model,
+        instructions,
+        max_output_tokens,
+        temperature,
+        top_p,
+        parallel_tool_calls,
+        tool_choice,
+        tools,
+        text,
+        reasoning,
+        metadata,
+        user,
+      },
       {
         id: "resp_abc",
         created_at: 1741476542,
@@ -150,7 +200,13 @@ describe("chatToResponse", () => {
   it("maps usage with its details, and leaves it null when the upstream sent none", () => {
     const withDetails: ChatCompletion = {
       ...completion({ role: "assistant", content: "x" }, "stop"),
-      usage: { prompt_tokens: 2006, completion_tokens: 300, total_tokens: 2306, prompt_tokens_details: { cached_tokens: 1920 }, completion_tokens_details: { reasoning_tokens: 128 } },
+      usage: {
+        prompt_tokens: 2006,
+        completion_tokens: 300,
+        total_tokens: 2306,
+        prompt_tokens_details: { cached_tokens: 1920 },
+        completion_tokens_details: { reasoning_tokens: 128 },
+      },
     };
     assert.deepEqual(chatToResponse(withDetails, request).usage, {
       input_tokens: 2006,

@@ -34,19 +34,40 @@ describe("ResponsesStreamTranslator", () => {
     // example predates them), derived item ids, unset sampling settings as null, store false,
     // the cached-token details, and completed_at (absent from this docs example).
     const messageId = "msg_67c9fdcecf488190bdd9a0409de3a1ec07b8b0ad4e5eb654";
-    const normalise = ({ completed_at: _c, ...response }: ResponsesResponse) => ({ ...response, temperature: 1.0, top_p: 1.0, store: true });
-    const byType = (list: ResponsesStreamEvent[], type: string) => wire(list.find((e) => e.event === type)!.data) as unknown as Record<string, unknown>;
+    const normalise = ({ completed_at: _c, ...response }: ResponsesResponse) => ({
+      ...response,
+      temperature: 1.0,
+      top_p: 1.0,
+      store: true,
+    });
+    const byType = (list: ResponsesStreamEvent[], type: string) =>
+      wire(list.find((e) => e.event === type)!.data) as unknown as Record<string, unknown>;
     const strip = ({ sequence_number: _s, ...rest }: Record<string, unknown>) => rest;
     for (const type of ["response.created", "response.in_progress"]) {
       const ours = byType(events, type);
       assert.deepEqual({ ...strip(ours), response: normalise(ours.response as ResponsesResponse) }, byType(docs, type));
     }
-    for (const type of ["response.output_item.added", "response.content_part.added", "response.content_part.done", "response.output_item.done"]) {
-      const expected = JSON.parse(JSON.stringify(byType(docs, type)).replaceAll("msg_67c9fdcf37fc8190ba82116e33fb28c507b8b0ad4e5eb654", messageId));
+    for (const type of [
+      "response.output_item.added",
+      "response.content_part.added",
+      "response.content_part.done",
+      "response.output_item.done",
+    ]) {
+      const expected = JSON.parse(
+        JSON.stringify(byType(docs, type)).replaceAll("msg_67c9fdcf37fc8190ba82116e33fb28c507b8b0ad4e5eb654", messageId),
+      );
       assert.deepEqual(strip(byType(events, type)), expected, type);
     }
-    assert.deepEqual(strip(byType(events, "response.output_text.done")), { ...byType(docs, "response.output_text.done"), item_id: messageId, logprobs: [] });
-    assert.deepEqual(strip(byType(events, "response.output_text.delta")), { ...byType(docs, "response.output_text.delta"), item_id: messageId, logprobs: [] });
+    assert.deepEqual(strip(byType(events, "response.output_text.done")), {
+      ...byType(docs, "response.output_text.done"),
+      item_id: messageId,
+      logprobs: [],
+    });
+    assert.deepEqual(strip(byType(events, "response.output_text.delta")), {
+      ...byType(docs, "response.output_text.delta"),
+      item_id: messageId,
+      logprobs: [],
+    });
     const completed = byType(events, "response.completed").response as ResponsesResponse;
     const docsCompleted = byType(docs, "response.completed").response as ResponsesResponse;
     assert.deepEqual(normalise(completed), {
@@ -72,7 +93,10 @@ describe("ResponsesStreamTranslator", () => {
       if (message.content) chunks.push(chunk({ content: message.content.slice(0, 20) }), chunk({ content: message.content.slice(20) }));
       (message.tool_calls ?? []).forEach((call, i) => {
         chunks.push(chunk(toolDelta(i, { id: call.id, name: call.function.name, args: "" })));
-        chunks.push(chunk(toolDelta(i, { args: call.function.arguments.slice(0, 9) })), chunk(toolDelta(i, { args: call.function.arguments.slice(9) })));
+        chunks.push(
+          chunk(toolDelta(i, { args: call.function.arguments.slice(0, 9) })),
+          chunk(toolDelta(i, { args: call.function.arguments.slice(9) })),
+        );
       });
       chunks.push(chunk({}, completion.choices[0]!.finish_reason), { choices: [], usage: completion.usage ?? null });
 
@@ -131,7 +155,9 @@ describe("ResponsesStreamTranslator", () => {
     });
     const { final } = accumulateResponses(events);
     assert.deepEqual(
-      final.output.map((item) => (item.type === "function_call" ? [item.call_id, item.arguments, item.status] : [item.id, outputText(final), item.status])),
+      final.output.map((item) =>
+        item.type === "function_call" ? [item.call_id, item.arguments, item.status] : [item.id, outputText(final), item.status],
+      ),
       [
         ["msg_s1", "Checking.", "completed"],
         ["call_p", '{"city":"Paris"}', "completed"],
@@ -141,7 +167,9 @@ describe("ResponsesStreamTranslator", () => {
   });
 
   it("starts a new message item when text follows a tool call", () => {
-    const { final } = accumulateResponses(run([chunk({ content: "A" }), chunk(toolDelta(0, { id: "c", name: "f", args: "{}" })), chunk({ content: "B" }), chunk({}, "stop")]));
+    const { final } = accumulateResponses(
+      run([chunk({ content: "A" }), chunk(toolDelta(0, { id: "c", name: "f", args: "{}" })), chunk({ content: "B" }), chunk({}, "stop")]),
+    );
     assert.deepEqual(
       final.output.map((item) => [item.type, item.id]),
       [
@@ -161,14 +189,28 @@ describe("ResponsesStreamTranslator", () => {
   });
 
   it("ends with response.incomplete when the chat stream hit the token limit", () => {
-    const events = run([chunk({ content: "Once upon" }), chunk({}, "length"), { choices: [], usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 } }], {
-      request: { ...request, max_output_tokens: 3 },
-    });
+    const events = run(
+      [
+        chunk({ content: "Once upon" }),
+        chunk({}, "length"),
+        { choices: [], usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 } },
+      ],
+      {
+        request: { ...request, max_output_tokens: 3 },
+      },
+    );
     assert.equal(events.at(-1)?.event, "response.incomplete");
     const { final, terminal } = accumulateResponses(events);
     assert.equal(terminal, "response.incomplete");
     assert.deepEqual(
-      [final.status, final.incomplete_details, final.completed_at, final.max_output_tokens, final.output[0]?.status, final.usage?.total_tokens],
+      [
+        final.status,
+        final.incomplete_details,
+        final.completed_at,
+        final.max_output_tokens,
+        final.output[0]?.status,
+        final.usage?.total_tokens,
+      ],
       ["incomplete", { reason: "max_output_tokens" }, null, 3, "incomplete", 12],
     );
     const doneItem = events.find((e) => e.event === "response.output_item.done")!.data;
@@ -187,7 +229,13 @@ describe("ResponsesStreamTranslator", () => {
       "response.output_item.done",
     ]);
     const { final } = accumulateResponses(events);
-    assert.deepEqual(final.output[0], { type: "message", id: "msg_s1", status: "completed", role: "assistant", content: [{ type: "refusal", refusal: "I can't help." }] });
+    assert.deepEqual(final.output[0], {
+      type: "message",
+      id: "msg_s1",
+      status: "completed",
+      role: "assistant",
+      content: [{ type: "refusal", refusal: "I can't help." }],
+    });
   });
 
   it("takes usage from finish() over the usage chunk", () => {
@@ -195,7 +243,12 @@ describe("ResponsesStreamTranslator", () => {
     translator.start({ id: "resp_u" });
     translator.push(chunk({ content: "x" }, "stop"));
     translator.push({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
-    const end = translator.finish({ prompt_tokens: 20, completion_tokens: 5, total_tokens: 25, prompt_tokens_details: { cached_tokens: 8 } });
+    const end = translator.finish({
+      prompt_tokens: 20,
+      completion_tokens: 5,
+      total_tokens: 25,
+      prompt_tokens_details: { cached_tokens: 8 },
+    });
     const last = end.at(-1)!.data;
     assert.ok(last.type === "response.completed");
     assert.deepEqual(last.response.usage, {
@@ -208,8 +261,12 @@ describe("ResponsesStreamTranslator", () => {
   });
 
   it("holds arguments that arrive before the name and still delivers interleaved fragments", () => {
-    const late = accumulateResponses(run([chunk(toolDelta(0, { id: "c1", args: '{"a":' })), chunk(toolDelta(0, { name: "f", args: "1}" })), chunk({}, "tool_calls")]));
-    assert.deepEqual(late.final.output, [{ type: "function_call", id: "fc_s1_0", call_id: "c1", name: "f", arguments: '{"a":1}', status: "completed" }]);
+    const late = accumulateResponses(
+      run([chunk(toolDelta(0, { id: "c1", args: '{"a":' })), chunk(toolDelta(0, { name: "f", args: "1}" })), chunk({}, "tool_calls")]),
+    );
+    assert.deepEqual(late.final.output, [
+      { type: "function_call", id: "fc_s1_0", call_id: "c1", name: "f", arguments: '{"a":1}', status: "completed" },
+    ]);
 
     const events = run([
       chunk(toolDelta(0, { id: "c1", name: "f", args: '{"x":' })),
@@ -232,9 +289,19 @@ describe("ResponsesStreamTranslator", () => {
   it("accepts a usage chunk without choices and tool calls without an index", () => {
     const { final } = accumulateResponses(
       run([
-        { choices: [{ index: 0, delta: { tool_calls: [{ id: "call_a", type: "function", function: { name: "f", arguments: '{"a":' } }] } }] },
+        {
+          choices: [{ index: 0, delta: { tool_calls: [{ id: "call_a", type: "function", function: { name: "f", arguments: '{"a":' } }] } }],
+        },
         { choices: [{ index: 0, delta: { tool_calls: [{ function: { arguments: "1}" } }] } }] },
-        { choices: [{ index: 0, delta: { tool_calls: [{ id: "call_b", type: "function", function: { name: "g", arguments: "{}" } }] }, finish_reason: "tool_calls" }] },
+        {
+          choices: [
+            {
+              index: 0,
+              delta: { tool_calls: [{ id: "call_b", type: "function", function: { name: "g", arguments: "{}" } }] },
+              finish_reason: "tool_calls",
+            },
+          ],
+        },
         { usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } },
       ]),
     );
@@ -250,23 +317,34 @@ describe("ResponsesStreamTranslator", () => {
 
   it("names a tool call whose name never arrived and gives it a call id", () => {
     const { final } = accumulateResponses(run([chunk(toolDelta(0, { args: "{}" })), chunk({}, "tool_calls")]));
-    assert.deepEqual(final.output, [{ type: "function_call", id: "fc_s1_0", call_id: "call_s1_0", name: "", arguments: "{}", status: "completed" }]);
+    assert.deepEqual(final.output, [
+      { type: "function_call", id: "fc_s1_0", call_id: "call_s1_0", name: "", arguments: "{}", status: "completed" },
+    ]);
   });
 
   it("echoes the request in every lifecycle event", () => {
-    const req: ResponsesRequest = { model: "alias", input: "x", instructions: "Be brief.", tools: [{ type: "function", name: "f" }], metadata: { a: "b" } };
+    const req: ResponsesRequest = {
+      model: "alias",
+      input: "x",
+      instructions: "Be brief.",
+      tools: [{ type: "function", name: "f" }],
+      metadata: { a: "b" },
+    };
     const events = run([chunk({ content: "ok" }, "stop")], { request: req });
     for (const event of [events[0], events[1], events.at(-1)]) {
       assert.ok(event && "response" in event.data);
       const r = event.data.response;
-      assert.deepEqual([r.model, r.instructions, r.tools, r.metadata, r.tool_choice, r.parallel_tool_calls], [
-        "alias",
-        "Be brief.",
-        [{ type: "function", name: "f", description: null, parameters: null, strict: null }],
-        { a: "b" },
-        "auto",
-        true,
-      ]);
+      assert.deepEqual(
+        [r.model, r.instructions, r.tools, r.metadata, r.tool_choice, r.parallel_tool_calls],
+        [
+          "alias",
+          "Be brief.",
+          [{ type: "function", name: "f", description: null, parameters: null, strict: null }],
+          { a: "b" },
+          "auto",
+          true,
+        ],
+      );
     }
   });
 
@@ -277,14 +355,20 @@ describe("ResponsesStreamTranslator", () => {
     events.push(...translator.fail({ code: "server_error", message: "The model failed to generate a response." }));
     const { final, terminal } = accumulateResponses(events);
     assert.equal(terminal, "response.failed");
-    assert.deepEqual([final.status, final.error], ["failed", { code: "server_error", message: "The model failed to generate a response." }]);
+    assert.deepEqual(
+      [final.status, final.error],
+      ["failed", { code: "server_error", message: "The model failed to generate a response." }],
+    );
     assert.equal(outputText(final), "Hel");
     assert.deepEqual(translator.push(chunk({ content: "lo" })), []);
     assert.deepEqual(translator.finish(), []);
   });
 
   it("ignores choices other than the first and frames events as SSE", () => {
-    const events = run([{ ...chunk({}), choices: [{ index: 1, delta: { content: "B" }, finish_reason: null }] }, chunk({ content: "A" }, "stop")]);
+    const events = run([
+      { ...chunk({}), choices: [{ index: 1, delta: { content: "B" }, finish_reason: null }] },
+      chunk({ content: "A" }, "stop"),
+    ]);
     assert.equal(outputText(accumulateResponses(events).final), "A");
     assert.equal(encodeSseEvent(events[0]!).split("\n")[0], "event: response.created");
   });

@@ -1,14 +1,6 @@
 import type { ChatCompletionChunk, ChatToolCallDelta, ChatUsage } from "../chat-types.js";
 import { idSuffix, randomId, toolCallKey } from "../common.js";
-import {
-  functionCallItemId,
-  incompleteReason,
-  itemStatus,
-  messageItemId,
-  nowSeconds,
-  responseShell,
-  responsesUsage,
-} from "./response.js";
+import { functionCallItemId, incompleteReason, itemStatus, messageItemId, nowSeconds, responseShell, responsesUsage } from "./response.js";
 import type {
   ResponsesFunctionCall,
   ResponsesOutputItem,
@@ -92,7 +84,10 @@ export class ResponsesStreamTranslator {
     if (this.started) throw new Error("ResponsesStreamTranslator.start called twice");
     this.started = true;
     this.response = responseShell(this.request, { id: meta.id ?? randomId("resp_"), createdAt: meta.createdAt ?? nowSeconds() });
-    return [this.event({ type: "response.created", response: clone(this.response) }), this.event({ type: "response.in_progress", response: clone(this.response) })];
+    return [
+      this.event({ type: "response.created", response: clone(this.response) }),
+      this.event({ type: "response.in_progress", response: clone(this.response) }),
+    ];
   }
 
   push(chunk: ChatCompletionChunk): ResponsesStreamEvent[] {
@@ -145,7 +140,12 @@ export class ResponsesStreamTranslator {
     const response = this.assertStarted();
     if (this.ended) return [];
     this.ended = true;
-    const failed: ResponsesResponse = { ...response, status: "failed", error: { code: error.code, message: error.message }, output: clone(this.output) };
+    const failed: ResponsesResponse = {
+      ...response,
+      status: "failed",
+      error: { code: error.code, message: error.message },
+      output: clone(this.output),
+    };
     return [this.event({ type: "response.failed", response: failed })];
   }
 
@@ -168,7 +168,13 @@ export class ResponsesStreamTranslator {
     if (message?.kind !== "message") {
       this.closeOpen(out, "completed");
       const outputIndex = this.output.length;
-      const item: ResponsesOutputMessage = { type: "message", id: messageItemId(this.responseId, outputIndex), status: "in_progress", role: "assistant", content: [] };
+      const item: ResponsesOutputMessage = {
+        type: "message",
+        id: messageItemId(this.responseId, outputIndex),
+        status: "in_progress",
+        role: "assistant",
+        content: [],
+      };
       this.output.push(item);
       message = { kind: "message", outputIndex, item, part: undefined };
       this.open = message;
@@ -177,19 +183,45 @@ export class ResponsesStreamTranslator {
     const { item, outputIndex } = message;
     if (message.part?.value.type !== kind) {
       this.closePart(message, out);
-      const value: ResponsesOutputText | ResponsesOutputRefusal = kind === "output_text" ? { type: "output_text", text: "", annotations: [] } : { type: "refusal", refusal: "" };
+      const value: ResponsesOutputText | ResponsesOutputRefusal =
+        kind === "output_text" ? { type: "output_text", text: "", annotations: [] } : { type: "refusal", refusal: "" };
       const contentIndex = item.content.length;
       item.content.push(value);
       message.part = { contentIndex, value };
-      out.push(this.event({ type: "response.content_part.added", item_id: item.id, output_index: outputIndex, content_index: contentIndex, part: clone(value) }));
+      out.push(
+        this.event({
+          type: "response.content_part.added",
+          item_id: item.id,
+          output_index: outputIndex,
+          content_index: contentIndex,
+          part: clone(value),
+        }),
+      );
     }
     const { contentIndex, value } = message.part;
     if (value.type === "output_text") {
       value.text += text;
-      out.push(this.event({ type: "response.output_text.delta", item_id: item.id, output_index: outputIndex, content_index: contentIndex, delta: text, logprobs: [] }));
+      out.push(
+        this.event({
+          type: "response.output_text.delta",
+          item_id: item.id,
+          output_index: outputIndex,
+          content_index: contentIndex,
+          delta: text,
+          logprobs: [],
+        }),
+      );
     } else {
       value.refusal += text;
-      out.push(this.event({ type: "response.refusal.delta", item_id: item.id, output_index: outputIndex, content_index: contentIndex, delta: text }));
+      out.push(
+        this.event({
+          type: "response.refusal.delta",
+          item_id: item.id,
+          output_index: outputIndex,
+          content_index: contentIndex,
+          delta: text,
+        }),
+      );
     }
   }
 
@@ -234,7 +266,9 @@ export class ResponsesStreamTranslator {
 
   private appendArguments(call: OpenCall, args: string, out: ResponsesStreamEvent[]): void {
     call.item.arguments += args;
-    out.push(this.event({ type: "response.function_call_arguments.delta", item_id: call.item.id, output_index: call.outputIndex, delta: args }));
+    out.push(
+      this.event({ type: "response.function_call_arguments.delta", item_id: call.item.id, output_index: call.outputIndex, delta: args }),
+    );
   }
 
   private closePart(message: OpenMessage, out: ResponsesStreamEvent[]): void {
@@ -254,7 +288,15 @@ export class ResponsesStreamTranslator {
     if (open.kind === "message") this.closePart(open, out);
     else {
       const { item, outputIndex } = open;
-      out.push(this.event({ type: "response.function_call_arguments.done", item_id: item.id, output_index: outputIndex, name: item.name, arguments: item.arguments }));
+      out.push(
+        this.event({
+          type: "response.function_call_arguments.done",
+          item_id: item.id,
+          output_index: outputIndex,
+          name: item.name,
+          arguments: item.arguments,
+        }),
+      );
     }
     open.item.status = status;
     out.push(this.event({ type: "response.output_item.done", output_index: open.outputIndex, item: clone(open.item) }));

@@ -41,7 +41,13 @@ export type ResponsesInputContent = ResponsesInputText | ResponsesInputImage | R
 
 export type ResponsesMessageInput =
   | { type?: "message" | null; role: "user"; content: string | ResponsesInputContent[]; id?: string | null; status?: string | null }
-  | { type?: "message" | null; role: "system" | "developer"; content: string | ResponsesInputText[]; id?: string | null; status?: string | null }
+  | {
+      type?: "message" | null;
+      role: "system" | "developer";
+      content: string | ResponsesInputText[];
+      id?: string | null;
+      status?: string | null;
+    }
   | {
       type?: "message" | null;
       role: "assistant";
@@ -73,7 +79,11 @@ export interface ResponsesReasoningInput {
   [key: string]: unknown;
 }
 
-export type ResponsesInputItem = ResponsesMessageInput | ResponsesFunctionCallInput | ResponsesFunctionCallOutputInput | ResponsesReasoningInput;
+export type ResponsesInputItem =
+  | ResponsesMessageInput
+  | ResponsesFunctionCallInput
+  | ResponsesFunctionCallOutputInput
+  | ResponsesReasoningInput;
 
 export interface ResponsesFunctionTool {
   type: "function";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { AnthropicMessage, AnthropicStreamEvent } from "../anthropic/types.js";
-import { wire } from "./fixtures.js";
 import type { ResponsesOutputItem, ResponsesResponse, ResponsesStreamEvent } from "../responses/types.js";
+import { wire } from "./fixtures.js";
 
 /*
  * Test helpers that consume translated output the way the official client SDKs do, asserting the
