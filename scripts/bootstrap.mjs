@@ -36,9 +36,8 @@ export function ensureInstalled() {
 }
 
 export function lint() {
-  // Lint only while parallel branches land unformatted; the tree is formatted once they are in.
-  console.log("› checking lint (biome lint)…");
-  run(join(ROOT, "node_modules", ".bin", "biome"), ["lint", "--no-errors-on-unmatched"]);
+  console.log("› checking lint and formatting (biome check)…");
+  run(join(ROOT, "node_modules", ".bin", "biome"), ["check", "--no-errors-on-unmatched"]);
 }
 
 /**
