@@ -345,6 +345,8 @@ class Bench {
       logs: { dir: join(this.workDir, "logs", label) },
       connectors: [{ provider: "up", replicas: 1 }],
       redisPrefix: `bench-${label}:`,
+      // One load generator on one address opens every connection: lift the per-client cap.
+      env: { SWITCHYARD_MAX_CONNECTIONS_PER_IP: "1000000" },
       readyTimeoutMs: 300_000,
       ...(nodeArgs ? { nodeArgs } : {}),
       onUnexpectedExit: (name, code) => log(`✖ ${name} exited unexpectedly (code ${code}); logs in ${join(this.workDir, "logs", label)}`),
