@@ -124,6 +124,7 @@ async function main(): Promise<void> {
     log(`${settings.rate} req/s for ${durationS} s; a service killed every ${settings.phaseS} s`);
     const windows: Window[] = [];
     const started = performance.now();
+    const loadStartedAt = new Date().toISOString();
     const load: Promise<RunResult> = loadgen.run(
       {
         label: "chaos",
@@ -178,12 +179,18 @@ async function main(): Promise<void> {
     await redis.connect();
     const spendKey = `${PREFIX}spend:key:chaos:total`;
     const recorded = await settleSpend(redis, spendKey, run.ok);
+    // The request log's own count (the logger's query API on its ops port), once it has caught up.
+    const loggerOps = mesh.processes.find((p) => p.name === "logger")!.opsUrl;
+    const countLogged = async () => {
+      const answer = (await (await fetch(`${loggerOps}/logs/stats?from=${loadStartedAt}&bucket=86400`)).json()) as {
+        data?: { requests: number }[];
+      };
+      return (answer.data ?? []).reduce((sum, row) => sum + row.requests, 0);
+    };
     let logged = 0;
-    for (let cursor = "0"; ; ) {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${PREFIX}log:request:*`, "COUNT", 1000);
-      logged += keys.length;
-      cursor = next;
-      if (cursor === "0") break;
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(500)) {
+      logged = await countLogged().catch(() => logged);
+      if (logged >= run.sent) break;
     }
 
     const result: ChaosResult = {
