@@ -119,7 +119,7 @@ const base = `${mesh.baseUrl}/v1`;
 const portLines = mesh.processes
   .map(
     (p) =>
-      `${p.name.padEnd(22)}${p.grpcPort ? `grpc ${mesh.host}:${p.grpcPort}   ` : ""}${p.name === "ingress" ? "http" : "ops"} ${mesh.host}:${p.opsPort}`,
+      `${p.name.padEnd(22)}${p.grpcPort ? `grpc ${mesh.host}:${p.grpcPort}   ` : ""}${p.name === "ingress" ? `http ${mesh.host}:${mesh.ingressPort}   ` : ""}ops ${new URL(p.opsUrl).host}`,
   )
   .join("\n                    ");
 console.log(`
