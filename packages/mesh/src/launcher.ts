@@ -184,7 +184,9 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   ): Promise<number> => {
     const set = (options.portSettings?.[service] as Record<string, number | undefined> | undefined)?.[kind as string];
     const fallback =
-      service === "ingress" && kind === "http" && options.ingressPort !== undefined ? options.ingressPort : (SERVICE_PORTS[service][kind] as number);
+      service === "ingress" && kind === "http" && options.ingressPort !== undefined
+        ? options.ingressPort
+        : (SERVICE_PORTS[service][kind] as number);
     const port = set !== undefined ? (set === 0 ? 0 : set + offset) : ephemeral ? 0 : fallback + offset;
     // Only the ingress's public port goes on `host`; the rest stays on loopback.
     if (port === 0) return freePort(service === "ingress" && kind === "http" ? host : internalHost);
