@@ -66,9 +66,21 @@ const VALID: Record<string, unknown> = {
     ],
     tools: [{ name: "f", input_schema: { type: "object" } }],
   },
+  "/admin/keys": { name: "fuzzed", role: "user", models: ["mock-*"], limits: { rpm: 60 }, budget: { usd: 5, period: "day" } },
+  "/admin/teams": { name: "fuzzed-team", limits: { rpm: 600 }, budget: { usd: 50, period: "month" } },
 };
 const POST_ROUTES = Object.keys(VALID);
-const GET_ROUTES = ["/v1/models", "/v1/models/mock-echo", "/healthz"];
+const GET_ROUTES = [
+  "/v1/models",
+  "/v1/models/mock-echo",
+  "/healthz",
+  "/admin/keys",
+  "/admin/teams",
+  "/admin/spend?group_by=model",
+  "/admin/logs?limit=5",
+  "/v1/spend",
+  "/v1/logs",
+];
 
 const nest = (depth: number, leaf: unknown): unknown => {
   let value = leaf;
