@@ -1,4 +1,5 @@
 export * from "./cache.js";
+export { deploymentMessageOf, servesCapabilities } from "./deployment.js";
 export type { Env } from "./env.js";
 export { EnvSchema, portOf, readEnv, SERVICE_NODE_FLAGS, SERVICE_PORTS } from "./env.js";
 export type { ConfigIssue } from "./errors.js";

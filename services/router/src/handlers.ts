@@ -1,4 +1,4 @@
-import type { DeploymentConfig } from "@switchyard/config";
+import { deploymentMessageOf } from "@switchyard/config";
 import { GatewayError } from "@switchyard/errors";
 import type { HandlersOf } from "@switchyard/grpc";
 import type { RouterService } from "@switchyard/proto";
@@ -24,7 +24,7 @@ export function routerHandlers(planner: () => Planner): HandlersOf<typeof Router
           reason: plan.reason,
           timeoutMs: model.timeout_ms,
           reuseMs: plan.reuseMs,
-          attempts: plan.attempts.map(toDeploymentMessage),
+          attempts: plan.attempts.map(deploymentMessageOf),
           draw: plan.draw,
           explore: model.strategy === "latency" ? model.latency.explore : 0,
           ownAttempts: plan.ownAttempts,
@@ -57,17 +57,4 @@ export function routerHandlers(planner: () => Planner): HandlersOf<typeof Router
 
 function hedgeTimes(planner: Planner, plan: Plan): Record<string, number> {
   return Object.fromEntries(plan.attempts.slice(0, plan.ownAttempts).map((d) => [d.id, planner.hedgeAfterMs(plan.model, d.id) ?? 0]));
-}
-
-function toDeploymentMessage(d: DeploymentConfig) {
-  return {
-    id: d.id,
-    provider: d.provider,
-    model: d.model,
-    price: d.price,
-    timeoutMs: d.timeout_ms,
-    capabilities: d.capabilities,
-    contextWindow: d.context_window,
-    weight: d.weight,
-  };
 }

@@ -1,4 +1,4 @@
-import type { DeploymentConfig, GatewayConfig, ModelConfig, Operation } from "@switchyard/config";
+import { type DeploymentConfig, type GatewayConfig, type ModelConfig, type Operation, servesCapabilities } from "@switchyard/config";
 import { GatewayError } from "@switchyard/errors";
 import type { HealthBook, SkipReason } from "./health.js";
 import { type PlanContext, type RoutePlan, strategies } from "./strategies/index.js";
@@ -93,7 +93,7 @@ export class Planner {
         { param: "model" },
       );
     }
-    const eligible = model.deployments.filter((d) => hasCapabilities(d, context.requiredCapabilities));
+    const eligible = model.deployments.filter((d) => servesCapabilities(d, context.requiredCapabilities));
     if (eligible.length === 0) {
       throw new GatewayError("invalid_request", `No deployment of \`${model.name}\` supports ${context.requiredCapabilities.join(", ")}.`, {
         param: "model",
@@ -109,10 +109,4 @@ export class Planner {
     });
     return { ...plan, attempts: usable };
   }
-}
-
-/** A deployment that declares no capabilities is assumed to support whatever is asked. */
-function hasCapabilities(deployment: DeploymentConfig, required: readonly string[]): boolean {
-  if (required.length === 0 || deployment.capabilities.length === 0) return true;
-  return required.every((c) => deployment.capabilities.includes(c));
 }

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import type { DeploymentConfig, ModelConfig } from "@switchyard/config";
+import { deploymentMessageOf, type ModelConfig, servesCapabilities } from "@switchyard/config";
 import { type ListModelsResponse, ListModelsResponseSchema, type PlanResponse, PlanResponseSchema } from "@switchyard/proto";
 
 /** What a plan is asked for, as the router's PlanRequest says it. */
@@ -52,23 +52,14 @@ export class PlanFallback {
     }
     const model = this.models[shape.model];
     if (!model?.operations.includes(shape.operation as ModelConfig["operations"][number])) return undefined;
-    const eligible = model.deployments.filter((d) => servesAll(d, shape.requiredCapabilities));
+    const eligible = model.deployments.filter((d) => servesCapabilities(d, shape.requiredCapabilities));
     if (eligible.length === 0) return undefined;
     return create(PlanResponseSchema, {
       strategy: model.strategy,
       reason: "router unavailable, config order",
       timeoutMs: model.timeout_ms,
       reuseMs: 0,
-      attempts: eligible.map((d) => ({
-        id: d.id,
-        provider: d.provider,
-        model: d.model,
-        price: d.price,
-        timeoutMs: d.timeout_ms,
-        capabilities: d.capabilities,
-        contextWindow: d.context_window,
-        weight: d.weight,
-      })),
+      attempts: eligible.map(deploymentMessageOf),
     });
   }
 
@@ -86,10 +77,6 @@ export class PlanFallback {
 }
 
 /** A deployment that declares no capabilities is taken to serve any (the router's rule too). */
-function servesAll(deployment: DeploymentConfig, required: readonly string[]): boolean {
-  return required.length === 0 || deployment.capabilities.length === 0 || required.every((c) => deployment.capabilities.includes(c));
-}
-
 /**
  * Asks the router, falling back to `fallback`'s plan when the call fails (router down, hung past
  * the deadline, or its channel broken). Shortly after a failure the router is not asked at all, so
