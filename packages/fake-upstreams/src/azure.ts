@@ -1,5 +1,5 @@
 import { LEAK_MARKER } from "./behaviour.js";
-import { type FakeOpenAI, type OpenAIDialect, startOpenAIWire } from "./openai.js";
+import { type FakeOpenAI, OPENAI_CONTEXT_LENGTH, type OpenAIDialect, startOpenAIWire } from "./openai.js";
 
 /**
  * A local Azure OpenAI resource: deployment URLs
@@ -49,18 +49,7 @@ function azureDialect(apiKey: string | undefined): OpenAIDialect {
       }
       return azureError(String(status), `The server had an error while processing your request (key ${LEAK_MARKER}).`);
     },
-    contextLength: {
-      status: 400,
-      body: {
-        error: {
-          message:
-            "This model's maximum context length is 128000 tokens. However, your messages resulted in 130017 tokens. Please reduce the length of the messages.",
-          type: "invalid_request_error",
-          param: "messages",
-          code: "context_length_exceeded",
-        },
-      },
-    },
+    contextLength: OPENAI_CONTEXT_LENGTH,
     blocked: {
       status: 400,
       body: {

@@ -55,6 +55,20 @@ export interface OpenAIDialect {
   rateLimitHeaders: Record<string, string>;
 }
 
+/** The context-window refusal, as OpenAI (and Azure OpenAI, which serves the same models) sends it. */
+export const OPENAI_CONTEXT_LENGTH = {
+  status: 400,
+  body: {
+    error: {
+      message:
+        "This model's maximum context length is 128000 tokens. However, your messages resulted in 130017 tokens. Please reduce the length of the messages.",
+      type: "invalid_request_error",
+      param: "messages",
+      code: "context_length_exceeded",
+    },
+  },
+};
+
 export const OPENAI_RATE_LIMIT_HEADERS: Record<string, string> = {
   "x-ratelimit-limit-requests": "10000",
   "x-ratelimit-remaining-requests": "9999",
@@ -81,18 +95,7 @@ function openAIDialect(apiKey: string | undefined): OpenAIDialect {
     modelOf: (_path, body) => String(body.model ?? ""),
     errorBody: (status) =>
       JSON.parse(status === 429 ? readFixture("error-rate-limit.json").replace("org-", `${LEAK_MARKER} org-`) : errorBody(status)),
-    contextLength: {
-      status: 400,
-      body: {
-        error: {
-          message:
-            "This model's maximum context length is 128000 tokens. However, your messages resulted in 130017 tokens. Please reduce the length of the messages.",
-          type: "invalid_request_error",
-          param: "messages",
-          code: "context_length_exceeded",
-        },
-      },
-    },
+    contextLength: OPENAI_CONTEXT_LENGTH,
     rateLimitHeaders: OPENAI_RATE_LIMIT_HEADERS,
   };
 }
